@@ -1,0 +1,219 @@
+package credential
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Format names the document encoding and hashing scheme.
+const Format = "certledger/v1"
+
+// Holder claim names. Type fields cannot contain a dot, so these never
+// collide with a credential type's own fields.
+const (
+	ClaimHolderName     = "holder.name"
+	ClaimHolderIDType   = "holder.idType"
+	ClaimHolderIDNumber = "holder.idNumber"
+)
+
+// SaltSize is the size in bytes of each claim's random salt.
+const SaltSize = 16
+
+// Claim is one disclosed field of a credential with the salt that makes its
+// commitment unguessable.
+type Claim struct {
+	Name  string    `json:"name"`
+	Type  FieldType `json:"type"`
+	Value string    `json:"value"`
+	Salt  string    `json:"salt"` // base64url, no padding
+}
+
+// Proof is the issuing department's signature over the document digest.
+type Proof struct {
+	Algorithm string `json:"alg"` // "Ed25519"
+	KeyID     string `json:"kid"`
+	Digest    string `json:"digest"`    // hex SHA-256, the value recorded on the ledger
+	Signature string `json:"signature"` // base64url, no padding
+}
+
+// Document is a signed credential. A full document discloses every claim; a
+// presentation discloses some and keeps only the commitments of the rest in
+// Hidden, so it verifies against the same digest and signature.
+type Document struct {
+	Format     string    `json:"format"`
+	ID         string    `json:"id"`
+	Type       string    `json:"type"` // credential type code
+	Issuer     string    `json:"issuer"`
+	IssuedAt   time.Time `json:"issuedAt"`
+	ValidFrom  time.Time `json:"validFrom"`
+	ValidUntil time.Time `json:"validUntil,omitzero"`
+	Version    int       `json:"version"`
+	Renews     string    `json:"renews,omitempty"`
+	Claims     []Claim   `json:"claims"`
+	Hidden     []string  `json:"hidden,omitempty"` // hex commitments of undisclosed claims
+	Proof      Proof     `json:"proof"`
+}
+
+// NewSalt returns a fresh random salt, encoded as in Claim.Salt.
+func NewSalt() string {
+	var b [SaltSize]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("credential: crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// appendLP appends a length-prefixed byte string: the canonical encoding
+// that makes every hash input unambiguous.
+func appendLP(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// Commitment returns the SHA-256 commitment of a claim.
+func (c Claim) Commitment() ([sha256.Size]byte, error) {
+	salt, err := base64.RawURLEncoding.DecodeString(c.Salt)
+	if err != nil || len(salt) != SaltSize {
+		return [sha256.Size]byte{}, Errorf(CodeInvalid, "claim %s: salt must be %d bytes of base64url", c.Name, SaltSize)
+	}
+	buf := make([]byte, 0, 64+len(c.Name)+len(c.Value))
+	buf = appendLP(buf, "certledger.claim.v1")
+	buf = appendLP(buf, c.Name)
+	buf = appendLP(buf, string(c.Type))
+	buf = appendLP(buf, string(salt))
+	buf = appendLP(buf, c.Value)
+	return sha256.Sum256(buf), nil
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// Commitments returns the sorted commitments of all claims, disclosed and
+// hidden.
+func (d *Document) Commitments() ([][sha256.Size]byte, error) {
+	out := make([][sha256.Size]byte, 0, len(d.Claims)+len(d.Hidden))
+	for _, c := range d.Claims {
+		h, err := c.Commitment()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	for _, s := range d.Hidden {
+		var h [sha256.Size]byte
+		if b, err := hex.DecodeString(s); err != nil || len(b) != sha256.Size {
+			return nil, Errorf(CodeInvalid, "hidden commitment %q is not 32 bytes of hex", s)
+		} else {
+			copy(h[:], b)
+		}
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return string(out[i][:]) < string(out[j][:]) })
+	for i := 1; i < len(out); i++ {
+		if out[i] == out[i-1] {
+			return nil, Errorf(CodeInvalid, "duplicate claim commitment")
+		}
+	}
+	return out, nil
+}
+
+// ComputeDigest returns the hex digest of the document: a hash of the
+// header (identifier, type, issuer, times, version, renewal link) and the
+// sorted claim commitments. It does not read d.Proof.
+func (d *Document) ComputeDigest() (string, error) {
+	cs, err := d.Commitments()
+	if err != nil {
+		return "", err
+	}
+	buf := make([]byte, 0, 256+len(cs)*sha256.Size)
+	buf = appendLP(buf, "certledger.credential.v1")
+	buf = appendLP(buf, d.ID)
+	buf = appendLP(buf, d.Type)
+	buf = appendLP(buf, d.Issuer)
+	buf = appendLP(buf, formatTime(d.IssuedAt))
+	buf = appendLP(buf, formatTime(d.ValidFrom))
+	buf = appendLP(buf, formatTime(d.ValidUntil))
+	buf = appendLP(buf, strconv.Itoa(d.Version))
+	buf = appendLP(buf, d.Renews)
+	buf = binary.AppendUvarint(buf, uint64(len(cs)))
+	for _, c := range cs {
+		buf = append(buf, c[:]...)
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// signingInput binds the key ID to the digest so a signature cannot be
+// presented under another key's name.
+func signingInput(keyID, digest string) []byte {
+	buf := appendLP(nil, "certledger.signature.v1")
+	buf = appendLP(buf, keyID)
+	return appendLP(buf, digest)
+}
+
+// Sign computes the digest and signs it with key, filling d.Proof.
+func (d *Document) Sign(keyID string, key ed25519.PrivateKey) error {
+	digest, err := d.ComputeDigest()
+	if err != nil {
+		return err
+	}
+	sig := ed25519.Sign(key, signingInput(keyID, digest))
+	d.Proof = Proof{Algorithm: "Ed25519", KeyID: keyID, Digest: digest, Signature: base64.RawURLEncoding.EncodeToString(sig)}
+	return nil
+}
+
+// CheckIntegrity recomputes the digest from the claims and compares it with
+// the digest in the proof.
+func (d *Document) CheckIntegrity() error {
+	digest, err := d.ComputeDigest()
+	if err != nil {
+		return err
+	}
+	if digest != d.Proof.Digest {
+		return Errorf(CodeInvalid, "the content does not match its digest: a field was altered")
+	}
+	return nil
+}
+
+// CheckSignature verifies the proof's signature over its digest with pub.
+func (d *Document) CheckSignature(pub ed25519.PublicKey) error {
+	if d.Proof.Algorithm != "Ed25519" {
+		return Errorf(CodeInvalid, "unsupported signature algorithm %q", d.Proof.Algorithm)
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(d.Proof.Signature)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return Errorf(CodeInvalid, "signature is not base64url Ed25519")
+	}
+	if !ed25519.Verify(pub, signingInput(d.Proof.KeyID, d.Proof.Digest), sig) {
+		return Errorf(CodeInvalid, "signature does not verify with key %s", d.Proof.KeyID)
+	}
+	return nil
+}
+
+// Claim returns the disclosed claim with the given name.
+func (d *Document) Claim(name string) (Claim, bool) {
+	for _, c := range d.Claims {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Claim{}, false
+}
+
+// SortClaims orders claims by name and hidden commitments bytewise so the
+// JSON encoding of a document is canonical.
+func (d *Document) SortClaims() {
+	sort.Slice(d.Claims, func(i, j int) bool { return d.Claims[i].Name < d.Claims[j].Name })
+	sort.Strings(d.Hidden)
+}

@@ -1,0 +1,64 @@
+package credential
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Holder is the person or organization a credential is issued to.
+type Holder struct {
+	Name     string `json:"name"`
+	IDType   string `json:"idType"`
+	IDNumber string `json:"idNumber"`
+}
+
+// Holder identity document types (GB/T 36903 holder code types, named).
+const (
+	IDResidentCard = "resident_id" // 居民身份证, GB 11643
+	IDUSCC         = "uscc"        // 统一社会信用代码, GB 32100
+	IDPassport     = "passport"    // 护照
+	IDOther        = "other"
+)
+
+// Validate checks the holder's name and identity number against its type.
+func (h Holder) Validate() error {
+	name := strings.TrimSpace(h.Name)
+	switch {
+	case name == "":
+		return Errorf(CodeInvalid, "holder.name is required")
+	case len([]rune(name)) > 200:
+		return Errorf(CodeInvalid, "holder.name is longer than 200 characters")
+	case h.IDNumber == "":
+		return Errorf(CodeInvalid, "holder.idNumber is required")
+	case len(h.IDNumber) > 64:
+		return Errorf(CodeInvalid, "holder.idNumber is longer than 64 characters")
+	}
+	switch h.IDType {
+	case IDResidentCard:
+		if !ValidResidentID(h.IDNumber) {
+			return Errorf(CodeInvalid, "holder.idNumber is not a valid resident identity card number (check digit)")
+		}
+	case IDUSCC:
+		if !ValidUSCC(h.IDNumber) {
+			return Errorf(CodeInvalid, "holder.idNumber is not a valid unified social credit code (check character)")
+		}
+	case IDPassport, IDOther:
+	case "":
+		return Errorf(CodeInvalid, "holder.idType is required (%s, %s, %s or %s)", IDResidentCard, IDUSCC, IDPassport, IDOther)
+	default:
+		return Errorf(CodeInvalid, "holder.idType %q is not one of %s, %s, %s, %s", h.IDType, IDResidentCard, IDUSCC, IDPassport, IDOther)
+	}
+	return nil
+}
+
+// HolderRef returns the keyed reference to a holder that the public record
+// carries. Without the key, which only gateways hold, nobody can test
+// guessed ID numbers against the ledger; with it, a gateway can find every
+// credential of one holder.
+func HolderRef(key []byte, idType, idNumber string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write(appendLP(appendLP(nil, idType), strings.ToUpper(strings.TrimSpace(idNumber))))
+	return hex.EncodeToString(m.Sum(nil))
+}

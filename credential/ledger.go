@@ -1,0 +1,58 @@
+package credential
+
+import "context"
+
+// IssueRequest carries a signed document to the ledger. The document holds
+// personal data: backends pass it as transient data into a private data
+// collection, never as a transaction argument or into public state.
+type IssueRequest struct {
+	Document  Document `json:"document"`
+	HolderRef string   `json:"holderRef"`
+	// IdempotencyKey is a gateway-keyed hash of the client's Idempotency-Key
+	// header, scoped to the department; empty when the client sent none.
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	// RequestHash is a keyed hash of the request body, so a reused key with a
+	// different body is a conflict instead of a silent replay.
+	RequestHash string `json:"requestHash,omitempty"`
+}
+
+// IssueResult is the outcome of an issuance. Replayed is true when the
+// idempotency key had already been used with the same request: Record is
+// then the first issuance's record.
+type IssueResult struct {
+	Record   Record `json:"record"`
+	Replayed bool   `json:"replayed"`
+}
+
+// StatusChange asks for a suspension, reinstatement or revocation.
+type StatusChange struct {
+	Action Action         `json:"action"`
+	Reason string         `json:"reason"`
+	Code   RevocationCode `json:"code,omitempty"` // revocations only
+}
+
+// Ledger is what the gateway needs from a ledger backend. Every write is made
+// as a department (its MSP ID), whose identity the backend uses; the contract
+// checks authorization again from that identity.
+type Ledger interface {
+	// Registry returns the catalogue of departments and credential types.
+	Registry(ctx context.Context) (Registry, error)
+	// PutDepartment adds or replaces a department; only the governance
+	// department may, except that the first governance department may
+	// register itself on an empty registry.
+	PutDepartment(ctx context.Context, mspID string, d Department) error
+	// PutCredentialType adds or replaces a credential type (governance only).
+	PutCredentialType(ctx context.Context, mspID string, t CredentialType) error
+	// Issue records a new credential.
+	Issue(ctx context.Context, mspID string, req IssueRequest) (IssueResult, error)
+	// ChangeStatus suspends, reinstates or revokes a credential.
+	ChangeStatus(ctx context.Context, mspID, id string, ch StatusChange) (Record, error)
+	// Record reads the public record of a credential.
+	Record(ctx context.Context, id string) (Record, error)
+	// Document reads the full signed document from private data.
+	Document(ctx context.Context, mspID, id string) (Document, error)
+	// History lists every change of a credential, oldest first.
+	History(ctx context.Context, id string) ([]Change, error)
+	// Close releases the backend.
+	Close() error
+}

@@ -1,0 +1,184 @@
+package credential
+
+import (
+	"time"
+)
+
+// Check names reported by Verify, in the order they run.
+const (
+	CheckIntegrity = "integrity"
+	CheckSignature = "signature"
+	CheckIssuer    = "issuer"
+	CheckLedger    = "ledger"
+	CheckStatus    = "status"
+	CheckValidity  = "validity"
+)
+
+// Check is the outcome of one verification step.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Verification is the answer to "is this credential good?".
+type Verification struct {
+	Valid  bool    `json:"valid"`
+	Status Status  `json:"status"`
+	Checks []Check `json:"checks"`
+	Record *Record `json:"record,omitempty"`
+}
+
+// VerifyInput gathers what Verify needs. Record is nil when the ledger has no
+// record for the document's identifier; Online is false for offline
+// verification, where the ledger was not consulted at all.
+type VerifyInput struct {
+	Document *Document
+	Registry Registry
+	Record   *Record
+	Online   bool
+	Now      time.Time
+}
+
+// Verify runs every check on a document and derives its status. It never
+// stops at the first failure, so a verifier sees everything that is wrong.
+func Verify(in VerifyInput) Verification {
+	v := Verification{Record: in.Record}
+	add := func(name string, err error, okDetail string) bool {
+		c := Check{Name: name, OK: err == nil, Detail: okDetail}
+		if err != nil {
+			c.Detail = ErrorMessage(err)
+		}
+		v.Checks = append(v.Checks, c)
+		return err == nil
+	}
+	d := in.Document
+	t, dept, structErr := d.CheckStructure(in.Registry, len(d.Hidden) == 0)
+
+	integrityOK := add(CheckIntegrity, firstErr(structErr, d.CheckIntegrity()), "every field matches the signed digest")
+
+	sigErr := func() error {
+		if dept.ID == "" {
+			return Errorf(CodeInvalid, "issuer %q is not in the registry", d.Issuer)
+		}
+		k, ok := dept.Key(d.Proof.KeyID)
+		if !ok {
+			return Errorf(CodeInvalid, "key %q is not registered for %s", d.Proof.KeyID, dept.ID)
+		}
+		pub, err := k.Ed25519()
+		if err != nil {
+			return err
+		}
+		if err := d.CheckSignature(pub); err != nil {
+			return err
+		}
+		return k.AcceptsSignatureAt(d.IssuedAt)
+	}()
+	signatureOK := add(CheckSignature, sigErr, "signed by "+dept.NameEn+" ("+dept.NameZh+") with key "+d.Proof.KeyID)
+
+	issuerErr := func() error {
+		if t.ID == "" || dept.ID == "" {
+			return Errorf(CodeInvalid, "issuer or type is not in the registry")
+		}
+		if !t.AuthorizesIssuer(dept.ID) {
+			return Errorf(CodeInvalid, "%s is not authorized to issue %s", dept.ID, t.ID)
+		}
+		return nil
+	}()
+	issuerOK := add(CheckIssuer, issuerErr, dept.NameEn+" is authorized to issue "+t.NameEn)
+
+	forged := !integrityOK || !signatureOK
+	if !in.Online {
+		v.Checks = append(v.Checks, Check{Name: CheckLedger, OK: false, Detail: "not checked offline: status unknown until verified online"})
+		validityOK := addValidity(&v, d.ValidFrom, d.ValidUntil, in.Now)
+		switch {
+		case forged || !issuerOK:
+			v.Status = StatusForged
+		case !validityOK && in.Now.Before(d.ValidFrom):
+			v.Status = StatusNotYetValid
+		case !validityOK:
+			v.Status = StatusExpired
+		default:
+			v.Status = StatusUnknown
+		}
+		// An offline answer is never a final "valid": revocation needs the ledger.
+		v.Valid = false
+		return v
+	}
+
+	r := in.Record
+	ledgerErr := func() error {
+		if r == nil {
+			return Errorf(CodeNotFound, "no record of %s on the ledger", d.ID)
+		}
+		if r.Digest != d.Proof.Digest {
+			return Errorf(CodeInvalid, "the ledger records a different digest for %s", d.ID)
+		}
+		if r.Issuer != d.Issuer || r.Type != d.Type {
+			return Errorf(CodeInvalid, "the ledger records a different issuer or type")
+		}
+		return nil
+	}()
+	ledgerDetail := ""
+	if r != nil {
+		ledgerDetail = "recorded in transaction " + r.IssueTxID
+	}
+	ledgerOK := add(CheckLedger, ledgerErr, ledgerDetail)
+
+	switch {
+	case forged:
+		v.Status = StatusForged
+	case r == nil:
+		v.Status = StatusNotFound
+	case !ledgerOK:
+		v.Status = StatusForged
+	default:
+		v.Status = r.EffectiveStatus(in.Now)
+	}
+	statusOK := r != nil && r.Status == StatusValid
+	statusDetail := "valid"
+	if r != nil && r.Status != StatusValid {
+		statusDetail = string(r.Status)
+		if r.RevocationCode != "" {
+			statusDetail += " (" + string(r.RevocationCode) + ")"
+		}
+		if r.StatusReason != "" {
+			statusDetail += ": " + r.StatusReason
+		}
+	} else if r == nil {
+		statusDetail = "no ledger record"
+	}
+	v.Checks = append(v.Checks, Check{Name: CheckStatus, OK: statusOK, Detail: statusDetail})
+	from, until := d.ValidFrom, d.ValidUntil
+	if r != nil {
+		from, until = r.ValidFrom, r.ValidUntil
+	}
+	validityOK := addValidity(&v, from, until, in.Now)
+	v.Valid = integrityOK && signatureOK && issuerOK && ledgerOK && statusOK && validityOK
+	return v
+}
+
+func addValidity(v *Verification, from, until time.Time, now time.Time) bool {
+	c := Check{Name: CheckValidity, OK: true}
+	switch {
+	case now.Before(from):
+		c.OK, c.Detail = false, "not valid before "+from.UTC().Format(time.RFC3339)
+	case !until.IsZero() && !now.Before(until):
+		c.OK, c.Detail = false, "expired at "+until.UTC().Format(time.RFC3339)
+	case until.IsZero():
+		c.Detail = "valid from " + from.UTC().Format(time.RFC3339) + ", no expiry"
+	default:
+		c.Detail = "valid from " + from.UTC().Format(time.RFC3339) + " until " + until.UTC().Format(time.RFC3339)
+	}
+	v.Checks = append(v.Checks, c)
+	return c.OK
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
