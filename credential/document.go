@@ -80,7 +80,10 @@ func appendLP(dst []byte, s string) []byte {
 // Commitment returns the SHA-256 commitment of a claim.
 func (c Claim) Commitment() ([sha256.Size]byte, error) {
 	salt, err := base64.RawURLEncoding.DecodeString(c.Salt)
-	if err != nil || len(salt) != SaltSize {
+	// Re-encoding must give back the same text: the decoder ignores line
+	// breaks and unused trailing bits, which would let several salt strings
+	// (and so several documents) share one commitment.
+	if err != nil || len(salt) != SaltSize || base64.RawURLEncoding.EncodeToString(salt) != c.Salt {
 		return [sha256.Size]byte{}, Errorf(CodeInvalid, "claim %s: salt must be %d bytes of base64url", c.Name, SaltSize)
 	}
 	buf := make([]byte, 0, 64+len(c.Name)+len(c.Value))
@@ -112,8 +115,9 @@ func (d *Document) Commitments() ([][sha256.Size]byte, error) {
 	}
 	for _, s := range d.Hidden {
 		var h [sha256.Size]byte
-		if b, err := hex.DecodeString(s); err != nil || len(b) != sha256.Size {
-			return nil, Errorf(CodeInvalid, "hidden commitment %q is not 32 bytes of hex", s)
+		// Lower-case only, so one commitment has exactly one spelling.
+		if b, err := hex.DecodeString(s); err != nil || len(b) != sha256.Size || hex.EncodeToString(b) != s {
+			return nil, Errorf(CodeInvalid, "hidden commitment %q is not 32 bytes of lower-case hex", s)
 		} else {
 			copy(h[:], b)
 		}
@@ -191,9 +195,13 @@ func (d *Document) CheckSignature(pub ed25519.PublicKey) error {
 	if d.Proof.Algorithm != "Ed25519" {
 		return Errorf(CodeInvalid, "unsupported signature algorithm %q", d.Proof.Algorithm)
 	}
+	if len(pub) != ed25519.PublicKeySize {
+		// ed25519.Verify panics on a key of the wrong size.
+		return Errorf(CodeInvalid, "key %s is not an Ed25519 public key", d.Proof.KeyID)
+	}
 	sig, err := base64.RawURLEncoding.DecodeString(d.Proof.Signature)
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return Errorf(CodeInvalid, "signature is not base64url Ed25519")
+	if err != nil || len(sig) != ed25519.SignatureSize || base64.RawURLEncoding.EncodeToString(sig) != d.Proof.Signature {
+		return Errorf(CodeInvalid, "signature is not canonical base64url Ed25519")
 	}
 	if !ed25519.Verify(pub, signingInput(d.Proof.KeyID, d.Proof.Digest), sig) {
 		return Errorf(CodeInvalid, "signature does not verify with key %s", d.Proof.KeyID)

@@ -27,6 +27,11 @@ func NormalizeValue(spec FieldSpec, value string) (string, error) {
 			if unicode.IsControl(r) && r != '\n' {
 				return "", Errorf(CodeInvalid, "field %s contains a control character", spec.Name)
 			}
+			// Bidirectional overrides can make a page show text in another
+			// order than the signed one (e.g. reverse a number).
+			if unicode.Is(unicode.Bidi_Control, r) {
+				return "", Errorf(CodeInvalid, "field %s contains a bidirectional control character", spec.Name)
+			}
 		}
 		max := spec.MaxLength
 		if max <= 0 {
@@ -104,6 +109,9 @@ func (t CredentialType) CheckClaims(claims []Claim, complete bool) error {
 		}
 		if norm != c.Value {
 			return Errorf(CodeInvalid, "field %s is not in canonical form", c.Name)
+		}
+		if spec.Required && norm == "" {
+			return Errorf(CodeInvalid, "required field %s is empty", c.Name)
 		}
 	}
 	if !complete {

@@ -22,6 +22,20 @@ const (
 	IDOther        = "other"
 )
 
+// Normalize returns h with surrounding white space removed and, for the ID
+// types whose standards define upper-case check characters (GB 11643's X,
+// GB 32100's letters), the ID number in upper case, so "11010519491231002x"
+// typed on a form is accepted and recorded as the card shows it.
+func (h Holder) Normalize() Holder {
+	h.Name = strings.TrimSpace(h.Name)
+	h.IDType = strings.TrimSpace(h.IDType)
+	h.IDNumber = strings.TrimSpace(h.IDNumber)
+	if h.IDType == IDResidentCard || h.IDType == IDUSCC {
+		h.IDNumber = strings.ToUpper(h.IDNumber)
+	}
+	return h
+}
+
 // Validate checks the holder's name and identity number against its type.
 func (h Holder) Validate() error {
 	name := strings.TrimSpace(h.Name)

@@ -3,6 +3,7 @@ package credential
 import (
 	"crypto/ed25519"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -26,7 +27,12 @@ func NewDocument(p IssueParams) (*Document, error) {
 	if !p.Type.AuthorizesIssuer(p.Issuer.ID) {
 		return nil, Errorf(CodeForbidden, "department %s is not authorized to issue %s", p.Issuer.ID, p.Type.ID)
 	}
-	if err := p.Holder.Validate(); err != nil {
+	if p.IssuedAt.IsZero() {
+		// Without it the serial and identifier would be built from year 1.
+		return nil, Errorf(CodeInvalid, "issuedAt is required")
+	}
+	holder := p.Holder.Normalize()
+	if err := holder.Validate(); err != nil {
 		return nil, err
 	}
 	for name := range p.Fields {
@@ -35,12 +41,17 @@ func NewDocument(p IssueParams) (*Document, error) {
 		}
 	}
 	claims := []Claim{
-		{Name: ClaimHolderName, Type: FieldString, Value: p.Holder.Name},
-		{Name: ClaimHolderIDType, Type: FieldString, Value: p.Holder.IDType},
-		{Name: ClaimHolderIDNumber, Type: FieldString, Value: p.Holder.IDNumber},
+		{Name: ClaimHolderName, Type: FieldString, Value: holder.Name},
+		{Name: ClaimHolderIDType, Type: FieldString, Value: holder.IDType},
+		{Name: ClaimHolderIDNumber, Type: FieldString, Value: holder.IDNumber},
 	}
 	for _, f := range p.Type.Fields {
 		raw, ok := p.Fields[f.Name]
+		// Forms send every field; an optional one left blank is absent, not
+		// an empty claim (an empty date or number would not even parse).
+		if ok && !f.Required && strings.TrimSpace(raw) == "" {
+			ok = false
+		}
 		if !ok {
 			if f.Required {
 				return nil, Errorf(CodeInvalid, "required field %s is missing", f.Name)
@@ -145,6 +156,11 @@ func (d *Document) CheckStructure(reg Registry, complete bool) (CredentialType, 
 	}
 	if !d.ValidUntil.IsZero() && !d.ValidUntil.After(d.ValidFrom) {
 		return t, dept, Errorf(CodeInvalid, "validUntil must be after validFrom")
+	}
+	if d.Renews != "" {
+		if _, err := ParseIdentifier(d.Renews); err != nil {
+			return t, dept, Errorf(CodeInvalid, "renews: %s", ErrorMessage(err))
+		}
 	}
 	if complete && len(d.Hidden) > 0 {
 		return t, dept, Errorf(CodeInvalid, "a full document cannot have hidden claims")

@@ -53,7 +53,18 @@ func Verify(in VerifyInput) Verification {
 		return err == nil
 	}
 	d := in.Document
-	t, dept, structErr := d.CheckStructure(in.Registry, len(d.Hidden) == 0)
+	if d == nil {
+		d = &Document{}
+	}
+	_, _, structErr := d.CheckStructure(in.Registry, len(d.Hidden) == 0)
+	// Issuer and type come straight from the registry: CheckStructure stops
+	// at the first problem (say a bad identifier) and then returns them
+	// empty, which would wrongly report a registered issuer as unknown.
+	dept, _ := in.Registry.Department(d.Issuer)
+	t, ok := in.Registry.Type(d.Type)
+	if !ok || t.Code != d.Type {
+		t = CredentialType{}
+	}
 
 	integrityOK := add(CheckIntegrity, firstErr(structErr, d.CheckIntegrity()), "every field matches the signed digest")
 
@@ -89,7 +100,9 @@ func Verify(in VerifyInput) Verification {
 
 	forged := !integrityOK || !signatureOK
 	if !in.Online {
-		v.Checks = append(v.Checks, Check{Name: CheckLedger, OK: false, Detail: "not checked offline: status unknown until verified online"})
+		v.Checks = append(v.Checks,
+			Check{Name: CheckLedger, OK: false, Detail: "not checked offline: status unknown until verified online"},
+			Check{Name: CheckStatus, OK: false, Detail: "unknown offline: suspension or revocation needs the ledger"})
 		validityOK := addValidity(&v, d.ValidFrom, d.ValidUntil, in.Now)
 		switch {
 		case forged || !issuerOK:
@@ -117,6 +130,9 @@ func Verify(in VerifyInput) Verification {
 		if r.Issuer != d.Issuer || r.Type != d.Type {
 			return Errorf(CodeInvalid, "the ledger records a different issuer or type")
 		}
+		if r.KeyID != "" && r.KeyID != d.Proof.KeyID {
+			return Errorf(CodeInvalid, "the ledger records a different signing key for %s", d.ID)
+		}
 		return nil
 	}()
 	ledgerDetail := ""
@@ -126,7 +142,9 @@ func Verify(in VerifyInput) Verification {
 	ledgerOK := add(CheckLedger, ledgerErr, ledgerDetail)
 
 	switch {
-	case forged:
+	case forged || !issuerOK:
+		// Same rule as offline: a department issuing a type it is not
+		// authorized for is not a valid issuer, whatever the ledger holds.
 		v.Status = StatusForged
 	case r == nil:
 		v.Status = StatusNotFound
