@@ -109,7 +109,9 @@ func TestNewDocumentRejects(t *testing.T) {
 		}, credential.CodeInvalid},
 		{"holder ID type unknown", func(p *credential.IssueParams) { p.Holder.IDType = "驾驶证" }, credential.CodeInvalid},
 		{"holder ID type missing", func(p *credential.IssueParams) { p.Holder.IDType = "" }, credential.CodeInvalid},
-		{"holder ID number missing", func(p *credential.IssueParams) { p.Holder = credential.Holder{Name: "张三", IDType: credential.IDOther} }, credential.CodeInvalid},
+		{"holder ID number missing", func(p *credential.IssueParams) {
+			p.Holder = credential.Holder{Name: "张三", IDType: credential.IDOther}
+		}, credential.CodeInvalid},
 		{"no issue time", func(p *credential.IssueParams) { p.IssuedAt = time.Time{} }, credential.CodeInvalid},
 		{"validUntil before validFrom", func(p *credential.IssueParams) {
 			p.ValidFrom = issuedAt
