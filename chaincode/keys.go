@@ -1,0 +1,37 @@
+package chaincode
+
+// Ledger keys. Every kind of entry has its own prefix, so records, registry
+// entries and idempotency entries never collide, and a range scan over one
+// prefix sees only that kind. Nothing is a shared counter: each issuance
+// writes only keys derived from its own identifier and idempotency key, so
+// concurrent issuances never conflict on a hot key.
+//
+// Plain prefixed keys are used instead of Fabric composite keys because the
+// registry is read with range scans, which Fabric allows only on simple keys.
+const (
+	prefixDepartment  = "dept/"     // dept/<department id> -> Department
+	prefixMSP         = "msp/"      // msp/<MSP ID> -> department id
+	prefixType        = "type/"     // type/<type id> -> CredentialType
+	prefixTypeCode    = "typecode/" // typecode/<code> -> type id
+	prefixRecord      = "cred/"     // cred/<identifier> -> Record
+	prefixIdempotency = "idem/"     // idem/<department id>/<key> -> idempotencyEntry
+	prefixDocument    = "doc/"      // doc/<identifier> -> Document (private data)
+)
+
+// prefixEnd returns the smallest key greater than every key with prefix p:
+// every prefix ends in '/', and '0' is the byte after '/'.
+func prefixEnd(p string) string { return p[:len(p)-1] + "0" }
+
+func departmentKey(id string) string { return prefixDepartment + id }
+func mspKey(mspID string) string     { return prefixMSP + mspID }
+func typeKey(id string) string       { return prefixType + id }
+func typeCodeKey(code string) string { return prefixTypeCode + code }
+func recordKey(id string) string     { return prefixRecord + id }
+func documentKey(id string) string   { return prefixDocument + id }
+func idempotencyKey(dept, key string) string {
+	return prefixIdempotency + dept + "/" + key
+}
+
+// RecordKey returns the state key of a credential's public record, for
+// backends that need to look at it (block numbers, audits).
+func RecordKey(id string) string { return recordKey(id) }

@@ -1,0 +1,124 @@
+package chaincode
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/certledger/certledger/credential"
+)
+
+// MaxReasonLength bounds a status change reason, in characters.
+const MaxReasonLength = 500
+
+var errMissingRecord = errors.New("record not found")
+
+// ChangeStatus suspends, reinstates or revokes a credential. Only the
+// issuing department may; revoked is final.
+func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Record, error) {
+	if _, err := credential.ParseIdentifier(id); err != nil {
+		return credential.Record{}, err
+	}
+	reason, err := normalizeReason(ch.Reason)
+	if err != nil {
+		return credential.Record{}, err
+	}
+	caller, err := CallerDepartment(tx)
+	if err != nil {
+		return credential.Record{}, err
+	}
+	rec, err := readRecord(tx, id)
+	if err != nil {
+		return credential.Record{}, err
+	}
+	if rec.Issuer != caller.ID {
+		return credential.Record{}, credential.Errorf(credential.CodeForbidden, "only the issuing department can change credential %s", id)
+	}
+	next, err := applyChange(rec, ch.Action, reason, ch.Code)
+	if err != nil {
+		return credential.Record{}, err
+	}
+	now, err := tx.TxTimestamp()
+	if err != nil {
+		return credential.Record{}, ledgerErr("read the transaction time", err)
+	}
+	change := credential.Change{
+		Action: ch.Action,
+		Reason: reason,
+		Code:   next.RevocationCode,
+		Actor:  caller.ID,
+		MSPID:  caller.MSPID,
+		TxID:   tx.TxID(),
+		Time:   now.UTC(),
+		Status: next.Status,
+	}
+	if ch.Action != credential.ActionRevoke {
+		change.Code = ""
+	}
+	next.LastChange = change
+	if err := putJSON(tx, recordKey(id), next); err != nil {
+		return credential.Record{}, err
+	}
+	if err := emit(tx, id, change); err != nil {
+		return credential.Record{}, err
+	}
+	return next, nil
+}
+
+// applyChange is the record's state machine:
+//
+//	valid     --suspend-->   suspended
+//	suspended --reinstate--> valid
+//	valid, suspended --revoke--> revoked (final)
+func applyChange(rec credential.Record, action credential.Action, reason string, code credential.RevocationCode) (credential.Record, error) {
+	if rec.Status == credential.StatusRevoked {
+		return rec, credential.Errorf(credential.CodeConflict, "credential %s is revoked; revocation is final", rec.ID)
+	}
+	switch action {
+	case credential.ActionSuspend:
+		if reason == "" {
+			return rec, credential.Errorf(credential.CodeInvalid, "a suspension needs a reason")
+		}
+		if rec.Status == credential.StatusSuspended {
+			return rec, credential.Errorf(credential.CodeConflict, "credential %s is already suspended", rec.ID)
+		}
+		rec.Status, rec.StatusReason = credential.StatusSuspended, reason
+	case credential.ActionReinstate:
+		if rec.Status != credential.StatusSuspended {
+			return rec, credential.Errorf(credential.CodeConflict, "only a suspended credential can be reinstated; %s is %s", rec.ID, rec.Status)
+		}
+		rec.Status, rec.StatusReason = credential.StatusValid, ""
+	case credential.ActionRevoke:
+		if reason == "" {
+			return rec, credential.Errorf(credential.CodeInvalid, "a revocation needs a reason")
+		}
+		if !credential.ValidRevocationCode(code) {
+			return rec, credential.Errorf(credential.CodeInvalid, "revocation code %q is not one of %s, %s, %s",
+				code, credential.RevokedWithdrawn, credential.RevokedCancelled, credential.RevokedPenalty)
+		}
+		rec.Status, rec.StatusReason, rec.RevocationCode = credential.StatusRevoked, reason, code
+	default:
+		return rec, credential.Errorf(credential.CodeInvalid, "action %q is not one of %s, %s, %s",
+			action, credential.ActionSuspend, credential.ActionReinstate, credential.ActionRevoke)
+	}
+	return rec, nil
+}
+
+// normalizeReason trims a reason and rejects overlong text and control
+// characters (other than newlines), which have no place in an audit trail.
+func normalizeReason(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return "", credential.Errorf(credential.CodeInvalid, "the reason is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n > MaxReasonLength {
+		return "", credential.Errorf(credential.CodeInvalid, "the reason is %d characters long; the maximum is %d", n, MaxReasonLength)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' {
+			return "", credential.Errorf(credential.CodeInvalid, "the reason contains a control character")
+		}
+	}
+	return s, nil
+}

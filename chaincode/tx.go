@@ -1,0 +1,85 @@
+// Package chaincode is the CertLedger contract: the registry (证照目录) and
+// the lifecycle of credential records. The logic is written against Tx, a
+// small view of a ledger transaction, so the same code runs inside a Fabric
+// peer (through the contract API adapter in fabric.go) and in-process on the
+// embedded ledger.
+package chaincode
+
+import "time"
+
+// Names shared with every client of the contract.
+const (
+	// Name is the chaincode name on the channel.
+	Name = "certledger"
+	// Channel is the channel the chaincode is deployed on.
+	Channel = "certledger"
+	// Collection is the private data collection holding full documents.
+	Collection = "credentialDocuments"
+	// EventName is the name of the event emitted for every record change.
+	EventName = "certledger.change"
+	// TransientRequest is the transient map key carrying the IssueRequest.
+	TransientRequest = "request"
+)
+
+// Contract function names (the Fabric transaction names).
+const (
+	FnPutDepartment     = "PutDepartment"
+	FnPutCredentialType = "PutCredentialType"
+	FnGetRegistry       = "GetRegistry"
+	FnIssue             = "Issue"
+	FnChangeStatus      = "ChangeStatus"
+	FnGetRecord         = "GetRecord"
+	FnGetDocument       = "GetDocument"
+	FnGetHistory        = "GetHistory"
+)
+
+// KV is one entry of a range scan.
+type KV struct {
+	Key   string
+	Value []byte
+}
+
+// KeyModification is one committed write of a key, as Fabric's history
+// database reports it.
+type KeyModification struct {
+	TxID     string
+	Time     time.Time
+	Value    []byte
+	IsDelete bool
+}
+
+// Tx is what the contract needs from one ledger transaction. Its semantics
+// follow Fabric's chaincode stub, which is the stricter of the two backends:
+//   - reads see the state committed before the transaction: a GetState after
+//     a PutState of the same key returns the old value;
+//   - writes become visible only when the transaction commits, and not at
+//     all if the contract returns an error;
+//   - StateRange returns keys in [start, end) in byte order;
+//   - History returns a key's committed writes newest first.
+type Tx interface {
+	TxID() string
+	// TxTimestamp is the client-chosen transaction time. It is the same on
+	// every endorser, so the contract uses it instead of the clock.
+	TxTimestamp() (time.Time, error)
+	// CallerMSPID is the MSP ID of the identity that submitted the proposal.
+	CallerMSPID() (string, error)
+	// Transient returns the value of a transient data key, nil if absent.
+	Transient(key string) ([]byte, error)
+
+	GetState(key string) ([]byte, error)
+	PutState(key string, value []byte) error
+	DelState(key string) error
+	StateRange(start, end string) ([]KV, error)
+	History(key string) ([]KeyModification, error)
+	// SetStateValidationParameter sets the key-level endorsement policy (a
+	// serialized SignaturePolicyEnvelope) that later writes of key must meet.
+	SetStateValidationParameter(key string, policy []byte) error
+
+	GetPrivateData(collection, key string) ([]byte, error)
+	PutPrivateData(collection, key string, value []byte) error
+	SetPrivateDataValidationParameter(collection, key string, policy []byte) error
+
+	// SetEvent sets the transaction's event; Fabric keeps only the last one,
+	// so the contract emits at most one per transaction.
+	SetEvent(name string, payload []byte) error
+}
