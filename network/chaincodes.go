@@ -1,0 +1,57 @@
+package network
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Names shared with the contract and the gateway.
+const (
+	// ChaincodeName is CertLedger's contract on the channel.
+	ChaincodeName = "certledger"
+	// KVChaincodeName is the raw put/get contract deployed beside it, the
+	// baseline of the benchmarks.
+	KVChaincodeName = "kv"
+	// DocumentCollection is the private data collection of credential
+	// documents (personal data), readable by every department.
+	DocumentCollection = "credentialDocuments"
+)
+
+// chaincode is a contract deployed through the lifecycle and run as a
+// chaincode service (CCaaS) by one server process that every peer dials.
+type chaincode struct {
+	Name        string
+	Version     string
+	Sequence    int
+	Command     string // Go package of the server, relative to the source root
+	Collections bool   // deploy with the private data collection config
+}
+
+var chaincodes = []chaincode{
+	{Name: ChaincodeName, Version: "1.0", Sequence: 1, Command: "./cmd/certledger-chaincode", Collections: true},
+	{Name: KVChaincodeName, Version: "1.0", Sequence: 1, Command: "./cmd/kv-chaincode"},
+}
+
+// label of the chaincode package; part of the package ID.
+func (c chaincode) label() string { return c.Name + "_" + c.Version }
+
+// endorsementPolicy is the chaincode-level policy of both contracts: any one
+// department's peer. It governs keys without a key-level policy: creating a
+// credential or registry entry. The contract then sets a key-level
+// (state-based) policy on every key it creates, naming only the issuing
+// department's peers (the governance department's for registry keys), so
+// that later changes need that department's endorsement whoever submits
+// them. The raw kv contract gets the same policy so the benchmark compares
+// like with like: one endorsing organization per transaction.
+func endorsementPolicy() string {
+	return "OR(" + memberList("peer") + ")"
+}
+
+// memberList is "'GovMSP.<role>','SamrMSP.<role>',..." over all departments.
+func memberList(role string) string {
+	var parts []string
+	for _, d := range departments {
+		parts = append(parts, fmt.Sprintf("'%s.%s'", d.MSPID, role))
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,129 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// deploy takes a chaincode through the Fabric lifecycle: install the
+// package on every peer, approve the definition as every department,
+// commit it. Steps already done (a later Up) are skipped or tolerated.
+func deploy(ctx context.Context, f Fabric, l layout, t topology, srv node, packageID string) error {
+	cc := *srv.CC
+	if committed(ctx, f, l, t, cc) {
+		return nil
+	}
+	if err := parallel(t.Peers, func(p node) error { return install(ctx, f, l, p, cc) }); err != nil {
+		return err
+	}
+	var firstPeers []node
+	for i := range departments {
+		firstPeers = append(firstPeers, t.peersOf(&departments[i])[0])
+	}
+	err := parallel(firstPeers, func(p node) error { return approve(ctx, f, l, t, p, cc, packageID) })
+	if err != nil {
+		return err
+	}
+	return commit(ctx, f, l, t, firstPeers, cc)
+}
+
+// parallel runs fn for every node at once and returns the first error.
+func parallel(nodes []node, fn func(node) error) error {
+	errs := make([]error, len(nodes))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(n)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// committed reports whether the definition is committed at cc.Sequence.
+func committed(ctx context.Context, f Fabric, l layout, t topology, cc chaincode) bool {
+	p := t.Peers[0]
+	out, err := runTool(ctx, adminEnv(l, p.Dept, p), f.Bin("peer"), "lifecycle", "chaincode", "querycommitted",
+		"--channelID", DefaultChannel, "--name", cc.Name)
+	return err == nil && strings.Contains(out, "Sequence: "+strconv.Itoa(cc.Sequence)+",")
+}
+
+func install(ctx context.Context, f Fabric, l layout, p node, cc chaincode) error {
+	return retry(ctx, 30*time.Second, func() error {
+		_, err := runTool(ctx, adminEnv(l, p.Dept, p), f.Bin("peer"), "lifecycle", "chaincode", "install", l.packageFile(cc))
+		if err != nil && strings.Contains(err.Error(), "already successfully installed") {
+			return nil
+		}
+		return err
+	})
+}
+
+// definitionArgs are the flags that define the chaincode; approvals and the
+// commit must agree on them.
+func definitionArgs(l layout, t topology, cc chaincode) []string {
+	args := []string{
+		"--channelID", DefaultChannel, "--name", cc.Name, "--version", cc.Version,
+		"--sequence", strconv.Itoa(cc.Sequence), "--signature-policy", endorsementPolicy(),
+	}
+	if cc.Collections {
+		args = append(args, "--collections-config", l.collectionsFile())
+	}
+	return args
+}
+
+// ordererArgs direct a lifecycle transaction to an orderer over TLS. Each
+// attempt picks the next orderer, so one being down or leaderless does not
+// stall the deployment.
+func ordererArgs(l layout, t topology, attempt int) []string {
+	o := t.Orderers[attempt%len(t.Orderers)]
+	return []string{"-o", o.address(), "--tls", "--cafile", l.ordererTLSCA()}
+}
+
+func approve(ctx context.Context, f Fabric, l layout, t topology, p node, cc chaincode, packageID string) error {
+	attempt := 0
+	return retry(ctx, 60*time.Second, func() error {
+		args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", packageID},
+			definitionArgs(l, t, cc)...)
+		args = append(args, ordererArgs(l, t, attempt)...)
+		attempt++
+		_, err := runTool(ctx, adminEnv(l, p.Dept, p), f.Bin("peer"), args...)
+		if err != nil && strings.Contains(err.Error(), "with unchanged content") {
+			return nil // approved by an earlier, interrupted Up
+		}
+		return err
+	})
+}
+
+// commit needs endorsements from a majority of departments (the channel's
+// LifecycleEndorsement policy); it asks one peer of every department.
+func commit(ctx context.Context, f Fabric, l layout, t topology, peers []node, cc chaincode) error {
+	attempt := 0
+	return retry(ctx, 60*time.Second, func() error {
+		args := append([]string{"lifecycle", "chaincode", "commit"}, definitionArgs(l, t, cc)...)
+		args = append(args, ordererArgs(l, t, attempt)...)
+		for _, p := range peers {
+			args = append(args, "--peerAddresses", p.address(), "--tlsRootCertFiles", l.deptTLSCA(p.Dept))
+		}
+		attempt++
+		p := peers[0]
+		_, err := runTool(ctx, adminEnv(l, p.Dept, p), f.Bin("peer"), args...)
+		if err != nil && committed(ctx, f, l, t, cc) {
+			return nil // committed by an earlier attempt whose reply was lost
+		}
+		if err != nil {
+			return fmt.Errorf("network: committing %s: %w", cc.Name, err)
+		}
+		return nil
+	})
+}
