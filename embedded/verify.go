@@ -1,0 +1,104 @@
+package embedded
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// verify walks the whole log: sequence numbers, links and entry hashes, and
+// that every transaction ID maps back to its entry; then it recomputes the
+// state digest from the buckets and compares it with the last entry's. It
+// returns the number of entries.
+func verify(btx *bolt.Tx) (uint64, error) {
+	var (
+		n    uint64
+		last LogEntry
+		prev = genesisHash
+	)
+	txs := btx.Bucket(bucketTxs)
+	c := btx.Bucket(bucketLog).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		want := n + 1
+		e, err := decodeEntry(k, v)
+		if err != nil {
+			return n, &ChainError{Seq: want, Reason: "entry cannot be decoded: " + err.Error()}
+		}
+		switch {
+		case !bytes.Equal(k, seqKey(want)):
+			return n, &ChainError{Seq: want, Reason: fmt.Sprintf("entry %x is missing or out of order", k)}
+		case e.Seq != want:
+			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: fmt.Sprintf("entry claims sequence %d", e.Seq)}
+		case e.Prev != prev:
+			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: "previous-entry hash does not match entry " + fmt.Sprint(n)}
+		case e.ComputeHash() != e.Hash:
+			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: "entry content does not match its hash"}
+		case !bytes.Equal(txs.Get([]byte(e.TxID)), k):
+			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: "the transaction index does not point to this entry"}
+		}
+		if _, err := parseDigest(e.StateDigest); err != nil {
+			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: err.Error()}
+		}
+		n, prev, last = want, e.Hash, e
+	}
+	var d stateDigest
+	for _, name := range allBuckets {
+		if bytes.Equal(name, bucketLog) {
+			continue
+		}
+		err := btx.Bucket(name).ForEach(func(k, v []byte) error {
+			d.add(itemHash(name, k, v))
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	want := genesisDigest()
+	if n > 0 {
+		want = last.StateDigest
+	}
+	if d.String() != want {
+		return n, &ChainError{Seq: n, TxID: last.TxID,
+			Reason: "the stored state does not match the state digest recorded by the last entry: data was changed outside the ledger"}
+	}
+	return n, nil
+}
+
+func genesisDigest() string { return stateDigest{}.String() }
+
+// VerifyChain verifies the open ledger's log and state as Open does, and
+// returns the number of log entries.
+func (l *Ledger) VerifyChain() (uint64, error) {
+	var n uint64
+	err := l.db.View(func(btx *bolt.Tx) (err error) {
+		n, err = verify(btx)
+		return err
+	})
+	return n, err
+}
+
+// Verify checks the ledger in dir without opening it for writing, for
+// operators and tests. It fails if another process holds the ledger open.
+func Verify(dir string) (uint64, error) {
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: DefaultConfig().LockTimeout})
+	if err != nil {
+		return 0, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	defer db.Close()
+	var n uint64
+	err = db.View(func(btx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if btx.Bucket(b) == nil {
+				return fmt.Errorf("embedded: %s has no %s bucket: not a ledger file", path, b)
+			}
+		}
+		var err error
+		n, err = verify(btx)
+		return err
+	})
+	return n, err
+}
