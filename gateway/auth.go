@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"strings"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/gofiber/fiber/v2"
+)
+
+// authenticate resolves the request's `Authorization: Bearer <api key>` to
+// the department it belongs to, as the registry currently describes it.
+func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
+	h := c.Get(fiber.HeaderAuthorization)
+	scheme, key, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
+		return credential.Department{}, credential.Errorf(credential.CodeUnauthorized, "send the department's API key as Authorization: Bearer <api key>")
+	}
+	deptID, ok := s.keys.Authenticate(strings.TrimSpace(key))
+	if !ok {
+		return credential.Department{}, credential.Errorf(credential.CodeUnauthorized, "the API key is not valid")
+	}
+	c.Locals(localDept, deptID)
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	reg, err := s.registry.get(ctx)
+	if err != nil {
+		return credential.Department{}, err
+	}
+	dept, ok := reg.Department(deptID)
+	if !ok {
+		return credential.Department{}, credential.Errorf(credential.CodeForbidden, "department %s is not in the registry", deptID)
+	}
+	return dept, nil
+}
+
+// ownRecord reads a credential's record for the department that issued it:
+// a malformed identifier is a 400, an unknown one 404, and another
+// department's credential 403.
+func (s *Server) ownRecord(c *fiber.Ctx, dept credential.Department) (credential.Record, error) {
+	id, err := pathIdentifier(c)
+	if err != nil {
+		return credential.Record{}, err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	rec, err := s.ledger.Record(ctx, id)
+	if err != nil {
+		return credential.Record{}, err
+	}
+	if rec.Issuer != dept.ID {
+		return credential.Record{}, credential.Errorf(credential.CodeForbidden, "credential %s was issued by another department", id)
+	}
+	return rec, nil
+}
+
+// pathIdentifier returns the :id parameter after checking it is a valid
+// identifier, check character included.
+func pathIdentifier(c *fiber.Ctx) (string, error) {
+	id := c.Params("id")
+	if _, err := credential.ParseIdentifier(id); err != nil {
+		return "", credential.Errorf(credential.CodeInvalid, "%q is not a credential identifier: %s", truncate(id, 80), credential.ErrorMessage(err))
+	}
+	return id, nil
+}
+
+// truncate shortens s for messages that echo client input.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the gateway's configuration. The zero value of every field
+// means "use the default"; WithDefaults fills them in.
+type Config struct {
+	// Addr is the listen address (default 127.0.0.1:8080).
+	Addr string
+	// PublicURL is the base URL verification links and QR codes point at:
+	// what a phone must reach. Default: http://<Addr>.
+	PublicURL string
+	// BodyLimit is the largest request body accepted, in bytes (default
+	// 256 KiB); larger bodies get 413.
+	BodyLimit int
+	// RegistryTTL is how long the gateway serves its cached copy of the
+	// registry before reading it from the ledger again (default 5s).
+	RegistryTTL time.Duration
+	// RequestTimeout bounds the ledger work of one request (default 30s).
+	RequestTimeout time.Duration
+	// ReadTimeout, WriteTimeout and IdleTimeout bound connections
+	// (defaults 15s, 30s, 120s).
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	IdleTimeout  time.Duration
+	// IssueAttempts is how often an issuance is tried with a fresh serial
+	// when the ledger already holds the identifier (default 3).
+	IssueAttempts int
+	// QRSize is the default side of QR code PNGs in pixels (default 320).
+	QRSize int
+	// Logger receives the access log and errors (default slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now); tests pin it.
+	Now func() time.Time
+}
+
+// Defaults used by WithDefaults.
+const (
+	DefaultAddr           = "127.0.0.1:8080"
+	DefaultBodyLimit      = 256 << 10
+	DefaultRegistryTTL    = 5 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultIssueAttempts  = 3
+	DefaultQRSize         = 320
+	MinQRSize             = 128
+	MaxQRSize             = 1024
+)
+
+// WithDefaults returns c with every unset field given its default.
+func (c Config) WithDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + publicHost(c.Addr)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.BodyLimit <= 0 {
+		c.BodyLimit = DefaultBodyLimit
+	}
+	if c.RegistryTTL <= 0 {
+		c.RegistryTTL = DefaultRegistryTTL
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 15 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 30 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 120 * time.Second
+	}
+	if c.IssueAttempts <= 0 {
+		c.IssueAttempts = DefaultIssueAttempts
+	}
+	if c.QRSize <= 0 {
+		c.QRSize = DefaultQRSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Validate checks a configuration after WithDefaults.
+func (c Config) Validate() error {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("public URL %q must be an http(s) URL without query or fragment", c.PublicURL)
+	}
+	if c.QRSize < MinQRSize || c.QRSize > MaxQRSize {
+		return fmt.Errorf("QR size %d is outside %d-%d", c.QRSize, MinQRSize, MaxQRSize)
+	}
+	return nil
+}
+
+// publicHost turns a listen address into a host a browser can reach: an
+// unspecified host (":8080", "0.0.0.0:8080") becomes localhost.
+func publicHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

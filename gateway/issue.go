@@ -1,0 +1,352 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Idempotency headers. A replayed answer is the first issuance's answer,
+// marked so a client can tell it did not create anything new.
+const (
+	HeaderIdempotencyKey    = "Idempotency-Key"
+	HeaderIdempotentReplay  = "Idempotent-Replayed"
+	maxIdempotencyHeaderLen = 255
+)
+
+// issueBody is the JSON body of POST /api/v1/credentials.
+type issueBody struct {
+	Type   string             `json:"type"` // type ID or type code
+	Holder *credential.Holder `json:"holder"`
+	// Fields are strings, or JSON numbers for number fields.
+	Fields     map[string]json.RawMessage `json:"fields"`
+	ValidFrom  string                     `json:"validFrom,omitempty"`
+	ValidUntil string                     `json:"validUntil,omitempty"`
+}
+
+// credentialAnswer is the body of a successful issuance and of GET
+// /api/v1/credentials/{id}.
+type credentialAnswer struct {
+	ID        string               `json:"id"`
+	Document  *credential.Document `json:"document"`
+	VerifyURL string               `json:"verifyUrl"`
+	QRURL     string               `json:"qrUrl"`
+	Record    *credential.Record   `json:"record,omitempty"`
+}
+
+// issueInput is a validated issuance request.
+type issueInput struct {
+	Type       credential.CredentialType
+	Holder     credential.Holder
+	Fields     map[string]string
+	ValidFrom  time.Time
+	ValidUntil time.Time
+}
+
+func (s *Server) handleIssue(c *fiber.Ctx) error {
+	dept, err := s.authenticate(c)
+	if err != nil {
+		return err
+	}
+	idemHeader := c.Get(HeaderIdempotencyKey)
+	if err := checkIdempotencyHeader(idemHeader, c.Request().Header.Peek(HeaderIdempotencyKey) != nil); err != nil {
+		return err
+	}
+	var body issueBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	reg, err := s.registry.get(ctx)
+	if err != nil {
+		return err
+	}
+	in, err := parseIssueBody(reg, dept, body)
+	if err != nil {
+		return err
+	}
+	key, err := s.signingKey(dept)
+	if err != nil {
+		return err
+	}
+	req := credential.IssueRequest{HolderRef: credential.HolderRef(s.secrets.HolderKey, in.Holder.IDType, in.Holder.IDNumber)}
+	if idemHeader != "" {
+		req.IdempotencyKey = s.keyedHash("certledger.idempotency-key.v1", dept.ID, []byte(idemHeader))
+		req.RequestHash = s.keyedHash("certledger.issue-request.v1", dept.ID, in.canonical())
+	}
+	doc, rec, replayed, err := s.issue(ctx, dept, key, in, req)
+	if err != nil {
+		return err
+	}
+	outcome := "issued"
+	if replayed {
+		outcome = "replayed"
+		c.Set(HeaderIdempotentReplay, "true")
+	}
+	s.metrics.issuances.WithLabelValues(in.Type.ID, outcome).Inc()
+	c.Location("/api/v1/credentials/" + doc.ID)
+	return c.Status(fiber.StatusCreated).JSON(credentialAnswer{
+		ID: doc.ID, Document: doc, VerifyURL: s.verifyURL(doc.ID, true), QRURL: s.qrURL(doc.ID), Record: &rec,
+	})
+}
+
+// issue builds, signs and records a credential, retrying with a fresh
+// serial if the ledger already holds the identifier. When the ledger says
+// the idempotency key was used before, it answers the first credential.
+func (s *Server) issue(ctx context.Context, dept credential.Department, key keystore.SigningKey, in issueInput, req credential.IssueRequest) (*credential.Document, credential.Record, bool, error) {
+	var lastErr error
+	for attempt := 0; attempt < s.cfg.IssueAttempts; attempt++ {
+		doc, err := credential.Issue(credential.IssueParams{
+			Type: in.Type, Issuer: dept, Holder: in.Holder, Fields: in.Fields,
+			ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil, IssuedAt: s.now(),
+		}, key.KeyID, key.Private)
+		if err != nil {
+			return nil, credential.Record{}, false, err
+		}
+		req.Document = *doc
+		res, err := s.ledger.Issue(ctx, dept.MSPID, req)
+		if err != nil {
+			// A serial collision names the identifier; any other conflict
+			// (a reused idempotency key) is the client's to see.
+			if credential.ErrorCode(err) == credential.CodeConflict && strings.Contains(credential.ErrorMessage(err), doc.ID) {
+				lastErr = err
+				continue
+			}
+			return nil, credential.Record{}, false, err
+		}
+		if !res.Replayed {
+			return doc, res.Record, false, nil
+		}
+		first, err := s.ledger.Document(ctx, dept.MSPID, res.Record.ID)
+		if err != nil {
+			return nil, credential.Record{}, false, fmt.Errorf("reading the first issuance %s of a replayed request: %w", res.Record.ID, err)
+		}
+		return &first, res.Record, true, nil
+	}
+	return nil, credential.Record{}, false, lastErr
+}
+
+// signingKey picks the key a department's new credentials are signed with:
+// the registry's newest active key that this gateway holds.
+func (s *Server) signingKey(dept credential.Department) (keystore.SigningKey, error) {
+	now := s.now()
+	var best keystore.SigningKey
+	var bestFrom time.Time
+	for _, k := range s.keys.SigningKeys(dept.ID) {
+		rk, ok := dept.Key(k.KeyID)
+		if !ok || rk.Status != credential.KeyActive || !rk.CoversTime(now) || rk.PublicKey != k.PublicBase64() {
+			continue
+		}
+		if best.KeyID == "" || rk.ValidFrom.After(bestFrom) {
+			best, bestFrom = k, rk.ValidFrom
+		}
+	}
+	if best.KeyID == "" {
+		return best, newAPIError(kindUnavailable, "this gateway holds no signing key that the registry lists as active for department %s", dept.ID)
+	}
+	return best, nil
+}
+
+// keyedHash is an HMAC under the gateway's idempotency key, scoped to a
+// purpose and a department, in base64url (what the contract accepts).
+func (s *Server) keyedHash(purpose, deptID string, data []byte) string {
+	m := hmac.New(sha256.New, s.secrets.IdempotencyKey)
+	for _, part := range [][]byte{[]byte(purpose), []byte(deptID), data} {
+		fmt.Fprintf(m, "%d:", len(part))
+		m.Write(part)
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// canonical encodes the validated request deterministically (json.Marshal
+// sorts map keys), so a retry with the same content hashes the same
+// however the client ordered or formatted its JSON.
+func (in issueInput) canonical() []byte {
+	b, _ := json.Marshal(struct {
+		Type       string            `json:"type"`
+		Holder     credential.Holder `json:"holder"`
+		Fields     map[string]string `json:"fields"`
+		ValidFrom  string            `json:"validFrom"`
+		ValidUntil string            `json:"validUntil"`
+	}{in.Type.ID, in.Holder, in.Fields, formatOptTime(in.ValidFrom), formatOptTime(in.ValidUntil)})
+	return b
+}
+
+func formatOptTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func checkIdempotencyHeader(v string, present bool) error {
+	if !present {
+		return nil
+	}
+	if v == "" || len(v) > maxIdempotencyHeaderLen {
+		return newAPIError(kindMalformed, "the %s header must be 1-%d characters", HeaderIdempotencyKey, maxIdempotencyHeaderLen)
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x21 || v[i] > 0x7e {
+			return newAPIError(kindMalformed, "the %s header must be printable ASCII without spaces", HeaderIdempotencyKey)
+		}
+	}
+	return nil
+}
+
+// parseIssueBody validates an issuance request against the registry and
+// collects every field problem, so a form can mark all of them at once.
+// The domain's credential.Issue validates again when it builds the
+// document; this pass only exists to report everything, not just the first.
+func parseIssueBody(reg credential.Registry, dept credential.Department, b issueBody) (issueInput, error) {
+	var probs []FieldProblem
+	add := func(pointer, format string, args ...any) {
+		probs = append(probs, FieldProblem{Pointer: pointer, Detail: fmt.Sprintf(format, args...)})
+	}
+	var in issueInput
+	t, ok := reg.Type(strings.TrimSpace(b.Type))
+	switch {
+	case strings.TrimSpace(b.Type) == "":
+		add("#/type", "type is required (%s)", typeIDs(reg))
+	case !ok:
+		add("#/type", "unknown credential type %q; known types: %s", truncate(b.Type, 64), typeIDs(reg))
+	case !t.AuthorizesIssuer(dept.ID):
+		return in, credential.Errorf(credential.CodeForbidden, "department %s is not authorized to issue %s", dept.ID, t.ID)
+	}
+	in.Type = t
+
+	if b.Holder == nil {
+		add("#/holder", "holder is required: an object with name, idType and idNumber")
+	} else {
+		in.Holder = b.Holder.Normalize()
+		if err := in.Holder.Validate(); err != nil {
+			msg := credential.ErrorMessage(err)
+			add(holderPointer(msg), "%s", msg)
+		}
+	}
+
+	in.Fields = map[string]string{}
+	names := make([]string, 0, len(b.Fields))
+	for name := range b.Fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v, present, err := fieldText(b.Fields[name])
+		switch {
+		case err != nil:
+			add("#/fields/"+pointerEscape(name), "field %s %s", truncate(name, 64), err.Error())
+		case ok && !hasField(t, name):
+			add("#/fields/"+pointerEscape(name), "field %s is not part of type %s", truncate(name, 64), t.ID)
+		case present:
+			in.Fields[name] = v
+		}
+	}
+	if ok {
+		for _, f := range t.Fields {
+			v, present := in.Fields[f.Name]
+			if !present || strings.TrimSpace(v) == "" {
+				if f.Required {
+					add("#/fields/"+f.Name, "required field %s is missing", f.Name)
+				}
+				continue
+			}
+			if _, err := credential.NormalizeValue(f, v); err != nil {
+				add("#/fields/"+f.Name, "%s", credential.ErrorMessage(err))
+			}
+		}
+	}
+
+	var err error
+	if in.ValidFrom, err = parseTime(b.ValidFrom); err != nil {
+		add("#/validFrom", "validFrom %s", err.Error())
+	}
+	if in.ValidUntil, err = parseTime(b.ValidUntil); err != nil {
+		add("#/validUntil", "validUntil %s", err.Error())
+	}
+	if !in.ValidFrom.IsZero() && !in.ValidUntil.IsZero() && !in.ValidUntil.After(in.ValidFrom) {
+		add("#/validUntil", "validUntil must be after validFrom")
+	}
+	if len(probs) > 0 {
+		return in, invalidFields(probs)
+	}
+	return in, nil
+}
+
+func hasField(t credential.CredentialType, name string) bool {
+	_, ok := t.Field(name)
+	return ok
+}
+
+// fieldText accepts a JSON string, or a JSON number as its literal text;
+// null means absent.
+func fieldText(raw json.RawMessage) (string, bool, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return "", false, nil
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false, fmt.Errorf("is not a valid JSON string")
+		}
+		return s, true, nil
+	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return "", false, fmt.Errorf("is not a valid JSON number")
+		}
+		return n.String(), true, nil
+	}
+	return "", false, fmt.Errorf("must be a string or a number")
+}
+
+// parseTime accepts an RFC 3339 time or a YYYY-MM-DD date (midnight UTC).
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("must be an RFC 3339 time (2026-01-02T15:04:05Z) or a date (2026-01-02), got %q", truncate(s, 40))
+}
+
+// holderPointer locates a holder validation message.
+func holderPointer(msg string) string {
+	for _, f := range []string{"name", "idType", "idNumber"} {
+		if strings.Contains(msg, "holder."+f) {
+			return "#/holder/" + f
+		}
+	}
+	return "#/holder"
+}
+
+// pointerEscape escapes a JSON pointer segment (RFC 6901).
+func pointerEscape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func typeIDs(reg credential.Registry) string {
+	ids := make([]string, len(reg.Types))
+	for i, t := range reg.Types {
+		ids[i] = t.ID
+	}
+	return strings.Join(ids, ", ")
+}

@@ -1,0 +1,70 @@
+package gateway
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+)
+
+// metrics are the gateway's Prometheus series. Each Server has its own
+// registry, so tests can run several servers in one process.
+type metrics struct {
+	reg           *prometheus.Registry
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	issuances     *prometheus.CounterVec
+	verifications *prometheus.CounterVec
+	statusChanges *prometheus.CounterVec
+}
+
+// unmatchedRoute labels requests that matched no route, so probing random
+// paths cannot blow up the number of series.
+const unmatchedRoute = "unmatched"
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "certledger_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "certledger_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern, method and status code.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "method", "status"}),
+		issuances: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "certledger_issuances_total",
+			Help: "Credentials issued by type and outcome (issued, or replayed for an idempotent retry).",
+		}, []string{"type", "outcome"}),
+		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "certledger_verifications_total",
+			Help: "Verifications by input kind (document, qr) and resulting status.",
+		}, []string{"input", "status"}),
+		statusChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "certledger_status_changes_total",
+			Help: "Suspensions, reinstatements and revocations recorded.",
+		}, []string{"action"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.issuances, m.verifications, m.statusChanges,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observe(route, method string, status int, d time.Duration) {
+	s := strconv.Itoa(status)
+	m.requests.WithLabelValues(route, method, s).Inc()
+	m.latency.WithLabelValues(route, method, s).Observe(d.Seconds())
+}
+
+// handler serves the registry in the Prometheus text format through
+// Fiber's net/http adaptor.
+func (m *metrics) handler() fiber.Handler {
+	return adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+}

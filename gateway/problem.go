@@ -1,0 +1,153 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/gofiber/fiber/v2"
+)
+
+// ProblemContentType is the media type of RFC 9457 problem details.
+const ProblemContentType = "application/problem+json"
+
+// problemTypeBase prefixes problem type URIs. A URN names the problem
+// without promising a web page that might not exist.
+const problemTypeBase = "urn:certledger:problem:"
+
+// Problem is an RFC 9457 problem detail, with an errors extension listing
+// each field that is wrong and a requestId to quote to an operator.
+type Problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"requestId,omitempty"`
+	Errors    []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem locates one problem in the request body with a JSON pointer
+// (RFC 6901, in URI fragment form as in RFC 9457's example).
+type FieldProblem struct {
+	Pointer string `json:"pointer"`
+	Detail  string `json:"detail"`
+}
+
+// problemKind is a row of the status table.
+type problemKind struct {
+	status int
+	slug   string
+	title  string
+}
+
+// codeKinds is the one table mapping application error codes to HTTP.
+var codeKinds = map[credential.Code]problemKind{
+	credential.CodeInvalid:      {http.StatusBadRequest, "invalid", "Invalid request"},
+	credential.CodeNotFound:     {http.StatusNotFound, "not-found", "Not found"},
+	credential.CodeConflict:     {http.StatusConflict, "conflict", "Conflict"},
+	credential.CodeUnauthorized: {http.StatusUnauthorized, "unauthorized", "Authentication required"},
+	credential.CodeForbidden:    {http.StatusForbidden, "forbidden", "Forbidden"},
+	credential.CodeInternal:     {http.StatusInternalServerError, "internal", "Internal server error"},
+}
+
+// Problems the gateway raises itself, beyond the application codes.
+var (
+	kindMalformed       = problemKind{http.StatusBadRequest, "malformed-request", "Malformed request"}
+	kindTooLarge        = problemKind{http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large"}
+	kindNoRoute         = problemKind{http.StatusNotFound, "no-route", "Not found"}
+	kindMethod          = problemKind{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"}
+	kindUnsupportedType = problemKind{http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"}
+	kindUnavailable     = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable"}
+	kindTimeout         = problemKind{http.StatusRequestTimeout, "timeout", "Request timeout"}
+)
+
+// apiError is an error the gateway answers with a given problem kind.
+type apiError struct {
+	kind   problemKind
+	detail string
+	errors []FieldProblem
+}
+
+func (e *apiError) Error() string { return e.kind.slug + ": " + e.detail }
+
+func newAPIError(k problemKind, format string, args ...any) *apiError {
+	return &apiError{kind: k, detail: fmt.Sprintf(format, args...)}
+}
+
+// invalidFields is a 400 naming every field problem; the detail repeats
+// them so a client that only shows detail still says what is wrong.
+func invalidFields(problems []FieldProblem) *apiError {
+	parts := make([]string, len(problems))
+	for i, p := range problems {
+		parts[i] = p.Detail
+	}
+	detail := strings.Join(parts, "; ")
+	if len(problems) > 1 {
+		detail = fmt.Sprintf("%d problems: %s", len(problems), detail)
+	}
+	return &apiError{kind: codeKinds[credential.CodeInvalid], detail: detail, errors: problems}
+}
+
+// problemFor turns any error into a problem. internal is true when the
+// error is not one a client may see; the caller logs it.
+func problemFor(err error, bodyLimit int) (p Problem, internal bool) {
+	var (
+		ae *apiError
+		ce *credential.Error
+		fe *fiber.Error
+	)
+	k, detail := codeKinds[credential.CodeInternal], "internal error"
+	switch {
+	case errors.As(err, &ae):
+		k, detail = ae.kind, ae.detail
+		p.Errors = ae.errors
+	case errors.As(err, &ce):
+		var ok bool
+		if k, ok = codeKinds[ce.Code]; !ok {
+			k = codeKinds[credential.CodeInternal]
+		}
+		if k.status != http.StatusInternalServerError {
+			detail = ce.Message
+		}
+	case errors.As(err, &fe):
+		switch fe.Code {
+		case http.StatusNotFound:
+			k, detail = kindNoRoute, "there is no such resource; see /api/v1/openapi.json"
+		case http.StatusMethodNotAllowed:
+			k, detail = kindMethod, "this resource does not support the method; see /api/v1/openapi.json"
+		case http.StatusRequestEntityTooLarge:
+			k, detail = kindTooLarge, fmt.Sprintf("the request body is larger than %d bytes", bodyLimit)
+		case http.StatusRequestTimeout:
+			k, detail = kindTimeout, "the request was not received in time"
+		case http.StatusRequestHeaderFieldsTooLarge:
+			k, detail = problemKind{fe.Code, "headers-too-large", "Request headers too large"}, "the request headers are too large"
+		default:
+			if fe.Code >= 400 && fe.Code < 500 {
+				k, detail = problemKind{fe.Code, "http-" + fmt.Sprint(fe.Code), http.StatusText(fe.Code)}, fe.Message
+			}
+		}
+	}
+	p.Type = problemTypeBase + k.slug
+	p.Title = k.title
+	p.Status = k.status
+	p.Detail = detail
+	return p, k.status >= http.StatusInternalServerError
+}
+
+// writeProblem sends p as problem+json.
+func writeProblem(c *fiber.Ctx, p Problem) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	c.Status(p.Status)
+	c.Set(fiber.HeaderContentType, ProblemContentType)
+	if p.Status == http.StatusUnauthorized {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="certledger"`)
+	}
+	return c.Send(b)
+}

@@ -1,0 +1,155 @@
+// Package gateway is CertLedger's HTTP front: the REST API departments issue
+// and manage credentials with, the public verification API, the pages a
+// phone opens from a QR code, metrics and the OpenAPI description. It talks
+// to any ledger backend through credential.Ledger.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Secrets is what the gateway needs from its keystore: its HMAC keys, the
+// mapping of API keys to departments, and the departments' signing keys.
+// *keystore.Store implements it; a backend with signing keys elsewhere
+// (the Fabric connection profile) wraps a Store and overrides SigningKeys.
+type Secrets interface {
+	Secrets() keystore.Secrets
+	// Authenticate returns the department an API key belongs to.
+	Authenticate(apiKey string) (deptID string, ok bool)
+	// SigningKeys returns the private keys held for a department.
+	SigningKeys(deptID string) []keystore.SigningKey
+}
+
+// Server is one gateway: a Fiber app bound to a ledger and a keystore.
+type Server struct {
+	cfg      Config
+	ledger   credential.Ledger
+	keys     Secrets
+	secrets  keystore.Secrets
+	app      *fiber.App
+	log      *slog.Logger
+	metrics  *metrics
+	registry *registryCache
+}
+
+// New builds a gateway. It does not read the ledger yet: the registry is
+// loaded by the first request that needs it.
+func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if ledger == nil || keys == nil {
+		return nil, errors.New("gateway: a ledger and a keystore are required")
+	}
+	sec := keys.Secrets()
+	if len(sec.HolderKey) < keystore.SecretSize || len(sec.TokenKey) < keystore.SecretSize || len(sec.IdempotencyKey) < keystore.SecretSize {
+		return nil, fmt.Errorf("gateway: the holder, token and idempotency keys must have at least %d bytes", keystore.SecretSize)
+	}
+	s := &Server{
+		cfg:     cfg,
+		ledger:  ledger,
+		keys:    keys,
+		secrets: sec,
+		log:     cfg.Logger,
+		metrics: newMetrics(),
+	}
+	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "certledger",
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          cfg.WriteTimeout,
+		IdleTimeout:           cfg.IdleTimeout,
+		DisableStartupMessage: true,
+		// Handlers keep parameter and header values beyond the request
+		// (ledger calls, logs), so they must not alias Fiber's buffers.
+		Immutable:    true,
+		ErrorHandler: s.handleUncaught,
+	})
+	s.routes()
+	return s, nil
+}
+
+// App returns the Fiber app, for app.Test in tests or for mounting.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Config returns the configuration in effect, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Listen serves on the configured address until Shutdown.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	return s.Serve(ln)
+}
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("publicUrl", s.cfg.PublicURL))
+	return s.app.Listener(ln)
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx ends. It does not close the ledger, which the caller owns.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.app.ShutdownWithContext(ctx)
+}
+
+// routes registers every route. The pages come before nothing else that
+// could shadow them; unknown paths fall through to Fiber's 404, which the
+// error handling turns into a problem.
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.observe)
+
+	app.Get("/healthz", s.handleHealth)
+	app.Get("/metrics", s.metrics.handler())
+
+	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.handleOpenAPI)
+	api.Get("/types", s.handleTypes)
+	api.Get("/departments", s.handleDepartments)
+	api.Get("/me", s.handleMe)
+	api.Post("/verify", s.handleVerify)
+	api.Post("/credentials", s.handleIssue)
+	api.Get("/credentials/:id", s.handleGetCredential)
+	api.Get("/credentials/:id/history", s.handleHistory)
+	api.Get("/credentials/:id/qr.png", s.handleQR)
+	api.Post("/credentials/:id/suspend", s.handleStatusChange(credential.ActionSuspend))
+	api.Post("/credentials/:id/reinstate", s.handleStatusChange(credential.ActionReinstate))
+	api.Post("/credentials/:id/revoke", s.handleStatusChange(credential.ActionRevoke))
+
+	// The verification page and the department console live in files the
+	// web engineer owns (pages*.go, web/).
+	s.registerPages()
+}
+
+// requestContext is the context for the ledger work of one request.
+func (s *Server) requestContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+}
+
+// now is the gateway's clock.
+func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
+
+func (s *Server) handleHealth(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	if _, err := s.ledger.Registry(ctx); err != nil {
+		s.logError(c, "health check: ledger unavailable", err)
+		return newAPIError(kindUnavailable, "the ledger is not reachable")
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}

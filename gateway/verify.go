@@ -1,0 +1,279 @@
+package gateway
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/gofiber/fiber/v2"
+)
+
+// verifyBody is the JSON body of POST /api/v1/verify: exactly one of a
+// credential document or the text a QR code holds.
+type verifyBody struct {
+	Document *credential.Document `json:"document"`
+	QR       *string              `json:"qr"`
+}
+
+// What a verification URL's access token turned out to be.
+const (
+	tokAbsent  = "absent"
+	tokValid   = "valid"
+	tokInvalid = "invalid"
+)
+
+// idVerification is everything known after verifying a credential by its
+// identifier (a scanned QR code or the /v/{id} page). The API and the pages
+// both start from it and decide what to show: Document is always the full
+// document when it could be read, so callers must disclose it only when
+// Token is tokValid.
+type idVerification struct {
+	ID       string
+	Registry credential.Registry
+	Record   *credential.Record   // nil: the ledger has no such credential
+	Document *credential.Document // nil: no record, or the document could not be read
+	Result   credential.Verification
+	Token    string // tokAbsent, tokValid or tokInvalid
+	Now      time.Time
+}
+
+// verifyAnswer is the body of POST /api/v1/verify.
+type verifyAnswer struct {
+	Valid       bool                 `json:"valid"`
+	Status      credential.Status    `json:"status"`
+	Checks      []credential.Check   `json:"checks"`
+	ID          string               `json:"id"`
+	Record      *credential.Record   `json:"record,omitempty"`
+	TxID        string               `json:"txId,omitempty"`
+	BlockNumber uint64               `json:"blockNumber,omitempty"`
+	Type        *typeSummary         `json:"type,omitempty"`
+	Issuer      *issuerSummary       `json:"issuer,omitempty"`
+	Token       string               `json:"token,omitempty"` // for QR input: absent, valid or invalid
+	Disclosed   bool                 `json:"disclosed"`       // document and fields are included
+	Document    *credential.Document `json:"document,omitempty"`
+	Fields      []disclosedField     `json:"fields,omitempty"`
+	VerifiedAt  time.Time            `json:"verifiedAt"`
+}
+
+type typeSummary struct {
+	ID     string `json:"id"`
+	Code   string `json:"code"`
+	NameZh string `json:"nameZh"`
+	NameEn string `json:"nameEn"`
+}
+
+type issuerSummary struct {
+	ID     string `json:"id"`
+	USCC   string `json:"uscc"`
+	NameZh string `json:"nameZh"`
+	NameEn string `json:"nameEn"`
+}
+
+// disclosedField is a claim with its labels, in schema order, for display.
+type disclosedField struct {
+	Name    string               `json:"name"`
+	LabelZh string               `json:"labelZh"`
+	LabelEn string               `json:"labelEn"`
+	Type    credential.FieldType `json:"type"`
+	Value   string               `json:"value"`
+}
+
+func (s *Server) handleVerify(c *fiber.Ctx) error {
+	var body verifyBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	switch {
+	case body.Document != nil && body.QR != nil:
+		return newAPIError(kindMalformed, "send either document or qr, not both")
+	case body.Document != nil:
+		ans, err := s.verifyDocument(ctx, body.Document)
+		if err != nil {
+			return err
+		}
+		s.metrics.verifications.WithLabelValues("document", string(ans.Status)).Inc()
+		return c.JSON(ans)
+	case body.QR != nil:
+		id, token, err := parseQRText(*body.QR)
+		if err != nil {
+			return err
+		}
+		v, err := s.verifyByID(ctx, id, token)
+		if err != nil {
+			return err
+		}
+		s.metrics.verifications.WithLabelValues("qr", string(v.Result.Status)).Inc()
+		return c.JSON(s.answerFor(v, v.Token == tokValid))
+	}
+	return newAPIError(kindMalformed, "send {\"document\": <credential document>} or {\"qr\": \"<text of the QR code>\"}")
+}
+
+// parseQRText reads the text of a by-reference QR code: a verification URL,
+// or a bare identifier (status only).
+func parseQRText(text string) (id, token string, err error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return "", "", credential.Errorf(credential.CodeInvalid, "qr is empty")
+	}
+	if strings.HasPrefix(text, credential.IdentifierPrefix) {
+		if _, err := credential.ParseIdentifier(text); err != nil {
+			return "", "", credential.Errorf(credential.CodeInvalid, "qr holds no valid credential identifier: %s", credential.ErrorMessage(err))
+		}
+		return text, "", nil
+	}
+	id, token, err = credential.ParseVerifyURL(text)
+	if err != nil {
+		return "", "", credential.Errorf(credential.CodeInvalid, "qr: %s", credential.ErrorMessage(err))
+	}
+	return id, token, nil
+}
+
+// verifyDocument verifies a document someone presents against the registry
+// and the ledger record of its identifier.
+func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document) (verifyAnswer, error) {
+	reg, err := s.registry.get(ctx)
+	if err != nil {
+		return verifyAnswer{}, err
+	}
+	rec, err := s.lookupRecord(ctx, doc.ID)
+	if err != nil {
+		return verifyAnswer{}, err
+	}
+	now := s.now()
+	v := credential.Verify(credential.VerifyInput{Document: doc, Registry: reg, Record: rec, Online: true, Now: now})
+	ans := verifyAnswer{Valid: v.Valid, Status: v.Status, Checks: v.Checks, ID: doc.ID, Record: rec, VerifiedAt: now}
+	typeCode, issuer := doc.Type, doc.Issuer
+	if rec != nil {
+		typeCode, issuer = rec.Type, rec.Issuer
+		ans.TxID, ans.BlockNumber = rec.IssueTxID, rec.BlockNumber
+	}
+	ans.Type, ans.Issuer = summaries(reg, typeCode, issuer)
+	return ans, nil
+}
+
+// lookupRecord reads a record, nil when the ledger has none (or the text
+// is not an identifier at all, which no record can have).
+func (s *Server) lookupRecord(ctx context.Context, id string) (*credential.Record, error) {
+	if _, err := credential.ParseIdentifier(id); err != nil {
+		return nil, nil
+	}
+	rec, err := s.ledger.Record(ctx, id)
+	if credential.ErrorCode(err) == credential.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// verifyByID verifies the credential an identifier names: the record from
+// the ledger, the document from private data (read as the issuing
+// department, the collection member that holds it), and every check of
+// credential.Verify. token is the verification URL's access token, or "".
+func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerification, error) {
+	out := idVerification{ID: id, Token: tokAbsent, Now: s.now()}
+	if _, err := credential.ParseIdentifier(id); err != nil {
+		return out, credential.Errorf(credential.CodeInvalid, "%q is not a credential identifier: %s", truncate(id, 80), credential.ErrorMessage(err))
+	}
+	if token != "" {
+		out.Token = tokInvalid
+		if s.tokenValid(id, token) {
+			out.Token = tokValid
+		}
+	}
+	reg, err := s.registry.get(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.Registry = reg
+	rec, err := s.lookupRecord(ctx, id)
+	if err != nil {
+		return out, err
+	}
+	if rec == nil {
+		out.Result = credential.Verification{Status: credential.StatusNotFound, Checks: []credential.Check{
+			{Name: credential.CheckLedger, OK: false, Detail: "no record of " + id + " on the ledger"},
+		}}
+		return out, nil
+	}
+	out.Record = rec
+	if dept, ok := reg.Department(rec.Issuer); ok {
+		doc, err := s.ledger.Document(ctx, dept.MSPID, id)
+		switch {
+		case err == nil:
+			out.Document = &doc
+		case credential.ErrorCode(err) != credential.CodeNotFound:
+			return out, err
+		}
+	}
+	if out.Document == nil {
+		out.Result = recordOnly(*rec, out.Now)
+		return out, nil
+	}
+	out.Result = credential.Verify(credential.VerifyInput{Document: out.Document, Registry: reg, Record: rec, Online: true, Now: out.Now})
+	return out, nil
+}
+
+// recordOnly is the verification of a credential whose document this
+// gateway cannot read: the ledger's word on status and validity, but not
+// valid, since nothing binds the content to the signature.
+func recordOnly(rec credential.Record, now time.Time) credential.Verification {
+	st := rec.EffectiveStatus(now)
+	return credential.Verification{Status: st, Record: &rec, Checks: []credential.Check{
+		{Name: credential.CheckIntegrity, OK: false, Detail: "the signed document is not available to this gateway"},
+		{Name: credential.CheckLedger, OK: true, Detail: "recorded in transaction " + rec.IssueTxID},
+		{Name: credential.CheckStatus, OK: rec.Status == credential.StatusValid, Detail: string(rec.Status)},
+	}}
+}
+
+// answerFor shapes an identifier verification for the API; disclose adds
+// the document and its labelled fields.
+func (s *Server) answerFor(v idVerification, disclose bool) verifyAnswer {
+	ans := verifyAnswer{
+		Valid: v.Result.Valid, Status: v.Result.Status, Checks: v.Result.Checks, ID: v.ID,
+		Record: v.Record, VerifiedAt: v.Now,
+	}
+	if v.Token != tokAbsent {
+		ans.Token = v.Token
+	}
+	if v.Record != nil {
+		ans.TxID, ans.BlockNumber = v.Record.IssueTxID, v.Record.BlockNumber
+		ans.Type, ans.Issuer = summaries(v.Registry, v.Record.Type, v.Record.Issuer)
+	}
+	if disclose && v.Document != nil {
+		ans.Disclosed = true
+		ans.Document = v.Document
+		ans.Fields = labelledFields(v.Registry, v.Document)
+	}
+	return ans
+}
+
+func summaries(reg credential.Registry, typeCode, issuer string) (*typeSummary, *issuerSummary) {
+	var ts *typeSummary
+	var is *issuerSummary
+	if t, ok := reg.Type(typeCode); ok && t.Code == typeCode {
+		ts = &typeSummary{ID: t.ID, Code: t.Code, NameZh: t.NameZh, NameEn: t.NameEn}
+	}
+	if d, ok := reg.Department(issuer); ok {
+		is = &issuerSummary{ID: d.ID, USCC: d.USCC, NameZh: d.NameZh, NameEn: d.NameEn}
+	}
+	return ts, is
+}
+
+// labelledFields lists a document's disclosed claims in schema order
+// (holder first), with the labels of the type's schema.
+func labelledFields(reg credential.Registry, doc *credential.Document) []disclosedField {
+	t, _ := reg.Type(doc.Type)
+	specs := append(credential.HolderSpecs(), t.Fields...)
+	out := []disclosedField{}
+	for _, spec := range specs {
+		if c, ok := doc.Claim(spec.Name); ok {
+			out = append(out, disclosedField{Name: c.Name, LabelZh: spec.LabelZh, LabelEn: spec.LabelEn, Type: c.Type, Value: c.Value})
+		}
+	}
+	return out
+}
