@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/embedded"
+	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/certledger/certledger/provision"
+)
+
+func init() {
+	commands["serve"] = command{run: runServe, summary: "run the gateway: REST API, verification pages, metrics"}
+	ledgerBackends["embedded"] = ledgerBackend{
+		summary: "in-process ledger in the data folder",
+		open: func(ctx context.Context, o serveOptions, ks *keystore.Store) (credential.Ledger, error) {
+			return embedded.Open(o.Data)
+		},
+	}
+}
+
+// serveOptions is the configuration of `certledger serve`, from flags and
+// environment variables (a flag wins over its variable).
+type serveOptions struct {
+	Addr      string
+	Data      string
+	Ledger    string
+	Demo      bool
+	PublicURL string
+	LogFormat string
+}
+
+// ledgerBackend opens one kind of ledger for serve. Each backend registers
+// itself in an init() of its own file; flags adds backend-specific flags
+// (such as the Fabric network folder) before parsing.
+type ledgerBackend struct {
+	summary string
+	flags   func(fs *flag.FlagSet)
+	// open returns the ledger. ks is the gateway keystore in the data
+	// folder: a backend whose departments' signing keys live elsewhere
+	// (the Fabric connection profile) stores them there.
+	open func(ctx context.Context, o serveOptions, ks *keystore.Store) (credential.Ledger, error)
+}
+
+var ledgerBackends = map[string]ledgerBackend{}
+
+// Shutdown bounds.
+const shutdownTimeout = 20 * time.Second
+
+func runServe(args []string) error {
+	o, err := parseServeFlags(args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(o.LogFormat)
+	if err != nil {
+		return usageError{err}
+	}
+	backend, ok := ledgerBackends[o.Ledger]
+	if !ok {
+		return usageError{fmt.Errorf("unknown ledger %q (known: %s)", o.Ledger, strings.Join(backendNames(), ", "))}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := os.MkdirAll(o.Data, 0o700); err != nil {
+		return err
+	}
+	ks, err := keystore.Open(o.Data)
+	if err != nil {
+		return err
+	}
+	ledger, err := backend.open(ctx, o, ks)
+	if err != nil {
+		return fmt.Errorf("open the %s ledger: %w", o.Ledger, err)
+	}
+	defer func() {
+		if err := ledger.Close(); err != nil {
+			log.Error("closing the ledger failed", slog.String("error", err.Error()))
+		}
+	}()
+
+	if o.Demo {
+		res, err := provision.Demo(ctx, ledger, ks, o.Data, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		if len(res.Registered) > 0 {
+			log.Info("demo provisioned", slog.Any("registered", res.Registered))
+		}
+		fmt.Printf("Demo API keys: %s\n", res.KeysPath)
+	}
+
+	srv, err := gateway.New(gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, Logger: log}, ledger, ks)
+	if err != nil {
+		return err
+	}
+	// Listen before announcing, so a taken port fails the command at once.
+	ln, err := net.Listen("tcp", srv.Config().Addr)
+	if err != nil {
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	fmt.Printf("CertLedger gateway on %s (ledger %s, data %s); verification links use %s\n",
+		ln.Addr(), o.Ledger, o.Data, srv.Config().PublicURL)
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return <-serveErr
+}
+
+func parseServeFlags(args []string) (serveOptions, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var o serveOptions
+	demo, err := envBool("CERTLEDGER_DEMO")
+	if err != nil {
+		return o, usageError{err}
+	}
+	fs.StringVar(&o.Addr, "addr", envOr("CERTLEDGER_ADDR", gateway.DefaultAddr), "listen address (env CERTLEDGER_ADDR)")
+	fs.StringVar(&o.Data, "data", envOr("CERTLEDGER_DATA", "./certledger-data"), "data folder: ledger, keystore, demo keys (env CERTLEDGER_DATA)")
+	fs.StringVar(&o.Ledger, "ledger", envOr("CERTLEDGER_LEDGER", "embedded"), "ledger backend: "+strings.Join(backendNames(), ", ")+" (env CERTLEDGER_LEDGER)")
+	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json (env CERTLEDGER_DEMO)")
+	fs.StringVar(&o.PublicURL, "public-url", os.Getenv("CERTLEDGER_PUBLIC_URL"), "base URL in verification links and QR codes (default http://<addr>; env CERTLEDGER_PUBLIC_URL)")
+	fs.StringVar(&o.LogFormat, "log-format", envOr("CERTLEDGER_LOG_FORMAT", "text"), "log format: text or json (env CERTLEDGER_LOG_FORMAT)")
+	for _, name := range backendNames() {
+		if f := ledgerBackends[name].flags; f != nil {
+			f(fs)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	return o, nil
+}
+
+func newLogger(format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil)), nil
+	}
+	return nil, fmt.Errorf("log format %q is not text or json", format)
+}
+
+func backendNames() []string {
+	names := make([]string, 0, len(ledgerBackends))
+	for n := range ledgerBackends {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func envBool(name string) (bool, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not a boolean (true, false, 1, 0)", name, v)
+	}
+	return b, nil
+}
