@@ -33,7 +33,6 @@ func chaincodeBinary(ctx context.Context, o Options, l layout, cc chaincode) (st
 	out := filepath.Join(l.binDir(), name)
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, cc.Command)
 	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("network: building %s: %w\n%s", cc.Command, err, b)
 	}

@@ -1,0 +1,108 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRaftNetwork runs the default network through its life: up from
+// nothing, a transaction, an idempotent second up, a crashed and restarted
+// peer, down and up again on the same ledger.
+func TestRaftNetwork(t *testing.T) {
+	requireFabric(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	o, p := startNetwork(t, ctx, Raft, 27000)
+	if len(p.Departments) != 4 || len(p.Orderers) != 3 {
+		t.Fatalf("profile: %d departments, %d orderers", len(p.Departments), len(p.Orderers))
+	}
+	pids := requireHealthy(t, ctx, o.Dir)
+
+	// A write endorsed by one department is read by another.
+	put(t, ctx, o.Dir, "gov", "greeting", "hello")
+	if got := get(t, ctx, o.Dir, "hrss", "greeting"); got != "hello" {
+		t.Fatalf("get = %q, want hello", got)
+	}
+
+	// Up again: nothing is restarted.
+	start := time.Now()
+	if _, err := Up(ctx, Options{Dir: o.Dir}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("second up (all running) in %s", time.Since(start).Round(100*time.Millisecond))
+	if again := requireHealthy(t, ctx, o.Dir); !maps.Equal(pids, again) {
+		t.Fatalf("second up restarted nodes: %v -> %v", pids, again)
+	}
+
+	// A crashed peer comes back and catches up; its department's other
+	// peer serves meanwhile.
+	if err := StopNode(o.Dir, "peer0.hrss", true); err != nil {
+		t.Fatal(err)
+	}
+	put(t, ctx, o.Dir, "samr", "while-down", "yes")
+	if err := StartNode(ctx, o.Dir, "peer0.hrss"); err != nil {
+		t.Fatal(err)
+	}
+	waitValue(t, ctx, o.Dir, "hrss", "while-down", "yes")
+
+	// Down keeps the ledger; up resumes it.
+	if err := Down(o.Dir, false); err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := Status(ctx, o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		if n.Running {
+			t.Fatalf("%s still running after down", n.Name)
+		}
+	}
+	start = time.Now()
+	if _, err := Up(ctx, Options{Dir: o.Dir}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("up after down in %s", time.Since(start).Round(100*time.Millisecond))
+	requireHealthy(t, ctx, o.Dir)
+	if got := get(t, ctx, o.Dir, "edu", "greeting"); got != "hello" {
+		t.Fatalf("after restart get = %q, want hello", got)
+	}
+}
+
+// TestBFTNetwork brings up the four-orderer BFT variant and commits a
+// transaction through it.
+func TestBFTNetwork(t *testing.T) {
+	requireFabric(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	o, p := startNetwork(t, ctx, BFT, 28000)
+	if len(p.Orderers) != 4 || p.Consensus != BFT {
+		t.Fatalf("profile: %d orderers, consensus %s", len(p.Orderers), p.Consensus)
+	}
+	requireHealthy(t, ctx, o.Dir)
+	put(t, ctx, o.Dir, "edu", "bft", "ok")
+	if got := get(t, ctx, o.Dir, "samr", "bft"); got != "ok" {
+		t.Fatalf("get = %q, want ok", got)
+	}
+}
+
+// waitValue polls a key until it has the wanted value: a restarted peer
+// catches up on blocks asynchronously.
+func waitValue(t *testing.T, ctx context.Context, dir, dept, key, want string) {
+	t.Helper()
+	err := waitFor(ctx, 30*time.Second, key, func() error {
+		out, err := PeerCLI(ctx, dir, dept, "chaincode", "query", "-C", DefaultChannel, "-n", KVChaincodeName,
+			"-c", `{"Args":["get","`+key+`"]}`)
+		if err == nil && strings.TrimSpace(out) != want {
+			return fmt.Errorf("value %q, want %q", strings.TrimSpace(out), want)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
