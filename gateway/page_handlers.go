@@ -1,0 +1,245 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/gofiber/fiber/v2"
+)
+
+// pageBackend is what the pages need from the gateway: the registry, public
+// records, the access-token check and the full verification a valid token
+// unlocks. The Server provides it (see pages.go).
+type pageBackend interface {
+	pageRegistry(ctx context.Context) (credential.Registry, error)
+	pageRecord(ctx context.Context, id string) (credential.Record, error)
+	// pageTokenMatches reports whether token is the access token of id.
+	pageTokenMatches(id, token string) bool
+	// pageDisclose reads the document of id and verifies it online.
+	pageDisclose(ctx context.Context, id string) (*credential.Document, credential.Verification, error)
+}
+
+// pages serves the HTML side of the gateway.
+type pages struct {
+	r       *renderer
+	b       pageBackend
+	now     func() time.Time
+	apiDocs string // URL of the API description, linked from every page
+}
+
+// lang picks the request's language and remembers an explicit choice in a
+// cookie, so the switch holds while following links.
+func (p *pages) lang(c *fiber.Ctx) catalog {
+	q := normalizeLang(c.Query("lang"))
+	if q != "" {
+		c.Cookie(&fiber.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: fiber.CookieSameSiteLaxMode, HTTPOnly: true})
+	}
+	return p.r.catalog(pickLang(q, c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage)))
+}
+
+// meta fills the fields every page shares. switchBase is the URL the
+// language links point at, without the lang parameter.
+func (p *pages) meta(L catalog, page, title, switchBase string) pageMeta {
+	sep := "?"
+	if strings.Contains(switchBase, "?") {
+		sep = "&"
+	}
+	return pageMeta{
+		L: L, Title: title, Page: page,
+		SwitchZh: switchBase + sep + "lang=zh",
+		SwitchEn: switchBase + sep + "lang=en",
+	}
+}
+
+func (p *pages) send(c *fiber.Ctx, status int, page string, data any) error {
+	body, err := p.r.render(page, data)
+	if err != nil {
+		return err
+	}
+	setPageHeaders(c)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderVary, "Accept-Language, Cookie")
+	return c.Status(status).Send(body)
+}
+
+// errorView is the data of the friendly error page.
+type errorView struct {
+	pageMeta
+	Code    string
+	Tone    string
+	Kicker  string
+	Heading string
+	Message string
+	Detail  string
+}
+
+func (p *pages) sendError(c *fiber.Ctx, L catalog, status int, kind, detail, switchBase string) error {
+	v := errorView{
+		pageMeta: p.meta(L, "error", L.T("error."+kind+".title"), switchBase),
+		Code:     kind, Tone: "bad",
+		Kicker:  L.T("error." + kind + ".kicker"),
+		Heading: L.T("error." + kind + ".title"),
+		Message: L.T("error." + kind + ".desc"),
+		Detail:  detail,
+	}
+	if kind == "unavailable" {
+		v.Tone = "muted"
+	}
+	v.NoIndex = true
+	return p.send(c, status, "error", v)
+}
+
+// verify serves GET /v/:id, the page a phone opens from a credential's QR
+// code. The token in ?t= is checked but never echoed into any other URL,
+// header or log line; only the language switch links back to this same
+// page with it.
+func (p *pages) verify(c *fiber.Ctx) error {
+	L := p.lang(c)
+	raw := c.Params("id")
+	id, err := url.PathUnescape(raw)
+	if err != nil {
+		id = raw
+	}
+	base := "/v/" + url.PathEscape(id)
+	if _, err := credential.ParseIdentifier(id); err != nil {
+		return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), base)
+	}
+	ctx := c.UserContext()
+	reg, err := p.b.pageRegistry(ctx)
+	if err != nil {
+		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", base)
+	}
+	facts := verifyFacts{ID: id, Registry: reg, Now: p.now()}
+	rec, err := p.b.pageRecord(ctx, id)
+	switch {
+	case err == nil:
+		facts.Record = &rec
+	case credential.ErrorCode(err) != credential.CodeNotFound:
+		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", base)
+	}
+
+	switchBase := base
+	if token := c.Query("t"); token != "" && facts.Record != nil {
+		if p.b.pageTokenMatches(id, token) {
+			facts.Token = tokenValid
+			switchBase = base + "?t=" + url.QueryEscape(token)
+			doc, v, err := p.b.pageDisclose(ctx, id)
+			if err == nil {
+				facts.Document, facts.Verification = doc, &v
+				// The verification read the record again; show that one.
+				if v.Record != nil {
+					facts.Record = v.Record
+				}
+			} else {
+				facts.ContentGone = true
+			}
+		} else {
+			facts.Token = tokenWrong
+		}
+	}
+	v := buildVerifyView(L, facts)
+	v.pageMeta = p.meta(L, "verify", L.T("verify.title"), switchBase)
+	v.NoIndex = true
+	status := fiber.StatusOK
+	if facts.Record == nil {
+		status = fiber.StatusNotFound
+	}
+	return p.send(c, status, "verify", v)
+}
+
+// lookup serves GET /v?id=..., the home page's search form: it accepts an
+// identifier or a whole verification URL and redirects to its page.
+func (p *pages) lookup(c *fiber.Ctx) error {
+	L := p.lang(c)
+	in := strings.TrimSpace(c.Query("id"))
+	id, token := in, ""
+	if strings.HasPrefix(in, "http://") || strings.HasPrefix(in, "https://") {
+		var err error
+		if id, token, err = credential.ParseVerifyURL(in); err != nil {
+			return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), "/")
+		}
+	}
+	if _, err := credential.ParseIdentifier(id); err != nil {
+		return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), "/")
+	}
+	target := "/v/" + url.PathEscape(id)
+	if token != "" {
+		target += "?t=" + url.QueryEscape(token)
+	}
+	setPageHeaders(c)
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// homeType is one catalogue entry on the home page.
+type homeType struct {
+	Name    string
+	Issuers string
+}
+
+type homeView struct {
+	pageMeta
+	APIDocs string
+	Types   []homeType
+}
+
+// home serves GET /.
+func (p *pages) home(c *fiber.Ctx) error {
+	L := p.lang(c)
+	v := homeView{pageMeta: p.meta(L, "home", L.T("site.tagline"), "/"), APIDocs: p.apiDocs}
+	if reg, err := p.b.pageRegistry(c.UserContext()); err == nil {
+		for _, t := range reg.Types {
+			var names []string
+			for _, id := range t.Issuers {
+				if d, ok := reg.Department(id); ok {
+					names = append(names, L.Pick(d.NameZh, d.NameEn))
+				}
+			}
+			sep := ", "
+			if L.Lang() == langZh {
+				sep = "、"
+			}
+			v.Types = append(v.Types, homeType{Name: L.Pick(t.NameZh, t.NameEn), Issuers: strings.Join(names, sep)})
+		}
+	}
+	return p.send(c, fiber.StatusOK, "home", v)
+}
+
+type consoleView struct {
+	pageMeta
+	// Messages is the catalog for console.js, emitted as a JSON data block
+	// (never executed, so the CSP needs no inline-script exception).
+	Messages template.JS
+}
+
+// console serves GET /console: a static shell that console.js drives
+// through the REST API with the department's key.
+func (p *pages) console(c *fiber.Ctx) error {
+	L := p.lang(c)
+	msgs, err := json.Marshal(L.msgs)
+	if err != nil {
+		return err
+	}
+	v := consoleView{pageMeta: p.meta(L, "console", L.T("console.title"), "/console"), Messages: template.JS(msgs)}
+	js, err := p.r.assetURL("console.js")
+	if err != nil {
+		return err
+	}
+	v.Scripts = []string{js}
+	v.NoIndex = true
+	return p.send(c, fiber.StatusOK, "console", v)
+}
+
+// mount registers the page routes on r.
+func (p *pages) mount(r fiber.Router) {
+	r.Get("/", p.home)
+	r.Get("/console", p.console)
+	r.Get("/v", p.lookup)
+	r.Get("/v/:id", p.verify)
+	r.Get("/assets/:name", p.r.serveAsset)
+}

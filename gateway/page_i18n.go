@@ -1,0 +1,144 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Page languages. Chinese is the default: the pages serve Chinese
+// departments and citizens, and English is offered for everyone else.
+const (
+	langZh      = "zh"
+	langEn      = "en"
+	defaultLang = langZh
+)
+
+// langCookie remembers a language chosen with the switch, so following a
+// link without ?lang= keeps it.
+const langCookie = "certledger_lang"
+
+// catalog holds one language's page strings, keyed by message name.
+type catalog struct {
+	lang string
+	msgs map[string]string
+}
+
+// T returns the message for key, formatted with args when given. A missing
+// key shows as the key itself, which the catalog test forbids for shipped
+// templates but which keeps a page readable instead of failing.
+func (c catalog) T(key string, args ...any) string {
+	m, ok := c.msgs[key]
+	if !ok {
+		m = key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}
+
+// Lang is the catalog's language code (zh or en).
+func (c catalog) Lang() string { return c.lang }
+
+// HTMLLang is the value for the html lang attribute.
+func (c catalog) HTMLLang() string {
+	if c.lang == langZh {
+		return "zh-CN"
+	}
+	return "en"
+}
+
+// Pick returns zh or en, whichever matches the catalog: the registry keeps
+// both names for every department, type and field.
+func (c catalog) Pick(zh, en string) string {
+	if c.lang == langZh {
+		return zh
+	}
+	return en
+}
+
+// loadCatalogs reads web/i18n/<lang>.json for every supported language.
+func loadCatalogs(fsys fs.FS) (map[string]catalog, error) {
+	out := map[string]catalog{}
+	for _, l := range []string{langZh, langEn} {
+		b, err := fs.ReadFile(fsys, "web/i18n/"+l+".json")
+		if err != nil {
+			return nil, err
+		}
+		var msgs map[string]string
+		if err := json.Unmarshal(b, &msgs); err != nil {
+			return nil, fmt.Errorf("web/i18n/%s.json: %w", l, err)
+		}
+		out[l] = catalog{lang: l, msgs: msgs}
+	}
+	return out, nil
+}
+
+// catalogKeys lists a catalog's keys, sorted; the catalog test compares them
+// across languages.
+func catalogKeys(c catalog) []string {
+	keys := make([]string, 0, len(c.msgs))
+	for k := range c.msgs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// normalizeLang maps a ?lang= value or cookie to a supported language, or ""
+// when it names none.
+func normalizeLang(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	switch {
+	case v == "zh" || strings.HasPrefix(v, "zh-"):
+		return langZh
+	case v == "en" || strings.HasPrefix(v, "en-"):
+		return langEn
+	}
+	return ""
+}
+
+// pickLang chooses the page language: an explicit ?lang= wins, then the
+// cookie the switch set, then the browser's Accept-Language, then Chinese.
+func pickLang(query, cookie, acceptLanguage string) string {
+	if l := normalizeLang(query); l != "" {
+		return l
+	}
+	if l := normalizeLang(cookie); l != "" {
+		return l
+	}
+	if l := fromAcceptLanguage(acceptLanguage); l != "" {
+		return l
+	}
+	return defaultLang
+}
+
+// fromAcceptLanguage returns the supported language with the highest
+// quality in an Accept-Language header (RFC 9110 12.5.4); on equal quality
+// the earlier one wins. "" when none is acceptable.
+func fromAcceptLanguage(header string) string {
+	best, bestQ := "", 0.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0
+				}
+				q = f
+			}
+		}
+		l := normalizeLang(tag)
+		if l != "" && q > bestQ {
+			best, bestQ = l, q
+		}
+	}
+	return best
+}

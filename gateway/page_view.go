@@ -1,0 +1,285 @@
+package gateway
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/certledger/certledger/credential"
+)
+
+// pageMeta is what every page template needs besides its own content.
+type pageMeta struct {
+	L        catalog
+	Title    string
+	Page     string // body class: home, verify, console, error
+	SwitchZh string // href of the language switch links
+	SwitchEn string
+	Scripts  []string // same-origin script URLs; pages never carry inline scripts
+	NoIndex  bool
+}
+
+// tokenState says what the request's access token unlocked.
+type tokenState int
+
+const (
+	tokenNone  tokenState = iota // no ?t=
+	tokenValid                   // the token matches the identifier
+	tokenWrong                   // a token was given but does not match
+)
+
+// statusView is how a status appears on the page: a tone that picks the
+// colour, an icon, and words; colour is never the only signal.
+type statusView struct {
+	Code   string // machine name, also a data attribute for tests and styles
+	Tone   string // ok, warn, bad, info, muted
+	Icon   string // icon template name
+	Title  string
+	Detail string
+	Reason string
+}
+
+type fieldView struct {
+	Label string
+	Value string
+	Mono  bool
+}
+
+type checkView struct {
+	Name   string
+	Label  string
+	OK     bool
+	Detail string
+}
+
+// verifyFacts is what the verification handler found out; buildVerifyView
+// turns it into words without touching the ledger, so the page's content is
+// tested without a server.
+type verifyFacts struct {
+	ID           string
+	Registry     credential.Registry
+	Record       *credential.Record       // nil: the ledger has no such credential
+	Document     *credential.Document     // set only when the token matched
+	Verification *credential.Verification // set with Document
+	Token        tokenState
+	ContentGone  bool // the token matched but the document could not be read
+	Now          time.Time
+}
+
+// verifyView is the verification page's template data.
+type verifyView struct {
+	pageMeta
+	ID         string
+	Status     statusView
+	Found      bool
+	TypeName   string
+	IssuerName string
+	Disclosed  bool
+	TokenNote  string // "", "missing", "wrong" or "unavailable"
+	Holder     []fieldView
+	Fields     []fieldView
+	Checks     []checkView
+	Validity   string // one phrase, for the checks list
+	ValidFrom  string
+	ValidUntil string // "no expiry" in words when open-ended
+	IssuedAt   string
+	LedgerTx   string
+	LedgerBlk  string
+	CheckedAt  string
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func fmtDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+// describeStatus words a status. rec supplies the reason and revocation
+// code; it may be nil.
+func describeStatus(L catalog, st credential.Status, rec *credential.Record, validFrom, validUntil time.Time) statusView {
+	v := statusView{Code: string(st)}
+	switch st {
+	case credential.StatusValid:
+		v.Tone, v.Icon = "ok", "icon-ok"
+		v.Title, v.Detail = L.T("status.valid"), L.T("status.valid.desc")
+	case credential.StatusSuspended:
+		v.Tone, v.Icon = "warn", "icon-pause"
+		v.Title, v.Detail = L.T("status.suspended"), L.T("status.suspended.desc")
+	case credential.StatusRevoked:
+		v.Tone, v.Icon = "bad", "icon-revoked"
+		code := credential.RevokedWithdrawn
+		if rec != nil && credential.ValidRevocationCode(rec.RevocationCode) {
+			code = rec.RevocationCode
+		}
+		v.Code = "revoked-" + string(code)
+		v.Title = L.T("status.revoked." + string(code))
+		v.Detail = L.T("status.revoked." + string(code) + ".desc")
+	case credential.StatusExpired:
+		v.Tone, v.Icon = "muted", "icon-clock"
+		v.Title, v.Detail = L.T("status.expired"), L.T("status.expired.desc", fmtDate(validUntil))
+	case credential.StatusNotYetValid:
+		v.Tone, v.Icon = "info", "icon-clock"
+		v.Title, v.Detail = L.T("status.not_yet_valid"), L.T("status.not_yet_valid.desc", fmtTime(validFrom))
+	case credential.StatusNotFound:
+		v.Tone, v.Icon = "bad", "icon-alert"
+		v.Title, v.Detail = L.T("status.not_found"), L.T("status.not_found.desc")
+	case credential.StatusForged:
+		v.Tone, v.Icon = "bad", "icon-alert"
+		v.Title, v.Detail = L.T("status.forged"), L.T("status.forged.desc")
+	default:
+		v.Tone, v.Icon = "muted", "icon-alert"
+		v.Title, v.Detail = L.T("status.unknown"), L.T("status.unknown.desc")
+	}
+	if rec != nil && (st == credential.StatusSuspended || st == credential.StatusRevoked) {
+		v.Reason = rec.StatusReason
+	}
+	return v
+}
+
+// validityText words a validity period.
+func validityText(L catalog, from, until time.Time) string {
+	if until.IsZero() {
+		return L.T("validity.open", fmtTime(from))
+	}
+	return L.T("validity.range", fmtTime(from), fmtTime(until))
+}
+
+// maskIDNumber hides the middle of a personal identity number, as printed
+// receipts in China do; the verifier compares the visible ends with the
+// document shown in person. Organization codes (USCC) are public and stay
+// whole.
+func maskIDNumber(idType, n string) string {
+	if idType == credential.IDUSCC || utf8.RuneCountInString(n) <= 6 {
+		return n
+	}
+	r := []rune(n)
+	keepHead, keepTail := 4, 4
+	if len(r) < 12 {
+		keepHead, keepTail = 2, 2
+	}
+	return string(r[:keepHead]) + strings.Repeat("*", len(r)-keepHead-keepTail) + string(r[len(r)-keepTail:])
+}
+
+// buildVerifyView turns verification facts into the page's words.
+func buildVerifyView(L catalog, f verifyFacts) verifyView {
+	v := verifyView{ID: f.ID, CheckedAt: fmtTime(f.Now)}
+	v.Title = L.T("verify.title")
+	if f.Record == nil {
+		v.Status = describeStatus(L, credential.StatusNotFound, nil, time.Time{}, time.Time{})
+		return v
+	}
+	rec := f.Record
+	v.Found = true
+	t, _ := f.Registry.Type(rec.Type)
+	dept, _ := f.Registry.Department(rec.Issuer)
+	v.TypeName = L.Pick(t.NameZh, t.NameEn)
+	if v.TypeName == "" {
+		v.TypeName = rec.Type
+	}
+	v.IssuerName = L.Pick(dept.NameZh, dept.NameEn)
+	if v.IssuerName == "" {
+		v.IssuerName = rec.Issuer
+	}
+	v.Validity = validityText(L, rec.ValidFrom, rec.ValidUntil)
+	v.ValidFrom, v.ValidUntil = fmtTime(rec.ValidFrom), fmtTime(rec.ValidUntil)
+	if rec.ValidUntil.IsZero() {
+		v.ValidUntil = L.T("validity.none")
+	}
+	v.IssuedAt = fmtTime(rec.IssuedAt)
+	v.LedgerTx = rec.IssueTxID
+	if rec.BlockNumber > 0 {
+		v.LedgerBlk = strconv.FormatUint(rec.BlockNumber, 10)
+	}
+
+	status := rec.EffectiveStatus(f.Now)
+	switch {
+	case f.Token == tokenValid && f.Document != nil && f.Verification != nil:
+		status = f.Verification.Status
+		v.Disclosed = true
+		v.Holder, v.Fields = documentFields(L, t, f.Document)
+		v.Checks = localizeChecks(L, f.Verification.Checks, rec, v.TypeName, v.IssuerName, f.Document.Proof.KeyID)
+	case f.Token == tokenValid:
+		v.TokenNote = "unavailable"
+	case f.Token == tokenWrong:
+		v.TokenNote = "wrong"
+	default:
+		v.TokenNote = "missing"
+	}
+	v.Status = describeStatus(L, status, rec, rec.ValidFrom, rec.ValidUntil)
+	if status == credential.StatusValid && !v.Disclosed {
+		// Only the ledger record was read: nothing vouches for a paper
+		// or screen in front of the verifier until its QR code is scanned.
+		v.Status.Detail = L.T("status.valid.public")
+	}
+	return v
+}
+
+// documentFields lists the holder and the type's fields in schema order,
+// each under its label in the page language.
+func documentFields(L catalog, t credential.CredentialType, d *credential.Document) (holder, fields []fieldView) {
+	h := d.Holder()
+	if h.Name != "" {
+		holder = append(holder, fieldView{Label: L.T("holder.name"), Value: h.Name})
+	}
+	if h.IDType != "" {
+		holder = append(holder, fieldView{Label: L.T("holder.idType"), Value: L.T("idtype." + h.IDType)})
+	}
+	if h.IDNumber != "" {
+		holder = append(holder, fieldView{Label: L.T("holder.idNumber"), Value: maskIDNumber(h.IDType, h.IDNumber), Mono: true})
+	}
+	for _, spec := range t.Fields {
+		c, ok := d.Claim(spec.Name)
+		if !ok {
+			continue
+		}
+		fields = append(fields, fieldView{Label: L.Pick(spec.LabelZh, spec.LabelEn), Value: c.Value})
+	}
+	return holder, fields
+}
+
+// localizeChecks words the domain's checks in the page language. Passing
+// checks get a sentence built from the record; failing ones keep the
+// domain's own explanation, which names exactly what is wrong.
+func localizeChecks(L catalog, checks []credential.Check, rec *credential.Record, typeName, issuerName, keyID string) []checkView {
+	out := make([]checkView, 0, len(checks))
+	for _, c := range checks {
+		cv := checkView{Name: c.Name, Label: L.T("check." + c.Name), OK: c.OK, Detail: c.Detail}
+		switch {
+		case c.Name == credential.CheckStatus:
+			cv.Detail = L.T("check.status.is", L.T("recorded."+string(rec.Status)))
+			if rec.Status == credential.StatusRevoked && credential.ValidRevocationCode(rec.RevocationCode) {
+				cv.Detail = L.T("check.status.is", L.T("status.revoked."+string(rec.RevocationCode)))
+			}
+			if rec.StatusReason != "" && rec.Status != credential.StatusValid {
+				cv.Detail += " — " + rec.StatusReason
+			}
+		case c.Name == credential.CheckValidity:
+			cv.Detail = validityText(L, rec.ValidFrom, rec.ValidUntil)
+		case !c.OK:
+			// keep the domain's precise reason
+		case c.Name == credential.CheckIntegrity:
+			cv.Detail = L.T("check.integrity.ok")
+		case c.Name == credential.CheckSignature:
+			cv.Detail = L.T("check.signature.ok", issuerName, keyID)
+		case c.Name == credential.CheckIssuer:
+			cv.Detail = L.T("check.issuer.ok", issuerName, typeName)
+		case c.Name == credential.CheckLedger:
+			if rec.BlockNumber > 0 {
+				cv.Detail = L.T("check.ledger.ok.block", rec.IssueTxID, rec.BlockNumber)
+			} else {
+				cv.Detail = L.T("check.ledger.ok", rec.IssueTxID)
+			}
+		}
+		out = append(out, cv)
+	}
+	return out
+}
