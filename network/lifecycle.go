@@ -12,24 +12,36 @@ import (
 // deploy takes a chaincode through the Fabric lifecycle: install the
 // package on every peer, approve the definition as every department,
 // commit it. Steps already done (a later Up) are skipped or tolerated.
-func deploy(ctx context.Context, f Fabric, l layout, t topology, srv node, packageID string) error {
+func deploy(ctx context.Context, f Fabric, l layout, t topology, srv node, packageID string, progress func(string, ...any)) error {
 	cc := *srv.CC
 	if committed(ctx, f, l, t, cc) {
+		progress("  %s: already committed at sequence %d", cc.Name, cc.Sequence)
 		return nil
 	}
+	start := time.Now()
 	if err := parallel(t.Peers, func(p node) error { return install(ctx, f, l, p, cc) }); err != nil {
 		return err
 	}
+	progress("  %s: installed on %d peers in %s", cc.Name, len(t.Peers), since(start))
 	var firstPeers []node
 	for i := range departments {
 		firstPeers = append(firstPeers, t.peersOf(&departments[i])[0])
 	}
+	start = time.Now()
 	err := parallel(firstPeers, func(p node) error { return approve(ctx, f, l, t, p, cc, packageID) })
 	if err != nil {
 		return err
 	}
-	return commit(ctx, f, l, t, firstPeers, cc)
+	progress("  %s: approved by %d departments in %s", cc.Name, len(firstPeers), since(start))
+	start = time.Now()
+	if err := commit(ctx, f, l, t, firstPeers, cc); err != nil {
+		return err
+	}
+	progress("  %s: committed in %s", cc.Name, since(start))
+	return nil
 }
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Millisecond) }
 
 // parallel runs fn for every node at once and returns the first error.
 func parallel(nodes []node, fn func(node) error) error {

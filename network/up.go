@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -63,9 +64,12 @@ type upper struct {
 	t          topology
 	start      time.Time
 	packageIDs map[string]string
+	mu         sync.Mutex // progress is written from parallel steps
 }
 
 func (u *upper) progress(format string, args ...any) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	fmt.Fprintf(u.o.Progress, "[%5.1fs] %s\n", time.Since(u.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
@@ -155,7 +159,7 @@ func (u *upper) startChaincodes() error {
 
 func (u *upper) deployChaincodes() error {
 	return parallel(u.t.Chaincodes, func(n node) error {
-		return deploy(u.ctx, u.f, u.l, u.t, n, u.packageIDs[n.CC.Name])
+		return deploy(u.ctx, u.f, u.l, u.t, n, u.packageIDs[n.CC.Name], u.progress)
 	})
 }
 
