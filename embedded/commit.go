@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -12,7 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// request is one transaction waiting for the committer.
+// request is one transaction on its way to the log.
 type request struct {
 	txID      string
 	time      time.Time
@@ -21,6 +20,11 @@ type request struct {
 	transient map[string][]byte
 	run       func(chaincode.Tx) (any, error)
 	done      chan struct{}
+
+	// The endorsement: a simulation on a snapshot, made by the caller's
+	// goroutine so that signature checks and decoding run in parallel.
+	sim       *simTx
+	simResult any
 
 	// Outcome, reset before every execution because a failed batch is
 	// re-executed transaction by transaction.
@@ -32,15 +36,34 @@ type request struct {
 
 func (r *request) reset() { r.result, r.err, r.seq, r.event = nil, nil, 0, nil }
 
+// endorse simulates r on the latest committed snapshot, the way a Fabric
+// peer endorses a proposal.
+func (l *Ledger) endorse(r *request) error {
+	return l.db.View(func(btx *bolt.Tx) error {
+		r.sim = newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
+		r.simResult, r.err = r.run(r.sim)
+		r.sim.btx = nil // the snapshot ends with View
+		return nil
+	})
+}
+
+// tip is the end of the log: what the next entry links to.
+type tip struct {
+	seq    uint64
+	hash   string
+	digest stateDigest
+}
+
 // committer is the group commit loop: it takes every transaction that is
-// waiting, executes them one after another in a single bbolt transaction and
-// commits (one fsync) before acknowledging any of them. While it commits,
-// new requests queue up and form the next batch, so batches grow with load
-// and a lone request never waits for a timer.
+// waiting, validates and applies them one after another in a single bbolt
+// transaction and commits (one fsync) before acknowledging any of them.
+// While it commits, new requests queue up and form the next batch, so
+// batches grow with load and a lone request never waits for a timer.
 func (l *Ledger) committer() {
 	defer close(l.stopped)
+	var batch []*request
 	for first := range l.queue {
-		batch := append(l.batch[:0], first)
+		batch = append(batch[:0], first)
 	drain:
 		for len(batch) < l.cfg.MaxBatch {
 			select {
@@ -59,7 +82,6 @@ func (l *Ledger) committer() {
 			close(r.done)
 		}
 		clear(batch)
-		l.batch = batch[:0]
 	}
 }
 
@@ -67,16 +89,19 @@ func (l *Ledger) committer() {
 // own transaction; a storage error aborts the bbolt transaction, and then
 // each request is retried alone so one bad transaction cannot fail others.
 func (l *Ledger) commitBatch(batch []*request) {
+	end := l.tip
 	err := l.db.Update(func(btx *bolt.Tx) error {
+		end = l.tip
 		for _, r := range batch {
 			r.reset()
-			if err := l.execute(btx, r); err != nil {
+			if err := l.execute(btx, r, &end); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err == nil {
+		l.tip = end
 		l.metrics.observeBatch(len(batch))
 		return
 	}
@@ -90,32 +115,36 @@ func (l *Ledger) commitBatch(batch []*request) {
 	}
 }
 
-// execute simulates one transaction, checks key-level endorsement policies
-// and applies its writes with a log entry. It returns an error only for
-// storage failures; the contract's own error is kept in r.err.
-func (l *Ledger) execute(btx *bolt.Tx, r *request) error {
-	if btx.Bucket(bucketTxs).Get([]byte(r.txID)) != nil {
-		r.err = credential.Errorf(credential.CodeConflict, "transaction %s was already committed", r.txID)
-		return nil
-	}
-	sim := newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
-	r.result, r.err = r.run(sim)
-	if r.err != nil || sim.empty() {
-		r.event = nil
-		if r.err == nil {
-			r.event = sim.event
+// execute validates one transaction's endorsement against the state as it
+// now is (re-simulating it if its reads changed), checks key-level
+// endorsement policies and applies its writes with a log entry. It returns
+// an error only for storage failures; the contract's own error is kept in
+// r.err.
+func (l *Ledger) execute(btx *bolt.Tx, r *request, end *tip) error {
+	sim := r.sim
+	if sim != nil && sim.stillValid(btx) {
+		r.result = r.simResult
+	} else {
+		// Another transaction changed what this one read: run it again
+		// on the current state, as if it had been endorsed just now.
+		sim = newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
+		r.result, r.err = r.run(sim)
+		if r.err != nil {
+			return nil
 		}
+	}
+	if sim.empty() {
+		r.event = sim.event
 		return nil
 	}
 	if err := l.checkPolicies(btx, sim); err != nil {
 		r.result, r.err = nil, err
 		return nil
 	}
-	seq, err := l.apply(btx, r, sim)
-	if err != nil {
+	if err := l.apply(btx, r, sim, end); err != nil {
 		return err
 	}
-	r.seq, r.event = seq, sim.event
+	r.seq, r.event = end.seq, sim.event
 	return nil
 }
 
@@ -152,25 +181,14 @@ func (l *Ledger) checkPolicies(btx *bolt.Tx, sim *simTx) error {
 	return nil
 }
 
-// apply writes the simulation's write set, the key history and the log
-// entry in btx, and returns the entry's sequence number.
-func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx) (uint64, error) {
-	logB := btx.Bucket(bucketLog)
-	seq, prev, digest := uint64(1), genesisHash, stateDigest{}
-	if k, v := logB.Cursor().Last(); k != nil {
-		last, err := decodeEntry(k, v)
-		if err != nil {
-			return 0, fmt.Errorf("embedded: read last log entry: %w", err)
-		}
-		if digest, err = parseDigest(last.StateDigest); err != nil {
-			return 0, fmt.Errorf("embedded: last log entry: %w", err)
-		}
-		seq, prev = last.Seq+1, last.Hash
-	}
-	entry := LogEntry{Seq: seq, TxID: r.txID, Time: r.time, MSPID: r.mspID, Function: r.function, Prev: prev}
+// apply writes the simulation's write set and the key history in btx,
+// appends the log entry after end and advances end.
+func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx, end *tip) error {
+	seq, digest := end.seq+1, end.digest
+	entry := LogEntry{Seq: seq, TxID: r.txID, Time: r.time, MSPID: r.mspID, Function: r.function, Prev: end.hash}
 
-	// store writes (or deletes, value nil) one item and keeps the digest
-	// in step.
+	// store writes (or, with a nil value, deletes) one item and keeps the
+	// state digest in step.
 	store := func(bucket, key, value []byte) error {
 		b := btx.Bucket(bucket)
 		if old := b.Get(key); old != nil {
@@ -205,22 +223,15 @@ func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx) (uint64, error) {
 				lw.ValueHash = valueHash(w.value)
 			}
 			if err := store(g.bucket, []byte(k), value); err != nil {
-				return 0, err
+				return err
 			}
 			entry.Writes = append(entry.Writes, lw)
 			if g.history {
-				h, err := json.Marshal(historyEntry{TxID: r.txID, Time: r.time, Value: w.value, Delete: w.delete})
-				if err != nil {
-					return 0, err
-				}
-				if err := store(bucketHistory, historyKey(k, seq), h); err != nil {
-					return 0, err
+				if err := store(bucketHistory, historyKey(k, seq), encodeHistory(r.txID, r.time, w.value, w.delete)); err != nil {
+					return err
 				}
 			}
 		}
-	}
-	if err := store(bucketTxs, []byte(r.txID), seqKey(seq)); err != nil {
-		return 0, err
 	}
 	// The department is resolved after the writes so that the bootstrap
 	// transaction, which creates the caller's department, names it too.
@@ -231,14 +242,11 @@ func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx) (uint64, error) {
 	entry.Hash = entry.ComputeHash()
 	v, err := json.Marshal(entry)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if err := logB.Put(seqKey(seq), v); err != nil {
-		return 0, err
+	if err := btx.Bucket(bucketLog).Put(seqKey(seq), v); err != nil {
+		return err
 	}
-	return seq, nil
-}
-
-func historyKey(key string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(append([]byte(key), 0), seq)
+	*end = tip{seq: seq, hash: entry.Hash, digest: digest}
+	return nil
 }

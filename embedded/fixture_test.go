@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -145,3 +146,10 @@ func wantCode(t testing.TB, err error, code credential.Code) {
 		t.Fatalf("got %v (code %s), want code %s", err, got, code)
 	}
 }
+
+type issueCall struct {
+	msp string
+	req credential.IssueRequest
+}
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

@@ -11,7 +11,6 @@ package embedded
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -76,7 +75,7 @@ type Ledger struct {
 	db      *bolt.DB
 	queue   chan *request
 	stopped chan struct{}
-	batch   []*request // committer's reusable batch slice
+	tip     tip // end of the log; only the committer touches it after Open
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -134,7 +133,8 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("embedded: initialize %s: %w", filepath.Join(dir, FileName), err)
 	}
-	if err := db.View(func(btx *bolt.Tx) error { _, err := verify(btx); return err }); err != nil {
+	var end tip
+	if err := db.View(func(btx *bolt.Tx) (err error) { end, err = verify(btx); return err }); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -144,6 +144,7 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		queue:   make(chan *request, cfg.QueueSize),
 		stopped: make(chan struct{}),
 		subs:    map[*subscription]struct{}{},
+		tip:     end,
 	}
 	go l.committer()
 	return l, nil
@@ -183,6 +184,18 @@ func (l *Ledger) submit(ctx context.Context, mspID, function string, transient m
 		txID: newTxID(), time: l.cfg.Clock().UTC(), mspID: mspID, function: function,
 		transient: transient, run: fn, done: make(chan struct{}),
 	}
+	if err := l.endorse(r); err != nil {
+		return nil, fmt.Errorf("embedded: simulate %s: %w", function, err)
+	}
+	// A contract error on the snapshot is final, as an endorsement failure
+	// is on Fabric; a transaction that only read needs no commit.
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.sim.empty() {
+		r.result = r.simResult
+		return r, nil
+	}
 	l.closeMu.RLock()
 	if l.closed {
 		l.closeMu.RUnlock()
@@ -214,18 +227,15 @@ func (l *Ledger) view(mspID string, fn func(tx chaincode.Tx, btx *bolt.Tx) error
 	})
 }
 
-// blockOf returns the log sequence of the transaction txID, 0 if unknown.
-func blockOf(btx *bolt.Tx, txID string) uint64 {
-	v := btx.Bucket(bucketTxs).Get([]byte(txID))
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
+// blockOf returns the log sequence of the transaction that issued the
+// credential: the first version of its record key.
+func blockOf(btx *bolt.Tx, id string) uint64 {
+	return firstVersion(btx, chaincode.RecordKey(id))
 }
 
 func (l *Ledger) fillBlock(rec *credential.Record) {
 	_ = l.db.View(func(btx *bolt.Tx) error {
-		rec.BlockNumber = blockOf(btx, rec.IssueTxID)
+		rec.BlockNumber = blockOf(btx, rec.ID)
 		return nil
 	})
 }
@@ -296,7 +306,7 @@ func (l *Ledger) Record(ctx context.Context, id string) (credential.Record, erro
 	var rec credential.Record
 	err := l.view("", func(tx chaincode.Tx, btx *bolt.Tx) (err error) {
 		rec, err = chaincode.GetRecord(tx, id)
-		rec.BlockNumber = blockOf(btx, rec.IssueTxID)
+		rec.BlockNumber = blockOf(btx, rec.ID)
 		return err
 	})
 	return rec, err

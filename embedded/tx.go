@@ -2,7 +2,7 @@ package embedded
 
 import (
 	"bytes"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"sort"
 	"strings"
@@ -20,16 +20,53 @@ var (
 	bucketPrivatePolicy = []byte("private-policy") // collection/key -> endorsement policy
 	bucketHistory       = []byte("history")        // key 0x00 seq -> historyEntry
 	bucketLog           = []byte("log")            // seq -> LogEntry
-	bucketTxs           = []byte("txs")            // tx ID -> seq
-	allBuckets          = [][]byte{bucketState, bucketPrivate, bucketPolicy, bucketPrivatePolicy, bucketHistory, bucketLog, bucketTxs}
+	allBuckets          = [][]byte{bucketState, bucketPrivate, bucketPolicy, bucketPrivatePolicy, bucketHistory, bucketLog}
 )
 
-// historyEntry is one committed version of a state key.
-type historyEntry struct {
-	TxID   string    `json:"txId"`
-	Time   time.Time `json:"time"`
-	Value  []byte    `json:"value,omitempty"`
-	Delete bool      `json:"delete,omitempty"`
+// encodeHistory encodes one committed version of a state key: a delete
+// flag, the time in Unix nanoseconds, the length-prefixed transaction ID and
+// the value. Binary, because it is written for every state write.
+func encodeHistory(txID string, t time.Time, value []byte, del bool) []byte {
+	b := make([]byte, 0, 10+len(txID)+len(value))
+	flag := byte(0)
+	if del {
+		flag = 1
+	}
+	b = append(b, flag)
+	b = binary.BigEndian.AppendUint64(b, uint64(t.UnixNano()))
+	b = append(b, byte(len(txID)))
+	b = append(b, txID...)
+	return append(b, value...)
+}
+
+func decodeHistory(b []byte) (chaincode.KeyModification, error) {
+	if len(b) < 10 || len(b) < 10+int(b[9]) {
+		return chaincode.KeyModification{}, errors.New("embedded: history entry is truncated")
+	}
+	n := int(b[9])
+	return chaincode.KeyModification{
+		IsDelete: b[0] == 1,
+		Time:     time.Unix(0, int64(binary.BigEndian.Uint64(b[1:9]))).UTC(),
+		TxID:     string(b[10 : 10+n]),
+		Value:    bytes.Clone(b[10+n:]),
+	}, nil
+}
+
+// historyKey orders a key's versions by log sequence. Keys never contain
+// NUL, so one key's versions never interleave with another's.
+func historyKey(key string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(key), 0), seq)
+}
+
+// firstVersion returns the log sequence of the first write of key, 0 if
+// the key was never written.
+func firstVersion(btx *bolt.Tx, key string) uint64 {
+	prefix := append([]byte(key), 0)
+	k, _ := btx.Bucket(bucketHistory).Cursor().Seek(prefix)
+	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k[len(prefix):])
 }
 
 var errReadOnly = errors.New("embedded: write in a read-only transaction")
@@ -54,6 +91,21 @@ type simTx struct {
 
 	state, private, policy, privatePolicy map[string]write
 	event                                 *event
+
+	// The read set, kept so the committer can tell whether a simulation
+	// made on an older snapshot is still valid (Fabric's MVCC check).
+	reads  map[string]readValue // bucket NUL key -> what was read
+	ranges []rangeRead
+}
+
+type readValue struct {
+	value   []byte
+	present bool
+}
+
+type rangeRead struct {
+	start, end string
+	kvs        []chaincode.KV
 }
 
 type event struct {
@@ -65,6 +117,7 @@ func newSimTx(btx *bolt.Tx, txID string, t time.Time, mspID string, transient ma
 	return &simTx{
 		btx: btx, txID: txID, time: t, mspID: mspID, transient: transient, readOnly: readOnly,
 		state: map[string]write{}, private: map[string]write{}, policy: map[string]write{}, privatePolicy: map[string]write{},
+		reads: map[string]readValue{},
 	}
 }
 
@@ -79,10 +132,11 @@ func (t *simTx) Transient(key string) ([]byte, error) { return t.transient[key],
 // transaction, and results outlive it.
 func (t *simTx) get(bucket []byte, key string) []byte {
 	v := t.btx.Bucket(bucket).Get([]byte(key))
-	if v == nil {
-		return nil
+	if v != nil {
+		v = bytes.Clone(v)
 	}
-	return bytes.Clone(v)
+	t.reads[string(bucket)+"\x00"+key] = readValue{value: v, present: v != nil}
+	return v
 }
 
 func (t *simTx) put(m map[string]write, key string, value []byte) error {
@@ -127,11 +181,46 @@ func (t *simTx) DelState(key string) error {
 
 func (t *simTx) StateRange(start, end string) ([]chaincode.KV, error) {
 	var out []chaincode.KV
-	c := t.btx.Bucket(bucketState).Cursor()
-	for k, v := c.Seek([]byte(start)); k != nil && (end == "" || string(k) < end); k, v = c.Next() {
+	scan(t.btx, start, end, func(k, v []byte) bool {
 		out = append(out, chaincode.KV{Key: string(k), Value: bytes.Clone(v)})
-	}
+		return true
+	})
+	t.ranges = append(t.ranges, rangeRead{start: start, end: end, kvs: out})
 	return out, nil
+}
+
+func scan(btx *bolt.Tx, start, end string, visit func(k, v []byte) bool) {
+	c := btx.Bucket(bucketState).Cursor()
+	for k, v := c.Seek([]byte(start)); k != nil && (end == "" || string(k) < end); k, v = c.Next() {
+		if !visit(k, v) {
+			return
+		}
+	}
+}
+
+// stillValid reports whether every read of the simulation would return the
+// same in btx: then applying its writes there is what re-running it would
+// do.
+func (t *simTx) stillValid(btx *bolt.Tx) bool {
+	for rk, r := range t.reads {
+		i := strings.IndexByte(rk, 0)
+		v := btx.Bucket([]byte(rk[:i])).Get([]byte(rk[i+1:]))
+		if (v != nil) != r.present || !bytes.Equal(v, r.value) {
+			return false
+		}
+	}
+	for _, rr := range t.ranges {
+		i, same := 0, true
+		scan(btx, rr.start, rr.end, func(k, v []byte) bool {
+			same = i < len(rr.kvs) && string(k) == rr.kvs[i].Key && bytes.Equal(v, rr.kvs[i].Value)
+			i++
+			return same
+		})
+		if !same || i != len(rr.kvs) {
+			return false
+		}
+	}
+	return true
 }
 
 // History returns the committed versions of key, newest first like
@@ -141,11 +230,11 @@ func (t *simTx) History(key string) ([]chaincode.KeyModification, error) {
 	var out []chaincode.KeyModification
 	c := t.btx.Bucket(bucketHistory).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var h historyEntry
-		if err := json.Unmarshal(v, &h); err != nil {
+		m, err := decodeHistory(v)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, chaincode.KeyModification{TxID: h.TxID, Time: h.Time, Value: h.Value, IsDelete: h.Delete})
+		out = append(out, m)
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]

@@ -11,35 +11,32 @@ import (
 // verify walks the whole log: sequence numbers, links and entry hashes, and
 // that every transaction ID maps back to its entry; then it recomputes the
 // state digest from the buckets and compares it with the last entry's. It
-// returns the number of entries.
-func verify(btx *bolt.Tx) (uint64, error) {
+// returns the end of the log.
+func verify(btx *bolt.Tx) (tip, error) {
 	var (
 		n    uint64
 		last LogEntry
 		prev = genesisHash
 	)
-	txs := btx.Bucket(bucketTxs)
 	c := btx.Bucket(bucketLog).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		want := n + 1
 		e, err := decodeEntry(k, v)
 		if err != nil {
-			return n, &ChainError{Seq: want, Reason: "entry cannot be decoded: " + err.Error()}
+			return tip{}, &ChainError{Seq: want, Reason: "entry cannot be decoded: " + err.Error()}
 		}
 		switch {
 		case !bytes.Equal(k, seqKey(want)):
-			return n, &ChainError{Seq: want, Reason: fmt.Sprintf("entry %x is missing or out of order", k)}
+			return tip{}, &ChainError{Seq: want, Reason: fmt.Sprintf("entry %x is missing or out of order", k)}
 		case e.Seq != want:
-			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: fmt.Sprintf("entry claims sequence %d", e.Seq)}
+			return tip{}, &ChainError{Seq: want, TxID: e.TxID, Reason: fmt.Sprintf("entry claims sequence %d", e.Seq)}
 		case e.Prev != prev:
-			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: "previous-entry hash does not match entry " + fmt.Sprint(n)}
+			return tip{}, &ChainError{Seq: want, TxID: e.TxID, Reason: "previous-entry hash does not match entry " + fmt.Sprint(n)}
 		case e.ComputeHash() != e.Hash:
-			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: "entry content does not match its hash"}
-		case !bytes.Equal(txs.Get([]byte(e.TxID)), k):
-			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: "the transaction index does not point to this entry"}
+			return tip{}, &ChainError{Seq: want, TxID: e.TxID, Reason: "entry content does not match its hash"}
 		}
 		if _, err := parseDigest(e.StateDigest); err != nil {
-			return n, &ChainError{Seq: want, TxID: e.TxID, Reason: err.Error()}
+			return tip{}, &ChainError{Seq: want, TxID: e.TxID, Reason: err.Error()}
 		}
 		n, prev, last = want, e.Hash, e
 	}
@@ -53,31 +50,29 @@ func verify(btx *bolt.Tx) (uint64, error) {
 			return nil
 		})
 		if err != nil {
-			return n, err
+			return tip{}, err
 		}
 	}
-	want := genesisDigest()
+	end := tip{seq: n, hash: prev}
 	if n > 0 {
-		want = last.StateDigest
+		end.digest, _ = parseDigest(last.StateDigest)
 	}
-	if d.String() != want {
-		return n, &ChainError{Seq: n, TxID: last.TxID,
+	if d != end.digest {
+		return tip{}, &ChainError{Seq: n, TxID: last.TxID,
 			Reason: "the stored state does not match the state digest recorded by the last entry: data was changed outside the ledger"}
 	}
-	return n, nil
+	return end, nil
 }
-
-func genesisDigest() string { return stateDigest{}.String() }
 
 // VerifyChain verifies the open ledger's log and state as Open does, and
 // returns the number of log entries.
 func (l *Ledger) VerifyChain() (uint64, error) {
-	var n uint64
+	var end tip
 	err := l.db.View(func(btx *bolt.Tx) (err error) {
-		n, err = verify(btx)
+		end, err = verify(btx)
 		return err
 	})
-	return n, err
+	return end.seq, err
 }
 
 // Verify checks the ledger in dir without opening it for writing, for
@@ -89,7 +84,7 @@ func Verify(dir string) (uint64, error) {
 		return 0, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
 	defer db.Close()
-	var n uint64
+	var end tip
 	err = db.View(func(btx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if btx.Bucket(b) == nil {
@@ -97,8 +92,8 @@ func Verify(dir string) (uint64, error) {
 			}
 		}
 		var err error
-		n, err = verify(btx)
+		end, err = verify(btx)
 		return err
 	})
-	return n, err
+	return end.seq, err
 }

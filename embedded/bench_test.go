@@ -1,0 +1,38 @@
+package embedded
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+)
+
+// BenchmarkIssue measures durable issuance (fsync on) with 64 concurrent
+// issuers, the load of the issue's target (>= 1,000 credentials/s).
+// Documents are signed before the timer starts: signing belongs to the
+// gateway, the ledger checks the signature.
+//
+//	go test ./embedded -run '^$' -bench BenchmarkIssue -benchtime 20000x
+func BenchmarkIssue(b *testing.B) {
+	f := newFixture(b)
+	reqs := make([]issueCall, b.N)
+	for i := range reqs {
+		reqs[i] = issueCall{msp: f.msp("samr"), req: f.request(f.licence("公司" + strconv.Itoa(i)))}
+	}
+	var next atomic.Int64
+	b.SetParallelism(max(1, 64/runtimeProcs()))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c := reqs[next.Add(1)-1]
+			if _, err := f.ledger.Issue(context.Background(), c.msp, c.req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	s := f.ledger.Stats()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "issues/s")
+	b.ReportMetric(float64(s.Transactions)/float64(max(s.Commits, 1)), "tx/commit")
+}
