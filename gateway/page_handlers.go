@@ -6,29 +6,23 @@ import (
 	"html/template"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/gofiber/fiber/v2"
 )
 
-// pageBackend is what the pages need from the gateway: the registry, public
-// records, the access-token check and the full verification a valid token
-// unlocks. The Server provides it (see pages.go).
+// pageBackend is what the pages need from the gateway: the registry and
+// the verification of a credential by identifier and access token. The
+// Server provides it (see pages.go).
 type pageBackend interface {
 	pageRegistry(ctx context.Context) (credential.Registry, error)
-	pageRecord(ctx context.Context, id string) (credential.Record, error)
-	// pageTokenMatches reports whether token is the access token of id.
-	pageTokenMatches(id, token string) bool
-	// pageDisclose reads the document of id and verifies it online.
-	pageDisclose(ctx context.Context, id string) (*credential.Document, credential.Verification, error)
+	pageVerify(ctx context.Context, id, token string) (idVerification, error)
 }
 
 // pages serves the HTML side of the gateway.
 type pages struct {
 	r       *renderer
 	b       pageBackend
-	now     func() time.Time
 	apiDocs string // URL of the API description, linked from every page
 }
 
@@ -110,38 +104,18 @@ func (p *pages) verify(c *fiber.Ctx) error {
 	if _, err := credential.ParseIdentifier(id); err != nil {
 		return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), base)
 	}
-	ctx := c.UserContext()
-	reg, err := p.b.pageRegistry(ctx)
+	token := c.Query("t")
+	res, err := p.b.pageVerify(c.UserContext(), id, token)
 	if err != nil {
-		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", base)
-	}
-	facts := verifyFacts{ID: id, Registry: reg, Now: p.now()}
-	rec, err := p.b.pageRecord(ctx, id)
-	switch {
-	case err == nil:
-		facts.Record = &rec
-	case credential.ErrorCode(err) != credential.CodeNotFound:
-		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", base)
-	}
-
-	switchBase := base
-	if token := c.Query("t"); token != "" && facts.Record != nil {
-		if p.b.pageTokenMatches(id, token) {
-			facts.Token = tokenValid
-			switchBase = base + "?t=" + url.QueryEscape(token)
-			doc, v, err := p.b.pageDisclose(ctx, id)
-			if err == nil {
-				facts.Document, facts.Verification = doc, &v
-				// The verification read the record again; show that one.
-				if v.Record != nil {
-					facts.Record = v.Record
-				}
-			} else {
-				facts.ContentGone = true
-			}
-		} else {
-			facts.Token = tokenWrong
+		if credential.ErrorCode(err) == credential.CodeInvalid {
+			return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), base)
 		}
+		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", base)
+	}
+	facts := pageFacts(res)
+	switchBase := base
+	if facts.Token == tokenValid {
+		switchBase = base + "?t=" + url.QueryEscape(token)
 	}
 	v := buildVerifyView(L, facts)
 	v.pageMeta = p.meta(L, "verify", L.T("verify.title"), switchBase)
@@ -151,6 +125,25 @@ func (p *pages) verify(c *fiber.Ctx) error {
 		status = fiber.StatusNotFound
 	}
 	return p.send(c, status, "verify", v)
+}
+
+// pageFacts picks from a verification what the page may show: the
+// document and the checks only when the token matched.
+func pageFacts(v idVerification) verifyFacts {
+	f := verifyFacts{ID: v.ID, Registry: v.Registry, Record: v.Record, Status: v.Result.Status, Now: v.Now}
+	if v.Result.Record != nil {
+		f.Record = v.Result.Record
+	}
+	switch v.Token {
+	case tokValid:
+		f.Token = tokenValid
+		if v.Document != nil {
+			f.Document, f.Checks = v.Document, v.Result.Checks
+		}
+	case tokInvalid:
+		f.Token = tokenWrong
+	}
+	return f
 }
 
 // lookup serves GET /v?id=..., the home page's search form: it accepts an

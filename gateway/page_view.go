@@ -54,17 +54,16 @@ type checkView struct {
 }
 
 // verifyFacts is what the verification handler found out; buildVerifyView
-// turns it into words without touching the ledger, so the page's content is
-// tested without a server.
+// turns it into words without touching the ledger.
 type verifyFacts struct {
-	ID           string
-	Registry     credential.Registry
-	Record       *credential.Record       // nil: the ledger has no such credential
-	Document     *credential.Document     // set only when the token matched
-	Verification *credential.Verification // set with Document
-	Token        tokenState
-	ContentGone  bool // the token matched but the document could not be read
-	Now          time.Time
+	ID       string
+	Registry credential.Registry
+	Record   *credential.Record   // nil: the ledger has no such credential
+	Status   credential.Status    // the verdict of the full verification
+	Document *credential.Document // set only when the token matched
+	Checks   []credential.Check   // set with Document
+	Token    tokenState
+	Now      time.Time
 }
 
 // verifyView is the verification page's template data.
@@ -200,13 +199,15 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 		v.LedgerBlk = strconv.FormatUint(rec.BlockNumber, 10)
 	}
 
-	status := rec.EffectiveStatus(f.Now)
+	status := f.Status
+	if status == "" {
+		status = rec.EffectiveStatus(f.Now)
+	}
 	switch {
-	case f.Token == tokenValid && f.Document != nil && f.Verification != nil:
-		status = f.Verification.Status
+	case f.Token == tokenValid && f.Document != nil:
 		v.Disclosed = true
 		v.Holder, v.Fields = documentFields(L, t, f.Document)
-		v.Checks = localizeChecks(L, f.Verification.Checks, rec, v.TypeName, v.IssuerName, f.Document.Proof.KeyID)
+		v.Checks = localizeChecks(L, f.Checks, rec, v.TypeName, v.IssuerName, f.Document.Proof.KeyID)
 	case f.Token == tokenValid:
 		v.TokenNote = "unavailable"
 	case f.Token == tokenWrong:
