@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -262,4 +263,23 @@ func (e *apiEnv) verify(t testing.TB, body any) verifyAnswer {
 	var v verifyAnswer
 	r.decode(t, &v)
 	return v
+}
+
+// listen serves the app on a loopback port until the test ends and returns
+// its base URL.
+func (e *apiEnv) listen(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = e.srv.Serve(ln); close(done) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.srv.Shutdown(ctx)
+		<-done
+	})
+	return "http://" + ln.Addr().String()
 }

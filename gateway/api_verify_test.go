@@ -1,0 +1,122 @@
+package gateway_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/certledger/certledger/credential"
+)
+
+func TestVerify(t *testing.T) {
+	e := newAPIEnv(t)
+	lic := e.mustIssue(t, "核验测试有限公司")
+	revoked := e.mustIssue(t, "已吊销有限公司")
+	if r := e.do(t, "POST", "/api/v1/credentials/"+revoked.ID+"/revoke", e.key("samr"), map[string]string{"reason": "吊销", "code": "penalty"}); r.Status != 200 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	_, token, _ := credential.ParseVerifyURL(lic.VerifyURL)
+	tampered := lic.Document
+	tampered.Claims = append([]credential.Claim(nil), lic.Document.Claims...)
+	for i := range tampered.Claims {
+		if tampered.Claims[i].Name == "registeredCapital" {
+			tampered.Claims[i].Value = "5000"
+		}
+	}
+	unsigned := lic.Document
+	unsigned.Proof.Signature = strings.Repeat("A", 86)
+	garbageID := lic.Document
+	garbageID.ID = "not-an-identifier"
+	unknown := unknownID(t, lic.ID)
+
+	cases := []struct {
+		name      string
+		body      any
+		valid     bool
+		status    credential.Status
+		failed    string // a check that must fail
+		disclosed bool
+		token     string
+	}{
+		{"document", map[string]any{"document": lic.Document}, true, "valid", "", false, ""},
+		{"tampered field", map[string]any{"document": tampered}, false, "forged", credential.CheckIntegrity, false, ""},
+		{"bad signature", map[string]any{"document": unsigned}, false, "forged", credential.CheckSignature, false, ""},
+		{"identifier not parseable", map[string]any{"document": garbageID}, false, "forged", credential.CheckIntegrity, false, ""},
+		{"revoked document", map[string]any{"document": revoked.Document}, false, "revoked", credential.CheckStatus, false, ""},
+		{"QR with token", map[string]any{"qr": lic.VerifyURL}, true, "valid", "", true, "valid"},
+		{"QR from another host", map[string]any{"qr": "http://elsewhere.example/v/" + lic.ID + "?t=" + token}, true, "valid", "", true, "valid"},
+		{"QR without token", map[string]any{"qr": publicURL + "/v/" + lic.ID}, true, "valid", "", false, ""},
+		{"QR with wrong token", map[string]any{"qr": publicURL + "/v/" + lic.ID + "?t=" + strings.Repeat("x", len(token))}, true, "valid", "", false, "invalid"},
+		{"bare identifier", map[string]any{"qr": lic.ID}, true, "valid", "", false, ""},
+		{"QR of a revoked credential", map[string]any{"qr": revoked.VerifyURL}, false, "revoked", credential.CheckStatus, true, "valid"},
+		{"QR of an unknown credential", map[string]any{"qr": publicURL + "/v/" + unknown}, false, "not_found", credential.CheckLedger, false, ""},
+		{"unknown document", map[string]any{"document": func() credential.Document { d := lic.Document; d.ID = unknown; return d }()}, false, "forged", credential.CheckIntegrity, false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := e.verify(t, tc.body)
+			if v.Valid != tc.valid || v.Status != tc.status || v.Disclosed != tc.disclosed || v.Token != tc.token {
+				t.Fatalf("valid=%v status=%s disclosed=%v token=%q; want %v %s %v %q\n%+v",
+					v.Valid, v.Status, v.Disclosed, v.Token, tc.valid, tc.status, tc.disclosed, tc.token, v.Checks)
+			}
+			if tc.failed != "" && v.check(tc.failed).OK {
+				t.Fatalf("check %s passed: %+v", tc.failed, v.Checks)
+			}
+			if tc.valid {
+				for _, name := range []string{credential.CheckIntegrity, credential.CheckSignature, credential.CheckIssuer, credential.CheckLedger, credential.CheckStatus, credential.CheckValidity} {
+					if c := v.check(name); !c.OK {
+						t.Errorf("check %s: %+v", name, c)
+					}
+				}
+			}
+			if v.Status != "not_found" && v.Status != "forged" {
+				if v.TxID == "" || v.Record == nil || v.Type == nil || v.Type.ID != "business-licence" || v.Issuer == nil || v.Issuer.ID != "samr" {
+					t.Fatalf("answer lacks transaction, record, type or issuer: %+v", v)
+				}
+			}
+			if tc.disclosed {
+				if v.Document == nil || len(v.Fields) == 0 || v.Fields[0].Name != credential.ClaimHolderName || v.Fields[0].LabelZh == "" {
+					t.Fatalf("disclosed answer lacks document or labelled fields: %+v", v)
+				}
+			} else if v.Document != nil || len(v.Fields) > 0 {
+				t.Fatalf("answer discloses content without a valid token: %+v", v)
+			}
+		})
+	}
+	t.Run("no personal data without a token", func(t *testing.T) {
+		r := e.do(t, "POST", "/api/v1/verify", "", map[string]any{"qr": publicURL + "/v/" + lic.ID})
+		for _, secret := range []string{"核验测试有限公司", "91350100M000100Y43", "张三"} {
+			if strings.Contains(string(r.Body), secret) {
+				t.Fatalf("answer without token contains %q", secret)
+			}
+		}
+	})
+}
+
+func TestVerifyRejects(t *testing.T) {
+	e := newAPIEnv(t)
+	lic := e.mustIssue(t, "核验拒绝有限公司")
+	cases := []struct {
+		name   string
+		body   any
+		detail string
+	}{
+		{"empty object", map[string]any{}, "document"},
+		{"both inputs", map[string]any{"document": lic.Document, "qr": lic.VerifyURL}, "not both"},
+		{"empty QR", map[string]any{"qr": ""}, "empty"},
+		{"malformed QR", map[string]any{"qr": "%%%not a qr%%%"}, "qr"},
+		{"QR with a bad identifier", map[string]any{"qr": publicURL + "/v/" + wrongCheck(lic.ID)}, "check"},
+		{"bare identifier with a bad check", map[string]any{"qr": wrongCheck(lic.ID)}, "check"},
+		{"QR of a web page", map[string]any{"qr": "https://example.com/"}, "/v/"},
+		{"unknown member", map[string]any{"presentation": map[string]any{}}, "presentation"},
+		{"document not an object", map[string]any{"document": "abc"}, "document"},
+		{"malformed JSON", `{"qr":`, "JSON"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := expectProblem(t, e.do(t, "POST", "/api/v1/verify", "", tc.body), 400)
+			if !strings.Contains(p.Detail, tc.detail) {
+				t.Fatalf("detail %q does not mention %q", p.Detail, tc.detail)
+			}
+		})
+	}
+}
