@@ -11,21 +11,25 @@ import (
 // joinOrderer joins an orderer to the channel through its admin endpoint,
 // authenticating as the orderer organization's administrator. Joining an
 // orderer that already has the channel is not an error.
+// The admin listener may open a moment after /healthz answers, hence the
+// retry.
 func joinOrderer(ctx context.Context, f Fabric, l layout, n node) error {
 	adminTLS := filepath.Join(l.ordererAdminDir(), "tls")
-	out, err := runTool(ctx, nil, f.Bin("osnadmin"), "channel", "join",
-		"--channelID", DefaultChannel, "--config-block", l.genesisBlock(),
-		"-o", n.auxAddress(), "--ca-file", l.ordererTLSCA(),
-		"--client-cert", filepath.Join(adminTLS, "client.crt"),
-		"--client-key", filepath.Join(adminTLS, "client.key"))
-	switch {
-	case err != nil:
-		return err
-	case strings.Contains(out, "Status: 201"), strings.Contains(out, "already exists"):
-		return nil
-	default:
-		return fmt.Errorf("network: %s: joining channel: %s", n.Name, strings.TrimSpace(out))
-	}
+	return retry(ctx, 30*time.Second, func() error {
+		out, err := runTool(ctx, nil, f.Bin("osnadmin"), "channel", "join",
+			"--channelID", DefaultChannel, "--config-block", l.genesisBlock(),
+			"-o", n.auxAddress(), "--ca-file", l.ordererTLSCA(),
+			"--client-cert", filepath.Join(adminTLS, "client.crt"),
+			"--client-key", filepath.Join(adminTLS, "client.key"))
+		switch {
+		case err != nil:
+			return err
+		case strings.Contains(out, "Status: 201"), strings.Contains(out, "already exists"):
+			return nil
+		default:
+			return fmt.Errorf("network: %s: joining channel: %s", n.Name, strings.TrimSpace(out))
+		}
+	})
 }
 
 // joinPeer joins a peer to the channel from the genesis block, as its

@@ -110,8 +110,13 @@ func approve(ctx context.Context, f Fabric, l layout, t topology, p node, cc cha
 		args = append(args, ordererArgs(l, t, attempt)...)
 		attempt++
 		_, err := runTool(ctx, adminEnv(l, p.Dept, p), f.Bin("peer"), args...)
-		if err != nil && strings.Contains(err.Error(), "with unchanged content") {
+		switch {
+		case err == nil:
+			return nil
+		case strings.Contains(err.Error(), "with unchanged content"):
 			return nil // approved by an earlier, interrupted Up
+		case strings.Contains(err.Error(), "new definition must be sequence") && committed(ctx, f, l, t, cc):
+			return nil // committed meanwhile: the earlier check raced a slow peer
 		}
 		return err
 	})

@@ -28,6 +28,13 @@ func TestRaftNetwork(t *testing.T) {
 		t.Fatalf("get = %q, want hello", got)
 	}
 
+	// CertLedger's contract answers through its chaincode service.
+	meta, err := PeerCLI(ctx, o.Dir, "samr", "chaincode", "query", "-C", DefaultChannel, "-n", ChaincodeName,
+		"-c", `{"Args":["org.hyperledger.fabric:GetMetadata"]}`)
+	if err != nil || !strings.Contains(meta, `"contracts"`) {
+		t.Fatalf("contract metadata: %v\n%.300s", err, meta)
+	}
+
 	// Up again: nothing is restarted.
 	start := time.Now()
 	if _, err := Up(ctx, Options{Dir: o.Dir}); err != nil {
