@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -153,3 +154,5 @@ type issueCall struct {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+func strconvU(n uint64) string { return strconv.FormatUint(n, 10) }

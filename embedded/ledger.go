@@ -176,9 +176,16 @@ func newTxID() string {
 }
 
 // submit runs fn as a transaction of mspID and waits until it is durable.
+// It holds the close lock in read mode throughout, so Close waits for
+// transactions in flight instead of failing them halfway.
 func (l *Ledger) submit(ctx context.Context, mspID, function string, transient map[string][]byte, fn func(chaincode.Tx) (any, error)) (*request, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	l.closeMu.RLock()
+	defer l.closeMu.RUnlock()
+	if l.closed {
+		return nil, ErrClosed
 	}
 	r := &request{
 		txID: newTxID(), time: l.cfg.Clock().UTC(), mspID: mspID, function: function,
@@ -196,21 +203,14 @@ func (l *Ledger) submit(ctx context.Context, mspID, function string, transient m
 		r.result = r.simResult
 		return r, nil
 	}
-	l.closeMu.RLock()
-	if l.closed {
-		l.closeMu.RUnlock()
-		return nil, ErrClosed
-	}
 	select {
 	case l.queue <- r:
-		l.closeMu.RUnlock()
 	case <-ctx.Done():
-		l.closeMu.RUnlock()
 		return nil, ctx.Err()
 	}
 	// Once queued the transaction will be decided; waiting for it even if
 	// ctx ends keeps the answer truthful (a caller told "cancelled" must not
-	// find the credential issued anyway without knowing).
+	// find the credential issued anyway).
 	<-r.done
 	return r, r.err
 }
