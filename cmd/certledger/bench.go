@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/certledger/certledger/loadtest"
+)
+
+func init() {
+	commands["bench"] = command{run: runBench, summary: "measure verification, issuance and QR throughput (starts its own gateway unless --url)"}
+}
+
+func runBench(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var cfg loadtest.Config
+	var phases, write string
+	fs.StringVar(&cfg.URL, "url", "", "gateway to drive, loopback only (default: start one in-process on a temporary data folder)")
+	fs.StringVar(&cfg.KeysFile, "keys", loadtest.DefaultKeysFile, "demo-keys.json of the gateway at --url")
+	fs.StringVar(&cfg.Type, "type", loadtest.DefaultType, "credential type to issue")
+	fs.IntVar(&cfg.Concurrency, "concurrency", loadtest.DefaultConcurrency, "concurrent HTTP clients")
+	fs.DurationVar(&cfg.Duration, "duration", loadtest.DefaultDuration, "time limit of each phase")
+	fs.IntVar(&cfg.Count, "count", loadtest.DefaultCount, "operation limit of each phase")
+	fs.IntVar(&cfg.IssueCount, "issue-count", loadtest.DefaultIssueCount, "issuance limit (every acknowledged credential is read back)")
+	fs.StringVar(&phases, "phases", strings.Join(loadtest.AllPhases, ","), "phases to run, comma-separated: "+strings.Join(loadtest.AllPhases, ", "))
+	fs.StringVar(&write, "write", "", "update the results section of this Markdown file (e.g. docs/benchmarks.md)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: certledger bench [flags]\n\nDrives a gateway on this machine and prints throughput and latency percentiles.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return benchUsageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	for _, p := range strings.Split(phases, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.Phases = append(cfg.Phases, p)
+		}
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return benchUsageError{err}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := loadtest.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	rep.WriteTable(os.Stdout)
+	if write != "" {
+		if err := loadtest.UpdateMarkdownFile(write, rep.Markdown(commandLine("certledger bench", args))); err != nil {
+			return fmt.Errorf("write %s: %w", write, err)
+		}
+		fmt.Fprintf(os.Stderr, "results written to %s\n", write)
+	}
+	if ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+	if !rep.Passed() {
+		return errors.New("some targets were missed")
+	}
+	return nil
+}
+
+// commandLine quotes args for a POSIX shell, so the documented command can
+// be pasted as is.
+func commandLine(prefix string, args []string) string {
+	parts := []string{prefix}
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+// benchUsageError exits with status 2, as for bad flags.
+type benchUsageError struct{ err error }
+
+func (e benchUsageError) Error() string { return e.err.Error() }
+func (e benchUsageError) ExitCode() int { return 2 }
