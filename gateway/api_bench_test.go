@@ -1,0 +1,79 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/certledger/certledger/gateway"
+	"github.com/valyala/fasthttp"
+)
+
+// benchEnv is a gateway whose access log is formatted as in production but
+// written nowhere.
+func benchEnv(b *testing.B) *apiEnv {
+	return newAPIEnv(b, func(c *gateway.Config, _ *ledgerWrap) {
+		c.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	})
+}
+
+// runHandler drives the app's fasthttp handler directly from parallel
+// goroutines: the cost of the gateway's own work (routing, middleware,
+// JSON, ledger read, checks), without sockets.
+func runHandler(b *testing.B, e *apiEnv, method, uri, auth string, body []byte) {
+	h := e.srv.App().Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var ctx fasthttp.RequestCtx
+		for pb.Next() {
+			ctx.Request.Reset()
+			ctx.Response.Reset()
+			ctx.Request.Header.SetMethod(method)
+			ctx.Request.SetRequestURI(uri)
+			if auth != "" {
+				ctx.Request.Header.Set("Authorization", "Bearer "+auth)
+			}
+			if body != nil {
+				ctx.Request.Header.SetContentType("application/json")
+				ctx.Request.SetBody(body)
+			}
+			h(&ctx)
+			if ctx.Response.StatusCode() != 200 {
+				b.Fatalf("%s %s: %d %s", method, uri, ctx.Response.StatusCode(), ctx.Response.Body())
+			}
+		}
+	})
+}
+
+// BenchmarkVerifyHandler measures POST /api/v1/verify on the embedded
+// ledger: a signed business licence (one Ed25519 verification, one record
+// read), and the text of its QR code (record and private document reads).
+func BenchmarkVerifyHandler(b *testing.B) {
+	e := benchEnv(b)
+	lic := e.mustIssue(b, "基准测试数字科技有限公司")
+	for _, bc := range []struct {
+		name string
+		body any
+	}{
+		{"document", map[string]any{"document": lic.Document}},
+		{"qr", map[string]any{"qr": lic.VerifyURL}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			raw, err := json.Marshal(bc.body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			runHandler(b, e, "POST", "/api/v1/verify", "", raw)
+		})
+	}
+}
+
+// BenchmarkQRPNG measures GET /api/v1/credentials/{id}/qr.png: API key
+// check, record read and PNG rendering of the verification URL.
+func BenchmarkQRPNG(b *testing.B) {
+	e := benchEnv(b)
+	lic := e.mustIssue(b, "基准测试二维码有限公司")
+	runHandler(b, e, "GET", relative(b, lic.QRURL), e.key("samr"), nil)
+}
