@@ -49,8 +49,13 @@ var start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func newFixture(t testing.TB, opts ...Option) *fixture {
 	t.Helper()
+	return newFixtureIn(t, t.TempDir(), opts...)
+}
+
+func newFixtureIn(t testing.TB, dir string, opts ...Option) *fixture {
+	t.Helper()
 	f := &fixture{
-		t: t, dir: t.TempDir(), clock: &fakeClock{now: start},
+		t: t, dir: dir, clock: &fakeClock{now: start},
 		depts: map[string]credential.Department{}, keys: map[string]ed25519.PrivateKey{},
 		types: map[string]credential.CredentialType{}, holderKey: []byte("0123456789abcdef0123456789abcdef"),
 	}
