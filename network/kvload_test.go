@@ -187,4 +187,3 @@ func kvContract(t *testing.T, p *Profile, dept string) *client.Contract {
 	t.Cleanup(func() { gw.Close() })
 	return gw.GetNetwork(p.Channel).GetContract(p.KVChaincode)
 }
-

@@ -95,6 +95,12 @@ func TestBFTNetwork(t *testing.T) {
 	if got := get(t, ctx, o.Dir, "samr", "bft"); got != "ok" {
 		t.Fatalf("get = %q, want ok", got)
 	}
+	if err := Down(o.Dir, true); err != nil {
+		t.Fatal(err)
+	}
+	if exists(o.Dir) {
+		t.Fatal("down --purge left the network folder")
+	}
 }
 
 // waitValue polls a key until it has the wanted value: a restarted peer

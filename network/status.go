@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"fmt"
 	"sync"
 )
 
@@ -21,15 +20,11 @@ type NodeStatus struct {
 
 // Status reports every node of the network in dir.
 func Status(ctx context.Context, dir string) ([]NodeStatus, error) {
-	o, found, err := resolveOptions(Options{Dir: dir})
+	_, t, l, err := existing(dir)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, fmt.Errorf("network: no network in %s", o.Dir)
-	}
-	l := layout{o.Dir}
-	nodes := newTopology(o).all()
+	nodes := t.all()
 	out := make([]NodeStatus, len(nodes))
 	var wg sync.WaitGroup
 	for i, n := range nodes {

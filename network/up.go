@@ -187,14 +187,11 @@ func (u *upper) waitGossip() error {
 // StartNode starts one stopped node of an existing network (after StopNode,
 // or a crash) and waits until it is healthy.
 func StartNode(ctx context.Context, dir, name string) error {
-	o, found, err := resolveOptions(Options{Dir: dir})
+	o, t, l, err := existing(dir)
 	if err != nil {
 		return err
 	}
-	if !found {
-		return fmt.Errorf("network: no network in %s", o.Dir)
-	}
-	u := &upper{ctx: ctx, o: o, f: LocateFabric(), l: layout{o.Dir}, t: newTopology(o), start: time.Now()}
+	u := &upper{ctx: ctx, o: o, f: LocateFabric(), l: l, t: t, start: time.Now()}
 	n, ok := u.t.find(name)
 	if !ok {
 		return fmt.Errorf("network: no node %q", name)
