@@ -1,0 +1,61 @@
+package vc
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/piprate/json-gold/ld"
+)
+
+// canonicalize returns the RDFC-1.0 canonical N-Quads of a JSON-LD
+// document. json-gold's URDNA2015 is RDFC-1.0 (the W3C standard is that
+// algorithm, renamed) for datasets like these, without duplicate quads.
+//
+// Before canonicalizing, the document is expanded in safe mode, which fails
+// on any property that does not map to an IRI: such a property would be
+// dropped from the N-Quads, so a signature would not cover it.
+func canonicalize(doc map[string]any) (string, error) {
+	proc := ld.NewJsonLdProcessor()
+	opts := ld.NewJsonLdOptions("")
+	opts.ProcessingMode = ld.JsonLd_1_1
+	opts.DocumentLoader = DocumentLoader()
+	opts.SafeMode = true
+	if _, err := proc.Expand(doc, opts); err != nil {
+		return "", credential.Errorf(credential.CodeInvalid, "JSON-LD: %v", err)
+	}
+	opts.Algorithm = ld.AlgorithmURDNA2015
+	opts.Format = "application/n-quads"
+	out, err := proc.Normalize(doc, opts)
+	if err != nil {
+		return "", credential.Errorf(credential.CodeInvalid, "JSON-LD canonicalization: %v", err)
+	}
+	s, ok := out.(string)
+	if !ok || s == "" {
+		return "", credential.Errorf(credential.CodeInvalid, "JSON-LD canonicalization produced no statements")
+	}
+	return s, nil
+}
+
+func hashCanonical(doc map[string]any) ([]byte, error) {
+	s, err := canonicalize(doc)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256([]byte(s))
+	return h[:], nil
+}
+
+// generic turns a value into the plain maps, slices and strings JSON
+// decoding gives, which is what the JSON-LD processor walks.
+func generic(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, credential.Errorf(credential.CodeInternal, "encoding JSON: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, credential.Errorf(credential.CodeInvalid, "JSON: %v", err)
+	}
+	return m, nil
+}
