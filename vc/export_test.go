@@ -229,8 +229,8 @@ func TestExportRejectsReservedClaimNames(t *testing.T) {
 	dept, _ := f.reg.Department(demo.Education)
 	s := f.keys[demo.Education]
 	d, err := credential.Issue(credential.IssueParams{Type: ty, Issuer: dept,
-		Holder: credential.Holder{Name: "李四", IDType: credential.IDPassport, IDNumber: "E12345678"},
-		Fields: map[string]string{"school": "示例大学", "major": "数学", "level": "本科", "graduatedOn": "2022-06-30", "certificateNumber": "1", "type": "x"},
+		Holder:   credential.Holder{Name: "李四", IDType: credential.IDPassport, IDNumber: "E12345678"},
+		Fields:   map[string]string{"school": "示例大学", "major": "数学", "level": "本科", "graduatedOn": "2022-06-30", "certificateNumber": "1", "type": "x"},
 		IssuedAt: issuedAt}, s.KeyID, s.Key)
 	if err != nil {
 		t.Fatal(err)
