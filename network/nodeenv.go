@@ -11,6 +11,10 @@ import (
 // address is explicit, since the defaults (7050, 7051, 7052, 9443) collide
 // between nodes on one host.
 
+// logFormat is Fabric's default log format without the terminal colour
+// escapes, which only clutter a log file.
+const logFormat = "%{time:2006-01-02 15:04:05.000 MST} %{level:.4s} [%{module}] %{shortfunc} -> %{message}"
+
 func ordererEnv(o Options, l layout, n node) []string {
 	dir := l.nodeDir(n)
 	tls := filepath.Join(dir, "tls")
@@ -18,6 +22,7 @@ func ordererEnv(o Options, l layout, n node) []string {
 	return append(cleanEnv(),
 		"FABRIC_CFG_PATH="+l.configDir(),
 		"FABRIC_LOGGING_SPEC="+o.LogSpec,
+		"FABRIC_LOGGING_FORMAT="+logFormat,
 		"ORDERER_GENERAL_LISTENADDRESS=127.0.0.1",
 		fmt.Sprintf("ORDERER_GENERAL_LISTENPORT=%d", n.Port),
 		"ORDERER_GENERAL_LOCALMSPID="+ordererMSPID,
@@ -70,6 +75,7 @@ func peerEnv(o Options, l layout, t topology, n node) []string {
 	return append(cleanEnv(),
 		"FABRIC_CFG_PATH="+l.configDir(),
 		"FABRIC_LOGGING_SPEC="+o.LogSpec,
+		"FABRIC_LOGGING_FORMAT="+logFormat,
 		"CORE_PEER_ID="+n.Host,
 		"CORE_PEER_ADDRESS="+n.address(),
 		"CORE_PEER_LISTENADDRESS="+n.address(),

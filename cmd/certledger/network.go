@@ -80,7 +80,7 @@ func envOr(name, def string) string {
 	return def
 }
 
-func parse(fs *flag.FlagSet, args []string) error {
+func parseNetworkFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -94,13 +94,13 @@ func networkUp(ctx context.Context, args []string) error {
 	fs, dir := newNetworkFlags("up")
 	consensus := fs.String("consensus", os.Getenv("CERTLEDGER_CONSENSUS"),
 		"raft (3 orderers, default) or bft (4 orderers); fixed when the network is created")
-	basePort := fs.Int("base-port", envInt("CERTLEDGER_BASE_PORT"),
+	basePort := fs.Int("base-port", networkEnvInt("CERTLEDGER_BASE_PORT"),
 		"first port of the port plan (default "+strconv.Itoa(network.DefaultBasePort)+")")
-	batch := fs.Duration("batch-timeout", envDuration("CERTLEDGER_BATCH_TIMEOUT"),
+	batch := fs.Duration("batch-timeout", networkEnvDuration("CERTLEDGER_BATCH_TIMEOUT"),
 		"orderer batch timeout (default "+network.DefaultBatchTimeout.String()+")")
 	maxMsg := fs.Int("max-message-count", 0, "transactions per block at most (default "+
 		strconv.Itoa(network.DefaultMaxMessageCount)+")")
-	if err := parse(fs, args); err != nil {
+	if err := parseNetworkFlags(fs, args); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -116,12 +116,12 @@ func networkUp(ctx context.Context, args []string) error {
 	return nil
 }
 
-func envInt(name string) int {
+func networkEnvInt(name string) int {
 	n, _ := strconv.Atoi(os.Getenv(name))
 	return n
 }
 
-func envDuration(name string) time.Duration {
+func networkEnvDuration(name string) time.Duration {
 	d, _ := time.ParseDuration(os.Getenv(name))
 	return d
 }
@@ -129,7 +129,7 @@ func envDuration(name string) time.Duration {
 func networkDown(args []string) error {
 	fs, dir := newNetworkFlags("down")
 	purge := fs.Bool("purge", false, "also delete the network folder (crypto material, ledgers, keys)")
-	if err := parse(fs, args); err != nil {
+	if err := parseNetworkFlags(fs, args); err != nil {
 		return err
 	}
 	return network.Down(*dir, *purge)
@@ -138,7 +138,7 @@ func networkDown(args []string) error {
 func networkStatus(ctx context.Context, args []string) error {
 	fs, dir := newNetworkFlags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
+	if err := parseNetworkFlags(fs, args); err != nil {
 		return err
 	}
 	nodes, err := network.Status(ctx, *dir)
@@ -187,7 +187,7 @@ func networkLogs(ctx context.Context, args []string) error {
 	fs, dir := newNetworkFlags("logs")
 	tail := fs.Int("n", 100, "last lines to show (0: all)")
 	follow := fs.Bool("f", false, "keep printing new lines")
-	if err := parse(fs, args); err != nil {
+	if err := parseNetworkFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -202,7 +202,7 @@ func networkNode(ctx context.Context, sub string, args []string) error {
 	if sub == "stop" {
 		fs.BoolVar(&kill, "kill", false, "SIGKILL at once instead of a graceful stop")
 	}
-	if err := parse(fs, args); err != nil {
+	if err := parseNetworkFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
