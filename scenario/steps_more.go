@@ -42,7 +42,7 @@ func (s *suite) badInput(t *testing.T) {
 			m["holder"] = map[string]any{"name": "某公司", "idType": "uscc", "idNumber": "91350100M000100Y44"}
 		}), 400, "idNumber"},
 		{"validUntil before validFrom", "POST", "/api/v1/credentials", s.samr, with(func(m map[string]any) { m["validUntil"] = "2023-01-01T00:00:00Z" }), 400, "validUntil"},
-		{"body too large", "POST", "/api/v1/credentials", s.samr, bytes.Repeat([]byte("x"), 2<<20), 413, ""},
+		{"body too large", "POST", "/api/v1/credentials", s.samr, bytes.Repeat([]byte("x"), 300<<10), 413, ""},
 		{"wrong identifier check character", "GET", "/api/v1/credentials/" + url.PathEscape(wrongCheck), s.samr, nil, 400, "check"},
 		{"not an identifier", "GET", "/api/v1/credentials/hello", s.samr, nil, 400, ""},
 		{"unknown credential", "GET", "/api/v1/credentials/" + url.PathEscape(unknownID(t, s.lic.ID)), s.samr, nil, 404, ""},
