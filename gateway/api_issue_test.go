@@ -342,3 +342,22 @@ func ExampleConfig_WithDefaults() {
 	fmt.Println(c.PublicURL, c.BodyLimit, c.RegistryTTL)
 	// Output: http://localhost:9000 262144 5s
 }
+
+func TestRegistryChangesAreSeenWithoutWaiting(t *testing.T) {
+	e := newAPIEnv(t)
+	e.mustIssue(t, "缓存预热有限公司") // fills the registry cache
+	permit := credential.CredentialType{ID: "food-permit", Code: "11100000MB02000124002", NameZh: "食品经营许可证", NameEn: "Food Business Permit",
+		Issuers: []string{"samr"}, DefaultValidityDays: 1825,
+		Fields: []credential.FieldSpec{{Name: "premises", Type: credential.FieldString, Required: true, LabelZh: "经营场所", LabelEn: "Premises"}}}
+	if err := e.ledger.PutCredentialType(t.Context(), "GovMSP", permit); err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{
+		"type":   "food-permit",
+		"holder": map[string]any{"name": "某餐饮公司", "idType": "uscc", "idNumber": "91350100M000100Y43"},
+		"fields": map[string]any{"premises": "福州市鼓楼区"},
+	}
+	if _, r := e.issue(t, "samr", body); r.Status != 201 {
+		t.Fatalf("issuing a type registered after the cache was filled: %d %s", r.Status, r.Body)
+	}
+}

@@ -28,6 +28,13 @@ func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 	}
 	dept, ok := reg.Department(deptID)
 	if !ok {
+		// Registered since the cache was filled?
+		if reg, err = s.registry.fresh(ctx); err != nil {
+			return credential.Department{}, err
+		}
+		dept, ok = reg.Department(deptID)
+	}
+	if !ok {
 		return credential.Department{}, credential.Errorf(credential.CodeForbidden, "department %s is not in the registry", deptID)
 	}
 	return dept, nil

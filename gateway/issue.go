@@ -73,6 +73,13 @@ func (s *Server) handleIssue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if _, known := reg.Type(strings.TrimSpace(body.Type)); !known && body.Type != "" {
+		// Registered since the cache was filled? Only authenticated
+		// departments get here, so this cannot be used to flood the ledger.
+		if reg, err = s.registry.fresh(ctx); err != nil {
+			return err
+		}
+	}
 	in, err := parseIssueBody(reg, dept, body)
 	if err != nil {
 		return err

@@ -65,5 +65,15 @@ func (rc *registryCache) fetch(ctx context.Context) (credential.Registry, error)
 	return reg, nil
 }
 
-// invalidate makes the next request read the registry from the ledger.
-func (rc *registryCache) invalidate() { rc.cur.Store(nil) }
+// fresh reads the registry from the ledger now, for a request that found
+// the cached copy lacking something (a department or type registered
+// since). Concurrent callers share one read.
+func (rc *registryCache) fresh(ctx context.Context) (credential.Registry, error) {
+	before := rc.cur.Load()
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if c := rc.cur.Load(); c != nil && c != before {
+		return c.reg, nil // refreshed while we waited
+	}
+	return rc.fetch(ctx)
+}
