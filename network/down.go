@@ -24,6 +24,11 @@ func Down(dir string, purge bool) error {
 	if !exists(dir) {
 		return nil
 	}
+	unlock, err := lockNetwork(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	names, err := recordedNodes(l)
 	if err != nil {
 		return err
@@ -91,4 +96,13 @@ func kindOf(name string) nodeKind {
 	default:
 		return kindChaincode
 	}
+}
+
+// lockNetwork serializes Up and Down on one network folder, so that two
+// concurrent invocations cannot both start a node or generate crypto.
+func lockNetwork(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return lockFile(filepath.Join(dir, ".lock"))
 }

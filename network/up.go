@@ -25,6 +25,11 @@ func Up(ctx context.Context, o Options) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lockNetwork(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	u := &upper{ctx: ctx, o: o, f: f, l: layout{o.Dir}, t: newTopology(o), start: start}
 	steps := []struct {
 		what string
