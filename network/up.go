@@ -16,8 +16,8 @@ import (
 // deploys both chaincodes. Nodes already running are left alone, so Up is
 // idempotent and, after Down, resumes on the same ledgers.
 func Up(ctx context.Context, o Options) (*Profile, error) {
-	o, _, err := resolveOptions(o)
-	if err != nil {
+	// Refuse invalid options before a possibly long build.
+	if _, err := o.withDefaults(); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -25,11 +25,19 @@ func Up(ctx context.Context, o Options) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o, err = o.withDefaultDir(); err != nil {
+		return nil, err
+	}
+	// Options are resolved under the lock: a concurrent first Up with other
+	// options must not interleave with this one.
 	unlock, err := lockNetwork(o.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	if o, _, err = resolveOptions(o); err != nil {
+		return nil, err
+	}
 	u := &upper{ctx: ctx, o: o, f: f, l: layout{o.Dir}, t: newTopology(o), start: start}
 	steps := []struct {
 		what string
