@@ -3,8 +3,11 @@ package embedded
 import (
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/certledger/certledger/credential"
 )
 
 // BenchmarkIssue measures durable issuance (fsync on) with 64 concurrent
@@ -35,4 +38,42 @@ func BenchmarkIssue(b *testing.B) {
 	s := f.ledger.Stats()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "issues/s")
 	b.ReportMetric(float64(s.Transactions)/float64(max(s.Commits, 1)), "tx/commit")
+}
+
+// BenchmarkVerifyChain measures the check Open runs on every start: the
+// whole log and a digest of all state, here for 10,000 issued credentials.
+//
+//	go test ./embedded -run '^$' -bench BenchmarkVerifyChain
+func BenchmarkVerifyChain(b *testing.B) {
+	f := newFixture(b, WithNoSync())
+	const n = 10000
+	reqs := make(chan credential.IssueRequest, 64)
+	go func() {
+		for range n {
+			reqs <- f.request(f.licence("校验公司"))
+		}
+		close(reqs)
+	}()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for req := range reqs {
+				if _, err := f.ledger.Issue(context.Background(), f.msp("samr"), req); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ResetTimer()
+	var entries uint64
+	for range b.N {
+		var err error
+		if entries, err = f.ledger.VerifyChain(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 }

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -47,16 +47,20 @@ type LogEntry struct {
 	Hash        string `json:"hash"` // hex hash of this entry, see ComputeHash
 }
 
-// ComputeHash returns the hex SHA-256 of the entry's canonical encoding:
-// every field but Hash, each length-prefixed, so no two different entries
-// encode the same way and the hash does not depend on JSON formatting.
-func (e *LogEntry) ComputeHash() string {
+// logFormat tags the canonical encoding of an entry.
+const logFormat = "certledger.embedded.log.v1"
+
+// canonical returns the entry's canonical encoding: every field but Hash,
+// each length-prefixed, so no two different entries encode the same way.
+// It is both what the hash covers and, followed by the hash, what the log
+// stores, so verifying an entry needs no re-encoding.
+func (e *LogEntry) canonical() []byte {
 	lp := func(dst []byte, s string) []byte {
 		dst = binary.AppendUvarint(dst, uint64(len(s)))
 		return append(dst, s...)
 	}
 	buf := make([]byte, 0, 256+len(e.Writes)*128)
-	buf = lp(buf, "certledger.embedded.log.v1")
+	buf = lp(buf, logFormat)
 	buf = lp(buf, strconv.FormatUint(e.Seq, 10))
 	buf = lp(buf, e.TxID)
 	buf = lp(buf, e.Time.UTC().Format(time.RFC3339Nano))
@@ -72,8 +76,108 @@ func (e *LogEntry) ComputeHash() string {
 	}
 	buf = lp(buf, e.StateDigest)
 	buf = lp(buf, e.Prev)
-	sum := sha256.Sum256(buf)
+	return buf
+}
+
+// ComputeHash returns the hex SHA-256 of the entry's canonical encoding.
+func (e *LogEntry) ComputeHash() string {
+	sum := sha256.Sum256(e.canonical())
 	return hex.EncodeToString(sum[:])
+}
+
+// encodeEntry returns the stored form of e: its canonical encoding followed
+// by the raw hash.
+func encodeEntry(e *LogEntry) []byte {
+	c := e.canonical()
+	sum := sha256.Sum256(c)
+	e.Hash = hex.EncodeToString(sum[:])
+	return append(c, sum[:]...)
+}
+
+// decodeEntry parses a stored entry. It is strict: the canonical part must
+// parse completely, so the stored bytes are exactly what was hashed. It does
+// not check the hash; see entryHashOK.
+func decodeEntry(k, v []byte) (LogEntry, error) {
+	var e LogEntry
+	if len(k) != 8 {
+		return e, fmt.Errorf("log key %x is not a sequence number", k)
+	}
+	if len(v) < sha256.Size {
+		return e, errors.New("entry is truncated")
+	}
+	body := v[:len(v)-sha256.Size]
+	e.Hash = hex.EncodeToString(v[len(v)-sha256.Size:])
+	r := lpReader{b: body}
+	if r.str() != logFormat {
+		return e, errors.New("entry has an unknown format")
+	}
+	seq, err := strconv.ParseUint(r.str(), 10, 64)
+	if err != nil {
+		return e, errors.New("entry sequence is not a number")
+	}
+	e.Seq, e.TxID = seq, r.str()
+	if e.Time, err = time.Parse(time.RFC3339Nano, r.str()); err != nil {
+		return e, errors.New("entry time cannot be parsed")
+	}
+	e.MSPID, e.Department, e.Function = r.str(), r.str(), r.str()
+	n := r.uvarint()
+	if n > uint64(len(body)) {
+		return e, errors.New("entry write count is impossible")
+	}
+	e.Writes = make([]Write, 0, n)
+	for range n {
+		w := Write{Namespace: r.str(), Key: r.str(), ValueHash: r.str()}
+		w.Delete = r.str() == "true"
+		e.Writes = append(e.Writes, w)
+	}
+	e.StateDigest, e.Prev = r.str(), r.str()
+	if r.err != nil || len(r.b) != 0 {
+		return e, errors.New("entry is malformed")
+	}
+	return e, nil
+}
+
+// entryHashOK reports whether a stored entry's hash covers its bytes.
+func entryHashOK(v []byte) bool {
+	if len(v) < sha256.Size {
+		return false
+	}
+	sum := sha256.Sum256(v[:len(v)-sha256.Size])
+	return string(sum[:]) == string(v[len(v)-sha256.Size:])
+}
+
+// lpReader reads the length-prefixed fields of a canonical encoding; the
+// first error sticks and later reads return zero values.
+type lpReader struct {
+	b   []byte
+	err error
+}
+
+func (r *lpReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	n, size := binary.Uvarint(r.b)
+	if size <= 0 {
+		r.err = errors.New("bad length")
+		return 0
+	}
+	r.b = r.b[size:]
+	return n
+}
+
+func (r *lpReader) str() string {
+	n := r.uvarint()
+	if r.err != nil {
+		return ""
+	}
+	if n > uint64(len(r.b)) {
+		r.err = errors.New("field overruns the entry")
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
 }
 
 // ChainError says where the log stops verifying. Seq is the first entry
@@ -102,14 +206,3 @@ func valueHash(v []byte) string {
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
-
-func decodeEntry(k, v []byte) (LogEntry, error) {
-	var e LogEntry
-	if len(k) != 8 {
-		return e, fmt.Errorf("log key %x is not a sequence number", k)
-	}
-	if err := json.Unmarshal(v, &e); err != nil {
-		return e, err
-	}
-	return e, nil
-}

@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -239,12 +238,7 @@ func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx, end *tip) error {
 		entry.Department = d.ID
 	}
 	entry.StateDigest = digest.String()
-	entry.Hash = entry.ComputeHash()
-	v, err := json.Marshal(entry)
-	if err != nil {
-		return err
-	}
-	if err := btx.Bucket(bucketLog).Put(seqKey(seq), v); err != nil {
+	if err := btx.Bucket(bucketLog).Put(seqKey(seq), encodeEntry(&entry)); err != nil {
 		return err
 	}
 	*end = tip{seq: seq, hash: entry.Hash, digest: digest}
