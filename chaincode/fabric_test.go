@@ -1,8 +1,18 @@
 package chaincode
 
 import (
-	"slices"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/demo"
 )
 
 // The contract API builds metadata by reflection and rejects methods whose
@@ -17,11 +27,124 @@ func TestNewChaincodeBuildsMetadata(t *testing.T) {
 	}
 }
 
-func TestEvaluateTransactionsExist(t *testing.T) {
+// Every function named as evaluate-only must be a transaction of the
+// contract, and every Fn constant must name one.
+func TestFunctionNamesMatchMethods(t *testing.T) {
 	c := NewContract()
-	for _, fn := range c.GetEvaluateTransactions() {
-		if !slices.Contains([]string{FnGetRegistry, FnGetRecord, FnGetDocument, FnGetHistory}, fn) {
-			t.Errorf("unexpected evaluate transaction %s", fn)
+	ty := reflect.TypeOf(c)
+	for _, fn := range append(c.GetEvaluateTransactions(), FnPutDepartment, FnPutCredentialType, FnIssue, FnChangeStatus) {
+		if _, ok := ty.MethodByName(fn); !ok {
+			t.Errorf("contract has no transaction %s", fn)
 		}
+	}
+}
+
+// TestFabricAdapter drives the chaincode the way a peer does, through
+// ContractChaincode.Invoke with a stub: string arguments, the transient
+// request, the creator's MSP, JSON results and "code: message" errors.
+func TestFabricAdapter(t *testing.T) {
+	cc, err := NewChaincode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newMemLedger()
+	n := 0
+	invoke := func(mspID string, transient map[string][]byte, fn string, args ...string) (string, error) {
+		t.Helper()
+		n++
+		stub := newStub(t, l, fmt.Sprintf("%064x", n), t0, mspID, transient, fn, args...)
+		resp := cc.Invoke(stub)
+		if resp.Status != 200 {
+			if e, ok := credential.ParseError(resp.Message); ok {
+				return "", e
+			}
+			return "", errors.New(resp.Message)
+		}
+		stub.tx.commit()
+		return string(resp.Payload), nil
+	}
+	mustJSON := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	keys := map[string]ed25519.PrivateKey{}
+	for _, d := range demo.Departments() {
+		pub, priv, _ := ed25519.GenerateKey(nil)
+		keys[d.ID] = priv
+		d.Keys = []credential.Key{{ID: d.ID + "-1", PublicKey: base64.StdEncoding.EncodeToString(pub), ValidFrom: t0.Add(-time.Hour), Status: credential.KeyActive}}
+		if _, err := invoke("GovMSP", nil, FnPutDepartment, mustJSON(d)); err != nil {
+			t.Fatalf("PutDepartment %s: %v", d.ID, err)
+		}
+	}
+	for _, ty := range demo.Types() {
+		if _, err := invoke("GovMSP", nil, FnPutCredentialType, mustJSON(ty)); err != nil {
+			t.Fatalf("PutCredentialType %s: %v", ty.ID, err)
+		}
+	}
+	if _, err := invoke("SamrMSP", nil, FnPutCredentialType, mustJSON(demo.Types()[0])); credential.ErrorCode(err) != credential.CodeForbidden {
+		t.Fatalf("issuer changing the registry: %v, want forbidden", err)
+	}
+	if _, err := invoke("GovMSP", nil, FnPutDepartment, "{not json"); credential.ErrorCode(err) != credential.CodeInvalid {
+		t.Fatalf("malformed argument: %v, want invalid", err)
+	}
+
+	out, err := invoke("", nil, FnGetRegistry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg credential.Registry
+	if err := json.Unmarshal([]byte(out), &reg); err != nil || len(reg.Departments) != 4 || len(reg.Types) != 3 {
+		t.Fatalf("registry %s: %v", out, err)
+	}
+	samr, _ := reg.Department(demo.Market)
+	licence, _ := reg.Type("business-licence")
+	doc, err := credential.Issue(credential.IssueParams{Type: licence, Issuer: samr, IssuedAt: t0,
+		Holder: credential.Holder{Name: "某公司", IDType: credential.IDUSCC, IDNumber: "91110000802100433B"},
+		Fields: map[string]string{"companyName": "某公司", "entityType": "有限责任公司", "legalRepresentative": "王五",
+			"establishedOn": "2020-01-01", "address": "上海市"},
+	}, samr.Keys[0].ID, keys[demo.Market])
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := mustJSON(credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef([]byte("k"), "uscc", "91110000802100433B")})
+
+	if _, err := invoke("SamrMSP", nil, FnIssue); credential.ErrorCode(err) != credential.CodeInvalid {
+		t.Fatalf("issue without transient data: %v, want invalid", err)
+	}
+	out, err = invoke("SamrMSP", map[string][]byte{TransientRequest: []byte(req)}, FnIssue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res credential.IssueResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Record.ID != doc.ID || res.Record.IssueTxID != fmt.Sprintf("%064x", n) {
+		t.Fatalf("issue result %s: %v", out, err)
+	}
+
+	change := mustJSON(credential.StatusChange{Action: credential.ActionRevoke, Reason: "撤销", Code: credential.RevokedWithdrawn})
+	if _, err := invoke("EduMSP", nil, FnChangeStatus, doc.ID, change); credential.ErrorCode(err) != credential.CodeForbidden {
+		t.Fatalf("cross-department revoke: %v, want forbidden", err)
+	}
+	if _, err := invoke("SamrMSP", nil, FnChangeStatus, doc.ID, change); err != nil {
+		t.Fatal(err)
+	}
+	out, err = invoke("", nil, FnGetRecord, doc.ID)
+	if err != nil || !strings.Contains(out, `"status":"revoked"`) {
+		t.Fatalf("record %s: %v", out, err)
+	}
+	out, err = invoke("SamrMSP", nil, FnGetDocument, doc.ID)
+	if err != nil || !strings.Contains(out, doc.Proof.Signature) {
+		t.Fatalf("document %s: %v", out, err)
+	}
+	out, err = invoke("", nil, FnGetHistory, doc.ID)
+	var hist []credential.Change
+	if err != nil || json.Unmarshal([]byte(out), &hist) != nil || len(hist) != 2 || hist[1].Action != credential.ActionRevoke {
+		t.Fatalf("history %s: %v", out, err)
+	}
+	if _, err := invoke("", nil, FnGetRecord, "1.2.156.3005.2.nonsense"); credential.ErrorCode(err) != credential.CodeInvalid {
+		t.Fatalf("malformed id: %v, want invalid", err)
 	}
 }
