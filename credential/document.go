@@ -1,12 +1,14 @@
 package credential
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -77,20 +79,37 @@ func appendLP(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
+// saltTextLen is the length of a salt in unpadded base64url: 4 characters
+// per 3 bytes, rounded up.
+const saltTextLen = (SaltSize*8 + 5) / 6
+
+func errBadSalt(claim string) error {
+	return Errorf(CodeInvalid, "claim %s: salt must be %d bytes of base64url", claim, SaltSize)
+}
+
 // Commitment returns the SHA-256 commitment of a claim.
 func (c Claim) Commitment() ([sha256.Size]byte, error) {
-	salt, err := base64.RawURLEncoding.DecodeString(c.Salt)
+	// Salts are decoded and re-encoded in stack buffers, since Verify
+	// computes one commitment per claim on every request. The length check
+	// comes first: Decode writes as many bytes as the input holds.
+	if len(c.Salt) != saltTextLen {
+		return [sha256.Size]byte{}, errBadSalt(c.Name)
+	}
+	var salt, again [saltTextLen]byte
+	n, err := base64.RawURLEncoding.Decode(salt[:], []byte(c.Salt))
 	// Re-encoding must give back the same text: the decoder ignores line
 	// breaks and unused trailing bits, which would let several salt strings
 	// (and so several documents) share one commitment.
-	if err != nil || len(salt) != SaltSize || base64.RawURLEncoding.EncodeToString(salt) != c.Salt {
-		return [sha256.Size]byte{}, Errorf(CodeInvalid, "claim %s: salt must be %d bytes of base64url", c.Name, SaltSize)
+	if err != nil || n != SaltSize || string(base64.RawURLEncoding.AppendEncode(again[:0], salt[:n])) != c.Salt {
+		return [sha256.Size]byte{}, errBadSalt(c.Name)
 	}
-	buf := make([]byte, 0, 64+len(c.Name)+len(c.Value))
+	var stack [256]byte
+	buf := stack[:0]
 	buf = appendLP(buf, "certledger.claim.v1")
 	buf = appendLP(buf, c.Name)
 	buf = appendLP(buf, string(c.Type))
-	buf = appendLP(buf, string(salt))
+	buf = binary.AppendUvarint(buf, SaltSize)
+	buf = append(buf, salt[:SaltSize]...)
 	buf = appendLP(buf, c.Value)
 	return sha256.Sum256(buf), nil
 }
@@ -123,7 +142,7 @@ func (d *Document) Commitments() ([][sha256.Size]byte, error) {
 		}
 		out = append(out, h)
 	}
-	sort.Slice(out, func(i, j int) bool { return string(out[i][:]) < string(out[j][:]) })
+	slices.SortFunc(out, func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
 	for i := 1; i < len(out); i++ {
 		if out[i] == out[i-1] {
 			return nil, Errorf(CodeInvalid, "duplicate claim commitment")

@@ -1,7 +1,9 @@
 package credential_test
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -219,5 +221,61 @@ func TestCheckSignature(t *testing.T) {
 			tt.change(&m.Proof)
 			wantCode(t, m.CheckSignature(tt.pub), credential.CodeInvalid)
 		})
+	}
+}
+
+// The commitment and digest encodings are a format: every credential ever
+// issued depends on them. These known answers are built byte by byte from
+// the documented layout (length-prefixed fields), independently of the code.
+func TestCommitmentKnownAnswer(t *testing.T) {
+	salt := make([]byte, credential.SaltSize)
+	for i := range salt {
+		salt[i] = byte(i)
+	}
+	c := credential.Claim{Name: "school", Type: credential.FieldString, Value: "北京大学", Salt: base64.RawURLEncoding.EncodeToString(salt)}
+	var in []byte
+	for _, f := range []string{"certledger.claim.v1", "school", "string", string(salt), "北京大学"} {
+		in = append(in, byte(len(f))) // every field is shorter than 128 bytes: a one-byte uvarint
+		in = append(in, f...)
+	}
+	want := sha256.Sum256(in)
+	got, err := c.Commitment()
+	if err != nil || got != want {
+		t.Fatalf("Commitment = %x, %v; want %x", got, err, want)
+	}
+}
+
+func TestDigestKnownAnswer(t *testing.T) {
+	salt := func(b byte) string {
+		return base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{b}, credential.SaltSize))
+	}
+	d := &credential.Document{
+		Format: credential.Format, ID: sampleID.String(), Type: licenceCode, Issuer: "samr",
+		IssuedAt:  time.Date(2026, 3, 1, 8, 0, 0, 500_000_000, time.UTC),
+		ValidFrom: time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)),
+		Version:   1,
+		Claims: []credential.Claim{
+			{Name: "b", Type: credential.FieldString, Value: "乙", Salt: salt(2)},
+			{Name: "a", Type: credential.FieldNumber, Value: "1", Salt: salt(1)},
+		},
+	}
+	var cs [][32]byte
+	for _, c := range d.Claims {
+		h, _ := c.Commitment()
+		cs = append(cs, h)
+	}
+	slices.SortFunc(cs, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+	var in []byte
+	for _, f := range []string{"certledger.credential.v1", d.ID, licenceCode, "samr",
+		"2026-03-01T08:00:00.5Z", "2026-02-28T16:00:00Z", "", "1", ""} {
+		in = append(in, byte(len(f)))
+		in = append(in, f...)
+	}
+	in = append(in, 2)
+	in = append(in, cs[0][:]...)
+	in = append(in, cs[1][:]...)
+	want := sha256.Sum256(in)
+	if got := digestOf(t, d); got != hex.EncodeToString(want[:]) {
+		t.Fatalf("digest %s, want %x", got, want)
 	}
 }

@@ -117,9 +117,11 @@ func (t CredentialType) CheckClaims(claims []Claim, complete bool) error {
 	if !complete {
 		return nil
 	}
-	for _, s := range append(HolderSpecs(), t.Fields...) {
-		if s.Required && !seen[s.Name] {
-			return Errorf(CodeInvalid, "required field %s is missing", s.Name)
+	for _, specs := range [][]FieldSpec{holderSpecs, t.Fields} {
+		for _, s := range specs {
+			if s.Required && !seen[s.Name] {
+				return Errorf(CodeInvalid, "required field %s is missing", s.Name)
+			}
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package credential
 
 import (
 	"crypto/rand"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -69,14 +68,24 @@ func (id Identifier) Validate() error {
 	return nil
 }
 
+// version3 formats a version as three digits (1..999; wider values keep
+// their digits).
+func version3(v int) string {
+	s := strconv.Itoa(v)
+	for len(s) < 3 {
+		s = "0" + s
+	}
+	return s
+}
+
 func (id Identifier) body() string {
-	return fmt.Sprintf("%s%s%s%03d", id.TypeCode, id.Issuer, id.Serial, id.Version)
+	return id.TypeCode + id.Issuer + id.Serial + version3(id.Version)
 }
 
 // String formats id with its check character. It assumes id is valid.
 func (id Identifier) String() string {
 	check, _ := Mod3736(id.body())
-	return fmt.Sprintf("%s%s.%s.%s.%03d.%c", IdentifierPrefix, id.TypeCode, id.Issuer, id.Serial, id.Version, check)
+	return IdentifierPrefix + id.TypeCode + "." + id.Issuer + "." + id.Serial + "." + version3(id.Version) + "." + string(rune(check))
 }
 
 // ParseIdentifier parses and validates an identifier, including its check
