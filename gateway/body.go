@@ -2,71 +2,95 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// decodeJSON decodes the request body into v strictly: one JSON value,
-// no unknown members, so a typo in a member name is an error instead of a
-// silently ignored field. The Content-Type is not checked: curl's default
-// form type must not turn a correct JSON body into an error.
+// decodeJSON decodes the request body into v strictly: one JSON value, no
+// unknown or duplicate members, member names matched exactly, valid UTF-8.
+// A typo in a member name is an error instead of a silently ignored field.
+// It uses the json v2 decoder (go-json-experiment/json), several times
+// faster than encoding/json on credential documents, which matters on the
+// verification path. The Content-Type is not checked: curl's default form
+// type must not turn a correct JSON body into an error.
 func decodeJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
 		return newAPIError(kindMalformed, "the request body is empty; send a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := json.Unmarshal(body, v, json.RejectUnknownMembers(true)); err != nil {
 		return newAPIError(kindMalformed, "%s", describeJSONError(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return newAPIError(kindMalformed, "the request body holds more than one JSON value")
 	}
 	return nil
 }
 
-// describeJSONError words encoding/json's errors for a client.
+// describeJSONError words a decoding error for a client.
 func describeJSONError(err error) string {
 	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
+		sem *json.SemanticError
+		syn *jsontext.SyntacticError
+		ae  *apiError
 	)
 	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("the request body is not valid JSON (at byte %d: %s)", syn.Offset, syn.Error())
+	case errors.As(err, &ae):
+		return ae.detail
+	case errors.As(err, &sem) && errors.Is(err, json.ErrUnknownName):
+		return "unknown member " + pointerName(sem.JSONPointer)
+	case errors.As(err, &sem) && sem.JSONPointer == "":
+		return "the request body must be a JSON object"
+	case errors.As(err, &sem):
+		if sem.Err != nil && !strings.Contains(sem.Err.Error(), "cannot unmarshal") {
+			return fmt.Sprintf("member %s: %s", pointerName(sem.JSONPointer), sem.Err.Error())
+		}
+		if sem.JSONKind != 0 {
+			return fmt.Sprintf("member %s has the wrong JSON type (%s)", pointerName(sem.JSONPointer), kindName(sem.JSONKind))
+		}
+		return fmt.Sprintf("member %s has the wrong JSON type", pointerName(sem.JSONPointer))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "the request body is not valid JSON (it ends early)"
-	case errors.As(err, &typ):
-		if typ.Field != "" {
-			return fmt.Sprintf("member %s must be a JSON %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case errors.As(err, &syn):
+		if strings.Contains(syn.Err.Error(), "after top-level value") {
+			return "the request body holds more than one JSON value"
 		}
-		return fmt.Sprintf("the request body must be a JSON object, not %s", typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown member " + strings.TrimPrefix(err.Error(), "json: unknown field ")
-	}
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae.detail
+		if errors.Is(syn.Err, jsontext.ErrDuplicateName) {
+			return "duplicate member " + pointerName(syn.JSONPointer)
+		}
+		return fmt.Sprintf("the request body is not valid JSON (at byte %d: %s)", syn.ByteOffset, syn.Err.Error())
 	}
 	return "the request body is not valid JSON"
 }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "string"
-	case "struct", "map":
-		return "object"
-	case "slice", "array":
-		return "array"
-	case "bool":
-		return "boolean"
+// pointerName shows a JSON pointer as a dotted member path: /holder/age
+// becomes "holder.age".
+func pointerName(p jsontext.Pointer) string {
+	s := strings.TrimPrefix(string(p), "/")
+	if s == "" {
+		return "(the body)"
 	}
-	return "number"
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "/", "."), "~1", "/")
+	return `"` + strings.ReplaceAll(s, "~0", "~") + `"`
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return k.String()
 }
