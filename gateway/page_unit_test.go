@@ -116,4 +116,3 @@ func TestBuildVerifyViewNotYetValid(t *testing.T) {
 		t.Fatalf("not-yet-valid view: %+v", v.Status)
 	}
 }
-

@@ -316,14 +316,15 @@
     $("cred-summary").textContent = [ty ? pick(ty.nameZh, ty.nameEn) : "", holder].filter(Boolean).join(" · ");
     setStatus(c.record || { status: "valid" });
     hide($("status-error"));
-    if (message) { show($("status-ok"), message); } else { hide($("status-ok")); }
+    hide($("status-ok"));
+    if (message) { show($("cred-message"), message); } else { hide($("cred-message")); }
     $("history").hidden = true;
 
     var link = $("cred-verify");
     var verifyUrl = c.verifyUrl || ("/v/" + encodeURIComponent(c.id));
     link.href = verifyUrl;
     $("cred-verify-url").value = new URL(verifyUrl, window.location.href).href;
-    if (!c.verifyUrl) { show($("status-ok"), t("console.msg.noToken")); }
+    if (!c.verifyUrl) { show($("cred-message"), t("console.msg.noToken")); }
 
     revokeQR();
     var qrPath = c.qrUrl ? sameOriginPath(c.qrUrl) : "/api/v1/credentials/" + encodeURIComponent(c.id) + "/qr.png";
@@ -341,7 +342,7 @@
   $("status-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var err = $("status-error"), ok = $("status-ok");
-    hide(err); hide(ok);
+    hide(err); hide(ok); hide($("cred-message"));
     if (!state.current) { return; }
     var action = $("status-action").value;
     var reason = $("status-reason").value.trim();
