@@ -7,9 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/gofiber/fiber/v2"
 )
 
 // decodeJSON decodes the request body into v strictly: one JSON value, no
