@@ -56,6 +56,23 @@ func TestRaftNetwork(t *testing.T) {
 	}
 	waitValue(t, ctx, o.Dir, "hrss", "while-down", "yes")
 
+	// One of three Raft orderers crashes: submits through the gateway go on
+	// (after a leader election if it led).
+	if err := StopNode(o.Dir, "orderer0", true); err != nil {
+		t.Fatal(err)
+	}
+	kv := kvContract(t, p, "edu")
+	start = time.Now()
+	for i := range 5 {
+		if _, err := submitRetry(kv, "put", fmt.Sprint("no-orderer0-", i), "ok"); err != nil {
+			t.Fatalf("submit %d without orderer0: %v", i, err)
+		}
+	}
+	t.Logf("5 submits with orderer0 down in %s", time.Since(start).Round(100*time.Millisecond))
+	if err := StartNode(ctx, o.Dir, "orderer0"); err != nil {
+		t.Fatal(err)
+	}
+
 	// Down keeps the ledger; up resumes it.
 	if err := Down(o.Dir, false); err != nil {
 		t.Fatal(err)
