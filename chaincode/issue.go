@@ -206,6 +206,18 @@ func checkDocument(tx Tx, caller credential.Department, doc *credential.Document
 		return credential.Errorf(credential.CodeInvalid, "issuedAt %s is more than %s away from the ledger time %s",
 			doc.IssuedAt.UTC().Format(time.RFC3339), IssuedAtTolerance, now.Format(time.RFC3339))
 	}
+	if doc.Renews != "" {
+		old, err := readRecord(tx, doc.Renews)
+		if credential.ErrorCode(err) == credential.CodeNotFound {
+			return credential.Errorf(credential.CodeInvalid, "the renewed credential %s is not on the ledger", doc.Renews)
+		}
+		if err != nil {
+			return err
+		}
+		if old.Issuer != caller.ID {
+			return credential.Errorf(credential.CodeForbidden, "only the issuing department can renew credential %s", doc.Renews)
+		}
+	}
 	return nil
 }
 

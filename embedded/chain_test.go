@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
@@ -191,48 +192,46 @@ func TestOpenRefusesAFolderInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	cfg := func(c *Config) { c.LockTimeout = 50 * 1e6 }
-	if _, err := Open(dir, cfg); err == nil || !strings.Contains(err.Error(), "in use") {
+	if _, err := Open(dir, WithLockTimeout(50*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("second Open: %v, want in use", err)
 	}
 }
 
 func TestLogEntriesDescribeTransactions(t *testing.T) {
-	dir, _, recs := issued(t)
-	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{ReadOnly: true})
+	dir, n, recs := issued(t)
+	l, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	err = db.View(func(btx *bolt.Tx) error {
-		var first, issue LogEntry
-		c := btx.Bucket(bucketLog).Cursor()
-		k, v := c.First()
-		if first, err = decodeEntry(k, v); err != nil {
-			return err
+	defer l.Close()
+	all, err := l.Log(0, 1000)
+	if err != nil || uint64(len(all)) != n {
+		t.Fatalf("log has %d entries (%v), want %d", len(all), err, n)
+	}
+	for i, e := range all {
+		if e.Seq != uint64(i+1) || (i > 0 && e.Prev != all[i-1].Hash) || e.ComputeHash() != e.Hash {
+			t.Fatalf("entry %d does not chain: %+v", i+1, e)
 		}
-		if issue, err = decodeEntry(seqKey(recs[0].BlockNumber), btx.Bucket(bucketLog).Get(seqKey(recs[0].BlockNumber))); err != nil {
-			return err
+	}
+	page, err := l.Log(recs[0].BlockNumber, 1)
+	if err != nil || len(page) != 1 {
+		t.Fatalf("one entry from %d: %v %v", recs[0].BlockNumber, page, err)
+	}
+	first, issue := all[0], page[0]
+	if first.Prev != genesisHash || first.Function != chaincode.FnPutDepartment || first.Department != demo.Governance {
+		t.Errorf("first entry %+v", first)
+	}
+	if issue.TxID != recs[0].IssueTxID || issue.Function != chaincode.FnIssue || issue.Department != demo.Market || issue.MSPID != "SamrMSP" {
+		t.Errorf("issue entry %+v", issue)
+	}
+	keys := map[string]bool{}
+	for _, w := range issue.Writes {
+		keys[w.Namespace+" "+w.Key] = len(w.ValueHash) == 64
+	}
+	for _, k := range []string{"state cred/" + recs[0].ID, "private credentialDocuments/doc/" + recs[0].ID, "policy cred/" + recs[0].ID} {
+		if !keys[k] {
+			t.Errorf("issue entry does not list %s with a value hash: %v", k, keys)
 		}
-		if first.Prev != genesisHash || first.Function != chaincode.FnPutDepartment || first.Department != demo.Governance {
-			t.Errorf("first entry %+v", first)
-		}
-		if issue.TxID != recs[0].IssueTxID || issue.Function != chaincode.FnIssue || issue.Department != demo.Market || issue.MSPID != "SamrMSP" {
-			t.Errorf("issue entry %+v", issue)
-		}
-		keys := map[string]bool{}
-		for _, w := range issue.Writes {
-			keys[w.Namespace+" "+w.Key] = len(w.ValueHash) == 64
-		}
-		for _, k := range []string{"state cred/" + recs[0].ID, "private credentialDocuments/doc/" + recs[0].ID, "policy cred/" + recs[0].ID} {
-			if !keys[k] {
-				t.Errorf("issue entry does not list %s with a value hash: %v", k, keys)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

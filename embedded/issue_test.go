@@ -167,6 +167,39 @@ func TestIssueRecordsPublicAndPrivateParts(t *testing.T) {
 	wantCode(t, err, credential.CodeConflict)
 }
 
+func TestRenewal(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	old := f.issue(f.licence("续期公司"))
+	renew := func(dept, typeID string, fields map[string]string, renews string) (credential.IssueRequest, error) {
+		d := f.depts[dept]
+		doc, err := credential.Issue(credential.IssueParams{Type: f.types[typeID], Issuer: d, Renews: renews, IssuedAt: f.clock.Now(),
+			Holder: credential.Holder{Name: "续期公司", IDType: credential.IDUSCC, IDNumber: "91110000802100433B"}, Fields: fields,
+		}, d.Keys[0].ID, f.keys[dept])
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := f.request(doc)
+		_, err = f.ledger.Issue(ctx, d.MSPID, req)
+		return req, err
+	}
+	licenceFields := map[string]string{"companyName": "续期公司", "entityType": "有限责任公司", "legalRepresentative": "赵六",
+		"establishedOn": "2020-05-01", "address": "天津市"}
+	req, err := renew(demo.Market, "business-licence", licenceFields, old.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := f.ledger.Record(ctx, req.Document.ID); rec.Renews != old.ID {
+		t.Fatalf("renewal record renews %q, want %s", rec.Renews, old.ID)
+	}
+	unknown := f.licence("从未签发").ID
+	_, err = renew(demo.Market, "business-licence", licenceFields, unknown)
+	wantCode(t, err, credential.CodeInvalid)
+	_, err = renew(demo.Education, "diploma", map[string]string{"school": "北京大学", "major": "法学", "level": "本科",
+		"graduatedOn": "2025-07-01", "certificateNumber": "X1"}, old.ID)
+	wantCode(t, err, credential.CodeForbidden)
+}
+
 func recordsEqual(a, b credential.Record) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)

@@ -65,6 +65,10 @@ func WithClock(clock func() time.Time) Option { return func(c *Config) { c.Clock
 // WithMaxBatch sets the largest group commit.
 func WithMaxBatch(n int) Option { return func(c *Config) { c.MaxBatch = n } }
 
+// WithLockTimeout sets how long Open waits for another process holding
+// the ledger file.
+func WithLockTimeout(d time.Duration) Option { return func(c *Config) { c.LockTimeout = d } }
+
 // WithNoSync turns fsync off: faster, and not durable across a crash.
 func WithNoSync() Option { return func(c *Config) { c.NoSync = true } }
 

@@ -97,3 +97,25 @@ func Verify(dir string) (uint64, error) {
 	})
 	return end.seq, err
 }
+
+// Log returns up to limit log entries starting at sequence from (1 is the
+// first), for audits: each entry names its transaction, time, department,
+// function and the hashes of what it wrote.
+func (l *Ledger) Log(from uint64, limit int) ([]LogEntry, error) {
+	if from == 0 {
+		from = 1
+	}
+	var out []LogEntry
+	err := l.db.View(func(btx *bolt.Tx) error {
+		c := btx.Bucket(bucketLog).Cursor()
+		for k, v := c.Seek(seqKey(from)); k != nil && len(out) < limit; k, v = c.Next() {
+			e, err := decodeEntry(k, v)
+			if err != nil {
+				return &ChainError{Seq: from + uint64(len(out)), Reason: "entry cannot be decoded: " + err.Error()}
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
