@@ -152,12 +152,20 @@ type Machine struct {
 	CPUModel   string
 	GoVersion  string
 	OS         string
+	// LoadAvg is /proc/loadavg's 1-minute load when the run started: other
+	// work on the machine competes with the measurement.
+	LoadAvg string
 }
 
 // ThisMachine reads the CPU model from /proc/cpuinfo where there is one.
 func ThisMachine() Machine {
 	m := Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
 		OS: runtime.GOOS + "/" + runtime.GOARCH, CPUModel: "unknown"}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			m.LoadAvg = f[0]
+		}
+	}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {

@@ -29,12 +29,16 @@ const (
 
 // Result is one phase's outcome.
 type Result struct {
-	Phase      string
-	Workers    int
-	Ops        int
-	Errors     int
-	Elapsed    time.Duration
-	Rate       float64 // successful operations per second
+	Phase   string
+	Workers int
+	Ops     int
+	Errors  int
+	Elapsed time.Duration
+	Rate    float64 // successful operations per second
+	// Cores is the CPU time this process used per second of the phase:
+	// below the core count when other processes competed for the machine
+	// (self-hosted, it covers the gateway and the clients).
+	Cores      float64
 	P50, P90   time.Duration
 	P99, Max   time.Duration
 	Target     string
@@ -65,7 +69,8 @@ func (r *Report) Passed() bool {
 
 func result(phase string, workers int, pr phaseRun) Result {
 	r := Result{Phase: phase, Workers: workers, Ops: pr.Ops, Errors: pr.Errors, Elapsed: pr.Elapsed, Rate: pr.Rate(),
-		P50: pr.Percentile(50), P90: pr.Percentile(90), P99: pr.Percentile(99), Max: pr.Percentile(100)}
+		Cores: pr.CPU.Seconds() / max(pr.Elapsed.Seconds(), 1e-9),
+		P50:   pr.Percentile(50), P90: pr.Percentile(90), P99: pr.Percentile(99), Max: pr.Percentile(100)}
 	if pr.FirstErr != nil {
 		r.FirstError = pr.FirstErr.Error()
 	}

@@ -17,6 +17,7 @@ type phaseRun struct {
 	Errors    int
 	FirstErr  error
 	Elapsed   time.Duration
+	CPU       time.Duration   // CPU time of this process during the phase
 	Latencies []time.Duration // sorted, successful operations only
 }
 
@@ -57,6 +58,7 @@ func runPhase(ctx context.Context, name string, workers, count int, d time.Durat
 	lat := make([][]time.Duration, workers)
 
 	p := startProgress(progress, name, &done, &failed)
+	cpu0 := processCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -87,11 +89,12 @@ func runPhase(ctx context.Context, name string, workers, count int, d time.Durat
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	p.stop()
 
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	return phaseRun{Ops: len(all), Errors: int(failed.Load()), FirstErr: firstErr, Elapsed: elapsed, Latencies: all}
+	return phaseRun{Ops: len(all), Errors: int(failed.Load()), FirstErr: firstErr, Elapsed: elapsed, CPU: cpu, Latencies: all}
 }
 
 // progressLine rewrites one line of w every second with the phase's counts.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -20,7 +21,7 @@ func init() {
 func runBench(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var cfg loadtest.Config
-	var phases, write string
+	var phases, write, cpuProfile string
 	fs.StringVar(&cfg.URL, "url", "", "gateway to drive, loopback only (default: start one in-process on a temporary data folder)")
 	fs.StringVar(&cfg.KeysFile, "keys", loadtest.DefaultKeysFile, "demo-keys.json of the gateway at --url")
 	fs.StringVar(&cfg.Type, "type", loadtest.DefaultType, "credential type to issue")
@@ -30,6 +31,7 @@ func runBench(args []string) error {
 	fs.IntVar(&cfg.IssueCount, "issue-count", loadtest.DefaultIssueCount, "issuance limit (every acknowledged credential is read back)")
 	fs.StringVar(&phases, "phases", strings.Join(loadtest.AllPhases, ","), "phases to run, comma-separated: "+strings.Join(loadtest.AllPhases, ", "))
 	fs.StringVar(&write, "write", "", "update the results section of this Markdown file (e.g. docs/benchmarks.md)")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (client and self-hosted gateway) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger bench [flags]\n\nDrives a gateway on this machine and prints throughput and latency percentiles.\n\nflags:")
 		fs.PrintDefaults()
@@ -52,6 +54,17 @@ func runBench(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := loadtest.Run(ctx, cfg)
 	if err != nil {
 		return err
