@@ -43,7 +43,7 @@ func TestKVThroughput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contract := kvContract(t, p, "samr")
+	contract := gatewayContract(t, p, "samr", p.KVChaincode)
 	clients, _ := strconv.Atoi(os.Getenv("CERTLEDGER_LOAD_CLIENTS"))
 	if clients == 0 {
 		clients = 64
@@ -134,9 +134,9 @@ func load(n int, d time.Duration, op func(i int) error) loadResult {
 	return r
 }
 
-// kvContract connects to the kv chaincode through the Fabric Gateway of a
+// gatewayContract connects to a chaincode through the Fabric Gateway of a
 // department's first peer, as the department's client identity.
-func kvContract(t *testing.T, p *Profile, dept string) *client.Contract {
+func gatewayContract(t *testing.T, p *Profile, dept, chaincode string) *client.Contract {
 	t.Helper()
 	d, ok := p.Department(dept)
 	if !ok {
@@ -185,5 +185,5 @@ func kvContract(t *testing.T, p *Profile, dept string) *client.Contract {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { gw.Close() })
-	return gw.GetNetwork(p.Channel).GetContract(p.KVChaincode)
+	return gw.GetNetwork(p.Channel).GetContract(chaincode)
 }

@@ -61,7 +61,7 @@ func TestRaftNetwork(t *testing.T) {
 	if err := StopNode(o.Dir, "orderer0", true); err != nil {
 		t.Fatal(err)
 	}
-	kv := kvContract(t, p, "edu")
+	kv := gatewayContract(t, p, "edu", p.KVChaincode)
 	start = time.Now()
 	for i := range 5 {
 		if _, err := submitRetry(kv, "put", fmt.Sprint("no-orderer0-", i), "ok"); err != nil {
