@@ -26,14 +26,22 @@ func chromiumPath() string {
 	return ""
 }
 
-// newBrowser starts headless Chromium with a throwaway profile, or skips the
-// test when no Chromium binary exists (CI installs one).
-func newBrowser(t *testing.T) context.Context {
+// requireChromium returns the Chromium binary, or skips the test when there
+// is none (CI installs one).
+func requireChromium(t *testing.T) string {
 	t.Helper()
 	bin := chromiumPath()
 	if bin == "" {
 		t.Skip("no Chromium binary: install it (apt-get install -y chromium) or set CHROMIUM_PATH to run the browser test")
 	}
+	return bin
+}
+
+// newBrowser starts headless Chromium with a throwaway profile, or skips the
+// test when no Chromium binary exists (CI installs one).
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	bin := requireChromium(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Flag("headless", true),

@@ -109,8 +109,11 @@ func sees(t *testing.T, tab context.Context, want []string, notWant []string) {
 }
 
 func TestBrowserVerificationPage(t *testing.T) {
-	browser := newBrowser(t)
+	requireChromium(t)
+	// The gateway starts first so that it stops last, after the browser
+	// has closed its connections.
 	b := newBrowserEnv(t)
+	browser := newBrowser(t)
 	lic := b.issueOverHTTP(t, "福州数字未来科技有限公司")
 	plain := b.base + "/v/" + url.PathEscape(lic.ID)
 
@@ -201,8 +204,11 @@ func TestBrowserVerificationPage(t *testing.T) {
 }
 
 func TestBrowserConsole(t *testing.T) {
-	browser := newBrowser(t)
+	requireChromium(t)
+	// The gateway starts first so that it stops last, after the browser
+	// has closed its connections.
 	b := newBrowserEnv(t)
+	browser := newBrowser(t)
 	tab := newTab(t, browser, "zh-CN,zh;q=0.9")
 
 	step(t, "a wrong key is refused plainly", func(t *testing.T) {
