@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 )
 
 // Secrets is what the gateway needs from its keystore: its HMAC keys, the
@@ -113,6 +115,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.observe)
+	// A panic in a handler becomes a logged 500 problem instead of a dead
+	// process; the stack goes to the log with the request ID.
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 
 	app.Get("/healthz", s.handleHealth)
 	app.Get("/metrics", s.metrics.handler())
@@ -152,4 +157,10 @@ func (s *Server) handleHealth(c *fiber.Ctx) error {
 		return newAPIError(kindUnavailable, "the ledger is not reachable")
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	rid, _ := c.Locals(localRequestID).(string)
+	s.log.Error("handler panicked", slog.String("requestId", rid), slog.String("path", c.Path()),
+		slog.Any("panic", e), slog.String("stack", string(debug.Stack())))
 }
