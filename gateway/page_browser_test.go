@@ -160,6 +160,18 @@ func TestBrowserVerificationPage(t *testing.T) {
 		screenshot(t, zh, "verify-public-zh")
 	})
 
+	step(t, "the home page looks an identifier up", func(t *testing.T) {
+		open(t, zh, b.base+"/")
+		fill(t, zh, map[string]string{"lookup-id": lic.ID})
+		if _, err := chromedp.RunResponse(zh, chromedp.Click(chromedp.CSS(".lookup button"))); err != nil {
+			t.Fatal(err)
+		}
+		if got := text(t, zh, ".banner-title"); got != "有效" {
+			t.Fatalf("status banner says %q", got)
+		}
+		sees(t, zh, []string{lic.ID}, []string{"福州数字未来科技有限公司"})
+	})
+
 	step(t, "a wrong token is no token", func(t *testing.T) {
 		open(t, zh, plain+"?t=AAAAAAAAAAAAAAAAAAAAAA")
 		sees(t, zh, []string{"访问令牌无效"}, []string{"福州数字未来科技有限公司"})

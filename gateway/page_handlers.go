@@ -146,11 +146,13 @@ func pageFacts(v idVerification) verifyFacts {
 	return f
 }
 
-// lookup serves GET /v?id=..., the home page's search form: it accepts an
-// identifier or a whole verification URL and redirects to its page.
+// lookup serves POST /v, the home page's search form: it accepts an
+// identifier or a whole verification URL and redirects to its page. It is a
+// POST so that a pasted URL's access token never sits in a query string,
+// where access logs would keep it.
 func (p *pages) lookup(c *fiber.Ctx) error {
 	L := p.lang(c)
-	in := strings.TrimSpace(c.Query("id"))
+	in := strings.TrimSpace(c.FormValue("id"))
 	id, token := in, ""
 	if strings.HasPrefix(in, "http://") || strings.HasPrefix(in, "https://") {
 		var err error
@@ -232,7 +234,8 @@ func (p *pages) console(c *fiber.Ctx) error {
 func (p *pages) mount(r fiber.Router) {
 	r.Get("/", p.home)
 	r.Get("/console", p.console)
-	r.Get("/v", p.lookup)
+	r.Post("/v", p.lookup)
+	r.Get("/v", func(c *fiber.Ctx) error { return c.Redirect("/", fiber.StatusSeeOther) })
 	r.Get("/v/:id", p.verify)
 	r.Get("/assets/:name", p.r.serveAsset)
 }
