@@ -42,6 +42,20 @@ func main() {
 // invalid credential, 2 for bad usage).
 type exitStatus interface{ ExitCode() int }
 
+// usageError exits with status 2, like flag parsing errors.
+type usageError struct{ error }
+
+func (usageError) ExitCode() int { return 2 }
+
+// envOr returns the environment variable name, or def when it is unset or
+// empty: every flag's default comes from its variable this way.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
 func exitCode(err error) int {
 	var e exitStatus
 	if errors.As(err, &e) {

@@ -62,22 +62,10 @@ func runNetwork(args []string) error {
 	return usageError{fmt.Errorf("unknown subcommand %q", sub)}
 }
 
-// usageError exits with status 2, like flag parsing errors.
-type usageError struct{ error }
-
-func (usageError) ExitCode() int { return 2 }
-
 func newNetworkFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("network "+name, flag.ContinueOnError)
 	dir := fs.String("dir", envOr("CERTLEDGER_NETWORK_DIR", network.DefaultDir), "network folder")
 	return fs, dir
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
 
 func parseNetworkFlags(fs *flag.FlagSet, args []string) error {
