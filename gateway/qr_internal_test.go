@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/png"
 	"strings"
+	"syscall"
 	"testing"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -53,6 +54,8 @@ func TestQRPNGSizeAndModules(t *testing.T) {
 func BenchmarkQRRender(b *testing.B) {
 	text := "https://verify.example.test/v/1.2.156.3005.2.11100000MB02000124001.11100000MB02000124.MWWKNY18HUGSBWYE.001.P?t=AbC-_0123456789abcdefg"
 	b.ReportAllocs()
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := qrPNG(text, DefaultQRSize); err != nil {
@@ -60,4 +63,8 @@ func BenchmarkQRRender(b *testing.B) {
 			}
 		}
 	})
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := float64(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) / float64(b.N)
+	b.ReportMetric(cpu/1000, "cpu-us/op")
+	b.ReportMetric(2e9/cpu, "ops/s@2cpu")
 }
