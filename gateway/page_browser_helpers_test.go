@@ -8,7 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"sync"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -75,10 +80,20 @@ func newTab(t *testing.T, browser context.Context, acceptLanguage string) contex
 	t.Helper()
 	tctx, cancelTab := chromedp.NewContext(browser)
 	tctx, cancelTimeout := context.WithTimeout(tctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelTab() })
+	var watched chan []string
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelTab()
+		if watched != nil {
+			for _, p := range <-watched {
+				t.Errorf("browser: %s", p)
+			}
+		}
+	})
 	if err := chromedp.Do(tctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
+	watched = watchPageProblems(t, tctx)
 	if _, err := chromedp.Call(tctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +101,57 @@ func newTab(t *testing.T, browser context.Context, acceptLanguage string) contex
 		t.Fatal(err)
 	}
 	return tctx
+}
+
+// watchPageProblems collects what would break a page silently: uncaught
+// script exceptions and security messages such as Content-Security-Policy
+// violations. HTTP error statuses are not problems: the console expects
+// them and shows them. The channel yields the list once the tab closes.
+func watchPageProblems(t *testing.T, tab context.Context) chan []string {
+	t.Helper()
+	exceptions := chromedp.Events(tab, runtime.ExceptionThrown)
+	entries := chromedp.Events(tab, cdplog.EntryAdded)
+	if _, err := chromedp.Call(tab, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan []string, 1)
+	var mu sync.Mutex
+	var problems []string
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			msg := ev.ExceptionDetails.Text
+			if ev.ExceptionDetails.Exception != nil && ev.ExceptionDetails.Exception.Description != "" {
+				msg += " " + ev.ExceptionDetails.Exception.Description
+			}
+			mu.Lock()
+			problems = append(problems, "uncaught exception: "+msg)
+			mu.Unlock()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for ev, err := range entries {
+			if err != nil {
+				return
+			}
+			if e := ev.Entry; e != nil && (e.Source == cdplog.EntrySourceSecurity || e.Source == cdplog.EntrySourceJavascript) {
+				mu.Lock()
+				problems = append(problems, string(e.Source)+": "+e.Text)
+				mu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		out <- problems
+	}()
+	return out
 }
 
 // desktop switches a tab to a laptop-sized viewport, for the console,
