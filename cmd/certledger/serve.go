@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,6 +72,14 @@ func runServe(args []string) error {
 	backend, ok := ledgerBackends[o.Ledger]
 	if !ok {
 		return usageError{fmt.Errorf("unknown ledger %q (known: %s)", o.Ledger, strings.Join(backendNames(), ", "))}
+	}
+
+	// The gateway's live heap is small (the registry, a few buffers) while
+	// every request allocates ~15-30 KB, so the default GOGC=100 collects
+	// many times a second. 400 cuts the verification path's CPU by ~15%
+	// (BenchmarkVerifyHandler) for a few more MB of heap. GOGC wins if set.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
