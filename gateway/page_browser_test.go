@@ -339,6 +339,23 @@ func TestBrowserConsole(t *testing.T) {
 		screenshot(t, v, "verify-cancelled-en")
 	})
 
+	step(t, "a reload keeps the session and reopens the credential by identifier", func(t *testing.T) {
+		if err := chromedp.Do(tab, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("workspace"))); err != nil {
+			t.Fatal(err)
+		}
+		fill(t, tab, map[string]string{"open-id": id})
+		if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS("#open-form button"))); err != nil {
+			t.Fatal(err)
+		}
+		await(t, tab, "credential", "open-error")
+		if got := text(t, tab, "#cred-status"); got != "已注销" {
+			t.Fatalf("reopened credential shows %q", got)
+		}
+		if _, err := chromedp.Run(tab, chromedp.Poll[bool](`document.getElementById("cred-qr").naturalWidth >= 128`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("the QR image never loaded: %v", err)
+		}
+	})
+
 	step(t, "log out forgets the key", func(t *testing.T) {
 		if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login"))); err != nil {
 			t.Fatal(err)

@@ -408,8 +408,12 @@
 
   var saved = sessionStorage.getItem(KEY_STORAGE);
   if (saved) {
+    // Signed in earlier in this tab: skip the sign-in form instead of
+    // flashing it while the key is checked again.
+    $("login").hidden = true;
     signIn(saved).catch(function (e) {
       sessionStorage.removeItem(KEY_STORAGE);
+      $("login").hidden = false;
       show($("login-error"), t("console.msg.loginFailed", e.message));
     });
   }
