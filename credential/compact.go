@@ -142,9 +142,15 @@ func EncodeCompact(d *Document) (string, error) {
 		return "", err
 	}
 	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zw, ok := deflaters.Get().(*zlib.Writer)
+	if ok {
+		zw.Reset(&z)
+	} else {
+		zw, _ = zlib.NewWriterLevel(&z, zlib.BestCompression)
+	}
 	zw.Write(msg)
 	zw.Close()
+	deflaters.Put(zw)
 	out := CompactPrefix + EncodeBase45(z.Bytes())
 	if len(out) > MaxCompactLength {
 		return "", Errorf(CodeInvalid, "the compact QR payload would be %d characters, over the %d that still scan reliably: disclose fewer fields or use the by-reference QR", len(out), MaxCompactLength)
@@ -234,6 +240,10 @@ func DecodeCompact(text string) (*Document, error) {
 	d.Proof = Proof{Algorithm: "Ed25519", KeyID: kid, Digest: digest, Signature: base64.RawURLEncoding.EncodeToString(sig)}
 	return d, nil
 }
+
+// deflaters recycles zlib writers: at the best compression level each
+// allocates about 800 KB, several times the cost of the encoding itself.
+var deflaters sync.Pool
 
 // inflaters recycles zlib readers: each holds about 40 KB of decompressor
 // state, whose allocation and clearing would otherwise cost a tenth of an
