@@ -2,10 +2,12 @@ package credential_test
 
 import (
 	"crypto/ed25519"
+	"strings"
 	"testing"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/demo"
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 // demoRegistry is the demo catalogue with a fixed key per department.
@@ -117,5 +119,32 @@ func TestCompactSizesOfDemoTypes(t *testing.T) {
 			t.Logf("%-27s %-10s %2d disclosed %2d hidden: %4d QR characters (budget %d)",
 				c.typeID, v.name, len(v.d.Claims), len(v.d.Hidden), len(text), credential.MaxCompactLength)
 		}
+	}
+}
+
+// TestCompactBudgetFitsQRVersion25Q checks the budget against a real QR
+// encoder: the largest payload EncodeCompact accepts, and each demo
+// payload, fit a version 25 symbol at error correction Q in alphanumeric mode.
+func TestCompactBudgetFitsQRVersion25Q(t *testing.T) {
+	largest := credential.CompactPrefix + strings.Repeat("Z", credential.MaxCompactLength-len(credential.CompactPrefix))
+	if _, err := qrcode.NewWithForcedVersion(largest, 25, qrcode.High); err != nil {
+		t.Fatalf("a %d-character payload does not fit version 25-Q: %v", credential.MaxCompactLength, err)
+	}
+	if _, err := qrcode.NewWithForcedVersion(largest+"Z", 25, qrcode.High); err == nil {
+		t.Fatalf("version 25-Q holds more than %d characters: the budget could be larger", credential.MaxCompactLength)
+	}
+	reg, keys := demoRegistry(t)
+	for i, c := range demoCredentials {
+		doc := issueDemo(t, reg, keys, i)
+		min, _ := doc.Present(c.minimal)
+		text, err := credential.EncodeCompact(min)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := qrcode.New(text, qrcode.High)
+		if err != nil || q.VersionNumber > 25 {
+			t.Fatalf("%s: QR version %d, %v", c.typeID, q.VersionNumber, err)
+		}
+		t.Logf("%-27s minimal: %d characters, QR version %d-Q", c.typeID, len(text), q.VersionNumber)
 	}
 }
