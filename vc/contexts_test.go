@@ -79,16 +79,16 @@ func TestContextsAreNeverFetched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	swapped := strings.Replace(string(out), vc.ContextCertLedgerV1, "https://evil.example/ctx", 1)
+	swapped := strings.Replace(string(out), vc.ContextCredentialsV2, "https://evil.example/ctx", 1)
 	_, _, err = vc.VerifyProof([]byte(swapped), vc.RegistryResolver(base, f.reg))
 	if err == nil || credential.ErrorCode(err) != credential.CodeInvalid || !strings.Contains(err.Error(), "loading remote context failed") {
 		t.Fatalf("got %v, want a refusal to load the context", err)
 	}
-	for _, u := range []string{vc.ContextCredentialsV2, vc.ContextCertLedgerV1} {
-		b, ok := vc.ContextDocument(u)
-		if !ok || !json.Valid(b) {
-			t.Fatalf("context %s is not bundled as JSON", u)
-		}
+	if b, ok := vc.ContextDocument(vc.ContextCredentialsV2); !ok || !json.Valid(b) {
+		t.Fatal("the W3C context is not bundled as JSON")
+	}
+	if _, ok := vc.ContextDocument("https://www.w3.org/ns/credentials/examples/v2"); ok {
+		t.Fatal("serves a context that is not bundled")
 	}
 }
 
@@ -103,7 +103,7 @@ func TestUndefinedTermsAreRejected(t *testing.T) {
 	// Only the CertLedger context: "VerifiableCredential", "issuer" and the
 	// proof terms are then undefined and would silently vanish from the
 	// canonical form, leaving them unsigned.
-	m["@context"] = []any{vc.ContextCertLedgerV1}
+	m["@context"] = []any{vc.CertLedgerContext()}
 	b, _ := json.Marshal(m)
 	if _, _, err := vc.VerifyProof(b, vc.RegistryResolver(base, f.reg)); err == nil || !strings.Contains(err.Error(), "JSON-LD") {
 		t.Fatalf("got %v, want a JSON-LD safe-mode error", err)

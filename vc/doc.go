@@ -11,5 +11,7 @@
 //	<base>/status/{dept}/{purpose}/{list}       status list credential (purpose: revocation or suspension)
 //	<base>/v/{identifier}                       the credential's id (its verification page)
 //
-// JSON-LD contexts are bundled (see contexts/README.md) and never fetched.
+// The only remote JSON-LD context named is the W3C VC 2.0 context, bundled
+// (see contexts/README.md) and never fetched; CertLedger's own terms travel
+// inline in each credential's @context.
 package vc

@@ -53,7 +53,7 @@ type IssuerRef struct {
 
 // Credential is an exported W3C Verifiable Credential 2.0.
 type Credential struct {
-	Context           []string          `json:"@context"`
+	Context           []any             `json:"@context"` // the W3C v2 URL, then CertLedgerContext inline
 	ID                string            `json:"id"`
 	Type              []string          `json:"type"`
 	Name              []LangValue       `json:"name"`
@@ -117,7 +117,7 @@ func Export(d *credential.Document, p ExportParams, s Signer) ([]byte, error) {
 		subject[c.Name] = c.Value
 	}
 	c := Credential{
-		Context: []string{ContextCredentialsV2, ContextCertLedgerV1},
+		Context: []any{ContextCredentialsV2, CertLedgerContext()},
 		ID:      credential.VerifyURL(p.BaseURL, d.ID, ""),
 		Type:    []string{"VerifiableCredential", CredentialType},
 		Name:    []LangValue{{t.NameZh, "zh"}, {t.NameEn, "en"}},
@@ -152,8 +152,8 @@ func ParseCredential(data []byte) (*Credential, error) {
 		return nil, credential.Errorf(credential.CodeInvalid, "not a CertLedger verifiable credential: %v", err)
 	}
 	switch {
-	case len(c.Context) != 2 || c.Context[0] != ContextCredentialsV2 || c.Context[1] != ContextCertLedgerV1:
-		return nil, credential.Errorf(credential.CodeInvalid, "@context must be [%s, %s]", ContextCredentialsV2, ContextCertLedgerV1)
+	case len(c.Context) != 2 || c.Context[0] != ContextCredentialsV2 || !bytes.Equal(mustJSON(c.Context[1]), mustJSON(CertLedgerContext())):
+		return nil, credential.Errorf(credential.CodeInvalid, "@context must be [%s, the CertLedger context]", ContextCredentialsV2)
 	case len(c.Type) != 2 || c.Type[0] != "VerifiableCredential" || c.Type[1] != CredentialType:
 		return nil, credential.Errorf(credential.CodeInvalid, "type must be [VerifiableCredential, %s]", CredentialType)
 	case c.CredentialSubject["type"] != SubjectType:

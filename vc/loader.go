@@ -3,26 +3,45 @@ package vc
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
+	"fmt"
 
 	"github.com/piprate/json-gold/ld"
 )
 
-// Context URLs of the exported credentials.
-const (
-	ContextCredentialsV2 = "https://www.w3.org/ns/credentials/v2"
-	ContextCertLedgerV1  = "https://certledger.org/ns/credentials/v1"
-)
+// ContextCredentialsV2 is the URL of the W3C VC 2.0 context, the only
+// remote context exported credentials name.
+const ContextCredentialsV2 = "https://www.w3.org/ns/credentials/v2"
 
-//go:embed contexts/*.jsonld
+//go:embed contexts/credentials-v2.jsonld
 var contextFiles embed.FS
 
 var contextPaths = map[string]string{
 	ContextCredentialsV2: "contexts/credentials-v2.jsonld",
-	ContextCertLedgerV1:  "contexts/certledger-v1.jsonld",
 }
 
-// ContextDocument returns the bundled bytes of a context, for the gateway
-// to serve (CertLedger's own context at its URL) and for verifiers to use.
+// certledgerContextJSON holds CertLedger's own term definitions. Exported
+// credentials carry them inline, as the second entry of @context, so an
+// independent verifier needs no CertLedger URL to process them: every VC
+// library bundles the W3C context, and nothing else is named.
+//
+//go:embed contexts/certledger-v1.jsonld
+var certledgerContextJSON []byte
+
+// CertLedgerContext returns a fresh copy of the inline context of exported
+// credentials (the "@context" member of contexts/certledger-v1.jsonld).
+func CertLedgerContext() map[string]any {
+	var doc struct {
+		Context map[string]any `json:"@context"`
+	}
+	if err := json.Unmarshal(certledgerContextJSON, &doc); err != nil || doc.Context == nil {
+		panic("vc: the bundled CertLedger context is not valid JSON-LD: " + fmt.Sprint(err))
+	}
+	return doc.Context
+}
+
+// ContextDocument returns the bundled bytes of a remote context, for
+// verifiers and for tests that need the same bytes.
 func ContextDocument(url string) ([]byte, bool) {
 	p, ok := contextPaths[url]
 	if !ok {
