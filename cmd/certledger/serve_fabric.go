@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/fabricledger"
+	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/certledger/certledger/network"
+)
+
+// fabricNetworkDir is serve's --network flag: the network folder whose
+// connection profile the fabric backend reads.
+var fabricNetworkDir string
+
+func init() {
+	ledgerBackends["fabric"] = ledgerBackend{
+		summary: "Hyperledger Fabric channel of a network folder (see certledger network up)",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&fabricNetworkDir, "network", envOr("CERTLEDGER_NETWORK", envOr("CERTLEDGER_NETWORK_DIR", "./certledger-network")),
+				"with --ledger fabric: the network folder holding connection-profile.json (env CERTLEDGER_NETWORK)")
+		},
+		open: openFabric,
+	}
+}
+
+// openFabric connects to the network of --network. The departments' issuer
+// signing keys live in the network folder; they are copied into the
+// gateway keystore, where issuance and --demo provisioning look for them.
+func openFabric(ctx context.Context, o serveOptions, ks *keystore.Store) (credential.Ledger, error) {
+	p, err := network.LoadProfile(fabricNetworkDir)
+	if err != nil {
+		return nil, fmt.Errorf("read the connection profile of %s (run `certledger network up` first?): %w", fabricNetworkDir, err)
+	}
+	if err := importIssuerKeys(p, ks); err != nil {
+		return nil, err
+	}
+	log, err := newLogger(o.LogFormat)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return fabricledger.Open(ctx, p, fabricledger.Options{Logger: log})
+}
+
+// importIssuerKeys puts each department's issuer key of the profile into the
+// keystore, unless it already holds it. The key is dated by its file, so
+// every gateway of one network dates it alike.
+func importIssuerKeys(p *network.Profile, ks *keystore.Store) error {
+	for _, d := range p.Departments {
+		if d.IssuerKey == "" {
+			continue
+		}
+		priv, err := network.LoadIssuerKey(d.IssuerKey)
+		if err != nil {
+			return fmt.Errorf("issuer key of %s: %w", d.ID, err)
+		}
+		held := false
+		for _, k := range ks.SigningKeys(d.ID) {
+			if k.KeyID == d.IssuerKeyID && bytes.Equal(k.Private, priv) {
+				held = true
+			}
+		}
+		if held {
+			continue
+		}
+		created := time.Now().UTC()
+		if st, err := os.Stat(d.IssuerKey); err == nil {
+			created = st.ModTime().UTC()
+		}
+		if err := ks.PutSigningKey(keystore.SigningKey{DeptID: d.ID, KeyID: d.IssuerKeyID, Private: priv, Created: created}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package fabricledger
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// chaincodeMarker starts the Fabric Gateway's text for an error the
+// chaincode itself returned ("chaincode response 500, <message>"); only
+// text after it is the contract's, so only it is parsed for a
+// credential.Error, and nothing else of a transport error reaches a client.
+const chaincodeMarker = "chaincode response "
+
+// contractError returns the contract's *credential.Error carried by a
+// Fabric Gateway error, looking at the status message and at every
+// endorser's detail.
+func contractError(err error) (*credential.Error, bool) {
+	st, ok := grpcStatus(err)
+	if !ok {
+		return nil, false
+	}
+	texts := []string{st.Message()}
+	for _, d := range st.Details() {
+		if ed, ok := d.(*gateway.ErrorDetail); ok {
+			texts = append(texts, ed.GetMessage())
+		}
+	}
+	for _, t := range texts {
+		i := strings.Index(t, chaincodeMarker)
+		if i < 0 {
+			continue
+		}
+		rest := t[i+len(chaincodeMarker):]
+		if j := strings.Index(rest, ", "); j >= 0 {
+			rest = rest[j+2:]
+		}
+		if e, ok := credential.ParseError(rest); ok {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// grpcStatus finds the gRPC status in err's chain: the client's typed
+// errors (EndorseError, ...) carry it, plain evaluate errors are one.
+func grpcStatus(err error) (*status.Status, bool) {
+	var se interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &se) {
+		return se.GRPCStatus(), true
+	}
+	return nil, false
+}
+
+// code returns err's gRPC code, or codes.Unknown.
+func code(err error) codes.Code {
+	if st, ok := grpcStatus(err); ok {
+		return st.Code()
+	}
+	return codes.Unknown
+}
+
+// peerUnreachable reports whether err means the peer we called did not
+// answer (refused, reset, or silent until our deadline): another peer of the
+// same department may.
+func peerUnreachable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	switch code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return true
+	}
+	return false
+}
+
+// notReady reports Fabric's answer while discovery has not yet found the
+// peers an endorsement policy needs, as after a (re)start.
+func notReady(err error) bool { return code(err) == codes.FailedPrecondition }
+
+// internalError is what a client sees of a failure that is not the
+// contract's: the details go to the log with the transaction ID.
+func internalError(what, txID string) *credential.Error {
+	if txID != "" {
+		return credential.Errorf(credential.CodeInternal, "the ledger could not %s (transaction %s)", what, txID)
+	}
+	return credential.Errorf(credential.CodeInternal, "the ledger could not %s", what)
+}

@@ -1,0 +1,65 @@
+package fabricledger
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options tunes the backend. The zero value of a field means its default.
+type Options struct {
+	// Logger receives transport failures with their transaction IDs
+	// (default slog.Default()).
+	Logger *slog.Logger
+	// EvaluateTimeout bounds one read on one peer (default 10s).
+	EvaluateTimeout time.Duration
+	// EndorseTimeout bounds one endorsement (default 30s).
+	EndorseTimeout time.Duration
+	// SubmitTimeout bounds handing one transaction to the orderers
+	// (default 15s).
+	SubmitTimeout time.Duration
+	// CommitTimeout bounds the wait for one transaction's commit status,
+	// asked again as often as needed within it (default 2m).
+	CommitTimeout time.Duration
+	// ConflictRetries is how many times a transaction invalidated by a read
+	// conflict is endorsed again (default 5).
+	ConflictRetries int
+	// ConflictBackoff is the first pause before such a retry; it doubles
+	// each time (default 20ms).
+	ConflictBackoff time.Duration
+	// StartupRetry is how long a call keeps retrying "no combination of
+	// peers" (FailedPrecondition), which Fabric answers until gossip has
+	// found every organization after a (re)start (default 15s).
+	StartupRetry time.Duration
+	// PeerDownFor is how long a peer that did not answer is tried only after
+	// its department's other peers (default 3s).
+	PeerDownFor time.Duration
+	// BlockCacheSize bounds the transaction ID -> block number cache
+	// (default 100,000 entries, a few MB).
+	BlockCacheSize int
+}
+
+// WithDefaults fills unset fields.
+func (o Options) WithDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&o.EvaluateTimeout, 10*time.Second)
+	set(&o.EndorseTimeout, 30*time.Second)
+	set(&o.SubmitTimeout, 15*time.Second)
+	set(&o.CommitTimeout, 2*time.Minute)
+	set(&o.ConflictBackoff, 20*time.Millisecond)
+	set(&o.StartupRetry, 15*time.Second)
+	set(&o.PeerDownFor, 3*time.Second)
+	if o.ConflictRetries <= 0 {
+		o.ConflictRetries = 5
+	}
+	if o.BlockCacheSize <= 0 {
+		o.BlockCacheSize = 100_000
+	}
+	return o
+}

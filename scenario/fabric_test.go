@@ -1,0 +1,67 @@
+package scenario
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/certledger/certledger/network"
+)
+
+// TestFabric runs the same scenario against `certledger serve --ledger
+// fabric --network DIR --demo` on a real Fabric network (three Raft
+// orderers, five peers of four departments) brought up for this test. Its
+// Crash step SIGKILLs the gateway: what was acknowledged must be on the
+// channel when the new gateway reads it back.
+func TestFabric(t *testing.T) {
+	requireFabric(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	base, err := network.FreeBasePort(31000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "network")
+	t.Cleanup(func() {
+		if err := network.Down(dir, false); err != nil {
+			t.Errorf("network down: %v", err)
+		}
+	})
+	start := time.Now()
+	if _, err := network.Up(ctx, network.Options{Dir: dir, BasePort: base}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("network up in %s (base port %d)", time.Since(start).Round(100*time.Millisecond), base)
+
+	srv := &Server{Bin: Binary(t), DataDir: filepath.Join(t.TempDir(), "data"),
+		Args: []string{"--ledger", "fabric", "--network", dir}, StartTimeout: 2 * time.Minute}
+	srv.Start(t)
+	t.Cleanup(srv.Close)
+	start = time.Now()
+	Run(t, srv)
+	t.Logf("scenario on Fabric in %s", time.Since(start).Round(100*time.Millisecond))
+}
+
+// requireFabric skips unless the Fabric binaries are built, building them
+// first when CERTLEDGER_FABRIC=1 (as CI does); -short and
+// CERTLEDGER_FABRIC=0 skip.
+func requireFabric(t *testing.T) {
+	t.Helper()
+	switch {
+	case testing.Short():
+		t.Skip("-short: skipping the scenario on a real Fabric network")
+	case os.Getenv("CERTLEDGER_FABRIC") == "0":
+		t.Skip("CERTLEDGER_FABRIC=0: skipping the scenario on a real Fabric network")
+	case network.LocateFabric().Ready():
+		return
+	case os.Getenv("CERTLEDGER_FABRIC") != "1":
+		t.Skip("Fabric " + network.FabricVersion + " binaries not built: run `certledger network build` or set CERTLEDGER_FABRIC=1")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
+	defer cancel()
+	if _, err := network.Build(ctx, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+}
