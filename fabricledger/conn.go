@@ -135,7 +135,7 @@ func (d *dept) candidates(now time.Time) []*peer {
 }
 
 func (p *peer) markDown(now time.Time, d time.Duration) { p.downUntil.Store(now.Add(d).UnixNano()) }
-func (p *peer) markUp()                                  { p.downUntil.Store(0) }
+func (p *peer) markUp()                                 { p.downUntil.Store(0) }
 
 func (d *dept) close() {
 	for _, p := range d.peers {
