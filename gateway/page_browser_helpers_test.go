@@ -90,9 +90,7 @@ func newTab(t *testing.T, browser context.Context, acceptLanguage string) contex
 			}
 		}
 	})
-	if err := chromedp.Do(tctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
+	phone(t, tctx)
 	watched = watchPageProblems(t, tctx)
 	if _, err := chromedp.Call(tctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
@@ -152,6 +150,15 @@ func watchPageProblems(t *testing.T, tab context.Context) chan []string {
 		out <- problems
 	}()
 	return out
+}
+
+// phone gives a tab the viewport of a common phone (390x844 CSS pixels,
+// device scale 2, mobile).
+func phone(t *testing.T, tab context.Context) {
+	t.Helper()
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // desktop switches a tab to a laptop-sized viewport, for the console,

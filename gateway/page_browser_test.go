@@ -294,6 +294,7 @@ func TestBrowserConsole(t *testing.T) {
 		screenshot(t, tab, "console-issued-zh")
 		desktop(t, tab)
 		screenshot(t, tab, "console-issued-desktop-zh")
+		phone(t, tab)
 	})
 
 	step(t, "the link verifies the new credential", func(t *testing.T) {
@@ -321,12 +322,15 @@ func TestBrowserConsole(t *testing.T) {
 		if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("history-load")), chromedp.WaitVisible(chromedp.ID("history"))); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("#history tbody tr").length`))
+		rows, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("#history li").length`))
 		if err != nil || rows != 2 {
 			t.Fatalf("history has %d rows (%v), want issue and revoke", rows, err)
 		}
 		sees(t, tab, []string{"企业申请注销"}, nil)
 		screenshot(t, tab, "console-revoked-zh")
+		desktop(t, tab)
+		screenshot(t, tab, "console-revoked-desktop-zh")
+		phone(t, tab)
 	})
 
 	step(t, "the page shows the revocation", func(t *testing.T) {

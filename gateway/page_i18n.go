@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Page languages. Chinese is the default: the pages serve Chinese
@@ -59,6 +60,33 @@ func (c catalog) Pick(zh, en string) string {
 		return zh
 	}
 	return en
+}
+
+// chinaTime is China Standard Time, which has no daylight saving: Chinese
+// pages show times as their readers' clocks do, English pages in UTC. Both
+// name their zone, so the same instant is never ambiguous.
+var chinaTime = time.FixedZone("UTC+8", 8*3600)
+
+// Time formats an instant to the minute in the language's zone.
+func (c catalog) Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if c.lang == langZh {
+		return t.In(chinaTime).Format("2006-01-02 15:04") + " (UTC+8)"
+	}
+	return t.UTC().Format("2006-01-02 15:04") + " UTC"
+}
+
+// Date formats the calendar day of an instant in the language's zone.
+func (c catalog) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if c.lang == langZh {
+		return t.In(chinaTime).Format("2006-01-02")
+	}
+	return t.UTC().Format("2006-01-02")
 }
 
 // loadCatalogs reads web/i18n/<lang>.json for every supported language.

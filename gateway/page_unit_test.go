@@ -104,6 +104,29 @@ func TestMaskIDNumber(t *testing.T) {
 	}
 }
 
+func TestTimesNameTheirZone(t *testing.T) {
+	cats, err := loadCatalogs(webFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 25, 20, 40, 0, 0, time.UTC)
+	cases := []struct{ lang, time, date string }{
+		{langZh, "2026-11-26 04:40 (UTC+8)", "2026-11-26"},
+		{langEn, "2026-11-25 20:40 UTC", "2026-11-25"},
+	}
+	for _, c := range cases {
+		if got := cats[c.lang].Time(at); got != c.time {
+			t.Errorf("%s Time = %q, want %q", c.lang, got, c.time)
+		}
+		if got := cats[c.lang].Date(at); got != c.date {
+			t.Errorf("%s Date = %q, want %q", c.lang, got, c.date)
+		}
+		if cats[c.lang].Time(time.Time{}) != "" {
+			t.Errorf("%s: the zero time is not empty", c.lang)
+		}
+	}
+}
+
 func TestBuildVerifyViewNotYetValid(t *testing.T) {
 	cats, err := loadCatalogs(webFS)
 	if err != nil {

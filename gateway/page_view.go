@@ -79,27 +79,12 @@ type verifyView struct {
 	Holder     []fieldView
 	Fields     []fieldView
 	Checks     []checkView
-	Validity   string // one phrase, for the checks list
 	ValidFrom  string
 	ValidUntil string // "no expiry" in words when open-ended
 	IssuedAt   string
 	LedgerTx   string
 	LedgerBlk  string
 	CheckedAt  string
-}
-
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
-
-func fmtDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02")
 }
 
 // describeStatus words a status. rec supplies the reason and revocation
@@ -124,10 +109,10 @@ func describeStatus(L catalog, st credential.Status, rec *credential.Record, val
 		v.Detail = L.T("status.revoked." + string(code) + ".desc")
 	case credential.StatusExpired:
 		v.Tone, v.Icon = "muted", "icon-clock"
-		v.Title, v.Detail = L.T("status.expired"), L.T("status.expired.desc", fmtDate(validUntil))
+		v.Title, v.Detail = L.T("status.expired"), L.T("status.expired.desc", L.Date(validUntil))
 	case credential.StatusNotYetValid:
 		v.Tone, v.Icon = "info", "icon-clock"
-		v.Title, v.Detail = L.T("status.not_yet_valid"), L.T("status.not_yet_valid.desc", fmtTime(validFrom))
+		v.Title, v.Detail = L.T("status.not_yet_valid"), L.T("status.not_yet_valid.desc", L.Time(validFrom))
 	case credential.StatusNotFound:
 		v.Tone, v.Icon = "bad", "icon-alert"
 		v.Title, v.Detail = L.T("status.not_found"), L.T("status.not_found.desc")
@@ -147,9 +132,9 @@ func describeStatus(L catalog, st credential.Status, rec *credential.Record, val
 // validityText words a validity period.
 func validityText(L catalog, from, until time.Time) string {
 	if until.IsZero() {
-		return L.T("validity.open", fmtTime(from))
+		return L.T("validity.open", L.Time(from))
 	}
-	return L.T("validity.range", fmtTime(from), fmtTime(until))
+	return L.T("validity.range", L.Time(from), L.Time(until))
 }
 
 // maskIDNumber hides the middle of a personal identity number, as printed
@@ -170,7 +155,7 @@ func maskIDNumber(idType, n string) string {
 
 // buildVerifyView turns verification facts into the page's words.
 func buildVerifyView(L catalog, f verifyFacts) verifyView {
-	v := verifyView{ID: f.ID, CheckedAt: fmtTime(f.Now)}
+	v := verifyView{ID: f.ID, CheckedAt: L.Time(f.Now)}
 	v.Title = L.T("verify.title")
 	if f.Record == nil {
 		v.Status = describeStatus(L, credential.StatusNotFound, nil, time.Time{}, time.Time{})
@@ -188,12 +173,11 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 	if v.IssuerName == "" {
 		v.IssuerName = rec.Issuer
 	}
-	v.Validity = validityText(L, rec.ValidFrom, rec.ValidUntil)
-	v.ValidFrom, v.ValidUntil = fmtTime(rec.ValidFrom), fmtTime(rec.ValidUntil)
+	v.ValidFrom, v.ValidUntil = L.Time(rec.ValidFrom), L.Time(rec.ValidUntil)
 	if rec.ValidUntil.IsZero() {
 		v.ValidUntil = L.T("validity.none")
 	}
-	v.IssuedAt = fmtTime(rec.IssuedAt)
+	v.IssuedAt = L.Time(rec.IssuedAt)
 	v.LedgerTx = rec.IssueTxID
 	if rec.BlockNumber > 0 {
 		v.LedgerBlk = strconv.FormatUint(rec.BlockNumber, 10)

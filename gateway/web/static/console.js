@@ -372,33 +372,53 @@
 
   // --- history -------------------------------------------------------------
 
-  function actionText(a) {
-    return a === "issue" ? t("console.action.issue") : t("console.action." + a);
+  // fmtTime shows an instant as the pages do: Chinese in UTC+8, English in
+  // UTC, always naming the zone.
+  function fmtTime(iso) {
+    var d = new Date(iso);
+    if (!iso || isNaN(d.getTime())) { return iso || ""; }
+    var zh = lang === "zh";
+    var shifted = new Date(d.getTime() + (zh ? 8 * 3600 * 1000 : 0));
+    return shifted.toISOString().slice(0, 16).replace("T", " ") + (zh ? " (UTC+8)" : " UTC");
+  }
+
+  // actionText names a change; a revocation is named by its kind
+  // (撤销, 注销 or 吊销), as the record shows it.
+  function actionText(ch) {
+    if (ch.action === "revoke") { return t("console.history.revoke." + (ch.code || "revoked")); }
+    return t("console.action." + ch.action);
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
   }
 
   function loadHistory() {
-    var table = $("history");
+    var list = $("history");
     return api("GET", "/api/v1/credentials/" + encodeURIComponent(state.current.id) + "/history").then(function (res) {
-      var rows = res.history || res || [];
-      var tbody = table.querySelector("tbody");
-      tbody.textContent = "";
-      if (!rows.length) {
-        var tr0 = tbody.insertRow();
-        var td0 = tr0.insertCell();
-        td0.colSpan = 5;
-        td0.textContent = t("console.msg.historyEmpty");
-      }
-      rows.forEach(function (ch) {
-        var tr = tbody.insertRow();
-        var when = ch.time ? ch.time.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC") : "";
-        var cells = [when, actionText(ch.action), statusInfo(ch.status, ch.code).text, ch.reason || "", ch.txId || ""];
-        cells.forEach(function (text, i) {
-          var td = tr.insertCell();
-          td.textContent = text;
-          if (i === 4) { td.className = "mono"; }
-        });
+      var changes = res.history || res || [];
+      list.textContent = "";
+      if (!changes.length) { list.appendChild(el("li", "", t("console.msg.historyEmpty"))); }
+      changes.forEach(function (ch) {
+        var info = statusInfo(ch.status, ch.code);
+        var li = el("li", "tl-item tl-" + info.tone);
+        var head = el("div", "tl-head");
+        head.appendChild(el("strong", "", actionText(ch)));
+        head.appendChild(el("span", "badge tone-" + info.tone, info.text));
+        li.appendChild(head);
+        li.appendChild(el("div", "tl-time", fmtTime(ch.time)));
+        if (ch.reason) { li.appendChild(el("div", "tl-reason", ch.reason)); }
+        if (ch.txId) {
+          var tx = el("div", "tl-tx mono", t("console.history.tx") + " " + ch.txId.slice(0, 16) + "…");
+          tx.title = ch.txId;
+          li.appendChild(tx);
+        }
+        list.appendChild(li);
       });
-      table.hidden = false;
+      list.hidden = false;
     }).catch(function (e) { show($("status-error"), e.message); });
   }
 
