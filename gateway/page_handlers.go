@@ -17,6 +17,8 @@ import (
 type pageBackend interface {
 	pageRegistry(ctx context.Context) (credential.Registry, error)
 	pageVerify(ctx context.Context, id, token string) (idVerification, error)
+	// pageLogError records what a page hid behind a friendly message.
+	pageLogError(c *fiber.Ctx, msg string, err error)
 }
 
 // pages serves the HTML side of the gateway.
@@ -110,6 +112,7 @@ func (p *pages) verify(c *fiber.Ctx) error {
 		if credential.ErrorCode(err) == credential.CodeInvalid {
 			return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), base)
 		}
+		p.b.pageLogError(c, "verification page: ledger unavailable", err)
 		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", base)
 	}
 	facts := pageFacts(res)

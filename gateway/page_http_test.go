@@ -189,6 +189,9 @@ func TestVerificationPageWhenTheLedgerIsDown(t *testing.T) {
 	pageCase{name: "ledger down", path: relative(t, lic.VerifyURL), lang: "en", status: 503,
 		contains: []string{"Ledger unavailable", "does not mean the credential is invalid"},
 		absent:   []string{"connection refused", "账本故障测试有限公司"}}.run(t, e)
+	if !strings.Contains(e.logs.String(), "connection refused") {
+		t.Error("the ledger error behind the friendly page was not logged for the operator")
+	}
 }
 
 func TestVerificationPageHeadersAndTokenPlacement(t *testing.T) {

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -82,8 +81,6 @@ type verifyView struct {
 	ValidFrom  string
 	ValidUntil string // "no expiry" in words when open-ended
 	IssuedAt   string
-	LedgerTx   string
-	LedgerBlk  string
 	CheckedAt  string
 }
 
@@ -178,10 +175,6 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 		v.ValidUntil = L.T("validity.none")
 	}
 	v.IssuedAt = L.Time(rec.IssuedAt)
-	v.LedgerTx = rec.IssueTxID
-	if rec.BlockNumber > 0 {
-		v.LedgerBlk = strconv.FormatUint(rec.BlockNumber, 10)
-	}
 
 	status := f.Status
 	if status == "" {
@@ -201,8 +194,8 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 	}
 	v.Status = describeStatus(L, status, rec, rec.ValidFrom, rec.ValidUntil)
 	if status == credential.StatusValid && !v.Disclosed {
-		// Only the ledger record was read: nothing vouches for a paper
-		// or screen in front of the verifier until its QR code is scanned.
+		// The gateway's copy verified, but nothing ties it to the paper or
+		// screen in front of the verifier until its QR code is scanned.
 		v.Status.Detail = L.T("status.valid.public")
 	}
 	return v

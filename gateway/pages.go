@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/gofiber/fiber/v2"
 )
 
 // registerPages mounts the HTML side of the gateway: the home page, the
@@ -33,3 +34,5 @@ func (s *Server) pageVerify(ctx context.Context, id, token string) (idVerificati
 	defer cancel()
 	return s.verifyByID(ctx, id, token)
 }
+
+func (s *Server) pageLogError(c *fiber.Ctx, msg string, err error) { s.logError(c, msg, err) }
