@@ -182,7 +182,13 @@ func (d Department) Validate() error {
 			return err
 		}
 		switch k.Status {
-		case KeyActive, KeyRetired:
+		case KeyActive:
+		case KeyRetired:
+			// Retiring a key ends its validity: what it signed before stays
+			// valid, nothing it signs afterwards is accepted.
+			if k.ValidUntil.IsZero() {
+				return Errorf(CodeInvalid, "key %s is retired but has no validUntil", k.ID)
+			}
 		case KeyCompromised:
 			if k.CompromisedAt.IsZero() {
 				return Errorf(CodeInvalid, "key %s is compromised but has no compromise time", k.ID)

@@ -220,7 +220,7 @@ func TestIssueKeyStatus(t *testing.T) {
 		{"compromised after issuance still cannot sign", func(k *credential.Key) {
 			k.Status, k.CompromisedAt = credential.KeyCompromised, start.Add(time.Hour)
 		}, credential.CodeInvalid},
-		{"retired", func(k *credential.Key) { k.Status = credential.KeyRetired }, credential.CodeInvalid},
+		{"retired", func(k *credential.Key) { k.Status, k.ValidUntil = credential.KeyRetired, start.Add(time.Hour) }, credential.CodeInvalid},
 		{"expired", func(k *credential.Key) { k.ValidUntil = start.Add(-time.Minute) }, credential.CodeInvalid},
 		{"not yet valid", func(k *credential.Key) { k.ValidFrom = start.Add(time.Minute) }, credential.CodeInvalid},
 	}
