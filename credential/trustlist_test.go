@@ -131,7 +131,7 @@ func TestTrustListGovernanceKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldK.Status = credential.KeyRetired
+	oldK.Status, oldK.ValidUntil = credential.KeyRetired, issuedAt
 	reg2 := trustRegistry(oldK, newK)
 	l2, err := credential.ParseTrustList(signedList(t, reg2, 2, "gov-2", govNewKey), l1.GovernanceKeys())
 	if err != nil {
