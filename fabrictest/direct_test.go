@@ -1,0 +1,86 @@
+package fabrictest
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gwpb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+)
+
+// TestDirectRevokeRejected has the education department bypass CertLedger's
+// gateway and call the chaincode with its own Fabric identity to revoke a
+// credential the market regulator issued: the contract refuses at
+// endorsement, and the record stays valid.
+func TestDirectRevokeRejected(t *testing.T) {
+	need(t)
+	lic := issue(t, "samr", 2)
+	edu := fabricClient(t, "edu").GetContract(profile.Chaincode)
+	revoke, _ := json.Marshal(credential.StatusChange{Action: credential.ActionRevoke, Reason: "not ours to revoke", Code: credential.RevokedPenalty})
+	_, err := edu.SubmitTransaction("ChangeStatus", lic.ID, string(revoke))
+	var endorse *client.EndorseError
+	if !errors.As(err, &endorse) {
+		t.Fatalf("edu's direct revocation: got %v, want an endorsement error", err)
+	}
+	if !contains(endorse, "forbidden: ") {
+		t.Fatalf("edu's direct revocation failed for another reason: %v", err)
+	}
+	if v := verify(t, lic.Document); !v.Valid || v.Status != "valid" {
+		t.Fatalf("after the refused revocation: %+v", v)
+	}
+}
+
+// TestKeyLevelEndorsement shows that a credential's record key is guarded
+// by its key-level endorsement policy at validation, not only by the
+// contract's own checks. The market regulator's client (the one identity
+// the contract lets suspend its credential) asks the Fabric Gateway to have
+// the suspension endorsed by the education department's peer alone. That
+// peer runs the contract, which approves (the caller is the issuer), so
+// the endorsement succeeds; but the write set touches a key whose policy
+// (set at issuance) requires SamrMSP's peers, so every peer invalidates the
+// transaction with ENDORSEMENT_POLICY_FAILURE and the record is unchanged.
+// This is what stops a department whose own peer runs a modified contract
+// from changing another department's records.
+func TestKeyLevelEndorsement(t *testing.T) {
+	need(t)
+	lic := issue(t, "samr", 3)
+	samr := fabricClient(t, "samr").GetContract(profile.Chaincode)
+	suspend, _ := json.Marshal(credential.StatusChange{Action: credential.ActionSuspend, Reason: "endorsed by edu only"})
+	edu, _ := profile.Department("edu")
+	_, err := samr.Submit("ChangeStatus", client.WithArguments(lic.ID, string(suspend)),
+		client.WithEndorsingOrganizations(edu.MSPID))
+	var commit *client.CommitError
+	if !errors.As(err, &commit) || commit.Code != peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE {
+		t.Fatalf("suspension endorsed by EduMSP only: got %v, want a commit error ENDORSEMENT_POLICY_FAILURE", err)
+	}
+	t.Logf("transaction %s invalidated: %s", commit.TransactionID, commit.Code)
+	if v := verify(t, lic.Document); !v.Valid || v.Status != "valid" {
+		t.Fatalf("after the invalid transaction: %+v", v)
+	}
+
+	// The same suspension endorsed by samr's own peer is valid.
+	if _, err := samr.Submit("ChangeStatus", client.WithArguments(lic.ID, string(suspend))); err != nil {
+		t.Fatalf("suspension endorsed by SamrMSP: %v", err)
+	}
+	if v := verify(t, lic.Document); v.Status != "suspended" {
+		t.Fatalf("after samr's suspension: %+v", v)
+	}
+}
+
+// contains reports whether err's message or any endorser's detail holds s.
+func contains(err *client.EndorseError, s string) bool {
+	st := err.GRPCStatus()
+	if strings.Contains(st.Message(), s) {
+		return true
+	}
+	for _, d := range st.Details() {
+		if ed, ok := d.(*gwpb.ErrorDetail); ok && strings.Contains(ed.GetMessage(), s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,122 @@
+package fabrictest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+)
+
+// issued is the gateway's answer to an issuance.
+type issued struct {
+	ID       string              `json:"id"`
+	Document credential.Document `json:"document"`
+	Record   credential.Record   `json:"record"`
+}
+
+// verified is the gateway's answer to POST /api/v1/verify.
+type verified struct {
+	Valid       bool   `json:"valid"`
+	Status      string `json:"status"`
+	TxID        string `json:"txId"`
+	BlockNumber uint64 `json:"blockNumber"`
+}
+
+var httpClient = &http.Client{Timeout: 3 * time.Minute}
+
+// call sends a JSON request and decodes a 2xx answer into out.
+func call(base, method, path, apiKey string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil {
+		return resp.StatusCode, json.Unmarshal(raw, out)
+	}
+	return resp.StatusCode, nil
+}
+
+// request bodies of one credential of each issuing department's type;
+// n makes the content distinct.
+func requestFor(dept string, n int) map[string]any {
+	switch dept {
+	case "edu":
+		return map[string]any{
+			"type":   "diploma",
+			"holder": map[string]any{"name": "李四", "idType": "resident_id", "idNumber": "11010519491231002X"},
+			"fields": map[string]any{"school": "福州大学", "major": "计算机科学与技术", "level": "本科",
+				"enrolledOn": "2018-09-01", "graduatedOn": "2022-06-30", "certificateNumber": fmt.Sprintf("1000112022%08d", n)},
+			"validFrom": "2022-06-30T00:00:00Z",
+		}
+	case "hrss":
+		return map[string]any{
+			"type":   "professional-qualification",
+			"holder": map[string]any{"name": "王五", "idType": "resident_id", "idNumber": "11010519491231002X"},
+			"fields": map[string]any{"occupation": "电工", "grade": "三级/高级工", "score": 86.5,
+				"examinedOn": "2025-11-20", "certificateNumber": fmt.Sprintf("S0000110000%08d", n)},
+			"validFrom": "2025-11-20T00:00:00Z",
+		}
+	}
+	name := fmt.Sprintf("福州测试公司%d", n)
+	return map[string]any{
+		"type":   "business-licence",
+		"holder": map[string]any{"name": name, "idType": "uscc", "idNumber": "91350100M000100Y43"},
+		"fields": map[string]any{"companyName": name, "entityType": "有限责任公司", "legalRepresentative": "张三",
+			"registeredCapital": 500, "establishedOn": "2020-03-15", "address": "福建省福州市鼓楼区五四路100号",
+			"businessScope": "软件开发"},
+		"validFrom": "2024-01-01T00:00:00Z",
+	}
+}
+
+// issue issues one credential as dept through the gateway.
+func issue(t *testing.T, dept string, n int) issued {
+	t.Helper()
+	g := gateway(t)
+	var out issued
+	if _, err := call(g.URL(), "POST", "/api/v1/credentials", g.Keys()[dept].APIKey, requestFor(dept, n), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// verify verifies a document through the gateway.
+func verify(t *testing.T, doc credential.Document) verified {
+	t.Helper()
+	g := gateway(t)
+	var v verified
+	if _, err := call(g.URL(), "POST", "/api/v1/verify", "", map[string]any{"document": doc}, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
