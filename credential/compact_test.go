@@ -104,6 +104,12 @@ func TestCompactEveryAlteredCharacterFails(t *testing.T) {
 				}
 				continue
 			}
+			// Deflate's final byte may carry padding bits that no decoder
+			// reads: flipping those yields the very same signed document,
+			// which is not a forgery.
+			if reflect.DeepEqual(got, p) {
+				continue
+			}
 			if v := offline(got, reg); v.Status != credential.StatusForged {
 				t.Fatalf("position %d altered to %q: decoded and verified as %s", i, b[i], v.Status)
 			}
