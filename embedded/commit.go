@@ -41,6 +41,9 @@ func (l *Ledger) endorse(r *request) error {
 	return l.db.View(func(btx *bolt.Tx) error {
 		r.sim = newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
 		r.simResult, r.err = r.run(r.sim)
+		if r.err == nil {
+			r.sim.resolveDepartment()
+		}
 		r.sim.btx = nil // the snapshot ends with View
 		return nil
 	})
@@ -58,30 +61,74 @@ type tip struct {
 // transaction and commits (one fsync) before acknowledging any of them.
 // While it commits, new requests queue up and form the next batch, so
 // batches grow with load and a lone request never waits for a timer.
+//
+// Under load a naive loop splits the clients into two cohorts that take
+// turns: while one cohort's batch commits, the other queues; when the
+// commit ends, the cohort just acknowledged has not come back yet, so the
+// next batch holds only the other one. The loop therefore estimates how
+// many clients are active (the last batch plus what queued behind it) and,
+// when fewer are waiting, lingers up to half the last commit time for the
+// rest to come back, which merges the cohorts into one batch.
 func (l *Ledger) committer() {
 	defer close(l.stopped)
-	var batch []*request
+	var (
+		batch      []*request
+		active     int
+		lastCommit time.Duration
+	)
 	for first := range l.queue {
 		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < l.cfg.MaxBatch {
-			select {
-			case r, ok := <-l.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
+		batch = l.drain(batch)
+		if len(batch) < active && lastCommit > 0 {
+			batch = l.linger(batch, active, min(lastCommit/2, l.cfg.MaxLinger))
 		}
+		started := time.Now()
 		l.commitBatch(batch)
+		lastCommit = time.Since(started)
 		for _, r := range batch {
 			l.publish(r)
 			close(r.done)
 		}
+		active = len(batch) + len(l.queue)
 		clear(batch)
 	}
+}
+
+// drain adds every request already queued, up to MaxBatch.
+func (l *Ledger) drain(batch []*request) []*request {
+	for len(batch) < l.cfg.MaxBatch {
+		select {
+		case r, ok := <-l.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// linger waits up to d for the batch to reach want requests.
+func (l *Ledger) linger(batch []*request, want int, d time.Duration) []*request {
+	if d <= 0 {
+		return batch
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for len(batch) < want && len(batch) < l.cfg.MaxBatch {
+		select {
+		case r, ok := <-l.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
 }
 
 // commitBatch executes and commits batch. Contract errors only fail their
@@ -131,6 +178,7 @@ func (l *Ledger) execute(btx *bolt.Tx, r *request, end *tip) error {
 		if r.err != nil {
 			return nil
 		}
+		sim.resolveDepartment()
 	}
 	if sim.empty() {
 		r.event = sim.event
@@ -184,7 +232,7 @@ func (l *Ledger) checkPolicies(btx *bolt.Tx, sim *simTx) error {
 // appends the log entry after end and advances end.
 func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx, end *tip) error {
 	seq, digest := end.seq+1, end.digest
-	entry := LogEntry{Seq: seq, TxID: r.txID, Time: r.time, MSPID: r.mspID, Function: r.function, Prev: end.hash}
+	entry := LogEntry{Seq: seq, TxID: r.txID, Time: r.time, MSPID: r.mspID, Department: sim.department, Function: r.function, Prev: end.hash}
 
 	// store writes (or, with a nil value, deletes) one item and keeps the
 	// state digest in step.
@@ -232,10 +280,12 @@ func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx, end *tip) error {
 			}
 		}
 	}
-	// The department is resolved after the writes so that the bootstrap
-	// transaction, which creates the caller's department, names it too.
-	if d, err := chaincode.CallerDepartment(newSimTx(btx, r.txID, r.time, r.mspID, nil, true)); err == nil {
-		entry.Department = d.ID
+	// The bootstrap transaction creates the caller's department, so only
+	// the state after its writes names it.
+	if entry.Department == "" {
+		if d, err := chaincode.CallerDepartment(newSimTx(btx, r.txID, r.time, r.mspID, nil, true)); err == nil {
+			entry.Department = d.ID
+		}
 	}
 	entry.StateDigest = digest.String()
 	if err := btx.Bucket(bucketLog).Put(seqKey(seq), encodeEntry(&entry)); err != nil {

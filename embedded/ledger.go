@@ -38,6 +38,9 @@ type Config struct {
 	MaxBatch int
 	// QueueSize is how many transactions may wait for the committer.
 	QueueSize int
+	// MaxLinger bounds how long the committer waits for more transactions
+	// to join a batch under load (see committer); 0 never waits.
+	MaxLinger time.Duration
 	// LockTimeout is how long Open waits for another process to release
 	// the file before failing.
 	LockTimeout time.Duration
@@ -52,6 +55,7 @@ func DefaultConfig() Config {
 		Clock:       time.Now,
 		MaxBatch:    1024,
 		QueueSize:   4096,
+		MaxLinger:   10 * time.Millisecond,
 		LockTimeout: 2 * time.Second,
 	}
 }
@@ -64,6 +68,9 @@ func WithClock(clock func() time.Time) Option { return func(c *Config) { c.Clock
 
 // WithMaxBatch sets the largest group commit.
 func WithMaxBatch(n int) Option { return func(c *Config) { c.MaxBatch = n } }
+
+// WithMaxLinger sets how long a batch may wait for more transactions.
+func WithMaxLinger(d time.Duration) Option { return func(c *Config) { c.MaxLinger = d } }
 
 // WithLockTimeout sets how long Open waits for another process holding
 // the ledger file.

@@ -91,6 +91,9 @@ type simTx struct {
 
 	state, private, policy, privatePolicy map[string]write
 	event                                 *event
+	// department is the caller's department ID as the simulation saw it,
+	// resolved through the simulation so the read set covers it.
+	department string
 
 	// The read set, kept so the committer can tell whether a simulation
 	// made on an older snapshot is still valid (Fabric's MVCC check).
@@ -277,4 +280,13 @@ func sortedKeys(m map[string]write) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// resolveDepartment records the caller's department for the log entry.
+// Every contract function that writes has already read it, so the read set
+// does not grow; an unknown MSP (the bootstrap) leaves it empty.
+func (t *simTx) resolveDepartment() {
+	if d, err := chaincode.CallerDepartment(t); err == nil {
+		t.department = d.ID
+	}
 }
