@@ -306,13 +306,41 @@ func TestBrowserConsole(t *testing.T) {
 		sees(t, v, []string{"闽江数据服务有限公司", "李四", id}, nil)
 	})
 
+	step(t, "suspend and reinstate with the buttons", func(t *testing.T) {
+		for _, c := range []struct{ button, reason, badge string }{
+			{"act-suspend", "年报未按期公示，暂扣", "暂扣"},
+			{"act-reinstate", "已补报年报，发还", "有效"},
+		} {
+			fill(t, tab, map[string]string{"status-reason": c.reason})
+			if err := chromedp.Do(tab, chromedp.Click(chromedp.ID(c.button))); err != nil {
+				t.Fatal(err)
+			}
+			await(t, tab, "status-ok", "status-error")
+			if got := text(t, tab, "#cred-status"); got != c.badge {
+				t.Fatalf("after %s the badge says %q, want %q", c.button, got, c.badge)
+			}
+		}
+		// Only a valid credential can be suspended, only a suspended one
+		// reinstated.
+		disabled, err := chromedp.Run(tab, chromedp.Evaluate[[]bool](`["act-suspend", "act-reinstate", "act-revoke"].map(function (id) { return document.getElementById(id).disabled; })`))
+		if err != nil || len(disabled) != 3 || disabled[0] || !disabled[1] || disabled[2] {
+			t.Fatalf("buttons disabled %v (%v), want suspend and revoke enabled, reinstate disabled", disabled, err)
+		}
+	})
+
 	step(t, "revoke from the console", func(t *testing.T) {
-		fill(t, tab, map[string]string{"status-action": "revoke"})
-		if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.ID("status-code"))); err != nil {
+		fill(t, tab, map[string]string{"status-code": "cancelled", "status-reason": "企业申请注销"})
+		if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("act-revoke")), chromedp.WaitVisible(chromedp.ID("revoke-confirm"))); err != nil {
 			t.Fatal(err)
 		}
-		fill(t, tab, map[string]string{"status-code": "cancelled", "status-reason": "企业申请注销"})
-		if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("status-submit"))); err != nil {
+		// Revocation is final: the first click only asks for confirmation.
+		if got := text(t, tab, "#act-revoke"); got != "确认已注销" {
+			t.Fatalf("revoke button after one click says %q", got)
+		}
+		if got := text(t, tab, "#cred-status"); got != "有效" {
+			t.Fatalf("one click changed the status to %q", got)
+		}
+		if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("act-revoke"))); err != nil {
 			t.Fatal(err)
 		}
 		await(t, tab, "status-ok", "status-error")
@@ -323,8 +351,8 @@ func TestBrowserConsole(t *testing.T) {
 			t.Fatal(err)
 		}
 		rows, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("#history li").length`))
-		if err != nil || rows != 2 {
-			t.Fatalf("history has %d rows (%v), want issue and revoke", rows, err)
+		if err != nil || rows != 4 {
+			t.Fatalf("history has %d entries (%v), want issue, suspend, reinstate and revoke", rows, err)
 		}
 		sees(t, tab, []string{"企业申请注销"}, nil)
 		screenshot(t, tab, "console-revoked-zh")

@@ -295,11 +295,25 @@
     badge.textContent = info.text;
     badge.className = "badge tone-" + info.tone;
     badge.dataset.status = rec.status || "";
+    // Offer only the changes the ledger accepts: revoked is final.
     var revoked = rec.status === "revoked";
-    $("status-submit").disabled = revoked;
-    $("status-action").disabled = revoked;
+    $("act-suspend").disabled = rec.status !== "valid";
+    $("act-reinstate").disabled = rec.status !== "suspended";
+    $("act-revoke").disabled = revoked;
     $("status-reason").disabled = revoked;
+    $("status-code").disabled = revoked;
+    disarmRevoke();
   }
+
+  // Revocation cannot be undone, so its button asks for a second click that
+  // names the kind of revocation chosen.
+  var revokeArmed = false;
+  function disarmRevoke() {
+    revokeArmed = false;
+    $("act-revoke").textContent = t("console.action.revoke");
+    $("revoke-confirm").hidden = true;
+  }
+  $("status-code").addEventListener("change", disarmRevoke);
 
   function claimValue(doc, name) {
     if (!doc || !doc.claims) { return ""; }
@@ -335,16 +349,14 @@
     $("credential").scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
-  $("status-action").addEventListener("change", function () {
-    $("status-code-field").hidden = this.value !== "revoke";
-  });
-
   $("status-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var err = $("status-error"), ok = $("status-ok");
     hide(err); hide(ok); hide($("cred-message"));
     if (!state.current) { return; }
-    var action = $("status-action").value;
+    var btn = ev.submitter || document.activeElement;
+    var action = btn && btn.value;
+    if (["suspend", "reinstate", "revoke"].indexOf(action) < 0) { return; }
     var reason = $("status-reason").value.trim();
     if (!reason) {
       $("status-reason").setAttribute("aria-invalid", "true");
@@ -353,20 +365,28 @@
     }
     $("status-reason").setAttribute("aria-invalid", "false");
     var body = { reason: reason };
-    if (action === "revoke") { body.code = $("status-code").value; }
-    var btn = $("status-submit");
+    if (action === "revoke") {
+      body.code = $("status-code").value;
+      if (!revokeArmed) {
+        revokeArmed = true;
+        var kind = t("status.revoked." + body.code);
+        btn.textContent = t("console.action.confirmRevoke", kind);
+        show($("revoke-confirm"), t("console.msg.revokeFinal", kind));
+        return;
+      }
+    }
+    disarmRevoke();
     btn.disabled = true;
     api("POST", "/api/v1/credentials/" + encodeURIComponent(state.current.id) + "/" + action, body).then(function (res) {
       var rec = res.record || res;
       state.current.record = rec;
-      setStatus(rec);
       $("status-reason").value = "";
       show(ok, t("console.msg.changed", statusInfo(rec.status, rec.revocationCode).text));
       if (!$("history").hidden) { loadHistory(); }
     }).catch(function (e) {
       show(err, e.message);
     }).then(function () {
-      if (!state.current.record || state.current.record.status !== "revoked") { btn.disabled = false; }
+      setStatus(state.current.record || { status: "valid" });
     });
   });
 
