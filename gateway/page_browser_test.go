@@ -162,6 +162,7 @@ func TestBrowserVerificationPage(t *testing.T) {
 
 	step(t, "the home page looks an identifier up", func(t *testing.T) {
 		open(t, zh, b.base+"/")
+		screenshot(t, zh, "home-zh")
 		fill(t, zh, map[string]string{"lookup-id": lic.ID})
 		if _, err := chromedp.RunResponse(zh, chromedp.Click(chromedp.CSS(".lookup button"))); err != nil {
 			t.Fatal(err)
