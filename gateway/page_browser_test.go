@@ -238,6 +238,19 @@ func TestBrowserConsole(t *testing.T) {
 		}
 	})
 
+	step(t, "a department without issuing rights is told so", func(t *testing.T) {
+		fill(t, tab, map[string]string{"api-key": b.key("gov")})
+		if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS("#login-form button")), chromedp.WaitVisible(chromedp.ID("workspace"))); err != nil {
+			t.Fatal(err)
+		}
+		if msg := text(t, tab, "#issue-error"); !strings.Contains(msg, "没有获授权") {
+			t.Fatalf("the governance department sees %q", msg)
+		}
+		if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login"))); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	step(t, "sign in with the API key", func(t *testing.T) {
 		fill(t, tab, map[string]string{"api-key": b.key("samr")})
 		if err := chromedp.Do(tab,
@@ -248,6 +261,9 @@ func TestBrowserConsole(t *testing.T) {
 		}
 		if got := text(t, tab, "#dept-name"); got != "市场监督管理局" {
 			t.Fatalf("signed in as %q", got)
+		}
+		if shown, err := chromedp.Run(tab, chromedp.Evaluate[bool](`!document.getElementById("issue-error").hidden || document.getElementById("issue-submit").disabled`)); err != nil || shown {
+			t.Fatalf("the previous department's state leaked into this sign-in (%v)", err)
 		}
 		// The form is built from the type's schema, with Chinese labels.
 		sees(t, tab, []string{"法定代表人", "注册资本（万元）", "成立日期"}, nil)

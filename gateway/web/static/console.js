@@ -120,10 +120,11 @@
       o.textContent = pick(ty.nameZh, ty.nameEn);
       sel.appendChild(o);
     });
-    if (state.types.length === 0) {
-      show($("issue-error"), t("console.msg.noTypes"));
-      $("issue-submit").disabled = true;
-    }
+    // A department without issuing rights (the governance department)
+    // sees why it cannot issue; the next sign-in starts afresh.
+    hide($("issue-error"));
+    $("issue-submit").disabled = state.types.length === 0;
+    if (state.types.length === 0) { show($("issue-error"), t("console.msg.noTypes")); }
     renderTypeFields();
   }
 
