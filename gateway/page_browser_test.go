@@ -285,7 +285,7 @@ func TestBrowserConsole(t *testing.T) {
 
 	var verifyURL, id string
 	step(t, "issue through the form and see the QR code and link", func(t *testing.T) {
-		fill(t, tab, map[string]string{"f-registeredCapital": "100"})
+		fill(t, tab, map[string]string{"f-registeredCapital": "100", "valid-from": "2026-01-01", "valid-until": "2036-01-01"})
 		if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("issue-submit"))); err != nil {
 			t.Fatal(err)
 		}
@@ -320,7 +320,8 @@ func TestBrowserConsole(t *testing.T) {
 		if got := text(t, v, ".banner-title"); got != "有效" {
 			t.Fatalf("status banner says %q", got)
 		}
-		sees(t, v, []string{"闽江数据服务有限公司", "李四", id}, nil)
+		// The dates entered on the Chinese console are Beijing midnights.
+		sees(t, v, []string{"闽江数据服务有限公司", "李四", id, "2026-01-01 00:00 (UTC+8)", "2036-01-01 00:00 (UTC+8)"}, nil)
 	})
 
 	step(t, "suspend and reinstate with the buttons", func(t *testing.T) {

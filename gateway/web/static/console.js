@@ -241,8 +241,11 @@
       holder: { name: $("holder-name").value.trim(), idType: $("holder-idType").value, idNumber: $("holder-idNumber").value.trim() },
       fields: fields
     };
-    if ($("valid-from").value) { body.validFrom = $("valid-from").value + "T00:00:00Z"; }
-    if ($("valid-until").value) { body.validUntil = $("valid-until").value + "T00:00:00Z"; }
+    // A date means midnight where the pages show time: China Standard Time
+    // on Chinese pages, UTC on English ones.
+    var midnight = lang === "zh" ? "T00:00:00+08:00" : "T00:00:00Z";
+    if ($("valid-from").value) { body.validFrom = $("valid-from").value + midnight; }
+    if ($("valid-until").value) { body.validUntil = $("valid-until").value + midnight; }
     // One key per filled-in form: a retry after a lost answer replays the
     // first issuance instead of issuing twice.
     if (!state.idempotencyKey) { state.idempotencyKey = newIdempotencyKey(); }
