@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/certledger/certledger/chaincode"
 	bolt "go.etcd.io/bbolt"
@@ -159,8 +160,8 @@ func (t *simTx) put(m map[string]write, key string, value []byte) error {
 // checkKey keeps keys valid UTF-8 without NUL bytes, as Fabric requires of
 // simple keys; NUL separates a key from its sequence in the history bucket.
 func checkKey(key string) error {
-	if key == "" || strings.IndexByte(key, 0) >= 0 {
-		return errors.New("embedded: keys must be non-empty and free of NUL bytes")
+	if key == "" || strings.IndexByte(key, 0) >= 0 || !utf8.ValidString(key) {
+		return errors.New("embedded: keys must be non-empty UTF-8 without NUL bytes")
 	}
 	return nil
 }
