@@ -109,9 +109,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.app.ShutdownWithContext(ctx)
 }
 
-// routes registers every route. The pages come before nothing else that
-// could shadow them; unknown paths fall through to Fiber's 404, which the
-// error handling turns into a problem.
+// routes registers every route: the API first, then the pages. Unknown
+// paths fall through to Fiber's 404 (or 405), which observe turns into a
+// problem. The two middlewares share the "/" prefix, so Fiber merges them
+// into one route; observe relies on that to tell an unmatched request
+// (TestMetrics checks the "unmatched" label).
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.observe)
