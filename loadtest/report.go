@@ -31,11 +31,11 @@ func latencyCells(x Result) [4]string {
 // WriteTable prints the results as an aligned table with notes below.
 func (r *Report) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tclients\tok\terrors\ttime\tthroughput\tcores used\tp50\tp90\tp99\tmax\ttarget\tresult\t")
+	fmt.Fprintln(tw, "phase\tclients\tok\terrors\ttime\tthroughput\tcores used\tper CPU-s\tp50\tp90\tp99\tmax\ttarget\tresult\t")
 	for _, x := range r.Results {
 		l := latencyCells(x)
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1fs\t%.0f/s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			x.Phase, x.Workers, x.Ops, x.Errors, x.Elapsed.Seconds(), x.Rate, x.Cores, l[0], l[1], l[2], l[3], x.Target, verdict(x.Pass))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1fs\t%.0f/s\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			x.Phase, x.Workers, x.Ops, x.Errors, x.Elapsed.Seconds(), x.Rate, x.Cores, x.PerCPUSecond, l[0], l[1], l[2], l[3], x.Target, verdict(x.Pass))
 	}
 	tw.Flush()
 	for _, x := range r.Results {
@@ -76,18 +76,19 @@ func (r *Report) Markdown(cmdline string) string {
 	fmt.Fprintf(&b, "| target | %s |\n", target)
 	fmt.Fprintf(&b, "| limits per phase | %s or %d operations (issuance: %d), %d HTTP clients |\n\n",
 		r.Config.Duration, r.Config.Count, r.Config.IssueCount, r.Config.Concurrency)
-	fmt.Fprintf(&b, "| phase | clients | ok | errors | throughput | cores used | p50 | p90 | p99 | max | target | result |\n")
-	fmt.Fprintf(&b, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n")
+	fmt.Fprintf(&b, "| phase | clients | ok | errors | throughput | cores used | per CPU-s | p50 | p90 | p99 | max | target | result |\n")
+	fmt.Fprintf(&b, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n")
 	for _, x := range r.Results {
 		l := latencyCells(x)
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.0f/s | %.2f | %s | %s | %s | %s | %s | %s |\n",
-			x.Phase, x.Workers, x.Ops, x.Errors, x.Rate, x.Cores, l[0], l[1], l[2], l[3], x.Target, verdict(x.Pass))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.0f/s | %.2f | %.0f | %s | %s | %s | %s | %s | %s |\n",
+			x.Phase, x.Workers, x.Ops, x.Errors, x.Rate, x.Cores, x.PerCPUSecond, l[0], l[1], l[2], l[3], x.Target, verdict(x.Pass))
 	}
 	b.WriteString("\n*cores used* is the CPU time of the load tool's process per second of the phase")
 	if r.SelfHosted {
 		b.WriteString(" (gateway and clients together)")
 	}
-	b.WriteString("; it falls below the core count when other processes compete for the machine.\n\n")
+	b.WriteString("; it falls below the core count when other processes compete for the machine. ")
+	b.WriteString("*per CPU-s* is the operations per CPU-second of that process, the rate per core whatever share of the machine the run got.\n\n")
 	for _, x := range r.Results {
 		for _, n := range x.Notes {
 			fmt.Fprintf(&b, "- %s: %s\n", x.Phase, n)

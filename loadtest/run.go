@@ -38,13 +38,16 @@ type Result struct {
 	// Cores is the CPU time this process used per second of the phase:
 	// below the core count when other processes competed for the machine
 	// (self-hosted, it covers the gateway and the clients).
-	Cores      float64
-	P50, P90   time.Duration
-	P99, Max   time.Duration
-	Target     string
-	Pass       bool
-	Notes      []string
-	FirstError string
+	Cores float64
+	// PerCPUSecond is successful operations per CPU-second of this
+	// process: the rate independent of how much of the machine it got.
+	PerCPUSecond float64
+	P50, P90     time.Duration
+	P99, Max     time.Duration
+	Target       string
+	Pass         bool
+	Notes        []string
+	FirstError   string
 }
 
 // Report is a whole run.
@@ -55,6 +58,14 @@ type Report struct {
 	SelfHosted bool
 	URL        string
 	Results    []Result
+}
+
+// perCPUSecond is 0 where the platform does not measure CPU time.
+func perCPUSecond(pr phaseRun) float64 {
+	if pr.CPU <= 0 {
+		return 0
+	}
+	return float64(pr.Ops) / pr.CPU.Seconds()
 }
 
 // Passed reports whether every phase met its target.
@@ -69,8 +80,9 @@ func (r *Report) Passed() bool {
 
 func result(phase string, workers int, pr phaseRun) Result {
 	r := Result{Phase: phase, Workers: workers, Ops: pr.Ops, Errors: pr.Errors, Elapsed: pr.Elapsed, Rate: pr.Rate(),
-		Cores: pr.CPU.Seconds() / max(pr.Elapsed.Seconds(), 1e-9),
-		P50:   pr.Percentile(50), P90: pr.Percentile(90), P99: pr.Percentile(99), Max: pr.Percentile(100)}
+		Cores:        pr.CPU.Seconds() / max(pr.Elapsed.Seconds(), 1e-9),
+		PerCPUSecond: perCPUSecond(pr),
+		P50:          pr.Percentile(50), P90: pr.Percentile(90), P99: pr.Percentile(99), Max: pr.Percentile(100)}
 	if pr.FirstErr != nil {
 		r.FirstError = pr.FirstErr.Error()
 	}
