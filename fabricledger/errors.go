@@ -91,3 +91,23 @@ func internalError(what, txID string) *credential.Error {
 	}
 	return credential.Errorf(credential.CodeInternal, "the ledger could not %s", what)
 }
+
+// describe renders err with the per-node details of its gRPC status, for
+// the log only.
+func describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	st, ok := grpcStatus(err)
+	if !ok {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(st.Code().String() + ": " + st.Message())
+	for _, d := range st.Details() {
+		if ed, ok := d.(*gateway.ErrorDetail); ok {
+			b.WriteString("; " + ed.GetAddress() + " (" + ed.GetMspId() + "): " + ed.GetMessage())
+		}
+	}
+	return b.String()
+}

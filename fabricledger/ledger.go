@@ -122,7 +122,7 @@ func (l *Ledger) evaluate(ctx context.Context, peers func() []*peer, qscc bool, 
 			}
 			lastErr = err
 			if !peerUnreachable(ctx, err) {
-				l.log.Warn("fabric: evaluate failed", slog.String("fn", fn), slog.String("peer", p.name), slog.String("error", err.Error()))
+				l.log.Warn("fabric: evaluate failed", slog.String("fn", fn), slog.String("peer", p.name), slog.String("error", describe(err)))
 				break
 			}
 			p.markDown(time.Now(), l.opts.PeerDownFor)
@@ -131,7 +131,7 @@ func (l *Ledger) evaluate(ctx context.Context, peers func() []*peer, qscc bool, 
 			return nil, ctx.Err()
 		}
 		if !(notReady(lastErr) || peerUnreachable(ctx, lastErr)) || time.Now().After(until) {
-			l.log.Error("fabric: read failed", slog.String("fn", fn), slog.String("error", lastErr.Error()))
+			l.log.Error("fabric: read failed", slog.String("fn", fn), slog.String("error", describe(lastErr)))
 			return nil, internalError("answer the query", "")
 		}
 		if err := sleep(ctx, 250*time.Millisecond); err != nil {
@@ -298,12 +298,12 @@ func (l *Ledger) blockOf(ctx context.Context, peers func() []*peer, txID string)
 	}
 	raw, err := l.evaluate(ctx, peers, true, "GetBlockByTxID", l.profile.Channel, txID)
 	if err != nil {
-		l.log.Warn("fabric: block of transaction not found", slog.String("tx", txID), slog.String("error", err.Error()))
+		l.log.Warn("fabric: block of transaction not found", slog.String("tx", txID), slog.String("error", describe(err)))
 		return 0
 	}
 	n, err := blockNumber(raw)
 	if err != nil {
-		l.log.Warn("fabric: undecodable block", slog.String("tx", txID), slog.String("error", err.Error()))
+		l.log.Warn("fabric: undecodable block", slog.String("tx", txID), slog.String("error", describe(err)))
 		return 0
 	}
 	l.blocks.put(txID, n)

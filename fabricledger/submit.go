@@ -71,8 +71,9 @@ func (l *Ledger) submit(ctx context.Context, d *dept, call submitCall) (committe
 	}
 }
 
-// startupError wraps a failure seen while the network is (re)starting:
-// Fabric cannot yet find endorsers, or no peer of the department answers.
+// startupError wraps a failure to get an endorsement that is not the
+// contract's answer, as seen while the network or one of its nodes
+// (re)starts: it is retried until Options.StartupRetry.
 type startupError struct{ err error }
 
 func (e startupError) Error() string { return e.err.Error() }
@@ -127,7 +128,6 @@ func (l *Ledger) submitOnce(ctx context.Context, d *dept, call submitCall) (comm
 // answers; a fresh proposal is made for each peer (an unendorsed proposal
 // commits nothing, so no care is needed about the one that failed).
 func (l *Ledger) endorse(ctx context.Context, d *dept, call submitCall) (*client.Transaction, *peer, error) {
-	var lastErr error
 	var lastTx string
 	for _, p := range d.candidates(time.Now()) {
 		opts := []client.ProposalOption{client.WithArguments(call.args...)}
@@ -136,7 +136,7 @@ func (l *Ledger) endorse(ctx context.Context, d *dept, call submitCall) (*client
 		}
 		prop, err := p.contract.NewProposal(call.fn, opts...)
 		if err != nil {
-			l.log.Error("fabric: build proposal", slog.String("fn", call.fn), slog.String("error", err.Error()))
+			l.log.Error("fabric: build proposal", slog.String("fn", call.fn), slog.String("error", describe(err)))
 			return nil, nil, internalError("prepare the transaction", "")
 		}
 		ectx, cancel := context.WithTimeout(ctx, l.opts.EndorseTimeout)
@@ -150,9 +150,9 @@ func (l *Ledger) endorse(ctx context.Context, d *dept, call submitCall) (*client
 			p.markUp()
 			return nil, nil, e
 		}
-		lastErr, lastTx = err, prop.TransactionID()
+		lastTx = prop.TransactionID()
 		l.log.Warn("fabric: endorsement failed", slog.String("fn", call.fn), slog.String("tx", lastTx),
-			slog.String("peer", p.name), slog.String("error", err.Error()))
+			slog.String("peer", p.name), slog.String("error", describe(err)))
 		if !peerUnreachable(ctx, err) {
 			break
 		}
@@ -161,10 +161,12 @@ func (l *Ledger) endorse(ctx context.Context, d *dept, call submitCall) (*client
 	if ctx.Err() != nil {
 		return nil, nil, ctx.Err()
 	}
-	if notReady(lastErr) || peerUnreachable(ctx, lastErr) {
-		return nil, nil, startupError{internalError("get the transaction endorsed", lastTx)}
-	}
-	return nil, nil, internalError("get the transaction endorsed", lastTx)
+	// Not the contract's answer: Fabric could not find endorsers yet
+	// (FailedPrecondition), no peer answered, or an endorsing peer failed
+	// on its side (Aborted: e.g. it could not hand a private document to
+	// the peer the collection required, one that just went down). An
+	// unsubmitted endorsement changes nothing, so all are tried again.
+	return nil, nil, startupError{internalError("get the transaction endorsed", lastTx)}
 }
 
 // orderAttempts bounds how often one signed transaction is handed over.
@@ -195,7 +197,7 @@ func (l *Ledger) order(ctx context.Context, d *dept, first *peer, tx *client.Tra
 				return commit, p, nil
 			}
 			l.log.Warn("fabric: submit failed", slog.String("tx", tx.TransactionID()), slog.String("peer", p.name),
-				slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
+				slog.Int("attempt", attempt+1), slog.String("error", describe(err)))
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
 			}
@@ -231,7 +233,7 @@ func (l *Ledger) commitStatus(ctx context.Context, d *dept, first *peer, commit 
 		var cse *client.CommitStatusError
 		isStatusErr := errors.As(err, &cse)
 		l.log.Warn("fabric: commit status unknown, asking again", slog.String("tx", commit.TransactionID()),
-			slog.String("peer", p.name), slog.Bool("commitStatusError", isStatusErr), slog.String("error", err.Error()))
+			slog.String("peer", p.name), slog.Bool("commitStatusError", isStatusErr), slog.String("error", describe(err)))
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -51,6 +52,16 @@ func TestKeyLevelEndorsement(t *testing.T) {
 	samr := fabricClient(t, "samr").GetContract(profile.Chaincode)
 	suspend, _ := json.Marshal(credential.StatusChange{Action: credential.ActionSuspend, Reason: "endorsed by edu only"})
 	edu, _ := profile.Department("edu")
+	// The issuance was acknowledged once samr's peer committed it; edu's
+	// peer must have the record too before it can run the suspension.
+	eduRead := fabricClient(t, "edu").GetContract(profile.Chaincode)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := eduRead.EvaluateTransaction("GetRecord", lic.ID); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("edu's peer never got %s: %v", lic.ID, err)
+		}
+	}
 	_, err := samr.Submit("ChangeStatus", client.WithArguments(lic.ID, string(suspend)),
 		client.WithEndorsingOrganizations(edu.MSPID))
 	var commit *client.CommitError

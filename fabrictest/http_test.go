@@ -107,6 +107,7 @@ func issue(t *testing.T, dept string, n int) issued {
 	if _, err := call(g.URL(), "POST", "/api/v1/credentials", g.Keys()[dept].APIKey, requestFor(dept, n), &out); err != nil {
 		t.Fatal(err)
 	}
+	remember(ack{dept: dept, got: out, at: time.Now()})
 	return out
 }
 

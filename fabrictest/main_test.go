@@ -97,7 +97,8 @@ func gateway(t *testing.T) *scenario.Server {
 	need(t)
 	gwOnce.Do(func() {
 		s := &scenario.Server{Bin: scenario.Binary(t), DataDir: filepath.Join(workDir, "data"),
-			Args: []string{"--ledger", "fabric", "--network", netDir}, StartTimeout: 2 * time.Minute}
+			Args: []string{"--ledger", "fabric", "--network", netDir}, StartTimeout: 2 * time.Minute,
+			LogPath: os.Getenv("CERTLEDGER_FABRICTEST_LOG")}
 		s.Start(t)
 		gw = s
 	})
