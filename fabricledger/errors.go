@@ -72,16 +72,29 @@ func peerUnreachable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	switch code(err) {
+	st, ok := grpcStatus(err)
+	if !ok {
+		return false
+	}
+	switch st.Code() {
 	case codes.Unavailable, codes.DeadlineExceeded:
+		// With per-node details, the peer answered and reports that the
+		// orderers or other peers failed it: that is no reason to leave it.
+		return len(st.Details()) == 0
+	}
+	return false
+}
+
+// transient reports failures that pass when the network settles: no
+// endorsers found yet, or a peer, orderer or chaincode not answering.
+func transient(err error) bool {
+	switch code(err) {
+	case codes.FailedPrecondition, codes.Unavailable, codes.DeadlineExceeded:
 		return true
 	}
 	return false
 }
 
-// notReady reports Fabric's answer while discovery has not yet found the
-// peers an endorsement policy needs, as after a (re)start.
-func notReady(err error) bool { return code(err) == codes.FailedPrecondition }
 
 // internalError is what a client sees of a failure that is not the
 // contract's: the details go to the log with the transaction ID.

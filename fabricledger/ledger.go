@@ -130,7 +130,7 @@ func (l *Ledger) evaluate(ctx context.Context, peers func() []*peer, qscc bool, 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if !(notReady(lastErr) || peerUnreachable(ctx, lastErr)) || time.Now().After(until) {
+		if !transient(lastErr) || time.Now().After(until) {
 			l.log.Error("fabric: read failed", slog.String("fn", fn), slog.String("error", describe(lastErr)))
 			return nil, internalError("answer the query", "")
 		}
