@@ -95,7 +95,6 @@ func transient(err error) bool {
 	return false
 }
 
-
 // internalError is what a client sees of a failure that is not the
 // contract's: the details go to the log with the transaction ID.
 func internalError(what, txID string) *credential.Error {
