@@ -31,8 +31,8 @@ func departmentByMSP(tx Tx, mspID string) (credential.Department, bool, error) {
 		return credential.Department{}, false, nil
 	}
 	d, ok, err := department(tx, string(id))
-	// The index is rewritten whenever a department's MSP changes; checking
-	// the department's own MSP ID as well keeps a stale index harmless.
+	// Checking the department's own MSP ID as well means a stale or
+	// tampered index entry can never make an MSP act as another department.
 	if err != nil || !ok || d.MSPID != mspID {
 		return credential.Department{}, false, err
 	}
@@ -143,11 +143,6 @@ func PutDepartment(tx Tx, d credential.Department) error {
 	if err := putJSON(tx, departmentKey(d.ID), d); err != nil {
 		return err
 	}
-	if exists && old.MSPID != d.MSPID {
-		if err := tx.DelState(mspKey(old.MSPID)); err != nil {
-			return ledgerErr("delete "+mspKey(old.MSPID), err)
-		}
-	}
 	if err := tx.PutState(mspKey(d.MSPID), []byte(d.ID)); err != nil {
 		return ledgerErr("write "+mspKey(d.MSPID), err)
 	}
@@ -160,12 +155,16 @@ func PutDepartment(tx Tx, d credential.Department) error {
 }
 
 // checkDepartmentUpdate keeps what issued credentials depend on: the USCC
-// is part of every identifier the department issued, and a signing key must
-// stay registered with the same public key so old signatures still verify.
-// Keys are retired or marked compromised instead of removed.
+// is part of every identifier the department issued, the MSP ID is named in
+// the key-level endorsement policy of every key it wrote, and a signing key
+// must stay registered with the same public key so old signatures still
+// verify. Keys are retired or marked compromised instead of removed.
 func checkDepartmentUpdate(old, d credential.Department) error {
 	if old.USCC != d.USCC {
 		return credential.Errorf(credential.CodeConflict, "department %s: the USCC cannot change, identifiers embed it", d.ID)
+	}
+	if old.MSPID != d.MSPID {
+		return credential.Errorf(credential.CodeConflict, "department %s: the MSP ID cannot change, the endorsement policies of its credentials (and, for governance, of the registry) name it", d.ID)
 	}
 	for _, k := range old.Keys {
 		nk, ok := d.Key(k.ID)
