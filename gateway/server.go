@@ -78,6 +78,9 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		Immutable:    true,
 		ErrorHandler: s.handleUncaught,
 	})
+	// Answers sent while shutting down close their keep-alive connection,
+	// so Shutdown is not left waiting for clients to hang up.
+	s.app.Server().CloseOnShutdown = true
 	s.routes()
 	return s, nil
 }
