@@ -350,7 +350,9 @@
       qrObjectURL = URL.createObjectURL(blob);
       $("cred-qr").src = qrObjectURL;
     }).catch(function (e) { show($("status-error"), e.message); });
-    $("credential").scrollIntoView({ behavior: "smooth", block: "start" });
+    // An instant jump: a smooth scroll would move buttons under a pointer
+    // (or an automated click) for half a second.
+    $("credential").scrollIntoView({ block: "start" });
   }
 
   $("status-form").addEventListener("submit", function (ev) {
