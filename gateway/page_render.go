@@ -114,7 +114,7 @@ func (r *renderer) render(page string, data any) ([]byte, error) {
 // contentSecurityPolicy allows only same-origin styles, scripts, images
 // (plus blob: for the console's QR image) and API calls. No inline script
 // or style runs; no other site may frame a page.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // setPageHeaders marks a response as an HTML page with the security headers
