@@ -241,6 +241,10 @@ type verifyAnswer struct {
 	Fields      []struct {
 		Name, LabelZh, LabelEn, Value string
 	} `json:"fields"`
+	Presented bool `json:"presented"`
+	Withheld  []struct {
+		Name, LabelZh, LabelEn string
+	} `json:"withheld"`
 	Type   *struct{ ID, NameZh string } `json:"type"`
 	Issuer *struct{ ID, NameEn string } `json:"issuer"`
 }

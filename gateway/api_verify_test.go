@@ -101,13 +101,13 @@ func TestVerifyRejects(t *testing.T) {
 		detail string
 	}{
 		{"empty object", map[string]any{}, "document"},
-		{"both inputs", map[string]any{"document": lic.Document, "qr": lic.VerifyURL}, "not both"},
+		{"both inputs", map[string]any{"document": lic.Document, "qr": lic.VerifyURL}, "not several"},
 		{"empty QR", map[string]any{"qr": ""}, "empty"},
 		{"malformed QR", map[string]any{"qr": "%%%not a qr%%%"}, "qr"},
 		{"QR with a bad identifier", map[string]any{"qr": publicURL + "/v/" + wrongCheck(lic.ID)}, "check"},
 		{"bare identifier with a bad check", map[string]any{"qr": wrongCheck(lic.ID)}, "check"},
 		{"QR of a web page", map[string]any{"qr": "https://example.com/"}, "/v/"},
-		{"unknown member", map[string]any{"presentation": map[string]any{}}, "presentation"},
+		{"unknown member", map[string]any{"certificate": map[string]any{}}, "certificate"},
 		{"document not an object", map[string]any{"document": "abc"}, "document"},
 		{"malformed JSON", `{"qr":`, "JSON"},
 	}

@@ -21,6 +21,8 @@ type metrics struct {
 	issuances     *prometheus.CounterVec
 	verifications *prometheus.CounterVec
 	statusChanges *prometheus.CounterVec
+	presentations *prometheus.CounterVec
+	keyChanges    *prometheus.CounterVec
 }
 
 // unmatchedRoute labels requests that matched no route, so probing random
@@ -45,14 +47,22 @@ func newMetrics() *metrics {
 		}, []string{"type", "outcome"}),
 		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "certledger_verifications_total",
-			Help: "Verifications by input kind (document, qr) and resulting status.",
+			Help: "Verifications by input kind (document, presentation, compact, qr) and resulting status.",
 		}, []string{"input", "status"}),
 		statusChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "certledger_status_changes_total",
 			Help: "Suspensions, reinstatements and revocations recorded.",
 		}, []string{"action"}),
+		presentations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "certledger_presentations_total",
+			Help: "Presentations derived, by format (json, compact).",
+		}, []string{"format"}),
+		keyChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "certledger_key_changes_total",
+			Help: "Department signing key changes recorded in the registry (add, retire, compromise).",
+		}, []string{"action"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.issuances, m.verifications, m.statusChanges,
+	m.reg.MustRegister(m.requests, m.latency, m.issuances, m.verifications, m.statusChanges, m.presentations, m.keyChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

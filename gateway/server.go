@@ -137,6 +137,7 @@ func (s *Server) routes() {
 	api.Get("/credentials/:id", s.handleGetCredential)
 	api.Get("/credentials/:id/history", s.handleHistory)
 	api.Get("/credentials/:id/qr.png", s.handleQR)
+	api.Post("/credentials/:id/presentations", s.handlePresentation)
 	api.Post("/credentials/:id/suspend", s.handleStatusChange(credential.ActionSuspend))
 	api.Post("/credentials/:id/reinstate", s.handleStatusChange(credential.ActionReinstate))
 	api.Post("/credentials/:id/revoke", s.handleStatusChange(credential.ActionRevoke))

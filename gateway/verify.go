@@ -10,10 +10,13 @@ import (
 )
 
 // verifyBody is the JSON body of POST /api/v1/verify: exactly one of a
-// credential document or the text a QR code holds.
+// credential document, a presentation (a document withholding some
+// claims), or the text a QR code holds (a verification URL, a bare
+// identifier, or a CL1: compact payload).
 type verifyBody struct {
-	Document *credential.Document `json:"document"`
-	QR       *string              `json:"qr"`
+	Document     *credential.Document `json:"document"`
+	Presentation *credential.Document `json:"presentation"`
+	QR           *string              `json:"qr"`
 }
 
 // What a verification URL's access token turned out to be.
@@ -53,7 +56,12 @@ type verifyAnswer struct {
 	Disclosed   bool                 `json:"disclosed"`       // document and fields are included
 	Document    *credential.Document `json:"document,omitempty"`
 	Fields      []disclosedField     `json:"fields,omitempty"`
-	VerifiedAt  time.Time            `json:"verifiedAt"`
+	// Presented is true for a presentation or compact payload the caller
+	// sent: Fields are then the claims it discloses and Withheld the
+	// schema's fields it does not (withheld, or absent from the credential).
+	Presented  bool             `json:"presented,omitempty"`
+	Withheld   []disclosedField `json:"withheld,omitempty"`
+	VerifiedAt time.Time        `json:"verifiedAt"`
 }
 
 type typeSummary struct {
@@ -86,15 +94,39 @@ func (s *Server) handleVerify(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
+	given := 0
+	for _, present := range []bool{body.Document != nil, body.Presentation != nil, body.QR != nil} {
+		if present {
+			given++
+		}
+	}
 	switch {
-	case body.Document != nil && body.QR != nil:
-		return newAPIError(kindMalformed, "send either document or qr, not both")
+	case given > 1:
+		return newAPIError(kindMalformed, "send one of document, presentation or qr, not several")
 	case body.Document != nil:
-		ans, err := s.verifyDocument(ctx, body.Document)
+		ans, err := s.verifyDocument(ctx, body.Document, false)
 		if err != nil {
 			return err
 		}
 		s.metrics.verifications.WithLabelValues("document", string(ans.Status)).Inc()
+		return c.JSON(ans)
+	case body.Presentation != nil:
+		ans, err := s.verifyDocument(ctx, body.Presentation, true)
+		if err != nil {
+			return err
+		}
+		s.metrics.verifications.WithLabelValues("presentation", string(ans.Status)).Inc()
+		return c.JSON(ans)
+	case body.QR != nil && credential.IsCompact(*body.QR):
+		doc, err := credential.DecodeCompact(*body.QR)
+		if err != nil {
+			return err
+		}
+		ans, err := s.verifyDocument(ctx, doc, true)
+		if err != nil {
+			return err
+		}
+		s.metrics.verifications.WithLabelValues("compact", string(ans.Status)).Inc()
 		return c.JSON(ans)
 	case body.QR != nil:
 		id, token, err := parseQRText(*body.QR)
@@ -108,7 +140,7 @@ func (s *Server) handleVerify(c *fiber.Ctx) error {
 		s.metrics.verifications.WithLabelValues("qr", string(v.Result.Status)).Inc()
 		return c.JSON(s.answerFor(v, v.Token == tokValid))
 	}
-	return newAPIError(kindMalformed, "send {\"document\": <credential document>} or {\"qr\": \"<text of the QR code>\"}")
+	return newAPIError(kindMalformed, "send {\"document\": <credential document>}, {\"presentation\": <presentation>} or {\"qr\": \"<text of the QR code>\"}")
 }
 
 // parseQRText reads the text of a by-reference QR code: a verification URL,
@@ -132,8 +164,10 @@ func parseQRText(text string) (id, token string, err error) {
 }
 
 // verifyDocument verifies a document someone presents against the registry
-// and the ledger record of its identifier.
-func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document) (verifyAnswer, error) {
+// and the ledger record of its identifier. presented adds the claims the
+// document discloses and the schema fields it withholds to the answer: the
+// caller sent them, so echoing them back discloses nothing new.
+func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document, presented bool) (verifyAnswer, error) {
 	reg, err := s.registry.get(ctx)
 	if err != nil {
 		return verifyAnswer{}, err
@@ -151,6 +185,11 @@ func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document) (
 		ans.TxID, ans.BlockNumber = rec.IssueTxID, rec.BlockNumber
 	}
 	ans.Type, ans.Issuer = summaries(reg, typeCode, issuer)
+	if presented {
+		ans.Presented = true
+		ans.Fields = labelledFields(reg, doc)
+		ans.Withheld = withheldFields(reg, doc)
+	}
 	return ans, nil
 }
 
@@ -262,6 +301,19 @@ func summaries(reg credential.Registry, typeCode, issuer string) (*typeSummary, 
 		is = &issuerSummary{ID: d.ID, USCC: d.USCC, NameZh: d.NameZh, NameEn: d.NameEn}
 	}
 	return ts, is
+}
+
+// withheldFields lists the schema's fields (holder first) that a
+// presentation does not disclose, with empty values.
+func withheldFields(reg credential.Registry, doc *credential.Document) []disclosedField {
+	t, _ := reg.Type(doc.Type)
+	out := []disclosedField{}
+	for _, spec := range append(credential.HolderSpecs(), t.Fields...) {
+		if _, ok := doc.Claim(spec.Name); !ok {
+			out = append(out, disclosedField{Name: spec.Name, LabelZh: spec.LabelZh, LabelEn: spec.LabelEn, Type: spec.Type})
+		}
+	}
+	return out
 }
 
 // labelledFields lists a document's disclosed claims in schema order
