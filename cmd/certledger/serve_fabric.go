@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/certledger/certledger/credential"
@@ -44,7 +45,43 @@ func openFabric(ctx context.Context, o serveOptions, ks *keystore.Store) (creden
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return fabricledger.Open(ctx, p, fabricledger.Options{Logger: log})
+	l, err := fabricledger.Open(ctx, p, fabricledger.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if path := os.Getenv("CERTLEDGER_CPUPROFILE"); path != "" {
+		return profiledLedger(l, path)
+	}
+	return l, nil
+}
+
+// profiledLedger records a CPU profile of the whole gateway process from
+// now until the ledger is closed at shutdown: how `certledger bench-fabric`
+// finds where the gateway's time goes (CERTLEDGER_CPUPROFILE=file).
+func profiledLedger(l *fabricledger.Ledger, path string) (credential.Ledger, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		l.Close()
+		return nil, err
+	}
+	return closeHook{l, func() { pprof.StopCPUProfile(); f.Close() }}, nil
+}
+
+// closeHook runs a function after closing the ledger it wraps.
+type closeHook struct {
+	*fabricledger.Ledger
+	after func()
+}
+
+func (c closeHook) Close() error {
+	err := c.Ledger.Close()
+	c.after()
+	return err
 }
 
 // importIssuerKeys puts each department's issuer key of the profile into the
