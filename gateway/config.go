@@ -33,6 +33,10 @@ type Config struct {
 	// IssueAttempts is how often an issuance is tried with a fresh serial
 	// when the ledger already holds the identifier (default 3).
 	IssueAttempts int
+	// TrustListValidity is how long a served trust list stays current
+	// (its nextUpdate), after which offline verifiers should fetch a new
+	// one (default 24h).
+	TrustListValidity time.Duration
 	// QRSize is the default side of QR code PNGs in pixels (default 320).
 	QRSize int
 	// Logger receives the access log and errors (default slog.Default()).
@@ -49,6 +53,7 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultIssueAttempts  = 3
 	DefaultQRSize         = 320
+	DefaultTrustListTTL   = 24 * time.Hour
 	MinQRSize             = 128
 	MaxQRSize             = 1024
 )
@@ -82,6 +87,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.IssueAttempts <= 0 {
 		c.IssueAttempts = DefaultIssueAttempts
+	}
+	if c.TrustListValidity <= 0 {
+		c.TrustListValidity = DefaultTrustListTTL
 	}
 	if c.QRSize <= 0 {
 		c.QRSize = DefaultQRSize

@@ -148,10 +148,19 @@ func (s *Server) issue(ctx context.Context, dept credential.Department, key keys
 // signingKey picks the key a department's new credentials are signed with:
 // the registry's newest active key that this gateway holds.
 func (s *Server) signingKey(dept credential.Department) (keystore.SigningKey, error) {
-	now := s.now()
+	k, ok := activeSigningKey(dept, s.keys, s.now())
+	if !ok {
+		return k, newAPIError(kindUnavailable, "this gateway holds no signing key that the registry lists as active for department %s", dept.ID)
+	}
+	return k, nil
+}
+
+// activeSigningKey returns the newest of dept's registered active keys
+// valid at now whose private half keys holds.
+func activeSigningKey(dept credential.Department, keys Secrets, now time.Time) (keystore.SigningKey, bool) {
 	var best keystore.SigningKey
 	var bestFrom time.Time
-	for _, k := range s.keys.SigningKeys(dept.ID) {
+	for _, k := range keys.SigningKeys(dept.ID) {
 		rk, ok := dept.Key(k.KeyID)
 		if !ok || rk.Status != credential.KeyActive || !rk.CoversTime(now) || rk.PublicKey != k.PublicBase64() {
 			continue
@@ -160,10 +169,7 @@ func (s *Server) signingKey(dept credential.Department) (keystore.SigningKey, er
 			best, bestFrom = k, rk.ValidFrom
 		}
 	}
-	if best.KeyID == "" {
-		return best, newAPIError(kindUnavailable, "this gateway holds no signing key that the registry lists as active for department %s", dept.ID)
-	}
-	return best, nil
+	return best, best.KeyID != ""
 }
 
 // keyedHash is an HMAC under the gateway's idempotency key, scoped to a

@@ -133,6 +133,7 @@ func (s *Server) routes() {
 	api.Get("/departments", s.handleDepartments)
 	api.Get("/me", s.handleMe)
 	api.Post("/verify", s.handleVerify)
+	api.Get("/trust-list", s.handleTrustList)
 	api.Post("/credentials", s.handleIssue)
 	api.Get("/credentials/:id", s.handleGetCredential)
 	api.Get("/credentials/:id/history", s.handleHistory)

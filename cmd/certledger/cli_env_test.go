@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certledger/certledger/embedded"
+	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/certledger/certledger/provision"
+)
+
+// binary is the certledger command built once for the tests that run it
+// as a user would.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "certledger-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "certledger")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
+		panic("building certledger: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// cliResult is what one run of the command printed and how it exited.
+type cliResult struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+func runCLI(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "CERTLEDGER_GATEWAY=")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	res := cliResult{Stdout: out.String(), Stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		res.Code = ee.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return res
+}
+
+// cliGateway is a gateway on an embedded demo ledger, served on loopback.
+type cliGateway struct {
+	URL  string
+	Dir  string
+	Keys map[string]provision.DemoKey
+	srv  *gateway.Server
+	l    *embedded.Ledger
+}
+
+func startGateway(t *testing.T) *cliGateway {
+	t.Helper()
+	dir := t.TempDir()
+	l, err := embedded.Open(dir, embedded.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := keystore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provision.Demo(context.Background(), l, ks, dir, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := provision.ReadDemoKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	srv, err := gateway.New(gateway.Config{PublicURL: url, Logger: slog.New(slog.DiscardHandler)}, l, ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ln); close(done) }()
+	g := &cliGateway{URL: url, Dir: dir, Keys: keys, srv: srv, l: l}
+	t.Cleanup(g.stop)
+	return g
+}
+
+// stop shuts the gateway down and closes the ledger (so --data can open
+// it); it may run twice.
+func (g *cliGateway) stop() {
+	if g.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = g.srv.Shutdown(ctx)
+	_ = g.l.Close()
+	g.srv = nil
+}
+
+// call sends a JSON request as a department and decodes the answer.
+func (g *cliGateway) call(t *testing.T, method, path, dept string, body, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, g.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if dept != "" {
+		req.Header.Set("Authorization", "Bearer "+g.Keys[dept].APIKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+	if resp.StatusCode >= 300 && out != nil {
+		t.Logf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode
+}
+
+// issued is the part of an issuance answer the CLI tests use.
+type issued struct {
+	ID        string          `json:"id"`
+	Document  json.RawMessage `json:"document"`
+	VerifyURL string          `json:"verifyUrl"`
+}
+
+func (g *cliGateway) issueLicence(t *testing.T, company string) issued {
+	t.Helper()
+	body := map[string]any{
+		"type":   "business-licence",
+		"holder": map[string]any{"name": company, "idType": "uscc", "idNumber": "91350100M000100Y43"},
+		"fields": map[string]any{"companyName": company, "entityType": "有限责任公司", "legalRepresentative": "张三",
+			"establishedOn": "2020-03-15", "address": "福建省福州市鼓楼区五四路100号"},
+	}
+	var out issued
+	if st := g.call(t, "POST", "/api/v1/credentials", "samr", body, &out); st != http.StatusCreated {
+		t.Fatalf("issue: %d", st)
+	}
+	return out
+}
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mustContain(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s does not mention %q:\n%s", what, w, text)
+		}
+	}
+}
