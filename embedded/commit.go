@@ -40,13 +40,25 @@ func (r *request) reset() { r.result, r.err, r.seq, r.event = nil, nil, 0, nil }
 func (l *Ledger) endorse(r *request) error {
 	return l.db.View(func(btx *bolt.Tx) error {
 		r.sim = newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
-		r.simResult, r.err = r.run(r.sim)
+		r.simResult, r.err = safeRun(r.run, r.sim)
 		if r.err == nil {
 			r.sim.resolveDepartment()
 		}
 		r.sim.btx = nil // the snapshot ends with View
 		return nil
 	})
+}
+
+// safeRun runs contract code and turns a panic into an error of that one
+// transaction, so a contract bug cannot take the committer, and with it
+// every other transaction, down.
+func safeRun(run func(chaincode.Tx) (any, error), tx chaincode.Tx) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, err = nil, fmt.Errorf("embedded: transaction %s panicked: %v", tx.TxID(), p)
+		}
+	}()
+	return run(tx)
 }
 
 // tip is the end of the log: what the next entry links to.
@@ -174,7 +186,7 @@ func (l *Ledger) execute(btx *bolt.Tx, r *request, end *tip) error {
 		// Another transaction changed what this one read: run it again
 		// on the current state, as if it had been endorsed just now.
 		sim = newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
-		r.result, r.err = r.run(sim)
+		r.result, r.err = safeRun(r.run, sim)
 		if r.err != nil {
 			return nil
 		}

@@ -65,3 +65,17 @@ func TestTxSemantics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPanickingTransactionFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	_, err := f.ledger.submit(ctx, "GovMSP", "Test", nil, func(tx chaincode.Tx) (any, error) {
+		var m map[string]int
+		m["boom"]++
+		return nil, nil
+	})
+	if err == nil || credential.ErrorCode(err) != credential.CodeInternal {
+		t.Fatalf("panic became %v, want an internal error", err)
+	}
+	f.issue(f.licence("仍然可用"))
+}
