@@ -43,7 +43,7 @@ func newMetrics() *metrics {
 		}, []string{"route", "method", "status"}),
 		issuances: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "certledger_issuances_total",
-			Help: "Credentials issued by type and outcome (issued, or replayed for an idempotent retry).",
+			Help: "Credentials issued by type and outcome (issued, replayed for an idempotent retry, or reissued as a new version).",
 		}, []string{"type", "outcome"}),
 		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "certledger_verifications_total",

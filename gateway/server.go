@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/certledger/certledger/credential"
@@ -41,6 +42,9 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	registry *registryCache
+	// keyMu serializes this gateway's key operations, each a read-modify-
+	// write of a department's registry entry.
+	keyMu sync.Mutex
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is
@@ -131,6 +135,9 @@ func (s *Server) routes() {
 	api.Get("/openapi.json", s.handleOpenAPI)
 	api.Get("/types", s.handleTypes)
 	api.Get("/departments", s.handleDepartments)
+	api.Post("/departments/:dept/keys", s.handleAddKey)
+	api.Post("/departments/:dept/keys/:kid/retire", s.handleRetireKey)
+	api.Post("/departments/:dept/keys/:kid/compromise", s.handleCompromiseKey)
 	api.Get("/me", s.handleMe)
 	api.Post("/verify", s.handleVerify)
 	api.Get("/trust-list", s.handleTrustList)
@@ -139,6 +146,7 @@ func (s *Server) routes() {
 	api.Get("/credentials/:id/history", s.handleHistory)
 	api.Get("/credentials/:id/qr.png", s.handleQR)
 	api.Post("/credentials/:id/presentations", s.handlePresentation)
+	api.Post("/credentials/:id/reissue", s.handleReissue)
 	api.Post("/credentials/:id/suspend", s.handleStatusChange(credential.ActionSuspend))
 	api.Post("/credentials/:id/reinstate", s.handleStatusChange(credential.ActionReinstate))
 	api.Post("/credentials/:id/revoke", s.handleStatusChange(credential.ActionRevoke))

@@ -1,0 +1,70 @@
+package gateway
+
+import (
+	"strings"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/gofiber/fiber/v2"
+)
+
+// handleReissue issues a new version of a credential with the same content
+// and validity: same serial, version + 1, renewing the old identifier,
+// signed with the department's current key. It is how a department replaces
+// what a compromised key signed (docs/decisions/0003-key-management.md);
+// the old version keeps its own status, which the department may revoke.
+func (s *Server) handleReissue(c *fiber.Ctx) error {
+	dept, err := s.authenticate(c)
+	if err != nil {
+		return err
+	}
+	rec, err := s.ownRecord(c, dept)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	old, err := s.ledger.Document(ctx, dept.MSPID, rec.ID)
+	if err != nil {
+		return err
+	}
+	reg, err := s.registry.get(ctx)
+	if err != nil {
+		return err
+	}
+	t, ok := reg.Type(old.Type)
+	if !ok {
+		return credential.Errorf(credential.CodeConflict, "type %s of %s is no longer in the registry", old.Type, rec.ID)
+	}
+	id, err := credential.ParseIdentifier(old.ID)
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	for _, cl := range old.Claims {
+		if !strings.HasPrefix(cl.Name, "holder.") {
+			fields[cl.Name] = cl.Value
+		}
+	}
+	key, err := s.signingKey(dept)
+	if err != nil {
+		return err
+	}
+	doc, err := credential.Issue(credential.IssueParams{
+		Type: t, Issuer: dept, Holder: old.Holder(), Fields: fields,
+		ValidFrom: old.ValidFrom, ValidUntil: old.ValidUntil,
+		Renews: old.ID, Version: old.Version + 1, Serial: id.Serial, IssuedAt: s.now(),
+	}, key.KeyID, key.Private)
+	if err != nil {
+		return err
+	}
+	req := credential.IssueRequest{Document: *doc, HolderRef: rec.HolderRef}
+	res, err := s.ledger.Issue(ctx, dept.MSPID, req)
+	if err != nil {
+		return err
+	}
+	s.metrics.issuances.WithLabelValues(t.ID, "reissued").Inc()
+	c.Location("/api/v1/credentials/" + doc.ID)
+	return c.Status(fiber.StatusCreated).JSON(credentialAnswer{
+		ID: doc.ID, Document: doc, VerifyURL: s.verifyURL(doc.ID, true), QRURL: s.qrURL(doc.ID), Record: &res.Record,
+	})
+}
