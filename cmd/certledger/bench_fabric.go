@@ -60,6 +60,7 @@ type fabricBenchOptions struct {
 	ValueSize    int
 	Write        string
 	Keep         bool
+	Rounds       int
 }
 
 // fabricBench is what one run measured.
@@ -79,6 +80,7 @@ type fabricBench struct {
 	issue                  loadtest.Result
 	verify                 loadtest.Result
 	issueNotes             []string
+	rounds                 int
 	memory                 []memoryRow
 	// cpu is the CPU time each process spent in each phase, by phase
 	// name then process name: where an operation's cost goes.
@@ -102,6 +104,7 @@ func runBenchFabric(args []string) error {
 	fs.IntVar(&o.ValueSize, "value-size", 600, "bytes of each raw kv put (about a credential record's size)")
 	fs.StringVar(&o.Write, "write", "", "update the Fabric section of this Markdown file (e.g. docs/benchmarks.md)")
 	fs.BoolVar(&o.Keep, "keep", false, "leave the network running and its folder in place")
+	fs.IntVar(&o.Rounds, "rounds", 2, "rounds of all phases, interleaved so that load from elsewhere on the machine hits both sides alike")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger bench-fabric [flags]\n\nBrings up a Fabric network, starts `certledger serve --ledger fabric --demo` on it, and measures\nissuance against raw kv put and POST /api/v1/verify against raw kv get, with the same client loop\nand concurrency, then reports the ratios, bring-up time and every process's peak memory.\n\nflags:")
 		fs.PrintDefaults()
@@ -109,7 +112,7 @@ func runBenchFabric(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || o.Concurrency < 1 || o.Duration <= 0 {
+	if fs.NArg() > 0 || o.Concurrency < 1 || o.Duration <= 0 || o.Rounds < 1 {
 		return benchUsageError{fmt.Errorf("bad arguments %q", args)}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -180,15 +183,20 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 		return nil, err
 	}
 	b.cpu = map[string]map[string]time.Duration{}
+	last := map[string]map[string]time.Duration{} // the latest round's CPU by phase
 	measure := func(phase string, fn func()) {
 		before := cpuTimes(procs)
 		fn()
 		after := cpuTimes(procs)
 		m := map[string]time.Duration{}
+		if b.cpu[phase] == nil {
+			b.cpu[phase] = map[string]time.Duration{}
+		}
 		for name, t := range after {
 			m[name] = t - before[name]
+			b.cpu[phase][name] += m[name]
 		}
-		b.cpu[phase] = m
+		last[phase] = m
 	}
 
 	kv, err := rawContract(p, "samr", p.KVChaincode)
@@ -201,75 +209,84 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 		return nil, fmt.Errorf("raw kv put: %w", err)
 	}
 	const many = 1 << 30
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	fmt.Fprintf(os.Stderr, "raw Fabric: kv put as samr, %d clients\n", o.Concurrency)
-	measure("kv put", func() {
-		b.put = loadtest.RunOp(ctx, "kv put", o.Concurrency, many, o.Duration, os.Stderr, func(ctx context.Context, i int) error {
-			_, err := kv.contract.SubmitWithContext(ctx, "put", client.WithArguments("bench-"+run+"-"+strconv.Itoa(i), value))
-			return err
-		})
-	})
-	put := max(b.put.Ops, 1)
-
-	fmt.Fprintf(os.Stderr, "gateway: issuance and POST /api/v1/verify, %d clients\n", o.Concurrency)
 	cc, err := rawContract(p, "samr", p.Chaincode)
 	if err != nil {
 		return nil, err
 	}
 	defer cc.close()
-	direct, err := newDirectIssuer(p, cc.contract, run)
-	if err != nil {
-		return nil, err
-	}
-	measure("contract issue", func() {
-		b.directIssue = loadtest.RunOp(ctx, "contract issue", o.Concurrency, 100_000, o.Duration, os.Stderr, direct.issue)
-	})
-
-	for _, phase := range []string{loadtest.PhaseIssue, loadtest.PhaseVerify} {
-		var rep *loadtest.Report
-		measure(phase, func() {
-			// The verify run issues a few credentials to verify first
-			// (its "seed"); that is a small part of its CPU time.
-			rep, err = loadtest.Run(ctx, loadtest.Config{URL: gw.url, KeysFile: filepath.Join(gw.data, "demo-keys.json"),
-				Concurrency: o.Concurrency, Duration: o.Duration, Count: many, IssueCount: 100_000,
-				Phases: []string{phase}, Progress: os.Stderr})
+	var rounds [6][]loadtest.Result
+	for round := 1; round <= o.Rounds; round++ {
+		run := strconv.FormatInt(time.Now().UnixNano(), 36)
+		fmt.Fprintf(os.Stderr, "round %d of %d: raw kv put, contract direct issue, gateway issue and verify, contract direct get, raw kv get; %d clients\n", round, o.Rounds, o.Concurrency)
+		measure("kv put", func() {
+			b.put = loadtest.RunOp(ctx, "kv put", o.Concurrency, many, o.Duration, os.Stderr, func(ctx context.Context, i int) error {
+				_, err := kv.contract.SubmitWithContext(ctx, "put", client.WithArguments("bench-"+run+"-"+strconv.Itoa(i), value))
+				return err
+			})
 		})
+		put := max(b.put.Ops, 1)
+
+		direct, err := newDirectIssuer(p, cc.contract, run)
 		if err != nil {
 			return nil, err
 		}
-		if phase == loadtest.PhaseVerify && b.issue.Ops > 0 {
-			// Take out the seed issuances at the issue phase's cost each.
-			seed := float64(2*o.Concurrency) / float64(b.issue.Ops)
-			for name, t := range b.cpu[loadtest.PhaseIssue] {
-				b.cpu[phase][name] = max(0, b.cpu[phase][name]-time.Duration(float64(t)*seed))
-			}
-		}
-		for _, r := range rep.Results {
-			switch r.Phase {
-			case loadtest.PhaseIssue:
-				b.issue, b.issueNotes = r, r.Notes
-			case loadtest.PhaseVerify:
-				b.verify = r
-			}
-		}
-	}
+		measure("contract issue", func() {
+			b.directIssue = loadtest.RunOp(ctx, "contract issue", o.Concurrency, 100_000, o.Duration, os.Stderr, direct.issue)
+		})
 
-	ids := direct.issued()
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("no credential was issued directly: %s", b.directIssue.FirstError)
+		for _, phase := range []string{loadtest.PhaseIssue, loadtest.PhaseVerify} {
+			var rep *loadtest.Report
+			measure(phase, func() {
+				// The verify run issues a few credentials to verify first
+				// (its "seed"); that is a small part of its CPU time.
+				rep, err = loadtest.Run(ctx, loadtest.Config{URL: gw.url, KeysFile: filepath.Join(gw.data, "demo-keys.json"),
+					Concurrency: o.Concurrency, Duration: o.Duration, Count: many, IssueCount: 100_000,
+					Phases: []string{phase}, Progress: os.Stderr})
+			})
+			if err != nil {
+				return nil, err
+			}
+			if phase == loadtest.PhaseVerify && b.issue.Ops > 0 {
+				// Take out the seed issuances at the issue phase's cost each.
+				seed := float64(2*o.Concurrency) / float64(b.issue.Ops)
+				for name, t := range last[loadtest.PhaseIssue] {
+					b.cpu[phase][name] = max(0, b.cpu[phase][name]-time.Duration(float64(t)*seed))
+				}
+			}
+			for _, r := range rep.Results {
+				switch r.Phase {
+				case loadtest.PhaseIssue:
+					b.issue = r
+					b.issueNotes = append(b.issueNotes, fmt.Sprintf("round %d: %s", round, strings.Join(r.Notes, "; ")))
+				case loadtest.PhaseVerify:
+					b.verify = r
+				}
+			}
+		}
+
+		ids := direct.issued()
+		if len(ids) == 0 {
+			return nil, fmt.Errorf("no credential was issued directly: %s", b.directIssue.FirstError)
+		}
+		measure("contract get", func() {
+			b.directGet = loadtest.RunOp(ctx, "contract get", o.Concurrency, many, o.Duration, os.Stderr, func(ctx context.Context, i int) error {
+				_, err := cc.contract.EvaluateWithContext(ctx, chaincode.FnGetRecord, client.WithArguments(ids[i%len(ids)]))
+				return err
+			})
+		})
+		measure("kv get", func() {
+			b.get = loadtest.RunOp(ctx, "kv get", o.Concurrency, many, o.Duration, os.Stderr, func(ctx context.Context, i int) error {
+				_, err := kv.contract.EvaluateWithContext(ctx, "get", client.WithArguments("bench-"+run+"-"+strconv.Itoa(i%put)))
+				return err
+			})
+		})
+		for k, r := range []loadtest.Result{b.put, b.directIssue, b.issue, b.verify, b.directGet, b.get} {
+			rounds[k] = append(rounds[k], r)
+		}
 	}
-	measure("contract get", func() {
-		b.directGet = loadtest.RunOp(ctx, "contract get", o.Concurrency, many, o.Duration, os.Stderr, func(ctx context.Context, i int) error {
-			_, err := cc.contract.EvaluateWithContext(ctx, chaincode.FnGetRecord, client.WithArguments(ids[i%len(ids)]))
-			return err
-		})
-	})
-	measure("kv get", func() {
-		b.get = loadtest.RunOp(ctx, "kv get", o.Concurrency, many, o.Duration, os.Stderr, func(ctx context.Context, i int) error {
-			_, err := kv.contract.EvaluateWithContext(ctx, "get", client.WithArguments("bench-"+run+"-"+strconv.Itoa(i%put)))
-			return err
-		})
-	})
+	b.rounds = o.Rounds
+	b.put, b.directIssue, b.issue = mergeRounds(rounds[0]), mergeRounds(rounds[1]), mergeRounds(rounds[2])
+	b.verify, b.directGet, b.get = mergeRounds(rounds[3]), mergeRounds(rounds[4]), mergeRounds(rounds[5])
 
 	nodes, err := network.Status(ctx, o.Dir)
 	if err != nil {
@@ -617,6 +634,53 @@ func retryNotReady(ctx context.Context, fn func() error) error {
 	}
 }
 
+// mergeRounds adds up the rounds of one phase: throughput over all their
+// operations and time, p50 the median of the rounds' p50s, p99 the worst
+// round's p99.
+func mergeRounds(rs []loadtest.Result) loadtest.Result {
+	if len(rs) == 0 {
+		return loadtest.Result{}
+	}
+	out := rs[0]
+	p50s := []time.Duration{rs[0].P50}
+	for _, r := range rs[1:] {
+		out.Ops += r.Ops
+		out.Errors += r.Errors
+		out.Elapsed += r.Elapsed
+		out.P99 = max(out.P99, r.P99)
+		out.Max = max(out.Max, r.Max)
+		p50s = append(p50s, r.P50)
+		if out.FirstError == "" {
+			out.FirstError = r.FirstError
+		}
+	}
+	sort.Slice(p50s, func(i, j int) bool { return p50s[i] < p50s[j] })
+	out.P50 = p50s[len(p50s)/2]
+	if out.Elapsed > 0 {
+		out.Rate = float64(out.Ops) / out.Elapsed.Seconds()
+	}
+	return out
+}
+
+// cpuRatio is raw Fabric's CPU time per operation over the gateway's: the
+// throughput ratio the two would have on a machine where nothing else ran
+// and the CPU was the limit.
+func (b *fabricBench) cpuRatio(gwPhase string, gwOps int, rawPhase string, rawOps int) float64 {
+	g, r := b.cpuTotal(gwPhase), b.cpuTotal(rawPhase)
+	if g <= 0 || r <= 0 || gwOps == 0 || rawOps == 0 {
+		return 0
+	}
+	return (r.Seconds() / float64(rawOps)) / (g.Seconds() / float64(gwOps))
+}
+
+func (b *fabricBench) cpuTotal(phase string) time.Duration {
+	var t time.Duration
+	for _, d := range b.cpu[phase] {
+		t += d
+	}
+	return t
+}
+
 func ratio(gw, raw loadtest.Result) float64 {
 	if raw.Rate <= 0 {
 		return 0
@@ -630,14 +694,15 @@ func (b *fabricBench) passed() bool {
 }
 
 type comparison struct {
-	what            string
-	gw, direct, raw loadtest.Result
+	what              string
+	gw, direct, raw   loadtest.Result
+	gwPhase, rawPhase string
 }
 
 func (b *fabricBench) comparisons() []comparison {
 	return []comparison{
-		{"issuance (POST /api/v1/credentials) vs raw kv put", b.issue, b.directIssue, b.put},
-		{"verification (POST /api/v1/verify) vs raw kv get", b.verify, b.directGet, b.get},
+		{"issuance (POST /api/v1/credentials) vs raw kv put", b.issue, b.directIssue, b.put, loadtest.PhaseIssue, "kv put"},
+		{"verification (POST /api/v1/verify) vs raw kv get", b.verify, b.directGet, b.get, loadtest.PhaseVerify, "kv get"},
 	}
 }
 
@@ -645,12 +710,12 @@ func fms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Micro
 
 func (b *fabricBench) writeTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "comparison\tgateway\tp50\tp99\terrors\tcontract direct\tp50\tp99\traw Fabric\tp50\tp99\terrors\tgateway/raw\tgateway/direct\tresult")
+	fmt.Fprintln(tw, "comparison\tgateway\tp50\tp99\terrors\tcontract direct\tp50\tp99\traw Fabric\tp50\tp99\terrors\tgateway/raw\tby CPU\tgateway/direct\tresult")
 	for _, c := range b.comparisons() {
 		r := ratio(c.gw, c.raw)
-		fmt.Fprintf(tw, "%s\t%.0f/s\t%s\t%s\t%d\t%.0f/s\t%s\t%s\t%.0f/s\t%s\t%s\t%d\t%.0f%%\t%.0f%%\t%s\n", c.what, c.gw.Rate, fms(c.gw.P50), fms(c.gw.P99), c.gw.Errors,
+		fmt.Fprintf(tw, "%s\t%.0f/s\t%s\t%s\t%d\t%.0f/s\t%s\t%s\t%.0f/s\t%s\t%s\t%d\t%.0f%%\t%.0f%%\t%.0f%%\t%s\n", c.what, c.gw.Rate, fms(c.gw.P50), fms(c.gw.P99), c.gw.Errors,
 			c.direct.Rate, fms(c.direct.P50), fms(c.direct.P99),
-			c.raw.Rate, fms(c.raw.P50), fms(c.raw.P99), c.raw.Errors, r*100, ratio(c.gw, c.direct)*100, verdictAt(r))
+			c.raw.Rate, fms(c.raw.P50), fms(c.raw.P99), c.raw.Errors, r*100, b.cpuRatio(c.gwPhase, c.gw.Ops, c.rawPhase, c.raw.Ops)*100, ratio(c.gw, c.direct)*100, verdictAt(r))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "batch timeout %s, %d clients, %s per phase; network up in %s, gateway up (with demo provisioning) in %s\n",
@@ -714,14 +779,14 @@ func (b *fabricBench) markdown(cmdline string) string {
 	if m.LoadAvg != "" {
 		fmt.Fprintf(&s, "| load average at start | %s |\n", m.LoadAvg)
 	}
-	fmt.Fprintf(&s, "| orderer batch timeout | %s |\n| clients | %d |\n\n", b.batchTimeout, b.opts.Concurrency)
-	fmt.Fprintf(&s, "| comparison | gateway | p50 | p99 | errors | contract direct | p50 | p99 | raw Fabric | p50 | p99 | errors | gateway / raw | target >= %.0f%% | gateway / contract direct |\n", fabricBenchTarget*100)
-	fmt.Fprintf(&s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|\n")
+	fmt.Fprintf(&s, "| orderer batch timeout | %s |\n| clients | %d |\n| rounds | %d x %s per phase, interleaved |\n\n", b.batchTimeout, b.opts.Concurrency, b.rounds, b.opts.Duration)
+	fmt.Fprintf(&s, "| comparison | gateway | p50 | p99 | errors | contract direct | p50 | p99 | raw Fabric | p50 | p99 | errors | gateway / raw | target >= %.0f%% | gateway / raw by CPU | gateway / contract direct |\n", fabricBenchTarget*100)
+	fmt.Fprintf(&s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|\n")
 	for _, c := range b.comparisons() {
 		r := ratio(c.gw, c.raw)
-		fmt.Fprintf(&s, "| %s | %.0f/s | %s | %s | %d | %.0f/s | %s | %s | %.0f/s | %s | %s | %d | %.0f%% | %s | %.0f%% |\n", c.what, c.gw.Rate, fms(c.gw.P50), fms(c.gw.P99), c.gw.Errors,
+		fmt.Fprintf(&s, "| %s | %.0f/s | %s | %s | %d | %.0f/s | %s | %s | %.0f/s | %s | %s | %d | %.0f%% | %s | %.0f%% | %.0f%% |\n", c.what, c.gw.Rate, fms(c.gw.P50), fms(c.gw.P99), c.gw.Errors,
 			c.direct.Rate, fms(c.direct.P50), fms(c.direct.P99),
-			c.raw.Rate, fms(c.raw.P50), fms(c.raw.P99), c.raw.Errors, r*100, verdictAt(r), ratio(c.gw, c.direct)*100)
+			c.raw.Rate, fms(c.raw.P50), fms(c.raw.P99), c.raw.Errors, r*100, verdictAt(r), b.cpuRatio(c.gwPhase, c.gw.Ops, c.rawPhase, c.raw.Ops)*100, ratio(c.gw, c.direct)*100)
 	}
 	fmt.Fprintf(&s, "\n")
 	if b.build > 0 {
@@ -732,7 +797,8 @@ func (b *fabricBench) markdown(cmdline string) string {
 	for _, n := range b.issueNotes {
 		fmt.Fprintf(&s, "- issue: %s\n", n)
 	}
-	fmt.Fprintf(&s, "\nCPU time per operation, summed over every process of the machine that took part (network nodes, gateway, load clients), from /proc/<pid>/stat:\n\n")
+	fmt.Fprintf(&s, "\nThroughput is over all rounds; p50 is the median round's, p99 the worst round's. *gateway / raw by CPU* divides raw Fabric's CPU time per operation by the gateway's (every process on the machine, below): the ratio the two reach when the CPU is the limit and nothing else runs, which a shared machine's wall-clock figures only approximate.\n")
+	fmt.Fprintf(&s, "\nCPU time per operation, summed over every process of the machine that took part (network nodes, gateway, load clients), from /proc/<pid>/stat. The issue phase includes reading every acknowledged credential back once (about one verification's cost); the verify phase excludes the issuances that seed it.\n\n")
 	fmt.Fprintf(&s, "| phase | CPU per operation (by kind of process) |\n|---|---|\n")
 	for _, x := range []struct {
 		phase string
