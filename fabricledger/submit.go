@@ -169,8 +169,9 @@ func (l *Ledger) endorse(ctx context.Context, d *dept, call submitCall) (*client
 	return nil, nil, startupError{internalError("get the transaction endorsed", lastTx)}
 }
 
-// orderAttempts bounds how often one signed transaction is handed over.
-const orderAttempts = 6
+// orderFor bounds how long one signed transaction is offered to the
+// orderers: longer than a Raft leader election after the leader died.
+const orderFor = 20 * time.Second
 
 // order hands the endorsed transaction to the orderers through the peer
 // that endorsed it, and through the department's other peers if that one
@@ -182,7 +183,8 @@ func (l *Ledger) order(ctx context.Context, d *dept, first *peer, tx *client.Tra
 		return nil, nil, internalError("prepare the transaction", tx.TransactionID())
 	}
 	pause := 100 * time.Millisecond
-	for attempt := 0; attempt < orderAttempts; attempt++ {
+	until := time.Now().Add(orderFor)
+	for attempt := 0; attempt == 0 || time.Now().Before(until); attempt++ {
 		for _, p := range withFirst(first, d.candidates(time.Now())) {
 			t := tx
 			if p != first {
