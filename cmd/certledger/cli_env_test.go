@@ -51,7 +51,13 @@ type cliResult struct {
 
 func runCLI(t *testing.T, args ...string) cliResult {
 	t.Helper()
+	return runCLIStdin(t, nil, args...)
+}
+
+func runCLIStdin(t *testing.T, stdin []byte, args ...string) cliResult {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "CERTLEDGER_GATEWAY=")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

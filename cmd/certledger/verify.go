@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/certledger/certledger/verifier"
+)
+
+func init() {
+	commands["verify"] = command{run: runVerify, summary: "verify a credential, presentation, QR text or QR image, offline or through a gateway"}
+}
+
+// verifyOptions is the configuration of `certledger verify`.
+type verifyOptions struct {
+	Offline    bool
+	TrustList  string
+	Anchor     string
+	AnchorFile string
+	Gateway    string
+	Input      string
+}
+
+// notValid exits 1: the input was read but is not (or not yet known to be)
+// a valid credential.
+type notValid struct{ error }
+
+func (notValid) ExitCode() int { return 1 }
+
+// errReported is the error of a not-valid credential whose report was
+// already printed.
+var errReported = errors.New("the credential is not valid")
+
+func runVerify(args []string) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	var o verifyOptions
+	fs.BoolVar(&o.Offline, "offline", false, "verify against the cached trust list only, without network")
+	fs.StringVar(&o.TrustList, "trust-list", os.Getenv("CERTLEDGER_TRUST_LIST"), "cached trust list file (certledger trust-list export; env CERTLEDGER_TRUST_LIST)")
+	fs.StringVar(&o.Anchor, "anchor", "", "the governance department's Ed25519 public key (base64), obtained out of band; without it the first trust list seen is trusted and its keys recorded in <trust list>"+verifier.AnchorSuffix)
+	fs.StringVar(&o.AnchorFile, "anchor-file", "", "where trust on first use records the governance keys (default <trust list>"+verifier.AnchorSuffix+")")
+	fs.StringVar(&o.Gateway, "gateway", os.Getenv("CERTLEDGER_GATEWAY"), "gateway base URL for online verification (env CERTLEDGER_GATEWAY)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: certledger verify [--offline --trust-list FILE [--anchor KEY]] [--gateway URL] INPUT\n\n"+
+			"INPUT is a credential or presentation JSON file, a file holding QR text (a verification URL or a CL1: payload),\n"+
+			"a PNG or JPEG image of a QR code, or - for standard input. Exit status: 0 valid, 1 not valid or not\n"+
+			"confirmed (offline answers never confirm status), 2 usage.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() != 1 {
+		return usageError{errors.New("give exactly one INPUT (see -h)")}
+	}
+	o.Input = fs.Arg(0)
+	switch {
+	case o.Offline && o.TrustList == "":
+		return usageError{errors.New("--offline needs --trust-list FILE (certledger trust-list export)")}
+	case !o.Offline && o.Gateway == "":
+		return usageError{errors.New("give --gateway URL to verify online, or --offline --trust-list FILE")}
+	}
+	data, err := readInput(o.Input)
+	if err != nil {
+		return usageError{err}
+	}
+	in, err := verifier.Read(data)
+	if err != nil {
+		return notValid{fmt.Errorf("%s: %w", o.Input, err)}
+	}
+
+	var rep verifier.Report
+	if o.Offline {
+		tl, notes, err := verifier.LoadTrustList(o.TrustList, verifier.TrustOptions{Anchor: o.Anchor, AnchorFile: o.AnchorFile})
+		if err != nil {
+			return notValid{fmt.Errorf("trust list %s: %w", o.TrustList, err)}
+		}
+		if rep, err = verifier.Offline(in, tl, time.Now()); err != nil {
+			return notValid{err}
+		}
+		rep.Notes = append(notes, rep.Notes...)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if rep, err = verifier.Online(ctx, &http.Client{Timeout: 30 * time.Second}, o.Gateway, in); err != nil {
+			return notValid{err}
+		}
+	}
+	rep.WriteText(os.Stdout)
+	if !rep.Valid {
+		return notValid{errReported}
+	}
+	return nil
+}
+
+// readInput reads the INPUT file, or standard input for "-".
+func readInput(path string) ([]byte, error) {
+	var r io.Reader
+	if path == "-" {
+		r = os.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, verifier.MaxInputSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > verifier.MaxInputSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB", path, verifier.MaxInputSize>>20)
+	}
+	return data, nil
+}
