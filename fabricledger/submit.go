@@ -32,8 +32,9 @@ type submitCall struct {
 	readOnly func(result []byte) bool
 }
 
-// errConflict marks a transaction invalidated by a read conflict: it is
-// endorsed again, since it never took effect.
+// errConflict marks a transaction invalidated by a read conflict (or by a
+// concurrent key-level policy change, see submitOnce): it is endorsed
+// again, since it never took effect.
 type errConflict struct{ code pb.TxValidationCode }
 
 func (e errConflict) Error() string { return "read conflict: " + e.code.String() }
@@ -56,6 +57,9 @@ func (l *Ledger) submit(ctx context.Context, d *dept, call submitCall) (committe
 			conflicts++
 			l.log.Debug("fabric: read conflict, endorsing again", slog.String("fn", call.fn),
 				slog.String("tx", out.txID), slog.Int("attempt", conflicts))
+		case errors.As(err, &conflict) && conflict.code == pb.TxValidationCode_ENDORSEMENT_POLICY_FAILURE:
+			return out, credential.Errorf(credential.CodeForbidden,
+				"the ledger refused transaction %s: it lacks the endorsements its keys require", out.txID)
 		case errors.As(err, &conflict):
 			return out, credential.Errorf(credential.CodeConflict,
 				"the ledger kept rejecting the %s transaction for concurrent changes; try again", call.fn)
@@ -114,10 +118,16 @@ func (l *Ledger) submitOnce(ctx context.Context, d *dept, call submitCall) (comm
 	case pb.TxValidationCode_MVCC_READ_CONFLICT, pb.TxValidationCode_PHANTOM_READ_CONFLICT:
 		return out, errConflict{st.Code}
 	case pb.TxValidationCode_ENDORSEMENT_POLICY_FAILURE:
+		// Endorsed by the department's own peers, our transactions meet
+		// their keys' policies, except when a transaction earlier in the
+		// same block set the policy of a key this one writes (two
+		// issuances racing for one idempotency key): Fabric's validator
+		// then cannot tell which policy applies and reports this code
+		// before it would have found the read conflict. So it is endorsed
+		// again like a conflict; a lasting failure ends as forbidden.
 		l.log.Warn("fabric: transaction failed its endorsement policy", slog.String("fn", call.fn),
 			slog.String("tx", out.txID), slog.String("msp", d.mspID))
-		return out, credential.Errorf(credential.CodeForbidden,
-			"the ledger refused transaction %s: it lacks the endorsements its keys require", out.txID)
+		return out, errConflict{st.Code}
 	}
 	l.log.Error("fabric: transaction invalidated", slog.String("fn", call.fn), slog.String("tx", out.txID),
 		slog.String("code", st.Code.String()), slog.Uint64("block", st.BlockNumber))

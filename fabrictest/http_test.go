@@ -29,8 +29,9 @@ type verified struct {
 
 var httpClient = &http.Client{Timeout: 3 * time.Minute}
 
-// call sends a JSON request and decodes a 2xx answer into out.
-func call(base, method, path, apiKey string, body, out any) (int, error) {
+// call sends a JSON request and decodes a 2xx answer into out; headers
+// are name, value pairs.
+func call(base, method, path, apiKey string, body, out any, headers ...string) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -48,6 +49,9 @@ func call(base, method, path, apiKey string, body, out any) (int, error) {
 	}
 	if apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+apiKey)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
