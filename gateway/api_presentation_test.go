@@ -19,7 +19,7 @@ type presentationAnswer struct {
 	QRNote       string               `json:"qrNote"`
 }
 
-func (e *apiEnv) present(t *testing.T, id string, body any) (presentationAnswer, apiResponse) {
+func (e *apiEnv) present(t testing.TB, id string, body any) (presentationAnswer, apiResponse) {
 	t.Helper()
 	r := e.do(t, "POST", "/api/v1/credentials/"+id+"/presentations", e.key("samr"), body)
 	var out presentationAnswer
@@ -30,7 +30,7 @@ func (e *apiEnv) present(t *testing.T, id string, body any) (presentationAnswer,
 }
 
 // qrDataPNG returns the PNG of a data: URL.
-func qrDataPNG(t *testing.T, u string) []byte {
+func qrDataPNG(t testing.TB, u string) []byte {
 	t.Helper()
 	b64, ok := strings.CutPrefix(u, "data:image/png;base64,")
 	if !ok {

@@ -20,6 +20,10 @@ type Config struct {
 	// BodyLimit is the largest request body accepted, in bytes (default
 	// 256 KiB); larger bodies get 413.
 	BodyLimit int
+	// UploadLimit is the largest picture of a QR code the verification
+	// page accepts (POST /v), in bytes (default 4 MiB: a phone photo);
+	// every other request stays within BodyLimit.
+	UploadLimit int
 	// RegistryTTL is how long the gateway serves its cached copy of the
 	// registry before reading it from the ledger again (default 5s).
 	RegistryTTL time.Duration
@@ -49,6 +53,7 @@ type Config struct {
 const (
 	DefaultAddr           = "127.0.0.1:8080"
 	DefaultBodyLimit      = 256 << 10
+	DefaultUploadLimit    = 4 << 20
 	DefaultRegistryTTL    = 5 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultIssueAttempts  = 3
@@ -69,6 +74,9 @@ func (c Config) WithDefaults() Config {
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.BodyLimit <= 0 {
 		c.BodyLimit = DefaultBodyLimit
+	}
+	if c.UploadLimit <= 0 {
+		c.UploadLimit = DefaultUploadLimit
 	}
 	if c.RegistryTTL <= 0 {
 		c.RegistryTTL = DefaultRegistryTTL

@@ -3,11 +3,16 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"html/template"
+	"io"
+	"mime/multipart"
 	"net/url"
 	"strings"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/qrscan"
+	"github.com/certledger/certledger/verifier"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -17,6 +22,9 @@ import (
 type pageBackend interface {
 	pageRegistry(ctx context.Context) (credential.Registry, error)
 	pageVerify(ctx context.Context, id, token string) (idVerification, error)
+	// pageVerifyPresented verifies a document, presentation or compact
+	// payload the visitor pasted or uploaded.
+	pageVerifyPresented(ctx context.Context, doc *credential.Document) (verifyFacts, error)
 	// pageLogError records what a page hid behind a friendly message.
 	pageLogError(c *fiber.Ctx, msg string, err error)
 }
@@ -149,17 +157,45 @@ func pageFacts(v idVerification) verifyFacts {
 	return f
 }
 
-// lookup serves POST /v, the home page's search form: it accepts an
-// identifier or a whole verification URL and redirects to its page. It is a
-// POST so that a pasted URL's access token never sits in a query string,
-// where access logs would keep it.
+// lookup serves POST /v, the home page's forms. The text form takes an
+// identifier or a whole verification URL, and redirects to its page; or the
+// text of an offline QR code (CL1:...) or a presentation's JSON, verified
+// and shown at once. The upload form takes a picture of a QR code, read on
+// the server (qrscan) and then treated like its text. It is a POST so that
+// a pasted URL's access token, or a payload's personal data, never sits in a
+// query string, where access logs would keep it.
 func (p *pages) lookup(c *fiber.Ctx) error {
 	L := p.lang(c)
 	in := strings.TrimSpace(c.FormValue("id"))
-	id, token := in, ""
-	if strings.HasPrefix(in, "http://") || strings.HasPrefix(in, "https://") {
-		var err error
-		if id, token, err = credential.ParseVerifyURL(in); err != nil {
+	uploaded := false
+	if fh, err := c.FormFile("qr"); err == nil {
+		uploaded = true
+		text, err := readUploadedQR(fh)
+		if err != nil {
+			return p.sendError(c, L, fiber.StatusBadRequest, "badqr", err.Error(), "/")
+		}
+		in = strings.TrimSpace(text)
+	}
+	read, err := verifier.Read([]byte(in))
+	if err != nil {
+		kind := "badid"
+		if uploaded || credential.IsCompact(in) || strings.HasPrefix(in, "{") {
+			kind = "badqr"
+		}
+		return p.sendError(c, L, fiber.StatusBadRequest, kind, err.Error(), "/")
+	}
+	if read.Kind != verifier.KindReference {
+		doc := read.Document
+		if read.Kind == verifier.KindCompact {
+			if doc, err = credential.DecodeCompact(read.Text); err != nil {
+				return p.sendError(c, L, fiber.StatusBadRequest, "badqr", credential.ErrorMessage(err), "/")
+			}
+		}
+		return p.showPresented(c, L, doc)
+	}
+	id, token := read.Text, ""
+	if !strings.HasPrefix(id, credential.IdentifierPrefix) {
+		if id, token, err = credential.ParseVerifyURL(read.Text); err != nil {
 			return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), "/")
 		}
 	}
@@ -172,6 +208,43 @@ func (p *pages) lookup(c *fiber.Ctx) error {
 	}
 	setPageHeaders(c)
 	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// showPresented renders the verification of what the visitor presented:
+// its disclosed fields, the withheld ones marked, and every check.
+func (p *pages) showPresented(c *fiber.Ctx, L catalog, doc *credential.Document) error {
+	facts, err := p.b.pageVerifyPresented(c.UserContext(), doc)
+	if err != nil {
+		p.b.pageLogError(c, "verification page: ledger unavailable", err)
+		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", "/")
+	}
+	v := buildVerifyView(L, facts)
+	v.pageMeta = p.meta(L, "verify", L.T("verify.title"), "/")
+	v.NoIndex = true
+	status := fiber.StatusOK
+	if facts.Record == nil {
+		status = fiber.StatusNotFound
+	}
+	return p.send(c, status, "verify", v)
+}
+
+// readUploadedQR reads the text of the QR code in an uploaded picture.
+// The body limit (Config.UploadLimit) already bounds the file's size, and
+// qrscan its pixel count.
+func readUploadedQR(fh *multipart.FileHeader) (string, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, verifier.MaxInputSize))
+	if err != nil {
+		return "", err
+	}
+	if !qrscan.IsImage(data) {
+		return "", errors.New("the upload is not a PNG or JPEG picture")
+	}
+	return qrscan.Decode(data)
 }
 
 // homeType is one catalogue entry on the home page.

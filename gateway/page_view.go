@@ -40,9 +40,10 @@ type statusView struct {
 }
 
 type fieldView struct {
-	Label string
-	Value string
-	Mono  bool
+	Label    string
+	Value    string
+	Mono     bool
+	Withheld bool // a presentation does not disclose it; Value says so
 }
 
 type checkView struct {
@@ -59,10 +60,13 @@ type verifyFacts struct {
 	Registry credential.Registry
 	Record   *credential.Record   // nil: the ledger has no such credential
 	Status   credential.Status    // the verdict of the full verification
-	Document *credential.Document // set only when the token matched
+	Document *credential.Document // set only when the token matched, or presented by the visitor
 	Checks   []credential.Check   // set with Document
 	Token    tokenState
-	Now      time.Time
+	// Presented: Document is a presentation or compact payload the visitor
+	// pasted or uploaded, not the ledger's copy.
+	Presented bool
+	Now       time.Time
 }
 
 // verifyView is the verification page's template data.
@@ -74,6 +78,7 @@ type verifyView struct {
 	TypeName   string
 	IssuerName string
 	Disclosed  bool
+	Presented  bool
 	TokenNote  string // "", "missing", "wrong" or "unavailable"
 	Holder     []fieldView
 	Fields     []fieldView
@@ -182,7 +187,7 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 	}
 	switch {
 	case f.Token == tokenValid && f.Document != nil:
-		v.Disclosed = true
+		v.Disclosed, v.Presented = true, f.Presented
 		v.Holder, v.Fields = documentFields(L, t, f.Document)
 		v.Checks = localizeChecks(L, f.Checks, rec, v.TypeName, v.IssuerName, f.Document.Proof.KeyID)
 	case f.Token == tokenValid:
@@ -202,24 +207,39 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 }
 
 // documentFields lists the holder and the type's fields in schema order,
-// each under its label in the page language.
+// each under its label in the page language. For a presentation every field
+// it withholds appears too, marked as not disclosed.
 func documentFields(L catalog, t credential.CredentialType, d *credential.Document) (holder, fields []fieldView) {
+	partial := d.IsPresentation()
+	withheld := func(label string) fieldView {
+		return fieldView{Label: label, Value: L.T("verify.notDisclosed"), Withheld: true}
+	}
 	h := d.Holder()
-	if h.Name != "" {
-		holder = append(holder, fieldView{Label: L.T("holder.name"), Value: h.Name})
-	}
-	if h.IDType != "" {
-		holder = append(holder, fieldView{Label: L.T("holder.idType"), Value: L.T("idtype." + h.IDType)})
-	}
-	if h.IDNumber != "" {
-		holder = append(holder, fieldView{Label: L.T("holder.idNumber"), Value: maskIDNumber(h.IDType, h.IDNumber), Mono: true})
+	for _, hc := range []struct {
+		key, value string
+		view       func() fieldView
+	}{
+		{"holder.name", h.Name, func() fieldView { return fieldView{Label: L.T("holder.name"), Value: h.Name} }},
+		{"holder.idType", h.IDType, func() fieldView { return fieldView{Label: L.T("holder.idType"), Value: L.T("idtype." + h.IDType)} }},
+		{"holder.idNumber", h.IDNumber, func() fieldView {
+			return fieldView{Label: L.T("holder.idNumber"), Value: maskIDNumber(h.IDType, h.IDNumber), Mono: true}
+		}},
+	} {
+		switch {
+		case hc.value != "":
+			holder = append(holder, hc.view())
+		case partial:
+			holder = append(holder, withheld(L.T(hc.key)))
+		}
 	}
 	for _, spec := range t.Fields {
 		c, ok := d.Claim(spec.Name)
-		if !ok {
-			continue
+		switch {
+		case ok:
+			fields = append(fields, fieldView{Label: L.Pick(spec.LabelZh, spec.LabelEn), Value: c.Value})
+		case partial:
+			fields = append(fields, withheld(L.Pick(spec.LabelZh, spec.LabelEn)))
 		}
-		fields = append(fields, fieldView{Label: L.Pick(spec.LabelZh, spec.LabelEn), Value: c.Value})
 	}
 	return holder, fields
 }

@@ -36,3 +36,22 @@ func (s *Server) pageVerify(ctx context.Context, id, token string) (idVerificati
 }
 
 func (s *Server) pageLogError(c *fiber.Ctx, msg string, err error) { s.logError(c, msg, err) }
+
+// pageVerifyPresented verifies what a visitor pasted or uploaded against
+// the registry and the ledger record, within the request timeout. The page
+// shows its fields whatever the verdict: they are the visitor's own input,
+// and the checks say whether to trust them.
+func (s *Server) pageVerifyPresented(ctx context.Context, doc *credential.Document) (verifyFacts, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	ans, err := s.verifyDocument(ctx, doc, true)
+	if err != nil {
+		return verifyFacts{}, err
+	}
+	reg, err := s.registry.get(ctx)
+	if err != nil {
+		return verifyFacts{}, err
+	}
+	return verifyFacts{ID: doc.ID, Registry: reg, Record: ans.Record, Status: ans.Status, Document: doc,
+		Checks: ans.Checks, Token: tokenValid, Presented: true, Now: ans.VerifiedAt}, nil
+}

@@ -71,8 +71,10 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	}
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
 	s.app = fiber.New(fiber.Config{
-		AppName:               "certledger",
-		BodyLimit:             cfg.BodyLimit,
+		AppName: "certledger",
+		// The server reads up to the larger of the two limits; limitBody
+		// holds every route but the page's upload to BodyLimit.
+		BodyLimit:             max(cfg.BodyLimit, cfg.UploadLimit),
 		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          cfg.WriteTimeout,
 		IdleTimeout:           cfg.IdleTimeout,
@@ -127,6 +129,7 @@ func (s *Server) routes() {
 	// A panic in a handler becomes a logged 500 problem instead of a dead
 	// process; the stack goes to the log with the request ID.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(s.limitBody)
 
 	app.Get("/healthz", s.handleHealth)
 	app.Get("/metrics", s.metrics.handler())
@@ -154,6 +157,15 @@ func (s *Server) routes() {
 	// The verification page and the department console live in files the
 	// web engineer owns (pages*.go, web/).
 	s.registerPages()
+}
+
+// limitBody refuses a body over BodyLimit on every route but POST /v,
+// which takes pictures of QR codes up to UploadLimit.
+func (s *Server) limitBody(c *fiber.Ctx) error {
+	if len(c.Request().Body()) > s.cfg.BodyLimit && (c.Method() != fiber.MethodPost || c.Path() != "/v") {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	return c.Next()
 }
 
 // requestContext is the context for the ledger work of one request.
