@@ -20,6 +20,10 @@ type Options struct {
 	// CommitTimeout bounds the wait for one transaction's commit status,
 	// asked again as often as needed within it (default 2m).
 	CommitTimeout time.Duration
+	// ResendAfter is how long a commit status is awaited before the same
+	// signed transaction is handed to the orderers again, in case the
+	// orderer that took it died before ordering it (default 8s).
+	ResendAfter time.Duration
 	// ConflictRetries is how many times a transaction invalidated by a read
 	// conflict is endorsed again (default 5).
 	ConflictRetries int
@@ -52,6 +56,7 @@ func (o Options) WithDefaults() Options {
 	set(&o.EndorseTimeout, 30*time.Second)
 	set(&o.SubmitTimeout, 15*time.Second)
 	set(&o.CommitTimeout, 2*time.Minute)
+	set(&o.ResendAfter, 8*time.Second)
 	set(&o.ConflictBackoff, 20*time.Millisecond)
 	set(&o.StartupRetry, 15*time.Second)
 	set(&o.PeerDownFor, 3*time.Second)

@@ -106,7 +106,7 @@ func (l *Ledger) submitOnce(ctx context.Context, d *dept, call submitCall) (comm
 	if err != nil {
 		return out, err
 	}
-	st, err := l.commitStatus(ctx, d, on, commit)
+	st, err := l.await(ctx, d, on, tx, commit)
 	if err != nil {
 		return out, err
 	}
@@ -227,37 +227,71 @@ func (l *Ledger) order(ctx context.Context, d *dept, first *peer, tx *client.Tra
 	return nil, nil, internalError("hand the transaction to the orderers", tx.TransactionID())
 }
 
-// commitStatus waits for the transaction's validation code. A status that
-// could not be read (CommitStatusError) is asked again, of another peer of
-// the department if this one is gone, until Options.CommitTimeout; the
-// transaction is never submitted again from here.
-func (l *Ledger) commitStatus(ctx context.Context, d *dept, first *peer, commit *client.Commit) (*client.Status, error) {
+// await waits for the transaction's validation code until
+// Options.CommitTimeout. A status that could not be read (CommitStatusError)
+// is asked again, of another peer of the department if this one is gone.
+// When no status came within Options.ResendAfter, the orderer that took the
+// transaction may have died before ordering it (a killed Raft leader loses
+// what it had not replicated): the same signed transaction is handed over
+// again. That is no blind resubmission: its transaction ID is fixed, so at
+// most one copy can be valid and a second is invalidated as DUPLICATE_TXID.
+func (l *Ledger) await(ctx context.Context, d *dept, on *peer, tx *client.Transaction, commit *client.Commit) (*client.Status, error) {
 	deadline := time.Now().Add(l.opts.CommitTimeout)
-	var raw []byte
-	p := first
 	for {
-		cctx, cancel := context.WithDeadline(ctx, deadline)
-		st, err := commit.StatusWithContext(cctx)
-		cancel()
+		window := time.Now().Add(l.opts.ResendAfter)
+		if window.After(deadline) {
+			window = deadline
+		}
+		st, next, err := l.commitStatus(ctx, d, on, commit, window)
 		if err == nil {
 			return st, nil
 		}
-		var cse *client.CommitStatusError
-		isStatusErr := errors.As(err, &cse)
-		l.log.Warn("fabric: commit status unknown, asking again", slog.String("tx", commit.TransactionID()),
-			slog.String("peer", p.name), slog.Bool("commitStatusError", isStatusErr), slog.String("error", describe(err)))
+		if !errors.Is(err, errNoStatusYet) || !time.Now().Before(deadline) {
+			if errors.Is(err, errNoStatusYet) {
+				return nil, internalError("confirm the transaction in time; its outcome is not known yet", tx.TransactionID())
+			}
+			return nil, err
+		}
+		l.log.Warn("fabric: no commit status yet, handing the same transaction to the orderers again",
+			slog.String("tx", tx.TransactionID()), slog.String("peer", next.name))
+		c, p, err := l.order(ctx, d, next, tx)
+		if err != nil {
+			return nil, err
+		}
+		commit, on = c, p
+	}
+}
+
+// errNoStatusYet: the commit status did not arrive within the window.
+var errNoStatusYet = errors.New("no commit status yet")
+
+// commitStatus asks for the commit status until window, moving to another
+// peer of the department when the one asked does not answer. It returns
+// the peer it asked last.
+func (l *Ledger) commitStatus(ctx context.Context, d *dept, p *peer, commit *client.Commit, window time.Time) (*client.Status, *peer, error) {
+	var raw []byte
+	for {
+		cctx, cancel := context.WithDeadline(ctx, window)
+		st, err := commit.StatusWithContext(cctx)
+		cancel()
+		if err == nil {
+			return st, p, nil
+		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, p, ctx.Err()
 		}
-		if time.Now().After(deadline) {
-			return nil, internalError("confirm the transaction in time; its outcome is not known yet", commit.TransactionID())
+		if !time.Now().Before(window) {
+			return nil, p, errNoStatusYet // waiting is what the call does; the window is over
 		}
+		var cse *client.CommitStatusError
+		l.log.Warn("fabric: commit status unknown, asking again", slog.String("tx", commit.TransactionID()),
+			slog.String("peer", p.name), slog.Bool("commitStatusError", errors.As(err, &cse)), slog.String("error", describe(err)))
 		if peerUnreachable(ctx, err) {
 			p.markDown(time.Now(), l.opts.PeerDownFor)
 			if next := nextPeer(d, p); next != p {
 				if raw == nil {
 					if raw, err = commit.Bytes(); err != nil {
-						return nil, internalError("confirm the transaction", commit.TransactionID())
+						return nil, p, internalError("confirm the transaction", commit.TransactionID())
 					}
 				}
 				if c, err := next.gw.NewCommit(raw); err == nil {
@@ -266,7 +300,7 @@ func (l *Ledger) commitStatus(ctx context.Context, d *dept, first *peer, commit 
 			}
 		}
 		if err := sleep(ctx, 200*time.Millisecond); err != nil {
-			return nil, err
+			return nil, p, err
 		}
 	}
 }
