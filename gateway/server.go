@@ -44,7 +44,8 @@ type Server struct {
 	registry *registryCache
 	// keyMu serializes this gateway's key operations, each a read-modify-
 	// write of a department's registry entry.
-	keyMu sync.Mutex
+	keyMu       sync.Mutex
+	statusLists statusListCache
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is
@@ -150,6 +151,10 @@ func (s *Server) routes() {
 	api.Get("/credentials/:id/qr.png", s.handleQR)
 	api.Post("/credentials/:id/presentations", s.handlePresentation)
 	api.Post("/credentials/:id/reissue", s.handleReissue)
+	api.Get("/credentials/:id/vc", s.handleCredentialVC)
+	api.Post("/vc", s.handlePresentationVC)
+	app.Get("/issuers/:dept", s.handleIssuerDocument)
+	app.Get("/status/:dept/:purpose/:list", s.handleStatusList)
 	api.Post("/credentials/:id/suspend", s.handleStatusChange(credential.ActionSuspend))
 	api.Post("/credentials/:id/reinstate", s.handleStatusChange(credential.ActionReinstate))
 	api.Post("/credentials/:id/revoke", s.handleStatusChange(credential.ActionRevoke))
