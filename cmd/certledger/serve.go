@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -138,7 +139,13 @@ func runServe(args []string) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	return <-serveErr
+	// A signal that arrives before Serve has taken the listener makes
+	// Shutdown a no-op; closing the listener ends Serve in every case.
+	_ = ln.Close()
+	if err := <-serveErr; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
 }
 
 func parseServeFlags(args []string) (serveOptions, error) {
