@@ -109,6 +109,14 @@ func importIssuerKeys(p *network.Profile, ks *keystore.Store) error {
 		if st, err := os.Stat(d.IssuerKey); err == nil {
 			created = st.ModTime().UTC()
 		}
+		// Provisioning registers a department's newest key: a data folder
+		// that served the embedded ledger before holds younger keys of its
+		// own, and the network's key must win over them.
+		for _, k := range ks.SigningKeys(d.ID) {
+			if !k.Created.Before(created) {
+				created = time.Now().UTC()
+			}
+		}
 		if err := ks.PutSigningKey(keystore.SigningKey{DeptID: d.ID, KeyID: d.IssuerKeyID, Private: priv, Created: created}); err != nil {
 			return err
 		}
