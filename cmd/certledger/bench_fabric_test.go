@@ -60,7 +60,7 @@ func TestMergeRounds(t *testing.T) {
 func TestCPURatio(t *testing.T) {
 	b := &fabricBench{cpu: map[string]map[string]time.Duration{
 		"issue":  {"peer0.samr": 2 * time.Second, "gateway": time.Second}, // 3 s for 100 ops: 30 ms each
-		"kv put": {"peer0.samr": time.Second},                            // 1 s for 100 ops: 10 ms each
+		"kv put": {"peer0.samr": time.Second},                             // 1 s for 100 ops: 10 ms each
 	}}
 	if r := b.cpuRatio("issue", 100, "kv put", 100); r < 0.333 || r > 0.334 {
 		t.Fatalf("cpuRatio = %v, want 1/3", r)
