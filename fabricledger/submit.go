@@ -161,6 +161,10 @@ func (l *Ledger) endorse(ctx context.Context, d *dept, call submitCall) (*client
 			return nil, nil, e
 		}
 		lastTx = prop.TransactionID()
+		var ee *client.EndorseError
+		if errors.As(err, &ee) {
+			lastTx = ee.TransactionID
+		}
 		l.log.Warn("fabric: endorsement failed", slog.String("fn", call.fn), slog.String("tx", lastTx),
 			slog.String("peer", p.name), slog.String("error", describe(err)))
 		if !peerUnreachable(ctx, err) {
@@ -208,8 +212,9 @@ func (l *Ledger) order(ctx context.Context, d *dept, first *peer, tx *client.Tra
 			if err == nil {
 				return commit, p, nil
 			}
+			var se *client.SubmitError
 			l.log.Warn("fabric: submit failed", slog.String("tx", tx.TransactionID()), slog.String("peer", p.name),
-				slog.Int("attempt", attempt+1), slog.String("error", describe(err)))
+				slog.Int("attempt", attempt+1), slog.Bool("submitError", errors.As(err, &se)), slog.String("error", describe(err)))
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
 			}
