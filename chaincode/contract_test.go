@@ -61,7 +61,7 @@ func TestIssueIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := json.Marshal(credential.IssueRequest{Document: *doc, HolderRef: strings.Repeat("ab", 32), IdempotencyKey: "k", RequestHash: "h"})
+	req, _ := json.Marshal(credential.IssueRequest{Document: *doc, HolderRef: strings.Repeat("ab", 32), IdempotencyKey: "k", RequestHash: "h", StatusSequence: 42})
 	transient := map[string][]byte{TransientRequest: req}
 	txID := strings.Repeat("f", 64)
 
@@ -79,7 +79,8 @@ func TestIssueIsDeterministic(t *testing.T) {
 			t.Fatalf("run %d wrote differently:\n%s\n--- first run ---\n%s", i, got, first)
 		}
 	}
-	for _, want := range []string{"put cred/" + doc.ID, "private credentialDocuments/doc/" + doc.ID, "put idem/samr/k", "policy cred/", "event " + EventName} {
+	for _, want := range []string{"put cred/" + doc.ID, "private credentialDocuments/doc/" + doc.ID, "put idem/samr/k", "policy cred/", "event " + EventName,
+		"put statusidx/samr/0000000000/00000000000000000042", "policy statusidx/samr/0000000000/00000000000000000042"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("issue did not %q:\n%s", want, first)
 		}
@@ -97,7 +98,7 @@ func TestIssueIsDeterministic(t *testing.T) {
 // Every kind of key has its own prefix, and the range scans of the registry
 // see only their own kind.
 func TestKeyPrefixesDoNotOverlap(t *testing.T) {
-	prefixes := []string{prefixDepartment, prefixMSP, prefixType, prefixTypeCode, prefixRecord, prefixIdempotency, prefixDocument}
+	prefixes := []string{prefixDepartment, prefixMSP, prefixType, prefixTypeCode, prefixRecord, prefixIdempotency, prefixDocument, prefixStatusIndex}
 	for _, p := range prefixes {
 		for _, q := range prefixes {
 			if p != q && strings.HasPrefix(q, p) {

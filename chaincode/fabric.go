@@ -2,6 +2,7 @@ package chaincode
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/certledger/certledger/credential"
@@ -44,7 +45,7 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 
 // GetEvaluateTransactions marks the read-only transactions in the metadata.
 func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{FnGetRegistry, FnGetRecord, FnGetDocument, FnGetHistory}
+	return []string{FnGetRegistry, FnGetRecord, FnGetDocument, FnGetHistory, FnGetStatusEntries}
 }
 
 // PutDepartment adds or replaces a department (governance only, except the
@@ -99,6 +100,16 @@ func (c *Contract) GetDocument(ctx contractapi.TransactionContextInterface, id s
 // GetHistory returns every change of a credential, oldest first.
 func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id string) (string, error) {
 	return asJSON(GetHistory(fabricTx{ctx}, id))
+}
+
+// GetStatusEntries returns the entries of one status list of a department
+// (list is a decimal number), in sequence order.
+func (c *Contract) GetStatusEntries(ctx contractapi.TransactionContextInterface, dept string, list string) (string, error) {
+	n, err := strconv.ParseUint(list, 10, 64)
+	if err != nil || strconv.FormatUint(n, 10) != list {
+		return "", credential.Errorf(credential.CodeInvalid, "status list %q is not a decimal number", list)
+	}
+	return asJSON(GetStatusEntries(fabricTx{ctx}, dept, n))
 }
 
 func decodeArg(s, what string, v any) error {

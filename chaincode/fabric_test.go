@@ -110,7 +110,8 @@ func TestFabricAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := mustJSON(credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef([]byte("k"), "uscc", "91110000802100433B")})
+	const seq = 3*StatusListSize + 99
+	req := mustJSON(credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef([]byte("k"), "uscc", "91110000802100433B"), StatusSequence: seq})
 
 	if _, err := invoke("SamrMSP", nil, FnIssue); credential.ErrorCode(err) != credential.CodeInvalid {
 		t.Fatalf("issue without transient data: %v, want invalid", err)
@@ -143,6 +144,20 @@ func TestFabricAdapter(t *testing.T) {
 	var hist []credential.Change
 	if err != nil || json.Unmarshal([]byte(out), &hist) != nil || len(hist) != 2 || hist[1].Action != credential.ActionRevoke {
 		t.Fatalf("history %s: %v", out, err)
+	}
+	out, err = invoke("", nil, FnGetStatusEntries, demo.Market, "3")
+	var entries []credential.StatusEntry
+	if err != nil || json.Unmarshal([]byte(out), &entries) != nil ||
+		len(entries) != 1 || entries[0] != (credential.StatusEntry{Sequence: seq, ID: doc.ID, Status: credential.StatusRevoked}) {
+		t.Fatalf("status entries %s: %v", out, err)
+	}
+	if out, err = invoke("", nil, FnGetStatusEntries, demo.Market, "2"); err != nil || out != "[]" {
+		t.Fatalf("empty list: %s %v", out, err)
+	}
+	for _, list := range []string{"03", "-1", "x", ""} {
+		if _, err := invoke("", nil, FnGetStatusEntries, demo.Market, list); credential.ErrorCode(err) != credential.CodeInvalid {
+			t.Fatalf("list %q: %v, want invalid", list, err)
+		}
 	}
 	if _, err := invoke("", nil, FnGetRecord, "1.2.156.3005.2.nonsense"); credential.ErrorCode(err) != credential.CodeInvalid {
 		t.Fatalf("malformed id: %v, want invalid", err)

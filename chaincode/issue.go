@@ -86,6 +86,12 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 		IssueTxID:  tx.TxID(),
 		LastChange: change,
 	}
+	if req.StatusSequence != 0 {
+		if err := allocateStatus(tx, caller.ID, caller.MSPID, rec.ID, req.StatusSequence); err != nil {
+			return credential.IssueResult{}, err
+		}
+		rec.StatusSequence = req.StatusSequence
+	}
 	if err := putJSON(tx, recordKey(rec.ID), rec); err != nil {
 		return credential.IssueResult{}, err
 	}

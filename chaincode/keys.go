@@ -1,5 +1,7 @@
 package chaincode
 
+import "fmt"
+
 // Ledger keys. Every kind of entry has its own prefix, so records, registry
 // entries and idempotency entries never collide, and a range scan over one
 // prefix sees only that kind. Nothing is a shared counter: each issuance
@@ -9,13 +11,14 @@ package chaincode
 // Plain prefixed keys are used instead of Fabric composite keys because the
 // registry is read with range scans, which Fabric allows only on simple keys.
 const (
-	prefixDepartment  = "dept/"     // dept/<department id> -> Department
-	prefixMSP         = "msp/"      // msp/<MSP ID> -> department id
-	prefixType        = "type/"     // type/<type id> -> CredentialType
-	prefixTypeCode    = "typecode/" // typecode/<code> -> type id
-	prefixRecord      = "cred/"     // cred/<identifier> -> Record
-	prefixIdempotency = "idem/"     // idem/<department id>/<key> -> idempotencyEntry
-	prefixDocument    = "doc/"      // doc/<identifier> -> Document (private data)
+	prefixDepartment  = "dept/"      // dept/<department id> -> Department
+	prefixMSP         = "msp/"       // msp/<MSP ID> -> department id
+	prefixType        = "type/"      // type/<type id> -> CredentialType
+	prefixTypeCode    = "typecode/"  // typecode/<code> -> type id
+	prefixRecord      = "cred/"      // cred/<identifier> -> Record
+	prefixIdempotency = "idem/"      // idem/<department id>/<key> -> idempotencyEntry
+	prefixDocument    = "doc/"       // doc/<identifier> -> Document (private data)
+	prefixStatusIndex = "statusidx/" // statusidx/<department id>/<list>/<sequence> -> statusIndexEntry
 )
 
 // prefixEnd returns the smallest key greater than every key with prefix p:
@@ -30,6 +33,17 @@ func recordKey(id string) string     { return prefixRecord + id }
 func documentKey(id string) string   { return prefixDocument + id }
 func idempotencyKey(dept, key string) string {
 	return prefixIdempotency + dept + "/" + key
+}
+
+// statusListPrefix is the prefix of one list's index keys. Lists and
+// sequence numbers are zero-padded to fixed widths, so byte order is
+// numeric order and one range scan reads one list in sequence order.
+func statusListPrefix(dept string, list uint64) string {
+	return fmt.Sprintf("%s%s/%010d/", prefixStatusIndex, dept, list)
+}
+
+func statusIndexKey(dept string, seq uint64) string {
+	return fmt.Sprintf("%s%020d", statusListPrefix(dept, seq/StatusListSize), seq)
 }
 
 // RecordKey returns the state key of a credential's public record, for

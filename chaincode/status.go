@@ -60,6 +60,9 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 	if err := putJSON(tx, recordKey(id), next); err != nil {
 		return credential.Record{}, err
 	}
+	if err := updateStatusIndex(tx, next); err != nil {
+		return credential.Record{}, err
+	}
 	if err := emit(tx, id, change); err != nil {
 		return credential.Record{}, err
 	}

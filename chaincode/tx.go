@@ -31,6 +31,7 @@ const (
 	FnGetRecord         = "GetRecord"
 	FnGetDocument       = "GetDocument"
 	FnGetHistory        = "GetHistory"
+	FnGetStatusEntries  = "GetStatusEntries"
 )
 
 // KV is one entry of a range scan.

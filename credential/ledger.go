@@ -14,6 +14,20 @@ type IssueRequest struct {
 	// RequestHash is a keyed hash of the request body, so a reused key with a
 	// different body is a conflict instead of a silent replay.
 	RequestHash string `json:"requestHash,omitempty"`
+	// StatusSequence is the credential's position in its department's
+	// Bitstring Status Lists (list = StatusSequence / 131072), drawn by the
+	// gateway and allocated by the contract, which refuses a number another
+	// credential of the department holds. 0 asks for no position: the
+	// credential then has no W3C VC status entry (docs/decisions/0004).
+	StatusSequence uint64 `json:"statusSequence,omitempty"`
+}
+
+// StatusEntry is one credential of a department's status list, as the
+// ledger's status index holds it: public data only.
+type StatusEntry struct {
+	Sequence uint64 `json:"sequence"`
+	ID       string `json:"id"`
+	Status   Status `json:"status"` // recorded status: valid, suspended or revoked
 }
 
 // IssueResult is the outcome of an issuance. Replayed is true when the

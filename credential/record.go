@@ -79,6 +79,9 @@ type Record struct {
 	Renews         string         `json:"renews,omitempty"`
 	IssueTxID      string         `json:"issueTxId"`
 	LastChange     Change         `json:"lastChange"`
+	// StatusSequence is the credential's status list position (see
+	// IssueRequest.StatusSequence); 0 when it has none.
+	StatusSequence uint64 `json:"statusSequence,omitempty"`
 	// BlockNumber of the issuing transaction. Backends fill it from the
 	// ledger (block height); it is not part of contract state.
 	BlockNumber uint64 `json:"blockNumber,omitempty"`

@@ -1,0 +1,108 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/certledger/certledger/credential"
+)
+
+// Status list positions (docs/decisions/0004-status-list-index.md). Each
+// credential may hold one status sequence number, unique within its issuing
+// department; list = sequence / StatusListSize. The gateway draws the number
+// at random in the department's current list and the contract only checks
+// that it is free, so concurrent issuances write different keys instead of
+// all incrementing one hot counter.
+const (
+	// StatusListSize is the number of entries of a Bitstring Status List
+	// (vc.StatusListSize, which the tests check it equals).
+	StatusListSize = 131072
+	// MaxStatusSequence bounds sequence numbers: 2^23 lists per department.
+	MaxStatusSequence = 1 << 40
+	// MaxStatusList is the highest list number GetStatusEntries accepts.
+	MaxStatusList = MaxStatusSequence/StatusListSize - 1
+)
+
+// statusIndexEntry is the value of a status index key: enough to build a
+// status list without reading the records, and no personal data.
+type statusIndexEntry struct {
+	ID     string            `json:"id"`
+	Status credential.Status `json:"status"`
+}
+
+// statusTakenPrefix starts the conflict message for a taken sequence
+// number; gateways look for it, followed by the number, to draw again.
+const statusTakenPrefix = "status sequence "
+
+// StatusSequenceTaken reports whether err is the contract's refusal of
+// sequence number seq because another credential of the department holds
+// it (a new draw may succeed), as opposed to any other conflict.
+func StatusSequenceTaken(err error, seq uint64) bool {
+	return credential.ErrorCode(err) == credential.CodeConflict &&
+		strings.HasPrefix(credential.ErrorMessage(err), statusTakenPrefix+strconv.FormatUint(seq, 10)+" ")
+}
+
+// allocateStatus reserves seq for credential id of department dept, in the
+// issuing transaction. Reading the key first puts it in the read set, so of
+// two transactions in one block that drew the same number, Fabric's MVCC
+// check lets only one commit.
+func allocateStatus(tx Tx, dept, mspID, id string, seq uint64) error {
+	if seq >= MaxStatusSequence {
+		return credential.Errorf(credential.CodeInvalid, "statusSequence %d is not below 2^40", seq)
+	}
+	k := statusIndexKey(dept, seq)
+	b, err := tx.GetState(k)
+	if err != nil {
+		return ledgerErr("read "+k, err)
+	}
+	if b != nil {
+		return credential.Errorf(credential.CodeConflict, "%s%d is taken in department %s; draw another", statusTakenPrefix, seq, dept)
+	}
+	if err := putJSON(tx, k, statusIndexEntry{ID: id, Status: credential.StatusValid}); err != nil {
+		return err
+	}
+	// Like the record: only the issuing department's peers can endorse a
+	// later change of the entry.
+	return restrictTo(tx, k, mspID)
+}
+
+// updateStatusIndex rewrites the index entry of rec after a status change,
+// in the same transaction as the record, so index and records agree.
+// Records without a sequence number have no entry.
+func updateStatusIndex(tx Tx, rec credential.Record) error {
+	if rec.StatusSequence == 0 {
+		return nil
+	}
+	return putJSON(tx, statusIndexKey(rec.Issuer, rec.StatusSequence), statusIndexEntry{ID: rec.ID, Status: rec.Status})
+}
+
+// GetStatusEntries returns the credentials of department dept in status
+// list list, in sequence order, with their recorded status: one range scan
+// over the list's index keys, no record reads.
+func GetStatusEntries(tx Tx, dept string, list uint64) ([]credential.StatusEntry, error) {
+	if !validToken(dept, 64) {
+		return nil, credential.Errorf(credential.CodeInvalid, "department id %q is not valid", dept)
+	}
+	if list > MaxStatusList {
+		return nil, credential.Errorf(credential.CodeInvalid, "status list %d is above the highest list %d", list, uint64(MaxStatusList))
+	}
+	p := statusListPrefix(dept, list)
+	kvs, err := tx.StateRange(p, prefixEnd(p))
+	if err != nil {
+		return nil, ledgerErr("scan "+p, err)
+	}
+	out := make([]credential.StatusEntry, 0, len(kvs))
+	for _, kv := range kvs {
+		seq, err := strconv.ParseUint(strings.TrimPrefix(kv.Key, p), 10, 64)
+		if err != nil {
+			return nil, ledgerErr("decode status index key "+kv.Key, err)
+		}
+		var e statusIndexEntry
+		if err := json.Unmarshal(kv.Value, &e); err != nil {
+			return nil, ledgerErr("decode "+kv.Key, err)
+		}
+		out = append(out, credential.StatusEntry{Sequence: seq, ID: e.ID, Status: e.Status})
+	}
+	return out, nil
+}
