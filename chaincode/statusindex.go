@@ -31,18 +31,6 @@ type statusIndexEntry struct {
 	Status credential.Status `json:"status"`
 }
 
-// statusTakenPrefix starts the conflict message for a taken sequence
-// number; gateways look for it, followed by the number, to draw again.
-const statusTakenPrefix = "status sequence "
-
-// StatusSequenceTaken reports whether err is the contract's refusal of
-// sequence number seq because another credential of the department holds
-// it (a new draw may succeed), as opposed to any other conflict.
-func StatusSequenceTaken(err error, seq uint64) bool {
-	return credential.ErrorCode(err) == credential.CodeConflict &&
-		strings.HasPrefix(credential.ErrorMessage(err), statusTakenPrefix+strconv.FormatUint(seq, 10)+" ")
-}
-
 // allocateStatus reserves seq for credential id of department dept, in the
 // issuing transaction. Reading the key first puts it in the read set, so of
 // two transactions in one block that drew the same number, Fabric's MVCC
@@ -57,7 +45,7 @@ func allocateStatus(tx Tx, dept, mspID, id string, seq uint64) error {
 		return ledgerErr("read "+k, err)
 	}
 	if b != nil {
-		return credential.Errorf(credential.CodeConflict, "%s%d is taken in department %s; draw another", statusTakenPrefix, seq, dept)
+		return credential.StatusSequenceTaken(dept, seq)
 	}
 	if err := putJSON(tx, k, statusIndexEntry{ID: id, Status: credential.StatusValid}); err != nil {
 		return err

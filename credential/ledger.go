@@ -1,6 +1,10 @@
 package credential
 
-import "context"
+import (
+	"context"
+	"strconv"
+	"strings"
+)
 
 // IssueRequest carries a signed document to the ledger. The document holds
 // personal data: backends pass it as transient data into a private data
@@ -28,6 +32,25 @@ type StatusEntry struct {
 	Sequence uint64 `json:"sequence"`
 	ID       string `json:"id"`
 	Status   Status `json:"status"` // recorded status: valid, suspended or revoked
+}
+
+// statusTakenPrefix starts the message of StatusSequenceTaken; the
+// number follows, so IsStatusSequenceTaken can tell it from other conflicts.
+const statusTakenPrefix = "status sequence "
+
+// StatusSequenceTaken is the contract's answer when another credential of
+// department dept already holds status sequence number seq: a conflict the
+// gateway resolves by drawing another number.
+func StatusSequenceTaken(dept string, seq uint64) error {
+	return Errorf(CodeConflict, "%s%d is taken in department %s; draw another", statusTakenPrefix, seq, dept)
+}
+
+// IsStatusSequenceTaken reports whether err is StatusSequenceTaken for
+// seq, as opposed to any other conflict (a serial collision, a reused
+// idempotency key). It works on errors recovered with ParseError too.
+func IsStatusSequenceTaken(err error, seq uint64) bool {
+	return ErrorCode(err) == CodeConflict &&
+		strings.HasPrefix(ErrorMessage(err), statusTakenPrefix+strconv.FormatUint(seq, 10)+" ")
 }
 
 // IssueResult is the outcome of an issuance. Replayed is true when the

@@ -48,8 +48,8 @@ func TestStatusSequenceAllocation(t *testing.T) {
 		req.StatusSequence = seq
 		_, err := f.ledger.Issue(ctx, f.msp(demo.Market), req)
 		wantCode(t, err, credential.CodeConflict)
-		if !chaincode.StatusSequenceTaken(err, seq) || chaincode.StatusSequenceTaken(err, seq+1) {
-			t.Fatalf("StatusSequenceTaken does not recognise %v", err)
+		if !credential.IsStatusSequenceTaken(err, seq) || credential.IsStatusSequenceTaken(err, seq+1) {
+			t.Fatalf("IsStatusSequenceTaken does not recognise %v", err)
 		}
 		_, err = f.ledger.Record(ctx, req.Document.ID)
 		wantCode(t, err, credential.CodeNotFound)
@@ -67,7 +67,7 @@ func TestStatusSequenceAllocation(t *testing.T) {
 		req.StatusSequence = seq + 2
 		_, err := f.ledger.Issue(ctx, f.msp(demo.Market), req)
 		wantCode(t, err, credential.CodeConflict)
-		if chaincode.StatusSequenceTaken(err, seq+2) {
+		if credential.IsStatusSequenceTaken(err, seq+2) {
 			t.Fatalf("%v read as a taken sequence", err)
 		}
 	})
@@ -242,7 +242,7 @@ func TestConcurrentSameSequence(t *testing.T) {
 			t.Fatalf("requests %d and %d both got sequence %d", winner, i, seq)
 		case err == nil:
 			winner = i
-		case !chaincode.StatusSequenceTaken(err, seq):
+		case !credential.IsStatusSequenceTaken(err, seq):
 			t.Fatalf("request %d: %v, want sequence taken", i, err)
 		default:
 			_, rerr := f.ledger.Record(ctx, reqs[i].Document.ID)
