@@ -30,9 +30,14 @@ type Options struct {
 	// ConflictBackoff is the first pause before such a retry; it doubles
 	// each time (default 20ms).
 	ConflictBackoff time.Duration
-	// StartupRetry is how long a call keeps retrying "no combination of
-	// peers" (FailedPrecondition), which Fabric answers until gossip has
-	// found every organization after a (re)start (default 15s).
+	// StartupRetry is how long a call keeps retrying failures that pass
+	// when the network settles: "no combination of peers"
+	// (FailedPrecondition) until gossip has found every organization after
+	// a (re)start, unreachable peers, and endorsements a peer failed on its
+	// side, such as a private document it could not push to a peer that
+	// just died (Fabric waits 3 s for that push, and gossip keeps a dead
+	// peer for up to 25 s). Default 25s, inside the gateway's 30 s request
+	// budget.
 	StartupRetry time.Duration
 	// PeerDownFor is how long a peer that did not answer is tried only after
 	// its department's other peers (default 3s).
@@ -58,7 +63,7 @@ func (o Options) WithDefaults() Options {
 	set(&o.CommitTimeout, 2*time.Minute)
 	set(&o.ResendAfter, 8*time.Second)
 	set(&o.ConflictBackoff, 20*time.Millisecond)
-	set(&o.StartupRetry, 15*time.Second)
+	set(&o.StartupRetry, 25*time.Second)
 	set(&o.PeerDownFor, 3*time.Second)
 	if o.ConflictRetries <= 0 {
 		o.ConflictRetries = 5
