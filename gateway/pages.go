@@ -53,5 +53,5 @@ func (s *Server) pageVerifyPresented(ctx context.Context, doc *credential.Docume
 		return verifyFacts{}, err
 	}
 	return verifyFacts{ID: doc.ID, Registry: reg, Record: ans.Record, Status: ans.Status, Document: doc,
-		Checks: ans.Checks, Token: tokenValid, Presented: true, Now: ans.VerifiedAt}, nil
+		Checks: ans.Checks, Token: tokenValid, Presented: doc.IsPresentation(), Now: ans.VerifiedAt}, nil
 }
