@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -56,6 +57,7 @@ func TestVerifyCommand(t *testing.T) {
 	docFile := writeFile(t, "licence.json", lic.Document)
 	payloadFile := writeFile(t, "payload.txt", []byte(compact.Payload+"\n"))
 	urlFile := writeFile(t, "url.txt", []byte(lic.VerifyURL))
+	refPNG := writeFile(t, "reference-qr.png", g.get(t, "/api/v1/credentials/"+lic.ID+"/qr.png", "samr"))
 	offline := []string{"verify", "--offline", "--trust-list", trustList}
 	online := []string{"verify", "--gateway", g.URL}
 
@@ -76,6 +78,7 @@ func TestVerifyCommand(t *testing.T) {
 		{"presentation online", append(online, presFile), 0, []string{"presentation (some fields withheld)", "Not disclosed:", "VALID"}},
 		{"by-reference URL online", append(online, urlFile), 0, []string{"by-reference QR text", "Address (住所)", "VALID"}},
 		{"by-reference URL offline", append(offline, urlFile), 1, []string{"holds only a link", "NOT CONFIRMED"}},
+		{"by-reference QR image online", append(online, refPNG), 0, []string{"by-reference QR text (verification URL) read from a QR code image", "Legal representative (法定代表人): 张三", "VALID"}},
 		{"standard input", append(online, "-"), 0, []string{"VALID"}},
 	}
 	for _, tc := range cases {
@@ -173,6 +176,23 @@ func TestVerifyCommand(t *testing.T) {
 	if res := runCLI(t, "verify", "--gateway", g.URL, writeFile(t, "junk.txt", []byte("hello"))); res.Code != 1 || !strings.Contains(res.Stderr, "not a CertLedger QR code") {
 		t.Errorf("junk input: exit %d: %s", res.Code, res.Stderr)
 	}
+}
+
+// get fetches a resource as a department.
+func (g *cliGateway) get(t *testing.T, path, dept string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest("GET", g.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+g.Keys[dept].APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+	}
+	return b
 }
 
 func mustJSON(t *testing.T, v any) []byte {
