@@ -19,7 +19,7 @@ const (
 	// (vc.StatusListSize, which the tests check it equals).
 	StatusListSize = 131072
 	// MaxStatusSequence bounds sequence numbers: 2^23 lists per department.
-	MaxStatusSequence = 1 << 40
+	MaxStatusSequence = credential.MaxStatusSequence
 	// MaxStatusList is the highest list number GetStatusEntries accepts.
 	MaxStatusList = MaxStatusSequence/StatusListSize - 1
 )

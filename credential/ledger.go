@@ -34,6 +34,10 @@ type StatusEntry struct {
 	Status   Status `json:"status"` // recorded status: valid, suspended or revoked
 }
 
+// MaxStatusSequence bounds status sequence numbers: the contract refuses
+// larger ones, which leaves 2^23 lists of 131,072 entries per department.
+const MaxStatusSequence = 1 << 40
+
 // statusTakenPrefix starts the message of StatusSequenceTaken; the
 // number follows, so IsStatusSequenceTaken can tell it from other conflicts.
 const statusTakenPrefix = "status sequence "
