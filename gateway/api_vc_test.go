@@ -1,87 +1,26 @@
 package gateway_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"sync"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/embedded"
 	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/vc"
 )
 
-// statusFake adds what docs/decisions/0004-status-list-index.md asks the
-// contract for to the real embedded ledger: a status sequence number per
-// credential, allocated at issuance and unique per department, and the
-// entries of a list with their recorded status. Sequence numbers start in
-// list 2 so that list numbers are exercised.
-type statusFake struct {
-	credential.Ledger
-	mu   sync.Mutex
-	next map[string]uint64
-	seq  map[string]uint64
-	ids  map[string][]string
-}
+// The embedded ledger keeps the contract's status index, so the gateway
+// tests run the VC export and the status lists on it directly.
+var _ gateway.StatusLedger = (*embedded.Ledger)(nil)
 
-const fakeFirstSequence = 2*vc.StatusListSize + 17
-
-func (f *statusFake) Issue(ctx context.Context, msp string, req credential.IssueRequest) (credential.IssueResult, error) {
-	res, err := f.Ledger.Issue(ctx, msp, req)
-	if err != nil || res.Replayed {
-		return res, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	dept := res.Record.Issuer
-	if _, ok := f.next[dept]; !ok {
-		f.next[dept] = fakeFirstSequence
-	}
-	f.seq[res.Record.ID] = f.next[dept]
-	f.next[dept]++
-	f.ids[dept] = append(f.ids[dept], res.Record.ID)
-	return res, nil
-}
-
-func (f *statusFake) StatusSequence(_ context.Context, id string) (uint64, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s, ok := f.seq[id]
-	if !ok {
-		return 0, credential.Errorf(credential.CodeNotFound, "no status sequence for %s", id)
-	}
-	return s, nil
-}
-
-func (f *statusFake) StatusEntries(ctx context.Context, dept string, list uint64) ([]gateway.StatusEntry, error) {
-	f.mu.Lock()
-	ids := append([]string(nil), f.ids[dept]...)
-	f.mu.Unlock()
-	var out []gateway.StatusEntry
-	for _, id := range ids {
-		seq, _ := f.StatusSequence(ctx, id)
-		if seq/vc.StatusListSize != list {
-			continue
-		}
-		rec, err := f.Ledger.Record(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, gateway.StatusEntry{Sequence: seq, ID: id, Status: rec.Status})
-	}
-	return out, nil
-}
-
-// withStatusLedger puts the fake in front of the ledger and gives the
-// gateway a clock the test can move forward.
-func withStatusLedger(offset *atomic.Int64) envOption {
-	return func(c *gateway.Config, w *ledgerWrap) {
-		w.wrap = func(l credential.Ledger) credential.Ledger {
-			return &statusFake{Ledger: l, next: map[string]uint64{}, seq: map[string]uint64{}, ids: map[string][]string{}}
-		}
+// withClock gives the gateway a clock the test can move forward.
+func withClock(offset *atomic.Int64) envOption {
+	return func(c *gateway.Config, _ *ledgerWrap) {
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	}
 }
@@ -132,7 +71,7 @@ func (e *apiEnv) statusBit(t *testing.T, c *vc.Credential, purpose string) bool 
 
 func TestVCExportAndStatusLists(t *testing.T) {
 	var offset atomic.Int64
-	e := newAPIEnv(t, withStatusLedger(&offset))
+	e := newAPIEnv(t, withClock(&offset))
 	lic := e.mustIssue(t, "可验证凭证有限公司")
 	other := e.mustIssue(t, "同列表有限公司")
 
@@ -140,9 +79,16 @@ func TestVCExportAndStatusLists(t *testing.T) {
 	if c.Identifier != lic.ID || c.LedgerDigest != lic.Document.Proof.Digest || len(c.CredentialSubject) != len(lic.Document.Claims)+1 {
 		t.Fatalf("exported %+v", c)
 	}
-	wantList := vc.StatusListURL(publicURL, "samr", vc.PurposeRevocation, 2)
-	if c.CredentialStatus[0].StatusListCredential != wantList {
-		t.Fatalf("status entry %+v, want list %s", c.CredentialStatus[0], wantList)
+	// The ledger allocated the position at issuance, in the first list of
+	// a fresh department, and the export points at exactly that position.
+	seq := lic.Record.StatusSequence
+	list, index := vc.StatusPosition(seq)
+	if seq == 0 || list != 0 || other.Record.StatusSequence == 0 || other.Record.StatusSequence == seq {
+		t.Fatalf("status sequences %d and %d", seq, other.Record.StatusSequence)
+	}
+	wantList := vc.StatusListURL(publicURL, "samr", vc.PurposeRevocation, 0)
+	if c.CredentialStatus[0].StatusListCredential != wantList || c.CredentialStatus[0].StatusListIndex != strconv.Itoa(index) {
+		t.Fatalf("status entry %+v, want list %s index %d", c.CredentialStatus[0], wantList, index)
 	}
 	if e.statusBit(t, c, vc.PurposeRevocation) || e.statusBit(t, c, vc.PurposeSuspension) {
 		t.Fatal("a valid credential is marked in its status list")
@@ -227,8 +173,16 @@ func TestVCExportAndStatusLists(t *testing.T) {
 	})
 }
 
+// withoutStatusLists hides the ledger's status methods, like a backend
+// that does not implement StatusLedger yet.
+func withoutStatusLists() envOption {
+	return func(_ *gateway.Config, w *ledgerWrap) {
+		w.wrap = func(l credential.Ledger) credential.Ledger { return struct{ credential.Ledger }{l} }
+	}
+}
+
 func TestVCExportNeedsStatusPositions(t *testing.T) {
-	e := newAPIEnv(t)
+	e := newAPIEnv(t, withoutStatusLists())
 	lic := e.mustIssue(t, "无状态列表有限公司")
 	p := expectProblem(t, e.do(t, "GET", "/api/v1/credentials/"+lic.ID+"/vc", e.key("samr"), nil), http.StatusServiceUnavailable)
 	if p.Detail == "" {
@@ -237,5 +191,8 @@ func TestVCExportNeedsStatusPositions(t *testing.T) {
 	expectProblem(t, e.do(t, "GET", "/status/samr/revocation/0", "", nil), http.StatusServiceUnavailable)
 	if r := e.do(t, "GET", "/issuers/samr", "", nil); r.Status != http.StatusOK {
 		t.Fatalf("controller document: %d", r.Status)
+	}
+	if lic.Record.StatusSequence != 0 {
+		t.Fatalf("a ledger without status lists was given sequence %d", lic.Record.StatusSequence)
 	}
 }

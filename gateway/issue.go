@@ -123,7 +123,7 @@ func (s *Server) issue(ctx context.Context, dept credential.Department, key keys
 			return nil, credential.Record{}, false, err
 		}
 		req.Document = *doc
-		res, err := s.ledger.Issue(ctx, dept.MSPID, req)
+		res, err := s.ledgerIssue(ctx, dept, req)
 		if err != nil {
 			// A serial collision names the identifier; any other conflict
 			// (a reused idempotency key) is the client's to see.

@@ -58,7 +58,7 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 		return err
 	}
 	req := credential.IssueRequest{Document: *doc, HolderRef: rec.HolderRef}
-	res, err := s.ledger.Issue(ctx, dept.MSPID, req)
+	res, err := s.ledgerIssue(ctx, dept, req)
 	if err != nil {
 		return err
 	}

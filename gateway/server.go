@@ -46,6 +46,7 @@ type Server struct {
 	// write of a department's registry entry.
 	keyMu       sync.Mutex
 	statusLists statusListCache
+	statusAlloc statusAllocator
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is

@@ -12,15 +12,17 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// StatusLedger is what a ledger backend must add for Bitstring Status
-// Lists: a status sequence number per credential, allocated once by the
-// ledger at issuance and unique within the issuing department, and a way to
-// read one list's entries with their current status. No backend implements
-// it yet; docs/decisions/0004-status-list-index.md says what the contract
-// must add. Until then the W3C VC export and the status lists answer 503.
+// StatusLedger is what a ledger backend adds for Bitstring Status Lists
+// (docs/decisions/0004-status-list-index.md): the status sequence number the
+// contract allocated to a credential at issuance, unique within the issuing
+// department, and one list's entries with their current status, read from
+// the contract's status index. The embedded ledger implements it; on a
+// ledger that does not, credentials are issued without positions and the
+// W3C VC export and the status lists answer 503.
 type StatusLedger interface {
 	// StatusSequence returns the status sequence number of a credential
-	// (vc.StatusPosition maps it to a list and an index).
+	// (vc.StatusPosition maps it to a list and an index); 0 when it was
+	// issued without one.
 	StatusSequence(ctx context.Context, id string) (uint64, error)
 	// StatusEntries returns the credentials of department dept whose
 	// sequence numbers fall in list (list*vc.StatusListSize onwards).
@@ -28,11 +30,7 @@ type StatusLedger interface {
 }
 
 // StatusEntry is one credential of a status list.
-type StatusEntry struct {
-	Sequence uint64            `json:"sequence"`
-	ID       string            `json:"id"`
-	Status   credential.Status `json:"status"` // recorded status: valid, suspended or revoked
-}
+type StatusEntry = credential.StatusEntry
 
 // VCContentType is the media type of a W3C Verifiable Credential 2.0.
 const VCContentType = "application/vc"
@@ -73,6 +71,9 @@ func (s *Server) exportVC(ctx context.Context, c *fiber.Ctx, reg credential.Regi
 	seq, err := sl.StatusSequence(ctx, doc.ID)
 	if err != nil {
 		return err
+	}
+	if seq == 0 {
+		return newAPIError(kindUnavailable, "credential %s was recorded without a status list position, so it cannot be exported as a W3C VC with a credentialStatus (see docs/decisions/0004-status-list-index.md)", doc.ID)
 	}
 	signer, err := s.vcSigner(dept)
 	if err != nil {
