@@ -136,6 +136,17 @@ func TestReadAndOffline(t *testing.T) {
 			}
 		})
 	}
+	t.Run("signed with an unregistered key", func(t *testing.T) {
+		_, rogue, _ := ed25519.GenerateKey(nil)
+		forged := *d
+		if err := forged.Sign(d.Proof.KeyID, rogue); err != nil {
+			t.Fatal(err)
+		}
+		r, err := verifier.Offline(verifier.Input{Kind: verifier.KindDocument, Document: &forged}, tl, time.Now())
+		if err != nil || r.Status != credential.StatusForged || r.Checks[1].Name != credential.CheckSignature || r.Checks[1].OK {
+			t.Fatalf("%+v %v", r, err)
+		}
+	})
 	for _, bad := range []string{"", "hello", "{}", `{"proof": 1}`, "CL1:!!!", "\x89PNG\r\n\x1a\nnot really"} {
 		in, err := verifier.Read([]byte(bad))
 		if err == nil {
