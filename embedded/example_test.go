@@ -64,6 +64,9 @@ func ExampleOpen() {
 	res, err := ledger.Issue(ctx, samr.MSPID, credential.IssueRequest{
 		Document:  *doc,
 		HolderRef: credential.HolderRef(holderKey, credential.IDUSCC, "91110000802100433B"),
+		// A gateway draws this at random in the department's current
+		// status list; the contract refuses a number already taken.
+		StatusSequence: 131072 + 5,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -73,7 +76,13 @@ func ExampleOpen() {
 	v := credential.Verify(credential.VerifyInput{Document: doc, Registry: reg, Record: &rec, Online: true, Now: now})
 	fmt.Println("block:", res.Record.BlockNumber)
 	fmt.Println("status:", v.Status, "valid:", v.Valid)
+
+	// Status list 1 of the department (sequences 131072 onwards) holds the
+	// credential, read from the contract's status index.
+	entries, _ := ledger.StatusEntries(ctx, demo.Market, 1)
+	fmt.Println("status list 1:", len(entries), "entry, sequence", entries[0].Sequence, entries[0].Status)
 	// Output:
 	// block: 8
 	// status: valid valid: true
+	// status list 1: 1 entry, sequence 131077 valid
 }
