@@ -36,6 +36,9 @@ type Key struct {
 	ValidUntil    time.Time `json:"validUntil,omitzero"`
 	Status        KeyStatus `json:"status"`
 	CompromisedAt time.Time `json:"compromisedAt,omitzero"`
+	// CompromiseReason says why the key was marked compromised, on the
+	// ledger for every verifier to read.
+	CompromiseReason string `json:"compromiseReason,omitempty"`
 }
 
 // Department is an organization in the registry.

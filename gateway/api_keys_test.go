@@ -107,6 +107,9 @@ func TestKeyCompromiseAndReissue(t *testing.T) {
 	if marked.Key.Status != credential.KeyCompromised || !marked.Key.CompromisedAt.Equal(compromisedAt.Truncate(time.Nanosecond)) {
 		t.Fatalf("%+v", marked.Key)
 	}
+	if marked.Key.CompromiseReason != "签名服务器被入侵" {
+		t.Fatalf("compromise reason not recorded in the registry: %+v", marked.Key)
+	}
 	e.keyOp(t, "samr", "samr/keys/"+kid+"/compromise", map[string]any{"reason": "again"}, http.StatusConflict)
 
 	if v := e.verify(t, map[string]any{"document": early.Document}); !v.Valid {

@@ -33,7 +33,7 @@ type compromiseBody struct {
 	Reason        string `json:"reason"`
 }
 
-// maxCompromiseReason bounds the reason, which goes to the log.
+// maxCompromiseReason bounds the reason, which is recorded in the registry.
 const maxCompromiseReason = 500
 
 // keyManager authorizes a key operation on the department in the path: the
@@ -226,7 +226,7 @@ func (s *Server) handleCompromiseKey(c *fiber.Ctx) error {
 	if k.Status == credential.KeyCompromised {
 		return credential.Errorf(credential.CodeConflict, "key %s was already marked compromised at %s; that is final", k.ID, k.CompromisedAt.Format(time.RFC3339Nano))
 	}
-	k.Status, k.CompromisedAt = credential.KeyCompromised, at
+	k.Status, k.CompromisedAt, k.CompromiseReason = credential.KeyCompromised, at, reason
 	target.Keys[i] = k
 	if err := s.putKeys(ctx, govMSP, target); err != nil {
 		return err
