@@ -65,9 +65,17 @@ func updateStatusIndex(tx Tx, rec credential.Record) error {
 	return putJSON(tx, statusIndexKey(rec.Issuer, rec.StatusSequence), statusIndexEntry{ID: rec.ID, Status: rec.Status})
 }
 
+// statusScanChunk is how many sequence numbers one range scan of
+// GetStatusEntries covers. A Fabric peer silently stops a chaincode range
+// query at ledger.state.totalQueryLimit results (100,000 by default), fewer
+// than a list can hold; a truncated list would show revoked credentials as
+// valid. Scanning a list in chunks keeps every query far below the limit.
+const statusScanChunk = StatusListSize / 8
+
 // GetStatusEntries returns the credentials of department dept in status
-// list list, in sequence order, with their recorded status: one range scan
-// over the list's index keys, no record reads.
+// list list, in sequence order, with their recorded status: range scans
+// over the list's index keys (statusScanChunk sequence numbers each), no
+// record reads.
 func GetStatusEntries(tx Tx, dept string, list uint64) ([]credential.StatusEntry, error) {
 	if !validToken(dept, 64) {
 		return nil, credential.Errorf(credential.CodeInvalid, "department id %q is not valid", dept)
@@ -76,21 +84,30 @@ func GetStatusEntries(tx Tx, dept string, list uint64) ([]credential.StatusEntry
 		return nil, credential.Errorf(credential.CodeInvalid, "status list %d is above the highest list %d", list, uint64(MaxStatusList))
 	}
 	p := statusListPrefix(dept, list)
-	kvs, err := tx.StateRange(p, prefixEnd(p))
-	if err != nil {
-		return nil, ledgerErr("scan "+p, err)
-	}
-	out := make([]credential.StatusEntry, 0, len(kvs))
-	for _, kv := range kvs {
-		seq, err := strconv.ParseUint(strings.TrimPrefix(kv.Key, p), 10, 64)
+	var out []credential.StatusEntry
+	for from := list * StatusListSize; from < (list+1)*StatusListSize; from += statusScanChunk {
+		start, end := statusIndexKey(dept, from), statusIndexKey(dept, from+statusScanChunk)
+		if from+statusScanChunk >= (list+1)*StatusListSize {
+			end = prefixEnd(p)
+		}
+		kvs, err := tx.StateRange(start, end)
 		if err != nil {
-			return nil, ledgerErr("decode status index key "+kv.Key, err)
+			return nil, ledgerErr("scan "+start, err)
 		}
-		var e statusIndexEntry
-		if err := json.Unmarshal(kv.Value, &e); err != nil {
-			return nil, ledgerErr("decode "+kv.Key, err)
+		for _, kv := range kvs {
+			seq, err := strconv.ParseUint(strings.TrimPrefix(kv.Key, p), 10, 64)
+			if err != nil {
+				return nil, ledgerErr("decode status index key "+kv.Key, err)
+			}
+			var e statusIndexEntry
+			if err := json.Unmarshal(kv.Value, &e); err != nil {
+				return nil, ledgerErr("decode "+kv.Key, err)
+			}
+			out = append(out, credential.StatusEntry{Sequence: seq, ID: e.ID, Status: e.Status})
 		}
-		out = append(out, credential.StatusEntry{Sequence: seq, ID: e.ID, Status: e.Status})
+	}
+	if out == nil {
+		out = []credential.StatusEntry{}
 	}
 	return out, nil
 }
