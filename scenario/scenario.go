@@ -43,13 +43,15 @@ func (v verifyAnswer) check(name string) (credential.Check, bool) {
 
 // suite carries state between the ordered steps of Run.
 type suite struct {
-	target Target
-	c      *client
-	samr   string // API keys
-	edu    string
-	hrss   string
-	lic    issued // a business licence taken through its whole life
-	idemID string // the credential issued with an idempotency key
+	target  Target
+	c       *client
+	samr    string // API keys
+	edu     string
+	hrss    string
+	lic     issued // a business licence taken through its whole life
+	idemID  string // the credential issued with an idempotency key
+	pres    issued // a credential presented partially and as a compact QR
+	compact string // its compact QR payload
 }
 
 func businessLicence(name string) map[string]any {
@@ -90,12 +92,16 @@ func Run(t *testing.T, target Target) {
 		{"issue", s.issue},
 		{"verify document", s.verifyDocument},
 		{"verify QR text", s.verifyQR},
+		{"selective disclosure and compact QR", s.presentations},
+		{"trust list verifies offline", s.trustListOffline},
 		{"tampered field fails integrity", s.tamper},
 		{"verification page", s.page},
 		{"cross-department access is forbidden", s.crossDepartment},
 		{"suspend, reinstate, revoke", s.lifecycle},
 		{"history", s.history},
+		{"W3C VC export and status list", s.verifiableCredential},
 		{"idempotent retry", s.idempotency},
+		{"key rotation and compromise", s.keyRotation},
 		{"bad input", s.badInput},
 		{"restart keeps everything", s.restart},
 		{"acknowledged issuances survive kill -9", s.crash},
