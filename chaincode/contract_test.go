@@ -79,13 +79,13 @@ func TestIssueIsDeterministic(t *testing.T) {
 			t.Fatalf("run %d wrote differently:\n%s\n--- first run ---\n%s", i, got, first)
 		}
 	}
-	for _, want := range []string{"put cred/" + doc.ID, "private credentialDocuments/doc/" + doc.ID, "put idem/samr/k", "policy cred/", "event " + EventName,
+	for _, want := range []string{"put cred/" + doc.ID, "private " + DocumentCollection("SamrMSP") + "/doc/" + doc.ID, "put idem/samr/k", "policy cred/", "event " + EventName,
 		"put statusidx/samr/0000000000/00000000000000000042", "policy statusidx/samr/0000000000/00000000000000000042"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("issue did not %q:\n%s", want, first)
 		}
 	}
-	if strings.Contains(first, "91110000802100433B") && !strings.Contains(first, "private credentialDocuments") {
+	if strings.Contains(first, "91110000802100433B") && !strings.Contains(first, "private "+DocumentCollection("SamrMSP")+"/") {
 		t.Error("personal data outside private data")
 	}
 	for _, line := range strings.Split(first, "\n") {

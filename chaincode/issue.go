@@ -227,22 +227,24 @@ func checkDocument(tx Tx, caller credential.Department, doc *credential.Document
 	return nil
 }
 
-// putDocument stores the full document in the private data collection. Its
-// JSON has sorted claims, so every endorser writes the same bytes.
+// putDocument stores the full document in the issuing department's private
+// data collection. Its JSON has sorted claims, so every endorser writes the
+// same bytes.
 func putDocument(tx Tx, doc *credential.Document, mspID string) error {
 	doc.SortClaims()
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return ledgerErr("encode document", err)
 	}
-	if err := tx.PutPrivateData(Collection, documentKey(doc.ID), b); err != nil {
+	coll := DocumentCollection(mspID)
+	if err := tx.PutPrivateData(coll, documentKey(doc.ID), b); err != nil {
 		return ledgerErr("write private document", err)
 	}
 	p, err := endorsementPolicy(mspID)
 	if err != nil {
 		return ledgerErr("build document policy", err)
 	}
-	if err := tx.SetPrivateDataValidationParameter(Collection, documentKey(doc.ID), p); err != nil {
+	if err := tx.SetPrivateDataValidationParameter(coll, documentKey(doc.ID), p); err != nil {
 		return ledgerErr("set document policy", err)
 	}
 	return nil

@@ -26,15 +26,24 @@ func GetRecord(tx Tx, id string) (credential.Record, error) {
 	return readRecord(tx, id)
 }
 
-// GetDocument returns the full signed document from the private data
-// collection. On Fabric only peers of member organizations hold it; a
-// non-member's peer answers not found.
+// GetDocument returns the full signed document from the issuing
+// department's private data collection, found through the record's issuer.
+// On Fabric only the issuer's peers hold it and only the issuer's clients
+// may read it (memberOnlyRead): another department's read fails.
 func GetDocument(tx Tx, id string) (credential.Document, error) {
 	var doc credential.Document
-	if _, err := credential.ParseIdentifier(id); err != nil {
+	rec, err := GetRecord(tx, id)
+	if err != nil {
 		return doc, err
 	}
-	b, err := tx.GetPrivateData(Collection, documentKey(id))
+	issuer, ok, err := department(tx, rec.Issuer)
+	if err != nil {
+		return doc, err
+	}
+	if !ok {
+		return doc, credential.Errorf(credential.CodeInternal, "credential %s names issuer %q, which is not in the registry", id, rec.Issuer)
+	}
+	b, err := tx.GetPrivateData(DocumentCollection(issuer.MSPID), documentKey(id))
 	if err != nil {
 		return doc, ledgerErr("read private document", err)
 	}

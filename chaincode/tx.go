@@ -13,13 +13,22 @@ const (
 	Name = "certledger"
 	// Channel is the channel the chaincode is deployed on.
 	Channel = "certledger"
-	// Collection is the private data collection holding full documents.
+	// Collection is the name prefix of the private data collections holding
+	// full documents: each department keeps the documents it issues in its
+	// own collection, DocumentCollection(its MSP ID).
 	Collection = "credentialDocuments"
 	// EventName is the name of the event emitted for every record change.
 	EventName = "certledger.change"
 	// TransientRequest is the transient map key carrying the IssueRequest.
 	TransientRequest = "request"
 )
+
+// DocumentCollection is the private data collection of the documents the
+// department with this MSP ID issues. Only that department is a member, so
+// its documents (personal data) stay on its own peers and issuance pushes
+// them to no other department's peer; every other peer stores only their
+// hashes, in the blocks.
+func DocumentCollection(mspID string) string { return Collection + "_" + mspID }
 
 // Contract function names (the Fabric transaction names).
 const (

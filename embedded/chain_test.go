@@ -228,7 +228,7 @@ func TestLogEntriesDescribeTransactions(t *testing.T) {
 	for _, w := range issue.Writes {
 		keys[w.Namespace+" "+w.Key] = len(w.ValueHash) == 64
 	}
-	for _, k := range []string{"state cred/" + recs[0].ID, "private credentialDocuments/doc/" + recs[0].ID, "policy cred/" + recs[0].ID} {
+	for _, k := range []string{"state cred/" + recs[0].ID, "private " + chaincode.DocumentCollection("SamrMSP") + "/doc/" + recs[0].ID, "policy cred/" + recs[0].ID} {
 		if !keys[k] {
 			t.Errorf("issue entry does not list %s with a value hash: %v", k, keys)
 		}

@@ -12,8 +12,9 @@ const (
 	// KVChaincodeName is the raw put/get contract deployed beside it, the
 	// baseline of the benchmarks.
 	KVChaincodeName = "kv"
-	// DocumentCollection is the private data collection of credential
-	// documents (personal data), readable by every department.
+	// DocumentCollection is the name prefix of the private data collections
+	// of credential documents (personal data): each department's documents
+	// are in DocumentCollection_<its MSP ID>, readable by it alone.
 	DocumentCollection = "credentialDocuments"
 )
 

@@ -149,27 +149,50 @@ type collection struct {
 	MemberOnlyWrite   bool   `json:"memberOnlyWrite"`
 }
 
-// documentCollection holds credential documents (personal data). Every
-// department is a member, so any department's peer can serve a document to a
-// verifier who shows a token; only members' clients may read or write it.
-// An endorsing peer must hand the document to at least one other peer before
-// endorsing (requiredPeerCount 1), so it survives the loss of that peer, and
-// pushes it to up to all other peers (maxPeerCount) so reads need no pulls.
+// documentCollections are the private data collections of credential
+// documents (personal data): one per department, named
+// DocumentCollection + "_" + MSP ID (the contract's
+// chaincode.DocumentCollection), with that department as the only member.
+// A department's documents stay on its own peers; every other peer stores
+// only their hashes, in the blocks. That is data minimization (no other
+// department holds a citizen's personal data) and it is what issuance costs
+// least: one collection for all departments made each endorsement push the
+// document to four other peers and each of them store it at commit (see
+// docs/benchmarks.md). A department with several peers pushes each
+// document to all its other peers (maxPeerCount) so reads need no pulls,
+// but does not wait for them (requiredPeerCount 0): waiting for one would
+// stop the department's issuance whenever one of its two peers is down,
+// which is what its second peer is there to survive. A peer that missed a
+// push pulls the document from its fellow at commit or later
+// (reconciliation). The price: a document endorsed while its department's
+// other peer is unreachable sits on one peer until that one comes back,
+// and a department with one peer keeps its documents on that peer only, so
+// its backups matter (the holder has the signed document too, and the
+// ledger its hash).
+// Only members' clients may read or write (memberOnlyRead/Write).
 // Documents stay until the contract deletes them (blockToLive 0).
-func documentCollection(t topology) collection {
-	return collection{
-		Name: DocumentCollection, Policy: "OR(" + memberList("member") + ")",
-		RequiredPeerCount: 1, MaxPeerCount: len(t.Peers) - 1, BlockToLive: 0,
-		MemberOnlyRead: true, MemberOnlyWrite: true,
+func documentCollections() []collection {
+	var out []collection
+	for _, d := range departments {
+		others := d.Peers - 1
+		out = append(out, collection{
+			Name: documentCollectionName(d.MSPID), Policy: fmt.Sprintf("OR('%s.member')", d.MSPID),
+			RequiredPeerCount: 0, MaxPeerCount: others, BlockToLive: 0,
+			MemberOnlyRead: true, MemberOnlyWrite: true,
+		})
 	}
+	return out
 }
+
+// documentCollectionName is the collection of one department's documents.
+func documentCollectionName(mspID string) string { return DocumentCollection + "_" + mspID }
 
 func (l layout) collectionsFile() string {
 	return filepath.Join(l.configDir(), "collections_config.json")
 }
 
 func writeCollections(l layout, t topology) error {
-	b, err := json.MarshalIndent([]collection{documentCollection(t)}, "", "  ")
+	b, err := json.MarshalIndent(documentCollections(), "", "  ")
 	if err != nil {
 		return err
 	}

@@ -14,9 +14,9 @@ import (
 
 // TestContractOnNetwork runs CertLedger's contract on the network as
 // deployed: registry writes by the governance department, an issuance with
-// the document in the private data collection, reads by another department
-// (a collection member), and another department's attempt to change the
-// credential, which must fail.
+// the document in the issuing department's private data collection, which
+// the issuer reads and another department (not a member) cannot, and
+// another department's attempt to change the credential, which must fail.
 func TestContractOnNetwork(t *testing.T) {
 	requireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -76,9 +76,12 @@ func TestContractOnNetwork(t *testing.T) {
 	if _, err := edu.EvaluateTransaction("GetRecord", doc.ID); err != nil {
 		t.Fatalf("edu reads the record: %v", err)
 	}
-	got, err := edu.EvaluateTransaction("GetDocument", doc.ID)
+	got, err := samr.EvaluateTransaction("GetDocument", doc.ID)
 	if err != nil || !strings.Contains(string(got), "91110000802100433B") {
-		t.Fatalf("edu reads the document from the collection: %v\n%.200s", err, got)
+		t.Fatalf("samr reads its document from its collection: %v\n%.200s", err, got)
+	}
+	if got, err := edu.EvaluateTransaction("GetDocument", doc.ID); err == nil {
+		t.Fatalf("edu read a document of samr's collection: %.200s", got)
 	}
 
 	suspend, _ := json.Marshal(credential.StatusChange{Action: credential.ActionSuspend, Reason: "not theirs"})
