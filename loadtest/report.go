@@ -71,7 +71,7 @@ func (r *Report) Markdown(cmdline string) string {
 	fmt.Fprintf(&b, "| CPU model | %s |\n", m.CPUModel)
 	fmt.Fprintf(&b, "| Go | %s %s |\n", m.GoVersion, m.OS)
 	if m.LoadAvg != "" {
-		fmt.Fprintf(&b, "| load average at start | %s (other work competing for the CPUs) |\n", m.LoadAvg)
+		fmt.Fprintf(&b, "| load average at start | %s (1-minute average, which lags: *cores used* below says what the run got) |\n", m.LoadAvg)
 	}
 	fmt.Fprintf(&b, "| target | %s |\n", target)
 	fmt.Fprintf(&b, "| limits per phase | %s or %d operations (issuance: %d), %d HTTP clients |\n\n",
