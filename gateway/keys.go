@@ -139,25 +139,19 @@ func newKeyID(d credential.Department, now time.Time) string {
 // keep another active key, so that retiring never stops issuance by
 // accident (add the new key first).
 func (s *Server) handleRetireKey(c *fiber.Ctx) error {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	caller, target, govMSP, err := s.keyManager(ctx, c)
-	if err != nil {
-		return err
-	}
-	i, err := keyIndex(target, c.Params("kid"))
-	if err != nil {
-		return err
-	}
-	now := s.now().Truncate(time.Millisecond)
+	return s.changeKey(c, "retire", func(target credential.Department, i int) (credential.Key, error) {
+		return retiredKey(target, i, s.now().Truncate(time.Millisecond))
+	})
+}
+
+// retiredKey returns key i of target retired at now, or why it cannot be.
+func retiredKey(target credential.Department, i int, now time.Time) (credential.Key, error) {
 	k := target.Keys[i]
 	if k.Status != credential.KeyActive {
-		return credential.Errorf(credential.CodeConflict, "key %s is %s, not active", k.ID, k.Status)
+		return k, credential.Errorf(credential.CodeConflict, "key %s is %s, not active", k.ID, k.Status)
 	}
 	if !now.After(k.ValidFrom) {
-		return credential.Errorf(credential.CodeConflict, "key %s only becomes valid at %s and cannot be retired before", k.ID, k.ValidFrom.Format(time.RFC3339Nano))
+		return k, credential.Errorf(credential.CodeConflict, "key %s only becomes valid at %s and cannot be retired before", k.ID, k.ValidFrom.Format(time.RFC3339Nano))
 	}
 	others := false
 	for j, o := range target.Keys {
@@ -166,19 +160,13 @@ func (s *Server) handleRetireKey(c *fiber.Ctx) error {
 		}
 	}
 	if !others {
-		return credential.Errorf(credential.CodeConflict, "key %s is the last active key of %s: add a new key first, or mark it compromised if it leaked", k.ID, target.ID)
+		return k, credential.Errorf(credential.CodeConflict, "key %s is the last active key of %s: add a new key first, or mark it compromised if it leaked", k.ID, target.ID)
 	}
 	if !k.ValidUntil.IsZero() && k.ValidUntil.Before(now) {
 		now = k.ValidUntil // already ended: keep the earlier end
 	}
 	k.Status, k.ValidUntil = credential.KeyRetired, now
-	target.Keys[i] = k
-	if err := s.putKeys(ctx, govMSP, target); err != nil {
-		return err
-	}
-	s.metrics.keyChanges.WithLabelValues("retire").Inc()
-	s.log.Info("signing key retired", slog.String("dept", target.ID), slog.String("kid", k.ID), slog.String("by", caller.ID))
-	return c.JSON(keyAnswer{Key: k, Department: target})
+	return k, nil
 }
 
 // handleCompromiseKey marks a key compromised from a point in time:
@@ -210,6 +198,20 @@ func (s *Server) handleCompromiseKey(c *fiber.Ctx) error {
 	if len(probs) > 0 {
 		return invalidFields(probs)
 	}
+	return s.changeKey(c, "compromise", func(target credential.Department, i int) (credential.Key, error) {
+		k := target.Keys[i]
+		if k.Status == credential.KeyCompromised {
+			return k, credential.Errorf(credential.CodeConflict, "key %s was already marked compromised at %s; that is final", k.ID, k.CompromisedAt.Format(time.RFC3339Nano))
+		}
+		k.Status, k.CompromisedAt, k.CompromiseReason = credential.KeyCompromised, at, reason
+		return k, nil
+	})
+}
+
+// changeKey applies change to the key named by the route's :kid and records
+// the department on the ledger. Key changes of this gateway are serialized,
+// since PutDepartment replaces the whole department entry.
+func (s *Server) changeKey(c *fiber.Ctx, op string, change func(target credential.Department, i int) (credential.Key, error)) error {
 	s.keyMu.Lock()
 	defer s.keyMu.Unlock()
 	ctx, cancel := s.requestContext(c)
@@ -222,18 +224,22 @@ func (s *Server) handleCompromiseKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k := target.Keys[i]
-	if k.Status == credential.KeyCompromised {
-		return credential.Errorf(credential.CodeConflict, "key %s was already marked compromised at %s; that is final", k.ID, k.CompromisedAt.Format(time.RFC3339Nano))
+	k, err := change(target, i)
+	if err != nil {
+		return err
 	}
-	k.Status, k.CompromisedAt, k.CompromiseReason = credential.KeyCompromised, at, reason
 	target.Keys[i] = k
 	if err := s.putKeys(ctx, govMSP, target); err != nil {
 		return err
 	}
-	s.metrics.keyChanges.WithLabelValues("compromise").Inc()
-	s.log.Warn("signing key marked compromised", slog.String("dept", target.ID), slog.String("kid", k.ID),
-		slog.Time("compromisedAt", at), slog.String("reason", reason), slog.String("by", caller.ID))
+	s.metrics.keyChanges.WithLabelValues(op).Inc()
+	attrs := []any{slog.String("dept", target.ID), slog.String("kid", k.ID), slog.String("by", caller.ID)}
+	if k.Status == credential.KeyCompromised {
+		attrs = append(attrs, slog.Time("compromisedAt", k.CompromisedAt), slog.String("reason", k.CompromiseReason))
+		s.log.Warn("signing key marked compromised", attrs...)
+	} else {
+		s.log.Info("signing key "+op+"d", attrs...)
+	}
 	return c.JSON(keyAnswer{Key: k, Department: target})
 }
 
