@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/verifier"
 )
 
@@ -33,6 +34,13 @@ type notValid struct{ error }
 
 func (notValid) ExitCode() int { return 1 }
 
+// unconfirmed exits 3: offline, the credential is authentic (integrity and
+// signature hold against the trust list) but its status needs the ledger.
+// Scripts can tell it from a forgery (1) without parsing the report.
+type unconfirmed struct{ error }
+
+func (unconfirmed) ExitCode() int { return 3 }
+
 // errReported is the error of a not-valid credential whose report was
 // already printed.
 var errReported = errors.New("the credential is not valid")
@@ -48,8 +56,8 @@ func runVerify(args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger verify [--offline --trust-list FILE [--anchor KEY]] [--gateway URL] INPUT\n\n"+
 			"INPUT is a credential or presentation JSON file, a file holding QR text (a verification URL or a CL1: payload),\n"+
-			"a PNG or JPEG image of a QR code, or - for standard input. Exit status: 0 valid, 1 not valid or not\n"+
-			"confirmed (offline answers never confirm status), 2 usage.\n\nflags:")
+			"a PNG or JPEG image of a QR code, or - for standard input. Exit status: 0 valid, 1 not valid, 2 usage,\n"+
+			"3 authentic but not confirmed (offline answers never confirm status: that needs the ledger).\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -95,10 +103,32 @@ func runVerify(args []string) error {
 		}
 	}
 	rep.WriteText(os.Stdout)
-	if !rep.Valid {
-		return notValid{errReported}
+	switch {
+	case rep.Valid:
+		return nil
+	case authenticOffline(rep):
+		return unconfirmed{errors.New("authentic, but its status is unknown until verified online")}
 	}
-	return nil
+	return notValid{errReported}
+}
+
+// authenticOffline reports whether an offline answer found the credential
+// genuine: status unknown, with integrity and signature checked and good.
+func authenticOffline(rep verifier.Report) bool {
+	if rep.Online || rep.Status != credential.StatusUnknown {
+		return false
+	}
+	seen := 0
+	for _, c := range rep.Checks {
+		switch c.Name {
+		case credential.CheckIntegrity, credential.CheckSignature, credential.CheckIssuer, credential.CheckValidity:
+			if !c.OK {
+				return false
+			}
+			seen++
+		}
+	}
+	return seen == 4
 }
 
 // readInput reads the INPUT file, or standard input for "-".

@@ -67,14 +67,14 @@ func TestVerifyCommand(t *testing.T) {
 		code  int
 		wants []string
 	}{
-		{"compact QR image offline", append(offline, pngFile), 1, []string{"compact offline QR payload read from a QR code image",
+		{"compact QR image offline", append(offline, pngFile), 3, []string{"compact offline QR payload read from a QR code image",
 			"[ok  ] integrity:", "[ok  ] signature:", "[ok  ] issuer:", "[??  ] status:", "Company name (名称): 命令行核验有限公司",
 			"Not disclosed:", "Address (住所)", "NOT CONFIRMED: status unknown until verified online", "first use of this trust list"}},
 		{"compact QR image online", append(online, pngFile), 0, []string{"online, through the gateway", "[ok  ] ledger:", "[ok  ] status:", "Result:     VALID"}},
 		{"JPEG photo of the QR online", append(online, jpegFile), 0, []string{"read from a QR code image", "VALID"}},
-		{"QR text file offline", append(offline, payloadFile), 1, []string{"compact offline QR payload\n", "NOT CONFIRMED"}},
+		{"QR text file offline", append(offline, payloadFile), 3, []string{"compact offline QR payload\n", "NOT CONFIRMED"}},
 		{"credential document online", append(online, docFile), 0, []string{"credential document", "Business Licence (营业执照)", "VALID"}},
-		{"credential document offline", append(offline, docFile), 1, []string{"[ok  ] signature:", "Legal representative (法定代表人): 张三", "NOT CONFIRMED"}},
+		{"credential document offline", append(offline, docFile), 3, []string{"[ok  ] signature:", "Legal representative (法定代表人): 张三", "NOT CONFIRMED"}},
 		{"presentation online", append(online, presFile), 0, []string{"presentation (some fields withheld)", "Not disclosed:", "VALID"}},
 		{"by-reference URL online", append(online, urlFile), 0, []string{"by-reference QR text", "Address (住所)", "VALID"}},
 		{"by-reference URL offline", append(offline, urlFile), 1, []string{"holds only a link", "NOT CONFIRMED"}},
@@ -124,8 +124,8 @@ func TestVerifyCommand(t *testing.T) {
 			t.Fatalf("revoke: %d", st)
 		}
 		res := runCLI(t, append(offline, pngFile)...)
-		if res.Code != 1 {
-			t.Fatalf("exit %d", res.Code)
+		if res.Code != 3 {
+			t.Fatalf("exit %d, want 3 (authentic, status unknown offline)", res.Code)
 		}
 		mustContain(t, "offline output", res.Stdout, "[??  ] status:", "unknown offline", "NOT CONFIRMED: status unknown until verified online")
 		res = runCLI(t, append(online, pngFile)...)
