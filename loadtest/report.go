@@ -104,23 +104,29 @@ func (r *Report) Markdown(cmdline string) string {
 // section, appending it when the file has none and creating the file when
 // it does not exist.
 func UpdateMarkdownFile(path, section string) error {
-	block := SectionBegin + "\n" + strings.TrimRight(section, "\n") + "\n" + SectionEnd + "\n"
+	return UpdateMarkdownSection(path, SectionBegin, SectionEnd, section)
+}
+
+// UpdateMarkdownSection replaces the text between the begin and end markers
+// in the Markdown file at path with section, appending a marked block when
+// there is none; everything outside the markers is kept. Each benchmark
+// command owns its own pair of markers in the same file.
+func UpdateMarkdownSection(path, begin, end, section string) error {
+	block := begin + "\n" + strings.TrimRight(section, "\n") + "\n" + end + "\n"
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	var out string
 	text := string(old)
-	i := strings.Index(text, SectionBegin)
-	j := strings.Index(text, SectionEnd)
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	var out string
 	switch {
 	case len(old) == 0:
 		out = "# Benchmarks\n\n" + block
 	case i >= 0 && j > i:
-		rest := strings.TrimPrefix(text[j+len(SectionEnd):], "\n")
-		out = text[:i] + block + rest
+		out = text[:i] + block + strings.TrimPrefix(text[j+len(end):], "\n")
 	case i >= 0 || j >= 0:
-		return fmt.Errorf("%s has only one of the markers %s and %s", path, SectionBegin, SectionEnd)
+		return fmt.Errorf("%s has only one of the markers %s and %s", path, begin, end)
 	default:
 		out = strings.TrimRight(text, "\n") + "\n\n" + block
 	}

@@ -124,7 +124,7 @@ func runBenchFabric(args []string) error {
 	fmt.Println()
 	b.writeTable(os.Stdout)
 	if o.Write != "" {
-		if err := updateSection(o.Write, fabricSectionBegin, fabricSectionEnd, b.markdown(commandLine("certledger bench-fabric", args))); err != nil {
+		if err := loadtest.UpdateMarkdownSection(o.Write, fabricSectionBegin, fabricSectionEnd, b.markdown(commandLine("certledger bench-fabric", args))); err != nil {
 			return fmt.Errorf("write %s: %w", o.Write, err)
 		}
 		fmt.Fprintf(os.Stderr, "results written to %s\n", o.Write)
@@ -812,36 +812,4 @@ func (b *fabricBench) markdown(cmdline string) string {
 		fmt.Fprintf(&s, "| %s | %d MB | %d MB |\n", mr.name, mr.rss/1024, mr.peak/1024)
 	}
 	return s.String()
-}
-
-// updateSection replaces the text between begin and end in the Markdown
-// file at path with section, appending a marked block when there is none;
-// everything outside the markers is kept.
-func updateSection(path, begin, end, section string) error {
-	block := begin + "\n" + strings.TrimRight(section, "\n") + "\n" + end + "\n"
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	text := string(old)
-	i, j := strings.Index(text, begin), strings.Index(text, end)
-	var out string
-	switch {
-	case len(old) == 0:
-		out = "# Benchmarks\n\n" + block
-	case i >= 0 && j > i:
-		out = text[:i] + block + strings.TrimPrefix(text[j+len(end):], "\n")
-	case i >= 0 || j >= 0:
-		return fmt.Errorf("%s has only one of the markers %s and %s", path, begin, end)
-	default:
-		out = strings.TrimRight(text, "\n") + "\n\n" + block
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(out), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

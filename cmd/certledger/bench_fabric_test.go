@@ -20,7 +20,7 @@ func TestUpdateSectionKeepsOtherSections(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, body := range []string{"first run", "second run"} {
-		if err := updateSection(path, fabricSectionBegin, fabricSectionEnd, "## Fabric\n\n"+body+"\n"); err != nil {
+		if err := loadtest.UpdateMarkdownSection(path, fabricSectionBegin, fabricSectionEnd, "## Fabric\n\n"+body+"\n"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -37,7 +37,7 @@ func TestUpdateSectionKeepsOtherSections(t *testing.T) {
 
 	broken := filepath.Join(t.TempDir(), "broken.md")
 	os.WriteFile(broken, []byte("x\n"+fabricSectionBegin+"\n"), 0o644)
-	if err := updateSection(broken, fabricSectionBegin, fabricSectionEnd, "y"); err == nil {
+	if err := loadtest.UpdateMarkdownSection(broken, fabricSectionBegin, fabricSectionEnd, "y"); err == nil {
 		t.Fatal("a file with only a begin marker was rewritten")
 	}
 }
