@@ -85,6 +85,7 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 		Renews:     doc.Renews,
 		IssueTxID:  tx.TxID(),
 		LastChange: change,
+		Revision:   1,
 	}
 	if req.StatusSequence != 0 {
 		if err := allocateStatus(tx, caller.ID, caller.MSPID, rec.ID, req.StatusSequence); err != nil {
@@ -113,7 +114,7 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 			return credential.IssueResult{}, err
 		}
 	}
-	if err := emit(tx, rec.ID, change); err != nil {
+	if err := emit(tx, rec); err != nil {
 		return credential.IssueResult{}, err
 	}
 	return credential.IssueResult{Record: rec}, nil

@@ -57,13 +57,14 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 		change.Code = ""
 	}
 	next.LastChange = change
+	next.Revision = rec.Revision + 1
 	if err := putJSON(tx, recordKey(id), next); err != nil {
 		return credential.Record{}, err
 	}
 	if err := updateStatusIndex(tx, next); err != nil {
 		return credential.Record{}, err
 	}
-	if err := emit(tx, id, change); err != nil {
+	if err := emit(tx, next); err != nil {
 		return credential.Record{}, err
 	}
 	return next, nil

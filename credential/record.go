@@ -82,6 +82,11 @@ type Record struct {
 	// StatusSequence is the credential's status list position (see
 	// IssueRequest.StatusSequence); 0 when it has none.
 	StatusSequence uint64 `json:"statusSequence,omitempty"`
+	// Revision counts the record's committed versions: 1 at issuance, one
+	// more per status change. Copies held outside the ledger (a gateway's
+	// record cache) keep the highest revision they saw, so an old copy
+	// never replaces a newer one. 0 on records written before it existed.
+	Revision uint64 `json:"revision,omitempty"`
 	// BlockNumber of the issuing transaction. Backends fill it from the
 	// ledger (block height); it is not part of contract state.
 	BlockNumber uint64 `json:"blockNumber,omitempty"`

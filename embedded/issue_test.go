@@ -131,7 +131,7 @@ func TestIssueRecordsPublicAndPrivateParts(t *testing.T) {
 	want := credential.Record{
 		ID: doc.ID, Type: doc.Type, Issuer: demo.Market, Digest: doc.Proof.Digest, KeyID: doc.Proof.KeyID,
 		HolderRef: req.HolderRef, Status: credential.StatusValid, IssuedAt: doc.IssuedAt, ValidFrom: doc.ValidFrom,
-		ValidUntil: doc.ValidUntil, Version: 1, IssueTxID: rec.IssueTxID, BlockNumber: rec.BlockNumber,
+		ValidUntil: doc.ValidUntil, Version: 1, IssueTxID: rec.IssueTxID, BlockNumber: rec.BlockNumber, Revision: 1,
 		LastChange: credential.Change{Action: credential.ActionIssue, Actor: demo.Market, MSPID: f.msp(demo.Market),
 			TxID: rec.IssueTxID, Time: start, Status: credential.StatusValid},
 	}

@@ -63,7 +63,7 @@ func TestStatusLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Status != s.wantStatus || got.RevocationCode != s.wantCode || got.LastChange.Action != s.change.Action ||
-				got.LastChange.Time != f.clock.Now() || got.BlockNumber != rec.BlockNumber {
+				got.LastChange.Time != f.clock.Now() || got.BlockNumber != rec.BlockNumber || got.Revision != before.Revision+1 {
 				t.Fatalf("record after %s: %+v", s.name, got)
 			}
 			if stored, _ := f.ledger.Record(ctx, rec.ID); !recordsEqual(stored, got) {
