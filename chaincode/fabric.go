@@ -78,6 +78,13 @@ func (c *Contract) Issue(ctx contractapi.TransactionContextInterface) (string, e
 	return asJSON(Issue(fabricTx{ctx}))
 }
 
+// IssueBatch records the credentials of the transient "requests" (a JSON
+// array of IssueRequest) in one transaction and returns a JSON array of
+// BatchItemResult in the same order.
+func (c *Contract) IssueBatch(ctx contractapi.TransactionContextInterface) (string, error) {
+	return asJSON(IssueBatch(fabricTx{ctx}))
+}
+
 // ChangeStatus applies a StatusChange and returns the updated record.
 func (c *Contract) ChangeStatus(ctx contractapi.TransactionContextInterface, id string, statusChangeJSON string) (string, error) {
 	var ch credential.StatusChange

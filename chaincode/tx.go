@@ -19,8 +19,14 @@ const (
 	Collection = "credentialDocuments"
 	// EventName is the name of the event emitted for every record change.
 	EventName = "certledger.change"
+	// EventBatchName is the event of an IssueBatch transaction: a JSON
+	// array of the ChangeEvent of every credential it recorded.
+	EventBatchName = "certledger.changes"
 	// TransientRequest is the transient map key carrying the IssueRequest.
 	TransientRequest = "request"
+	// TransientRequests is the transient map key carrying IssueBatch's
+	// JSON array of IssueRequest.
+	TransientRequests = "requests"
 )
 
 // DocumentCollection is the private data collection of the documents the
@@ -36,6 +42,7 @@ const (
 	FnPutCredentialType = "PutCredentialType"
 	FnGetRegistry       = "GetRegistry"
 	FnIssue             = "Issue"
+	FnIssueBatch        = "IssueBatch"
 	FnChangeStatus      = "ChangeStatus"
 	FnGetRecord         = "GetRecord"
 	FnGetDocument       = "GetDocument"

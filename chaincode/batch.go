@@ -1,0 +1,103 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/certledger/certledger/credential"
+)
+
+// Batch issuance bounds. A batch is one Fabric transaction: its fixed costs
+// (endorsement, ordering, validation and commit on every peer) are paid once
+// for all its items, which is what makes it worth having.
+const (
+	// MaxBatchItems bounds the items of one IssueBatch.
+	MaxBatchItems = 64
+	// MaxBatchSize bounds the transient data of one IssueBatch.
+	MaxBatchSize = 8 << 20
+)
+
+// BatchItemResult is the outcome of one item of IssueBatch: Result when it
+// was issued (or replayed), Error when the contract refused it.
+type BatchItemResult struct {
+	Result *credential.IssueResult `json:"result,omitempty"`
+	Error  *BatchItemError         `json:"error,omitempty"`
+}
+
+// BatchItemError is an item's application error.
+type BatchItemError struct {
+	Code    credential.Code `json:"code"`
+	Message string          `json:"message"`
+}
+
+// Err returns the item's error as a *credential.Error, nil when it has none.
+func (r BatchItemResult) Err() error {
+	if r.Error == nil {
+		return nil
+	}
+	return &credential.Error{Code: r.Error.Code, Message: r.Error.Message}
+}
+
+// IssueBatch issues every IssueRequest of the JSON array in the transient
+// data (key TransientRequests) in one transaction, as Issue would one after
+// the other: each item sees what earlier items wrote (a repeated
+// idempotency key is a replay, a repeated identifier or status position a
+// conflict). An item the contract refuses writes nothing and gets its error
+// in its result; the others are recorded. Only a failure of the ledger
+// itself fails the whole batch. The changes are announced in one
+// EventBatchName event, a JSON array of ChangeEvent in item order.
+func IssueBatch(tx Tx) ([]BatchItemResult, error) {
+	reqs, err := readBatch(tx)
+	if err != nil {
+		return nil, err
+	}
+	b := newBatchTx(tx)
+	out := make([]BatchItemResult, len(reqs))
+	for i, raw := range reqs {
+		it := b.item(raw)
+		res, err := Issue(it)
+		var ce *credential.Error
+		switch {
+		case err == nil:
+			if err := it.commit(); err != nil {
+				return nil, err
+			}
+			out[i].Result = &res
+		case errors.As(err, &ce) && ce.Code != credential.CodeInternal:
+			out[i].Error = &BatchItemError{Code: ce.Code, Message: ce.Message}
+		default:
+			return nil, err
+		}
+	}
+	if len(b.events) > 0 {
+		payload, err := json.Marshal(b.events)
+		if err != nil {
+			return nil, ledgerErr("encode batch event", err)
+		}
+		if err := tx.SetEvent(EventBatchName, payload); err != nil {
+			return nil, ledgerErr("set event", err)
+		}
+	}
+	return out, nil
+}
+
+func readBatch(tx Tx) ([]json.RawMessage, error) {
+	raw, err := tx.Transient(TransientRequests)
+	if err != nil {
+		return nil, ledgerErr("read transient data", err)
+	}
+	if raw == nil {
+		return nil, credential.Errorf(credential.CodeInvalid, "the issue requests must be passed as transient data under %q", TransientRequests)
+	}
+	if len(raw) > MaxBatchSize {
+		return nil, credential.Errorf(credential.CodeInvalid, "the batch is larger than %d bytes", MaxBatchSize)
+	}
+	var reqs []json.RawMessage
+	if err := json.Unmarshal(raw, &reqs); err != nil {
+		return nil, credential.Errorf(credential.CodeInvalid, "the batch is not a JSON array of issue requests: %v", err)
+	}
+	if len(reqs) == 0 || len(reqs) > MaxBatchItems {
+		return nil, credential.Errorf(credential.CodeInvalid, "a batch holds 1 to %d issue requests, not %d", MaxBatchItems, len(reqs))
+	}
+	return reqs, nil
+}
