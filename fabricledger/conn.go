@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +22,10 @@ type dept struct {
 	id    string
 	mspID string
 	peers []*peer
+
+	batchMu sync.Mutex
+	batcher *issueBatcher // started by the first issuance
+	closed  bool
 }
 
 // peer is one gRPC connection to a peer and the Fabric Gateway client on it.
@@ -138,6 +143,7 @@ func (p *peer) markDown(now time.Time, d time.Duration) { p.downUntil.Store(now.
 func (p *peer) markUp()                                 { p.downUntil.Store(0) }
 
 func (d *dept) close() {
+	d.stopBatcher()
 	for _, p := range d.peers {
 		p.gw.Close()
 		p.conn.Close()

@@ -187,40 +187,27 @@ func (l *Ledger) putJSON(ctx context.Context, mspID, fn string, v any) error {
 }
 
 // Issue records a credential as mspID. The request, which holds personal
-// data, travels only as transient data; an idempotent replay is answered
-// from the endorsement without ordering anything.
+// data, travels only as transient data. Concurrent issuances of a
+// department share IssueBatch transactions (see issueBatcher); a batch
+// whose items are all idempotent replays is answered from the endorsement
+// without ordering anything.
 func (l *Ledger) Issue(ctx context.Context, mspID string, req credential.IssueRequest) (credential.IssueResult, error) {
-	var res credential.IssueResult
 	d, err := l.dept(mspID)
 	if err != nil {
-		return res, err
+		return credential.IssueResult{}, err
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return res, credential.Errorf(credential.CodeInvalid, "encode the issue request: %v", err)
+		return credential.IssueResult{}, credential.Errorf(credential.CodeInvalid, "encode the issue request: %v", err)
 	}
-	out, err := l.submit(ctx, d, submitCall{
-		fn:        chaincode.FnIssue,
-		transient: map[string][]byte{chaincode.TransientRequest: body},
-		readOnly: func(result []byte) bool {
-			var r struct {
-				Replayed bool `json:"replayed"`
-			}
-			return json.Unmarshal(result, &r) == nil && r.Replayed
-		},
-	})
+	if len(body) > chaincode.MaxRequestSize {
+		return credential.IssueResult{}, credential.Errorf(credential.CodeInvalid, "the issue request is larger than %d bytes", chaincode.MaxRequestSize)
+	}
+	b, err := l.batcher(d)
 	if err != nil {
-		return res, err
+		return credential.IssueResult{}, err
 	}
-	if err := decode(out.result, &res, "issue result"); err != nil {
-		return res, err
-	}
-	if out.readOnly {
-		res.Record.BlockNumber = l.blockOf(ctx, l.deptPeers(d), res.Record.IssueTxID)
-	} else {
-		res.Record.BlockNumber = out.block
-	}
-	return res, nil
+	return b.issue(ctx, body)
 }
 
 // ChangeStatus suspends, reinstates or revokes a credential as mspID.

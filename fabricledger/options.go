@@ -3,6 +3,8 @@ package fabricledger
 import (
 	"log/slog"
 	"time"
+
+	"github.com/certledger/certledger/chaincode"
 )
 
 // Options tunes the backend. The zero value of a field means its default.
@@ -45,6 +47,14 @@ type Options struct {
 	// BlockCacheSize bounds the transaction ID -> block number cache
 	// (default 100,000 entries, a few MB).
 	BlockCacheSize int
+	// IssueBatchSize is the most issuances of one department recorded in
+	// one IssueBatch transaction (default 32, at most
+	// chaincode.MaxBatchItems; 1 gives every issuance its own transaction).
+	IssueBatchSize int
+	// IssueBatchesInFlight is how many IssueBatch transactions of one
+	// department may be under way at once (default 4): while they are, new
+	// issuances gather into the next batch.
+	IssueBatchesInFlight int
 }
 
 // WithDefaults fills unset fields.
@@ -67,6 +77,13 @@ func (o Options) WithDefaults() Options {
 	set(&o.PeerDownFor, 3*time.Second)
 	if o.ConflictRetries <= 0 {
 		o.ConflictRetries = 5
+	}
+	if o.IssueBatchSize <= 0 {
+		o.IssueBatchSize = 32
+	}
+	o.IssueBatchSize = min(o.IssueBatchSize, chaincode.MaxBatchItems)
+	if o.IssueBatchesInFlight <= 0 {
+		o.IssueBatchesInFlight = 4
 	}
 	if o.BlockCacheSize <= 0 {
 		o.BlockCacheSize = 100_000
