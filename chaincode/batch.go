@@ -52,6 +52,9 @@ func IssueBatch(tx Tx) ([]BatchItemResult, error) {
 		return nil, err
 	}
 	b := newBatchTx(tx)
+	if err := b.prefetch(reqs); err != nil {
+		return nil, err
+	}
 	out := make([]BatchItemResult, len(reqs))
 	for i, raw := range reqs {
 		it := b.item(raw)

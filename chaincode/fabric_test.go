@@ -49,10 +49,11 @@ func TestFabricAdapter(t *testing.T) {
 	}
 	l := newMemLedger()
 	n := 0
+	var stub *fakeStub // the last invocation's
 	invoke := func(mspID string, transient map[string][]byte, fn string, args ...string) (string, error) {
 		t.Helper()
 		n++
-		stub := newStub(t, l, fmt.Sprintf("%064x", n), t0, mspID, transient, fn, args...)
+		stub = newStub(t, l, fmt.Sprintf("%064x", n), t0, mspID, transient, fn, args...)
 		resp := cc.Invoke(stub)
 		if resp.Status != 200 {
 			if e, ok := credential.ParseError(resp.Message); ok {
@@ -123,6 +124,27 @@ func TestFabricAdapter(t *testing.T) {
 	var res credential.IssueResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Record.ID != doc.ID || res.Record.IssueTxID != fmt.Sprintf("%064x", n) {
 		t.Fatalf("issue result %s: %v", out, err)
+	}
+
+	// A batch: a new licence is issued, the one just issued again is a
+	// conflict; the keys both look up are read in one round trip.
+	doc2, err := credential.Issue(credential.IssueParams{Type: licence, Issuer: samr, IssuedAt: t0,
+		Holder: credential.Holder{Name: "另一公司", IDType: credential.IDUSCC, IDNumber: "91110000802100433B"},
+		Fields: map[string]string{"companyName": "另一公司", "entityType": "有限责任公司", "legalRepresentative": "赵六",
+			"establishedOn": "2021-01-01", "address": "上海市"},
+	}, samr.Keys[0].ID, keys[demo.Market])
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := "[" + mustJSON(credential.IssueRequest{Document: *doc2, HolderRef: res.Record.HolderRef}) + "," + req + "]"
+	out, err = invoke("SamrMSP", map[string][]byte{TransientRequests: []byte(batch)}, FnIssueBatch)
+	var items []BatchItemResult
+	if err != nil || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 ||
+		items[0].Result == nil || items[0].Result.Record.ID != doc2.ID || credential.ErrorCode(items[1].Err()) != credential.CodeConflict {
+		t.Fatalf("batch result %s: %v", out, err)
+	}
+	if stub.multiGets != 1 || stub.event != EventBatchName {
+		t.Fatalf("batch made %d multi-key reads and set event %q; want 1 and %q", stub.multiGets, stub.event, EventBatchName)
 	}
 
 	change := mustJSON(credential.StatusChange{Action: credential.ActionRevoke, Reason: "撤销", Code: credential.RevokedWithdrawn})

@@ -25,10 +25,11 @@ import (
 // test does not model.
 type fakeStub struct {
 	shim.ChaincodeStubInterface
-	tx      *memTx
-	args    [][]byte
-	creator []byte
-	event   string
+	tx        *memTx
+	args      [][]byte
+	creator   []byte
+	event     string
+	multiGets int
 }
 
 // newStub prepares one invocation of fn(args...) by mspID on l.
@@ -84,7 +85,20 @@ func (s *fakeStub) GetTxTimestamp() (*timestamppb.Timestamp, error) {
 }
 func (s *fakeStub) GetState(key string) ([]byte, error)     { return s.tx.GetState(key) }
 func (s *fakeStub) PutState(key string, value []byte) error { return s.tx.PutState(key, value) }
-func (s *fakeStub) DelState(key string) error               { return s.tx.DelState(key) }
+
+// Write batching changes nothing the contract can see: the fake applies
+// writes at once, like a peer without the feature.
+func (s *fakeStub) StartWriteBatch()        {}
+func (s *fakeStub) FinishWriteBatch() error { return nil }
+func (s *fakeStub) GetMultipleStates(keys ...string) ([][]byte, error) {
+	s.multiGets++
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		out[i], _ = s.tx.GetState(k)
+	}
+	return out, nil
+}
+func (s *fakeStub) DelState(key string) error { return s.tx.DelState(key) }
 func (s *fakeStub) SetStateValidationParameter(key string, ep []byte) error {
 	return s.tx.SetStateValidationParameter(key, ep)
 }
