@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
+	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/fabricledger"
 	"github.com/certledger/certledger/gateway/keystore"
@@ -19,12 +21,22 @@ import (
 // connection profile the fabric backend reads.
 var fabricNetworkDir string
 
+// fabricTuning holds serve's Fabric tuning flags as given; openFabric
+// parses them, so a malformed value (flag or environment) is a usage error.
+var fabricTuning struct {
+	issueBatch, batchesInFlight string
+}
+
 func init() {
 	ledgerBackends["fabric"] = ledgerBackend{
 		summary: "Hyperledger Fabric channel of a network folder (see certledger network up)",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&fabricNetworkDir, "network", envOr("CERTLEDGER_NETWORK", envOr("CERTLEDGER_NETWORK_DIR", "./certledger-network")),
 				"with --ledger fabric: the network folder holding connection-profile.json (env CERTLEDGER_NETWORK)")
+			fs.StringVar(&fabricTuning.issueBatch, "issue-batch", os.Getenv("CERTLEDGER_ISSUE_BATCH"),
+				"with --ledger fabric: most issuances of one department per transaction, 1 to 64; 1 turns batching off (default 32; env CERTLEDGER_ISSUE_BATCH)")
+			fs.StringVar(&fabricTuning.batchesInFlight, "issue-batches-in-flight", os.Getenv("CERTLEDGER_ISSUE_BATCHES_IN_FLIGHT"),
+				"with --ledger fabric: issuance transactions of one department under way at once (default 4; env CERTLEDGER_ISSUE_BATCHES_IN_FLIGHT)")
 		},
 		open: openFabric,
 	}
@@ -45,7 +57,14 @@ func openFabric(ctx context.Context, o serveOptions, ks *keystore.Store) (creden
 	if err != nil {
 		return nil, usageError{err}
 	}
-	l, err := fabricledger.Open(ctx, p, fabricledger.Options{Logger: log})
+	opts := fabricledger.Options{Logger: log}
+	if opts.IssueBatchSize, err = optionalInt("issue-batch", fabricTuning.issueBatch, 1, chaincode.MaxBatchItems); err != nil {
+		return nil, usageError{err}
+	}
+	if opts.IssueBatchesInFlight, err = optionalInt("issue-batches-in-flight", fabricTuning.batchesInFlight, 1, 256); err != nil {
+		return nil, usageError{err}
+	}
+	l, err := fabricledger.Open(ctx, p, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -122,4 +141,17 @@ func importIssuerKeys(p *network.Profile, ks *keystore.Store) error {
 		}
 	}
 	return nil
+}
+
+// optionalInt parses a tuning flag: "" is 0 (the default), anything else
+// must be an integer in [lo, hi].
+func optionalInt(name, v string, lo, hi int) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("--%s %q is not a whole number from %d to %d", name, v, lo, hi)
+	}
+	return n, nil
 }

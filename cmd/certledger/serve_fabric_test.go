@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,4 +62,32 @@ func keyIDs(keys []keystore.SigningKey) []string {
 		out = append(out, k.KeyID)
 	}
 	return out
+}
+
+func TestOptionalInt(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    int
+		wantErr bool
+	}{
+		{"", 0, false},
+		{"1", 1, false},
+		{"64", 64, false},
+		{"0", 0, true},
+		{"65", 0, true},
+		{"-3", 0, true},
+		{"eight", 0, true},
+		{"8 ", 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			got, err := optionalInt("issue-batch", c.in, 1, 64)
+			if (err != nil) != c.wantErr || got != c.want {
+				t.Fatalf("optionalInt(%q) = %d, %v; want %d, error %v", c.in, got, err, c.want, c.wantErr)
+			}
+			if err != nil && !strings.Contains(err.Error(), "--issue-batch") {
+				t.Fatalf("error %q does not name the flag", err)
+			}
+		})
+	}
 }
