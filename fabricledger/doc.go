@@ -22,4 +22,8 @@
 // Record.BlockNumber is the block of the issuing transaction: known from the
 // commit status at issuance and otherwise looked up once with qscc
 // GetBlockByTxID, then kept in a bounded in-memory cache.
+//
+// Record answers from a bounded cache of public records kept current by
+// the channel's chaincode events, and reads the ledger while the event
+// stream is down (events.go states why it is never staler than the stream).
 package fabricledger

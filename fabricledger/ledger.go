@@ -23,6 +23,8 @@ type Ledger struct {
 	byMSP   map[string]*dept
 	gov     *dept
 	blocks  *blockCache
+	records *recordCache // fed by events (events.go)
+	events  *listener    // nil when the record cache is off
 
 	// Reads of one credential go to its issuing department's peers, which
 	// committed its issuance and every change before answering, so a
@@ -39,7 +41,7 @@ var _ credential.Ledger = (*Ledger)(nil)
 func Open(ctx context.Context, p *network.Profile, o Options) (*Ledger, error) {
 	o = o.WithDefaults()
 	l := &Ledger{profile: p, opts: o, log: o.Logger, byMSP: map[string]*dept{},
-		blocks: newBlockCache(o.BlockCacheSize), byUSCC: map[string]*dept{}}
+		blocks: newBlockCache(o.BlockCacheSize), records: newRecordCache(o.RecordCacheSize), byUSCC: map[string]*dept{}}
 	cc := p.Chaincode
 	if cc == "" {
 		cc = chaincode.Name
@@ -63,11 +65,15 @@ func Open(ctx context.Context, p *network.Profile, o Options) (*Ledger, error) {
 	if l.gov == nil {
 		l.gov = l.depts[0]
 	}
+	l.startListener(p.Channel, cc)
 	return l, nil
 }
 
 // Close closes every connection.
 func (l *Ledger) Close() error {
+	if l.events != nil {
+		l.events.stop()
+	}
 	for _, d := range l.depts {
 		d.close()
 	}
@@ -229,12 +235,16 @@ func (l *Ledger) ChangeStatus(ctx context.Context, mspID, id string, ch credenti
 		return rec, err
 	}
 	rec.BlockNumber = l.blockOf(ctx, l.deptPeers(d), rec.IssueTxID)
+	l.records.offer(rec, out.block)
 	return rec, nil
 }
 
 // Record reads a credential's public record, with the block of its
-// issuance.
+// issuance: from the record cache when it holds it (see events.go).
 func (l *Ledger) Record(ctx context.Context, id string) (credential.Record, error) {
+	if rec, ok, err := l.cachedRecord(ctx, id); ok {
+		return rec, err
+	}
 	var rec credential.Record
 	peers := l.publicPeers(l.issuerOf(ctx, id))
 	raw, err := l.evaluate(ctx, peers, false, chaincode.FnGetRecord, id)

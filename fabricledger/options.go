@@ -55,6 +55,11 @@ type Options struct {
 	// department may be under way at once (default 4): while they are, new
 	// issuances gather into the next batch.
 	IssueBatchesInFlight int
+	// RecordCacheSize bounds the cache of public records that answers
+	// Record while the channel's event stream keeps it current (default
+	// 100,000 records, about 75 MB at some 750 bytes each; negative turns
+	// it off).
+	RecordCacheSize int
 }
 
 // WithDefaults fills unset fields.
@@ -84,6 +89,9 @@ func (o Options) WithDefaults() Options {
 	o.IssueBatchSize = min(o.IssueBatchSize, chaincode.MaxBatchItems)
 	if o.IssueBatchesInFlight <= 0 {
 		o.IssueBatchesInFlight = 4
+	}
+	if o.RecordCacheSize == 0 {
+		o.RecordCacheSize = 100_000
 	}
 	if o.BlockCacheSize <= 0 {
 		o.BlockCacheSize = 100_000

@@ -29,7 +29,21 @@ type metrics struct {
 // paths cannot blow up the number of series.
 const unmatchedRoute = "unmatched"
 
-func newMetrics() *metrics {
+// RecordCacheLedger is a ledger backend that keeps a cache of public
+// records (the fabric backend); /metrics exports its counters.
+type RecordCacheLedger interface {
+	RecordCacheStats() RecordCacheStats
+}
+
+// RecordCacheStats is spelled out because the gateway does not import the
+// backends; fabricledger.RecordCacheStats is an alias of the same struct.
+type RecordCacheStats = struct {
+	Hits, Misses, Bypasses, Evictions uint64
+	Entries                           int
+	Live                              bool
+}
+
+func newMetrics(ledger any) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -64,7 +78,40 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.issuances, m.verifications, m.statusChanges, m.presentations, m.keyChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if rc, ok := ledger.(RecordCacheLedger); ok {
+		m.reg.MustRegister(recordCacheCollectors(rc)...)
+	}
 	return m
+}
+
+func recordCacheCollectors(rc RecordCacheLedger) []prometheus.Collector {
+	counter := func(name, help string, v func(RecordCacheStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(rc.RecordCacheStats())) })
+	}
+	gauge := func(name, help string, v func(RecordCacheStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+			func() float64 { return v(rc.RecordCacheStats()) })
+	}
+	return []prometheus.Collector{
+		counter("certledger_record_cache_hits_total", "Record reads answered from the ledger backend's record cache.",
+			func(s RecordCacheStats) uint64 { return s.Hits }),
+		counter("certledger_record_cache_misses_total", "Record reads the cache did not hold, read from the ledger and cached.",
+			func(s RecordCacheStats) uint64 { return s.Misses }),
+		counter("certledger_record_cache_bypasses_total", "Record reads sent to the ledger because the event stream that keeps the cache current was down.",
+			func(s RecordCacheStats) uint64 { return s.Bypasses }),
+		counter("certledger_record_cache_evictions_total", "Records dropped from the cache to keep it within its size.",
+			func(s RecordCacheStats) uint64 { return s.Evictions }),
+		gauge("certledger_record_cache_entries", "Records held in the cache.",
+			func(s RecordCacheStats) float64 { return float64(s.Entries) }),
+		gauge("certledger_record_cache_live", "1 while the event stream is up and the cache answers, else 0.",
+			func(s RecordCacheStats) float64 {
+				if s.Live {
+					return 1
+				}
+				return 0
+			}),
+	}
 }
 
 func (m *metrics) observe(route, method string, status int, d time.Duration) {

@@ -69,7 +69,7 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		keys:    keys,
 		secrets: sec,
 		log:     cfg.Logger,
-		metrics: newMetrics(),
+		metrics: newMetrics(ledger),
 	}
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
 	s.app = fiber.New(fiber.Config{

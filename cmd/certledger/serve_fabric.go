@@ -24,7 +24,7 @@ var fabricNetworkDir string
 // fabricTuning holds serve's Fabric tuning flags as given; openFabric
 // parses them, so a malformed value (flag or environment) is a usage error.
 var fabricTuning struct {
-	issueBatch, batchesInFlight string
+	issueBatch, batchesInFlight, recordCache string
 }
 
 func init() {
@@ -37,6 +37,8 @@ func init() {
 				"with --ledger fabric: most issuances of one department per transaction, 1 to 64; 1 turns batching off (default 32; env CERTLEDGER_ISSUE_BATCH)")
 			fs.StringVar(&fabricTuning.batchesInFlight, "issue-batches-in-flight", os.Getenv("CERTLEDGER_ISSUE_BATCHES_IN_FLIGHT"),
 				"with --ledger fabric: issuance transactions of one department under way at once (default 4; env CERTLEDGER_ISSUE_BATCHES_IN_FLIGHT)")
+			fs.StringVar(&fabricTuning.recordCache, "record-cache", os.Getenv("CERTLEDGER_RECORD_CACHE"),
+				"with --ledger fabric: public records kept in memory for verification, current through the channel's events; 0 turns the cache off (default 100000; env CERTLEDGER_RECORD_CACHE)")
 		},
 		open: openFabric,
 	}
@@ -62,6 +64,9 @@ func openFabric(ctx context.Context, o serveOptions, ks *keystore.Store) (creden
 		return nil, usageError{err}
 	}
 	if opts.IssueBatchesInFlight, err = optionalInt("issue-batches-in-flight", fabricTuning.batchesInFlight, 1, 256); err != nil {
+		return nil, usageError{err}
+	}
+	if opts.RecordCacheSize, err = recordCacheSize(fabricTuning.recordCache); err != nil {
 		return nil, usageError{err}
 	}
 	l, err := fabricledger.Open(ctx, p, opts)
@@ -141,6 +146,16 @@ func importIssuerKeys(p *network.Profile, ks *keystore.Store) error {
 		}
 	}
 	return nil
+}
+
+// recordCacheSize parses --record-cache into Options.RecordCacheSize,
+// where 0 is the default and a negative size turns the cache off.
+func recordCacheSize(v string) (int, error) {
+	n, err := optionalInt("record-cache", v, 0, 10_000_000)
+	if err == nil && v != "" && n == 0 {
+		n = -1
+	}
+	return n, err
 }
 
 // optionalInt parses a tuning flag: "" is 0 (the default), anything else
