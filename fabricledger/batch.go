@@ -189,6 +189,8 @@ func (b *issueBatcher) outcome(r chaincode.BatchItemResult, out committed) issue
 		res.Record.BlockNumber = b.l.blockOf(b.ctx, b.l.deptPeers(b.d), res.Record.IssueTxID)
 	} else {
 		res.Record.BlockNumber = out.block
+		// The caller's next read of it finds it even before the event.
+		b.l.records.offer(res.Record, out.block)
 	}
 	return issueOutcome{res: res}
 }
