@@ -79,9 +79,12 @@ type fabricBench struct {
 	directIssue, directGet loadtest.Result
 	issue                  loadtest.Result
 	verify                 loadtest.Result
-	issueNotes             []string
-	rounds                 int
-	memory                 []memoryRow
+	// plain: a second gateway without docs/decisions/0006 (every issuance
+	// its own transaction, no record cache), for reference.
+	issuePlain, verifyPlain loadtest.Result
+	issueNotes              []string
+	rounds                  int
+	memory                  []memoryRow
 	// cpu is the CPU time each process spent in each phase, by phase
 	// name then process name: where an operation's cost goes.
 	cpu map[string]map[string]time.Duration
@@ -170,7 +173,7 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 	b.up = time.Since(t)
 	b.batchTimeout = p.BatchTimeout
 
-	gw, err := startGatewayProcess(ctx, o.Dir)
+	gw, err := startGatewayProcess(ctx, o.Dir, "bench-gateway")
 	if err != nil {
 		return nil, err
 	}
@@ -178,10 +181,18 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 		defer gw.stop()
 	}
 	b.gatewayUp = gw.startup
+	plain, err := startGatewayProcess(ctx, o.Dir, "bench-gateway-plain", plainGatewayArgs...)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Keep {
+		defer plain.stop()
+	}
 	procs, err := benchProcesses(ctx, o.Dir, gw.cmd.Process.Pid)
 	if err != nil {
 		return nil, err
 	}
+	procs["gateway-plain"] = plain.cmd.Process.Pid
 	b.cpu = map[string]map[string]time.Duration{}
 	last := map[string]map[string]time.Duration{} // the latest round's CPU by phase
 	measure := func(phase string, fn func()) {
@@ -214,7 +225,7 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 		return nil, err
 	}
 	defer cc.close()
-	var rounds [6][]loadtest.Result
+	var rounds [8][]loadtest.Result
 	for round := 1; round <= o.Rounds; round++ {
 		run := strconv.FormatInt(time.Now().UnixNano(), 36)
 		fmt.Fprintf(os.Stderr, "round %d of %d: raw kv put, contract direct issue, gateway issue and verify, contract direct get, raw kv get; %d clients\n", round, o.Rounds, o.Concurrency)
@@ -234,32 +245,45 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 			b.directIssue = loadtest.RunOp(ctx, "contract issue", o.Concurrency, 100_000, o.Duration, os.Stderr, direct.issue)
 		})
 
-		for _, phase := range []string{loadtest.PhaseIssue, loadtest.PhaseVerify} {
+		for _, run := range []struct {
+			g            *gatewayProcess
+			phase, label string
+			out          *loadtest.Result
+			seedLabel    string // the issue phase whose cost each seed issuance has
+		}{
+			{gw, loadtest.PhaseIssue, loadtest.PhaseIssue, &b.issue, ""},
+			{plain, loadtest.PhaseIssue, phaseIssuePlain, &b.issuePlain, ""},
+			{gw, loadtest.PhaseVerify, loadtest.PhaseVerify, &b.verify, loadtest.PhaseIssue},
+			{plain, loadtest.PhaseVerify, phaseVerifyPlain, &b.verifyPlain, phaseIssuePlain},
+		} {
 			var rep *loadtest.Report
-			measure(phase, func() {
+			measure(run.label, func() {
 				// The verify run issues a few credentials to verify first
 				// (its "seed"); that is a small part of its CPU time.
-				rep, err = loadtest.Run(ctx, loadtest.Config{URL: gw.url, KeysFile: filepath.Join(gw.data, "demo-keys.json"),
+				rep, err = loadtest.Run(ctx, loadtest.Config{URL: run.g.url, KeysFile: filepath.Join(run.g.data, "demo-keys.json"),
 					Concurrency: o.Concurrency, Duration: o.Duration, Count: many, IssueCount: 100_000,
-					Phases: []string{phase}, Progress: os.Stderr})
+					Phases: []string{run.phase}, Progress: os.Stderr})
 			})
 			if err != nil {
 				return nil, err
 			}
-			if phase == loadtest.PhaseVerify && b.issue.Ops > 0 {
-				// Take out the seed issuances at the issue phase's cost each.
-				seed := float64(2*o.Concurrency) / float64(b.issue.Ops)
-				for name, t := range last[loadtest.PhaseIssue] {
-					b.cpu[phase][name] = max(0, b.cpu[phase][name]-time.Duration(float64(t)*seed))
+			if run.seedLabel != "" {
+				if issued := map[string]int{loadtest.PhaseIssue: b.issue.Ops, phaseIssuePlain: b.issuePlain.Ops}[run.seedLabel]; issued > 0 {
+					// Take out the seed issuances at the issue phase's cost each.
+					seed := float64(2*o.Concurrency) / float64(issued)
+					for name, t := range last[run.seedLabel] {
+						b.cpu[run.label][name] = max(0, b.cpu[run.label][name]-time.Duration(float64(t)*seed))
+					}
 				}
 			}
 			for _, r := range rep.Results {
-				switch r.Phase {
-				case loadtest.PhaseIssue:
-					b.issue = r
+				if r.Phase != run.phase {
+					continue
+				}
+				r.Phase = run.label
+				*run.out = r
+				if run.label == loadtest.PhaseIssue {
 					b.issueNotes = append(b.issueNotes, fmt.Sprintf("round %d: %s", round, strings.Join(r.Notes, "; ")))
-				case loadtest.PhaseVerify:
-					b.verify = r
 				}
 			}
 		}
@@ -280,13 +304,14 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 				return err
 			})
 		})
-		for k, r := range []loadtest.Result{b.put, b.directIssue, b.issue, b.verify, b.directGet, b.get} {
+		for k, r := range []loadtest.Result{b.put, b.directIssue, b.issue, b.verify, b.directGet, b.get, b.issuePlain, b.verifyPlain} {
 			rounds[k] = append(rounds[k], r)
 		}
 	}
 	b.rounds = o.Rounds
 	b.put, b.directIssue, b.issue = mergeRounds(rounds[0]), mergeRounds(rounds[1]), mergeRounds(rounds[2])
 	b.verify, b.directGet, b.get = mergeRounds(rounds[3]), mergeRounds(rounds[4]), mergeRounds(rounds[5])
+	b.issuePlain, b.verifyPlain = mergeRounds(rounds[6]), mergeRounds(rounds[7])
 
 	nodes, err := network.Status(ctx, o.Dir)
 	if err != nil {
@@ -297,6 +322,8 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 	}
 	rss, peak := procMemory(gw.cmd.Process.Pid)
 	b.memory = append(b.memory, memoryRow{name: "certledger serve (gateway)", rss: rss, peak: peak, processPID: gw.cmd.Process.Pid})
+	rss, peak = procMemory(plain.cmd.Process.Pid)
+	b.memory = append(b.memory, memoryRow{name: "certledger serve " + strings.Join(plainGatewayArgs, " ") + " (reference gateway)", rss: rss, peak: peak, processPID: plain.cmd.Process.Pid})
 	rss, peak = procMemory(os.Getpid())
 	b.memory = append(b.memory, memoryRow{name: "certledger bench-fabric (clients)", rss: rss, peak: peak, processPID: os.Getpid()})
 	if ctx.Err() != nil {
@@ -384,7 +411,20 @@ type gatewayProcess struct {
 	done    chan struct{}
 }
 
-func startGatewayProcess(ctx context.Context, netDir string) (*gatewayProcess, error) {
+// plainGatewayArgs start the reference gateway without the measures of
+// docs/decisions/0006: one transaction per issuance, as many under way as
+// there are clients (as before batching), and no record cache.
+var plainGatewayArgs = []string{"--issue-batch", "1", "--issue-batches-in-flight", "256", "--record-cache", "0"}
+
+// CPU phase names of the reference gateway's runs.
+const (
+	phaseIssuePlain  = "issue, --issue-batch 1 (one transaction each)"
+	phaseVerifyPlain = "verify, --record-cache 0"
+)
+
+// startGatewayProcess starts `certledger serve --ledger fabric --demo` on
+// the network with its data folder and log named after name.
+func startGatewayProcess(ctx context.Context, netDir, name string, args ...string) (*gatewayProcess, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -395,13 +435,13 @@ func startGatewayProcess(ctx context.Context, netDir string) (*gatewayProcess, e
 	}
 	addr := l.Addr().String()
 	l.Close()
-	data := filepath.Join(netDir, "bench-gateway")
-	logf, err := os.OpenFile(filepath.Join(netDir, "bench-gateway.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	data := filepath.Join(netDir, name)
+	logf, err := os.OpenFile(filepath.Join(netDir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	g := &gatewayProcess{url: "http://" + addr, data: data, done: make(chan struct{})}
-	g.cmd = exec.Command(exe, "serve", "--ledger", "fabric", "--network", netDir, "--demo", "--data", data, "--addr", addr)
+	g.cmd = exec.Command(exe, append([]string{"serve", "--ledger", "fabric", "--network", netDir, "--demo", "--data", data, "--addr", addr}, args...)...)
 	g.cmd.Stdout, g.cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := g.cmd.Start(); err != nil {
@@ -505,6 +545,8 @@ func cpuGroups(m map[string]time.Duration) []struct {
 			g = "peers"
 		case strings.HasPrefix(name, "cc-"):
 			g = "chaincode"
+		case strings.HasPrefix(name, "gateway"):
+			g = "gateway"
 		}
 		sum[g] += t
 	}
@@ -697,13 +739,23 @@ type comparison struct {
 	what              string
 	gw, direct, raw   loadtest.Result
 	gwPhase, rawPhase string
+	reference         bool // measured for comparison; the target is not its
 }
 
 func (b *fabricBench) comparisons() []comparison {
 	return []comparison{
-		{"issuance (POST /api/v1/credentials) vs raw kv put", b.issue, b.directIssue, b.put, loadtest.PhaseIssue, "kv put"},
-		{"verification (POST /api/v1/verify) vs raw kv get", b.verify, b.directGet, b.get, loadtest.PhaseVerify, "kv get"},
+		{"issuance (POST /api/v1/credentials) vs raw kv put", b.issue, b.directIssue, b.put, loadtest.PhaseIssue, "kv put", false},
+		{"verification (POST /api/v1/verify) vs raw kv get", b.verify, b.directGet, b.get, loadtest.PhaseVerify, "kv get", false},
+		{"reference: issuance, one transaction each (--issue-batch 1 --issue-batches-in-flight 256)", b.issuePlain, b.directIssue, b.put, phaseIssuePlain, "kv put", true},
+		{"reference: verification without the record cache (--record-cache 0)", b.verifyPlain, b.directGet, b.get, phaseVerifyPlain, "kv get", true},
 	}
+}
+
+func (c comparison) verdict() string {
+	if c.reference {
+		return "reference"
+	}
+	return verdictAt(ratio(c.gw, c.raw))
 }
 
 func fms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -715,7 +767,7 @@ func (b *fabricBench) writeTable(w io.Writer) {
 		r := ratio(c.gw, c.raw)
 		fmt.Fprintf(tw, "%s\t%.0f/s\t%s\t%s\t%d\t%.0f/s\t%s\t%s\t%.0f/s\t%s\t%s\t%d\t%.0f%%\t%.0f%%\t%.0f%%\t%s\n", c.what, c.gw.Rate, fms(c.gw.P50), fms(c.gw.P99), c.gw.Errors,
 			c.direct.Rate, fms(c.direct.P50), fms(c.direct.P99),
-			c.raw.Rate, fms(c.raw.P50), fms(c.raw.P99), c.raw.Errors, r*100, b.cpuRatio(c.gwPhase, c.gw.Ops, c.rawPhase, c.raw.Ops)*100, ratio(c.gw, c.direct)*100, verdictAt(r))
+			c.raw.Rate, fms(c.raw.P50), fms(c.raw.P99), c.raw.Errors, r*100, b.cpuRatio(c.gwPhase, c.gw.Ops, c.rawPhase, c.raw.Ops)*100, ratio(c.gw, c.direct)*100, c.verdict())
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "batch timeout %s, %d clients, %s per phase; network up in %s, gateway up (with demo provisioning) in %s\n",
@@ -734,8 +786,8 @@ func (b *fabricBench) writeTable(w io.Writer) {
 	for _, x := range []struct {
 		phase string
 		ops   int
-	}{{"kv put", b.put.Ops}, {"contract issue", b.directIssue.Ops}, {loadtest.PhaseIssue, b.issue.Ops},
-		{loadtest.PhaseVerify, b.verify.Ops}, {"contract get", b.directGet.Ops}, {"kv get", b.get.Ops}} {
+	}{{"kv put", b.put.Ops}, {"contract issue", b.directIssue.Ops}, {loadtest.PhaseIssue, b.issue.Ops}, {phaseIssuePlain, b.issuePlain.Ops},
+		{loadtest.PhaseVerify, b.verify.Ops}, {phaseVerifyPlain, b.verifyPlain.Ops}, {"contract get", b.directGet.Ops}, {"kv get", b.get.Ops}} {
 		fmt.Fprintf(w, "  %-14s %s\n", x.phase, b.cpuPerOp(x.phase, x.ops))
 		if x.ops > 0 {
 			names := make([]string, 0, len(b.cpu[x.phase]))
@@ -771,9 +823,9 @@ func (b *fabricBench) markdown(cmdline string) string {
 	fmt.Fprintf(&s, "## Fabric: the gateway against raw Fabric on the same network\n\n")
 	fmt.Fprintf(&s, "Measured %s with\n\n```sh\n%s\n```\n\n", b.start.Format("2006-01-02 15:04 MST"), cmdline)
 	fmt.Fprintf(&s, "One run brings up a fresh network (3 Raft orderers; peers: gov, samr, edu, 2 x hrss; the certledger and kv chaincodes as services), ")
-	fmt.Fprintf(&s, "starts `certledger serve --ledger fabric --demo` on it as a separate process, then runs, each for %s with %d concurrent clients in the same client loop (`loadtest.RunOp`): ", b.opts.Duration, b.opts.Concurrency)
+	fmt.Fprintf(&s, "starts `certledger serve --ledger fabric --demo` on it as a separate process (issuance batches and the record cache on, their defaults: docs/decisions/0006) and a reference gateway with `%s` (each issuance its own transaction, every verification read from a peer), then runs, each for %s with %d concurrent clients in the same client loop (`loadtest.RunOp`): ", strings.Join(plainGatewayArgs, " "), b.opts.Duration, b.opts.Concurrency)
 	fmt.Fprintf(&s, "raw kv put (Fabric Gateway submit and commit wait, %d-byte value, through peer0.samr as samr), issuance through the gateway (business licences as samr, every acknowledged one read back), ", b.opts.ValueSize)
-	fmt.Fprintf(&s, "POST /api/v1/verify with full documents, raw kv get (evaluate through peer0.samr). ")
+	fmt.Fprintf(&s, "POST /api/v1/verify with full documents (the %d credentials the phase issues first, in turn: after the first pass the default gateway answers their records from its record cache, so its row is the figure for repeated verifications and the reference row the figure for a credential's first one), raw kv get (evaluate through peer0.samr). ", 2*b.opts.Concurrency)
 	fmt.Fprintf(&s, "*contract direct* calls CertLedger's contract straight through the Fabric Gateway client from the load tool (Issue with the same transient request and idempotency entry, documents signed in the load tool; GetRecord), so the gateway's own cost is the gap between it and the gateway column, and the contract's cost on Fabric the gap between it and raw kv. Network, gateway and clients share the machine.\n\n")
 	fmt.Fprintf(&s, "| machine | |\n|---|---|\n| CPUs | %d |\n| CPU model | %s |\n", m.CPUs, m.CPUModel)
 	if m.LoadAvg != "" {
@@ -786,7 +838,7 @@ func (b *fabricBench) markdown(cmdline string) string {
 		r := ratio(c.gw, c.raw)
 		fmt.Fprintf(&s, "| %s | %.0f/s | %s | %s | %d | %.0f/s | %s | %s | %.0f/s | %s | %s | %d | %.0f%% | %s | %.0f%% | %.0f%% |\n", c.what, c.gw.Rate, fms(c.gw.P50), fms(c.gw.P99), c.gw.Errors,
 			c.direct.Rate, fms(c.direct.P50), fms(c.direct.P99),
-			c.raw.Rate, fms(c.raw.P50), fms(c.raw.P99), c.raw.Errors, r*100, verdictAt(r), b.cpuRatio(c.gwPhase, c.gw.Ops, c.rawPhase, c.raw.Ops)*100, ratio(c.gw, c.direct)*100)
+			c.raw.Rate, fms(c.raw.P50), fms(c.raw.P99), c.raw.Errors, r*100, c.verdict(), b.cpuRatio(c.gwPhase, c.gw.Ops, c.rawPhase, c.raw.Ops)*100, ratio(c.gw, c.direct)*100)
 	}
 	fmt.Fprintf(&s, "\n")
 	if b.build > 0 {
@@ -803,8 +855,8 @@ func (b *fabricBench) markdown(cmdline string) string {
 	for _, x := range []struct {
 		phase string
 		ops   int
-	}{{"kv put", b.put.Ops}, {"contract issue", b.directIssue.Ops}, {loadtest.PhaseIssue, b.issue.Ops},
-		{loadtest.PhaseVerify, b.verify.Ops}, {"contract get", b.directGet.Ops}, {"kv get", b.get.Ops}} {
+	}{{"kv put", b.put.Ops}, {"contract issue", b.directIssue.Ops}, {loadtest.PhaseIssue, b.issue.Ops}, {phaseIssuePlain, b.issuePlain.Ops},
+		{loadtest.PhaseVerify, b.verify.Ops}, {phaseVerifyPlain, b.verifyPlain.Ops}, {"contract get", b.directGet.Ops}, {"kv get", b.get.Ops}} {
 		fmt.Fprintf(&s, "| %s | %s |\n", x.phase, b.cpuPerOp(x.phase, x.ops))
 	}
 	fmt.Fprintf(&s, "\n| process | RSS at end | peak RSS |\n|---|--:|--:|\n")
