@@ -48,11 +48,12 @@ type Options struct {
 	// (default 100,000 entries, a few MB).
 	BlockCacheSize int
 	// IssueBatchSize is the most issuances of one department recorded in
-	// one IssueBatch transaction (default 32, at most
-	// chaincode.MaxBatchItems; 1 gives every issuance its own transaction).
+	// one IssueBatch transaction: default and at most
+	// chaincode.MaxBatchItems (64); 1 gives every issuance its own
+	// transaction.
 	IssueBatchSize int
 	// IssueBatchesInFlight is how many IssueBatch transactions of one
-	// department may be under way at once (default 4): while they are, new
+	// department may be under way at once (default 2): while they are, new
 	// issuances gather into the next batch.
 	IssueBatchesInFlight int
 	// RecordCacheSize bounds the cache of public records that answers
@@ -84,11 +85,14 @@ func (o Options) WithDefaults() Options {
 		o.ConflictRetries = 5
 	}
 	if o.IssueBatchSize <= 0 {
-		o.IssueBatchSize = 32
+		o.IssueBatchSize = chaincode.MaxBatchItems
 	}
 	o.IssueBatchSize = min(o.IssueBatchSize, chaincode.MaxBatchItems)
 	if o.IssueBatchesInFlight <= 0 {
-		o.IssueBatchesInFlight = 4
+		// Two keep the peers busy (one batch is endorsed while the other
+		// is ordered and committed) and make batches larger, so cheaper
+		// per issuance than four or eight (docs/benchmarks.md).
+		o.IssueBatchesInFlight = 2
 	}
 	if o.RecordCacheSize == 0 {
 		o.RecordCacheSize = 100_000

@@ -34,9 +34,9 @@ func init() {
 			fs.StringVar(&fabricNetworkDir, "network", envOr("CERTLEDGER_NETWORK", envOr("CERTLEDGER_NETWORK_DIR", "./certledger-network")),
 				"with --ledger fabric: the network folder holding connection-profile.json (env CERTLEDGER_NETWORK)")
 			fs.StringVar(&fabricTuning.issueBatch, "issue-batch", os.Getenv("CERTLEDGER_ISSUE_BATCH"),
-				"with --ledger fabric: most issuances of one department per transaction, 1 to 64; 1 turns batching off (default 32; env CERTLEDGER_ISSUE_BATCH)")
+				"with --ledger fabric: most issuances of one department per transaction, 1 to 64; 1 turns batching off (default 64; env CERTLEDGER_ISSUE_BATCH)")
 			fs.StringVar(&fabricTuning.batchesInFlight, "issue-batches-in-flight", os.Getenv("CERTLEDGER_ISSUE_BATCHES_IN_FLIGHT"),
-				"with --ledger fabric: issuance transactions of one department under way at once (default 4; env CERTLEDGER_ISSUE_BATCHES_IN_FLIGHT)")
+				"with --ledger fabric: issuance transactions of one department under way at once (default 2; env CERTLEDGER_ISSUE_BATCHES_IN_FLIGHT)")
 			fs.StringVar(&fabricTuning.recordCache, "record-cache", os.Getenv("CERTLEDGER_RECORD_CACHE"),
 				"with --ledger fabric: public records kept in memory for verification, current through the channel's events; 0 turns the cache off (default 100000; env CERTLEDGER_RECORD_CACHE)")
 		},
