@@ -73,6 +73,11 @@ func (b *issueBatcher) issue(ctx context.Context, body []byte) (credential.Issue
 		return o.res, o.err
 	case <-ctx.Done():
 		return credential.IssueResult{}, ctx.Err()
+	case <-b.ctx.Done():
+		// Closing: what was queued may never be sent. (The server stops
+		// taking requests and finishes those in flight before it closes
+		// the ledger, so no issuance should be waiting here.)
+		return credential.IssueResult{}, errLedgerClosed
 	}
 }
 
