@@ -60,6 +60,20 @@ func (s *Server) ownRecord(c *fiber.Ctx, dept credential.Department) (credential
 	return rec, nil
 }
 
+// ownDocument reads, like ownRecord, the record of a credential the
+// department issued, and then its signed document from the department's
+// private data.
+func (s *Server) ownDocument(c *fiber.Ctx, dept credential.Department) (credential.Record, credential.Document, error) {
+	rec, err := s.ownRecord(c, dept)
+	if err != nil {
+		return rec, credential.Document{}, err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	doc, err := s.ledger.Document(ctx, dept.MSPID, rec.ID)
+	return rec, doc, err
+}
+
 // pathIdentifier returns the :id parameter after checking it is a valid
 // identifier, check character included.
 func pathIdentifier(c *fiber.Ctx) (string, error) {

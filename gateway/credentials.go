@@ -27,13 +27,7 @@ func (s *Server) handleGetCredential(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.ownRecord(c, dept)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	doc, err := s.ledger.Document(ctx, dept.MSPID, rec.ID)
+	rec, doc, err := s.ownDocument(c, dept)
 	if err != nil {
 		return err
 	}

@@ -63,13 +63,7 @@ func (s *Server) handlePresentation(c *fiber.Ctx) error {
 	if len(probs) > 0 {
 		return invalidFields(probs)
 	}
-	rec, err := s.ownRecord(c, dept)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	doc, err := s.ledger.Document(ctx, dept.MSPID, rec.ID)
+	rec, doc, err := s.ownDocument(c, dept)
 	if err != nil {
 		return err
 	}

@@ -17,16 +17,12 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.ownRecord(c, dept)
+	rec, old, err := s.ownDocument(c, dept)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	old, err := s.ledger.Document(ctx, dept.MSPID, rec.ID)
-	if err != nil {
-		return err
-	}
 	reg, err := s.registry.get(ctx)
 	if err != nil {
 		return err
