@@ -18,7 +18,9 @@ import (
 const FabricVersion = "v3.1.1"
 
 // fabricTools are the Fabric commands the network needs.
-var fabricTools = []string{"peer", "orderer", "configtxgen", "osnadmin", "cryptogen"}
+// configtxlator computes the channel configuration update that adds a
+// department (AddDepartment).
+var fabricTools = []string{"peer", "orderer", "configtxgen", "osnadmin", "cryptogen", "configtxlator"}
 
 // Fabric is a folder holding the built Fabric binaries and the default node
 // configuration (core.yaml, orderer.yaml) of FabricVersion.
@@ -94,6 +96,10 @@ func Build(ctx context.Context, progress io.Writer) (Fabric, error) {
 	if f.Ready() { // built by whoever held the lock before us
 		return f, nil
 	}
+	// A cache completed for this version before a tool joined the list keeps
+	// its binaries: only the missing tools are built.
+	stamp, _ := os.ReadFile(f.stampPath())
+	sameVersion := strings.TrimSpace(string(stamp)) == FabricVersion
 	src, err := sourceRoot()
 	if err != nil {
 		return f, fmt.Errorf("network: building Fabric needs the CertLedger source tree: %w", err)
@@ -103,6 +109,9 @@ func Build(ctx context.Context, progress io.Writer) (Fabric, error) {
 		FabricVersion, filepath.Dir(f.Bin("peer")))
 	start := time.Now()
 	for i, t := range fabricTools {
+		if st, err := os.Stat(f.Bin(t)); sameVersion && err == nil && st.Mode()&0o111 != 0 {
+			continue
+		}
 		step := time.Now()
 		fmt.Fprintf(progress, "  [%d/%d] %s ...\n", i+1, len(fabricTools), t)
 		tmp := f.Bin(t) + ".tmp"

@@ -44,14 +44,14 @@ func (c chaincode) label() string { return c.Name + "_" + c.Version }
 // that later changes need that department's endorsement whoever submits
 // them. The raw kv contract gets the same policy so the benchmark compares
 // like with like: one endorsing organization per transaction.
-func endorsementPolicy() string {
-	return "OR(" + memberList("peer") + ")"
+func endorsementPolicy(t topology) string {
+	return "OR(" + memberList(t, "peer") + ")"
 }
 
 // memberList is "'GovMSP.<role>','SamrMSP.<role>',..." over all departments.
-func memberList(role string) string {
+func memberList(t topology, role string) string {
 	var parts []string
-	for _, d := range departments {
+	for _, d := range t.Departments {
 		parts = append(parts, fmt.Sprintf("'%s.%s'", d.MSPID, role))
 	}
 	return strings.Join(parts, ",")

@@ -11,7 +11,7 @@ import (
 // only member, and that a department pushes documents only to its own
 // other peers, without waiting for them.
 func TestDocumentCollections(t *testing.T) {
-	cols := documentCollections()
+	cols := documentCollections(newTopology(Options{BasePort: 7000, Consensus: Raft}))
 	if len(cols) != len(departments) {
 		t.Fatalf("%d collections for %d departments", len(cols), len(departments))
 	}

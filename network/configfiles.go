@@ -47,8 +47,7 @@ func newConfigData(o Options, l layout, t topology) configData {
 			SignCert: signCert(filepath.Join(dir, "msp"), n.Host),
 		})
 	}
-	for i := range departments {
-		d := &departments[i]
+	for _, d := range t.Departments {
 		dd := departmentData{Name: d.Name, MSPID: d.MSPID, Domain: d.domain(), Peers: d.Peers,
 			MSPDir: filepath.Join(l.deptOrgDir(d), "msp")}
 		// Every peer is an anchor peer, so that other departments still
@@ -61,12 +60,25 @@ func newConfigData(o Options, l layout, t topology) configData {
 	return c
 }
 
-// generateCrypto runs cryptogen once; later Ups keep the material.
-func generateCrypto(ctx context.Context, f Fabric, l layout, c configData) error {
-	if exists(l.cryptoDir()) {
-		return nil
-	}
+// generateCrypto runs cryptogen once; later Ups keep the material. A
+// department added since gets its own with cryptogen extend, which leaves
+// every existing key and certificate as it is.
+func generateCrypto(ctx context.Context, f Fabric, l layout, t topology, c configData) error {
 	cfg := filepath.Join(l.configDir(), "crypto-config.yaml")
+	if exists(l.cryptoDir()) {
+		complete := true
+		for _, p := range t.Peers {
+			complete = complete && exists(l.nodeDir(p)) && exists(l.deptUserDir(p.Dept, "Admin"))
+		}
+		if complete {
+			return nil
+		}
+		if err := renderTemplate("crypto-config.yaml", cfg, c); err != nil {
+			return err
+		}
+		_, err := runTool(ctx, nil, f.Bin("cryptogen"), "extend", "--config="+cfg, "--input="+l.cryptoDir())
+		return err
+	}
 	if err := renderTemplate("crypto-config.yaml", cfg, c); err != nil {
 		return err
 	}
@@ -171,9 +183,9 @@ type collection struct {
 // ledger its hash).
 // Only members' clients may read or write (memberOnlyRead/Write).
 // Documents stay until the contract deletes them (blockToLive 0).
-func documentCollections() []collection {
+func documentCollections(t topology) []collection {
 	var out []collection
-	for _, d := range departments {
+	for _, d := range t.Departments {
 		others := d.Peers - 1
 		out = append(out, collection{
 			Name: documentCollectionName(d.MSPID), Policy: fmt.Sprintf("OR('%s.member')", d.MSPID),
@@ -192,7 +204,7 @@ func (l layout) collectionsFile() string {
 }
 
 func writeCollections(l layout, t topology) error {
-	b, err := json.MarshalIndent(documentCollections(), "", "  ")
+	b, err := json.MarshalIndent(documentCollections(t), "", "  ")
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,8 @@ func deploy(ctx context.Context, f Fabric, l layout, t topology, srv node, packa
 	}
 	progress("  %s: installed on %d peers in %s", cc.Name, len(t.Peers), since(start))
 	var firstPeers []node
-	for i := range departments {
-		firstPeers = append(firstPeers, t.peersOf(&departments[i])[0])
+	for _, d := range t.Departments {
+		firstPeers = append(firstPeers, t.peersOf(d)[0])
 	}
 	start = time.Now()
 	err := parallel(firstPeers, func(p node) error { return approve(ctx, f, l, t, p, cc, packageID) })
@@ -86,7 +86,7 @@ func install(ctx context.Context, f Fabric, l layout, p node, cc chaincode) erro
 func definitionArgs(l layout, t topology, cc chaincode) []string {
 	args := []string{
 		"--channelID", DefaultChannel, "--name", cc.Name, "--version", cc.Version,
-		"--sequence", strconv.Itoa(cc.Sequence), "--signature-policy", endorsementPolicy(),
+		"--sequence", strconv.Itoa(cc.Sequence), "--signature-policy", endorsementPolicy(t),
 	}
 	if cc.Collections {
 		args = append(args, "--collections-config", l.collectionsFile())

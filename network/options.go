@@ -52,6 +52,10 @@ type Options struct {
 
 	// Progress receives one line per step; nil discards it.
 	Progress io.Writer
+
+	// joined are the departments added since the network was created, as
+	// recorded in its state.
+	joined []department
 }
 
 // withDefaults returns o with every zero field set to its default and Dir

@@ -17,7 +17,7 @@ func PeerCLI(ctx context.Context, dir, dept string, args ...string) (string, err
 	if err != nil {
 		return "", err
 	}
-	d, ok := findDepartment(dept)
+	d, ok := t.findDepartment(dept)
 	if !ok {
 		return "", fmt.Errorf("network: no department %q", dept)
 	}
@@ -44,7 +44,7 @@ func EndorserArgs(dir string, depts ...string) ([]string, error) {
 	}
 	var args []string
 	for _, id := range depts {
-		d, ok := findDepartment(id)
+		d, ok := t.findDepartment(id)
 		if !ok {
 			return nil, fmt.Errorf("network: no department %q", id)
 		}
@@ -63,13 +63,4 @@ func existing(dir string) (Options, topology, layout, error) {
 		return o, topology{}, layout{}, fmt.Errorf("network: no network in %s", o.Dir)
 	}
 	return o, newTopology(o), layout{o.Dir}, nil
-}
-
-func findDepartment(id string) (*department, bool) {
-	for i := range departments {
-		if departments[i].ID == id {
-			return &departments[i], true
-		}
-	}
-	return nil, false
 }

@@ -18,11 +18,18 @@ func FreeBasePort(start int) (int, error) {
 // planFree reports whether every port a network at base would use is free.
 func planFree(base int) bool {
 	t := newTopology(Options{BasePort: base, Consensus: BFT})
+	ports := []int{}
 	for _, n := range t.all() {
-		for _, p := range []int{n.Port, n.AuxPort, n.OpsPort} {
-			if portFree(p) != nil {
-				return false
-			}
+		ports = append(ports, n.Port, n.AuxPort, n.OpsPort)
+	}
+	// The peers of departments that may join later.
+	for j := len(t.Peers); j < maxPeers; j++ {
+		p := base + peerPortOffset + 10*j
+		ports = append(ports, p, p+1, p+2)
+	}
+	for _, p := range ports {
+		if portFree(p) != nil {
+			return false
 		}
 	}
 	return true

@@ -135,8 +135,7 @@ func newProfile(o Options, l layout, t topology) (*Profile, error) {
 		p.Orderers = append(p.Orderers, Endpoint{Name: n.Name, Address: n.address(),
 			ServerNameOverride: n.Host, TLSRootCert: l.ordererTLSCA()})
 	}
-	for i := range departments {
-		d := &departments[i]
+	for _, d := range t.Departments {
 		pub, err := issuerPublicKey(l, d)
 		if err != nil {
 			return nil, err

@@ -18,6 +18,9 @@ type state struct {
 	BasePort        int       `json:"basePort"`
 	BatchTimeout    string    `json:"batchTimeout"`
 	MaxMessageCount int       `json:"maxMessageCount"`
+	// Departments joined the channel after its creation (AddDepartment),
+	// in order; the founding ones are not listed.
+	Departments []department `json:"departments,omitempty"`
 }
 
 func readState(l layout) (state, bool, error) {
@@ -39,6 +42,7 @@ func writeState(l layout, o Options) error {
 	b, err := json.MarshalIndent(state{
 		FabricVersion: FabricVersion, Consensus: o.Consensus, BasePort: o.BasePort,
 		BatchTimeout: o.BatchTimeout.String(), MaxMessageCount: o.MaxMessageCount,
+		Departments: o.joined,
 	}, "", "  ")
 	if err != nil {
 		return err
@@ -80,6 +84,7 @@ func resolveOptions(o Options) (Options, bool, error) {
 		return o, true, conflict("max message count", o.MaxMessageCount, s.MaxMessageCount)
 	}
 	o.Consensus, o.BasePort, o.BatchTimeout, o.MaxMessageCount = s.Consensus, s.BasePort, bt, s.MaxMessageCount
+	o.joined = s.Departments
 	o, err = o.withDefaults()
 	return o, true, err
 }

@@ -5,15 +5,18 @@ import "fmt"
 // Department is one organization of the channel: a government department
 // with its own MSP and peers.
 type department struct {
-	ID         string // short stable name, as in the credential registry
-	Name       string
-	MSPID      string
-	Peers      int
-	Governance bool // keeps the registry (the data bureau)
+	ID         string `json:"id"` // short stable name, as in the credential registry
+	Name       string `json:"name"`
+	NameZh     string `json:"nameZh,omitempty"`
+	MSPID      string `json:"mspId"`
+	Peers      int    `json:"peers"`
+	Governance bool   `json:"governance,omitempty"` // keeps the registry (the data bureau)
 }
 
-// departments of the network. Human resources has two peers so that one can
-// fail without the department going dark.
+// departments found the network: the genesis block names them. Departments
+// added later (AddDepartment) are recorded in the network's state and come
+// after them in every topology. Human resources has two peers so that one
+// can fail without the department going dark.
 var departments = []department{
 	{ID: "gov", Name: "Data Bureau", MSPID: "GovMSP", Peers: 1, Governance: true},
 	{ID: "samr", Name: "Market Regulation", MSPID: "SamrMSP", Peers: 1},
@@ -68,11 +71,18 @@ func (n node) address() string    { return fmt.Sprintf("127.0.0.1:%d", n.Port) }
 func (n node) auxAddress() string { return fmt.Sprintf("127.0.0.1:%d", n.AuxPort) }
 func (n node) opsAddress() string { return fmt.Sprintf("127.0.0.1:%d", n.OpsPort) }
 
+// maxPeers is how many peers the port plan has room for: peer ports end
+// where the chaincode services' begin.
+const maxPeers = (chaincodePortOffset - peerPortOffset) / 10
+
 // topology is the full set of nodes of a network with given options.
 type topology struct {
-	Orderers   []node
-	Peers      []node
-	Chaincodes []node
+	// Departments are the founding ones, then those added since, in the
+	// order they joined.
+	Departments []*department
+	Orderers    []node
+	Peers       []node
+	Chaincodes  []node
 }
 
 func newTopology(o Options) topology {
@@ -89,9 +99,14 @@ func newTopology(o Options) topology {
 			Port: p, AuxPort: p + 1, OpsPort: p + 2,
 		})
 	}
+	for i := range departments {
+		t.Departments = append(t.Departments, &departments[i])
+	}
+	for i := range o.joined {
+		t.Departments = append(t.Departments, &o.joined[i])
+	}
 	j := 0
-	for di := range departments {
-		d := &departments[di]
+	for _, d := range t.Departments {
 		for k := range d.Peers {
 			p := o.BasePort + peerPortOffset + 10*j
 			t.Peers = append(t.Peers, node{
@@ -103,10 +118,12 @@ func newTopology(o Options) topology {
 		}
 	}
 	for k := range chaincodes {
-		cc := &chaincodes[k]
+		// Each department that joined upgraded the definitions once.
+		cc := chaincodes[k]
+		cc.Sequence += len(o.joined)
 		t.Chaincodes = append(t.Chaincodes, node{
 			Name: "cc-" + cc.Name, Kind: kindChaincode, Host: "127.0.0.1",
-			Port: o.BasePort + chaincodePortOffset + k, CC: cc,
+			Port: o.BasePort + chaincodePortOffset + k, CC: &cc,
 		})
 	}
 	return t
@@ -137,4 +154,13 @@ func (t topology) peersOf(d *department) []node {
 		}
 	}
 	return out
+}
+
+func (t topology) findDepartment(id string) (*department, bool) {
+	for _, d := range t.Departments {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return nil, false
 }

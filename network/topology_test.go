@@ -49,7 +49,7 @@ func TestTopologyDepartments(t *testing.T) {
 		{"hrss", []string{"peer0.hrss", "peer1.hrss"}},
 	}
 	for _, tc := range tests {
-		d, ok := findDepartment(tc.id)
+		d, ok := top.findDepartment(tc.id)
 		if !ok {
 			t.Fatalf("no department %s", tc.id)
 		}
@@ -84,7 +84,35 @@ func TestKindOf(t *testing.T) {
 
 func TestEndorsementPolicy(t *testing.T) {
 	want := "OR('GovMSP.peer','SamrMSP.peer','EduMSP.peer','HrssMSP.peer')"
-	if got := endorsementPolicy(); got != want {
+	if got := endorsementPolicy(newTopology(Options{BasePort: 7000})); got != want {
 		t.Errorf("policy = %s, want %s", got, want)
+	}
+}
+
+// TestTopologyJoinedDepartment checks that a department added later gets
+// the next peer ports, a place in the endorsement policy and a collection
+// of its own, and that the chaincode definitions move to the next sequence.
+func TestTopologyJoinedDepartment(t *testing.T) {
+	mps := department{ID: "mps", Name: "Public Security Bureau", MSPID: "MpsMSP", Peers: 1}
+	top := newTopology(Options{BasePort: 7000, Consensus: Raft, joined: []department{mps}})
+	n, ok := top.find("peer0.mps")
+	if !ok || n.Port != 7150 || n.AuxPort != 7151 || n.OpsPort != 7152 || n.Host != "peer0.mps.certledger.local" {
+		t.Fatalf("peer0.mps = %+v, %v", n, ok)
+	}
+	want := "OR('GovMSP.peer','SamrMSP.peer','EduMSP.peer','HrssMSP.peer','MpsMSP.peer')"
+	if got := endorsementPolicy(top); got != want {
+		t.Errorf("policy = %s, want %s", got, want)
+	}
+	cols := documentCollections(top)
+	if last := cols[len(cols)-1]; len(cols) != 5 || last.Name != "credentialDocuments_MpsMSP" || last.Policy != "OR('MpsMSP.member')" {
+		t.Errorf("collections %+v", cols)
+	}
+	for _, c := range top.Chaincodes {
+		if c.CC.Sequence != 2 {
+			t.Errorf("%s at sequence %d, want 2", c.Name, c.CC.Sequence)
+		}
+	}
+	if chaincodes[0].Sequence != 1 {
+		t.Error("a topology changed the founding chaincode definitions")
 	}
 }

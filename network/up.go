@@ -39,6 +39,18 @@ func Up(ctx context.Context, o Options) (*Profile, error) {
 		return nil, err
 	}
 	u := &upper{ctx: ctx, o: o, f: f, l: layout{o.Dir}, t: newTopology(o), start: start}
+	p, err := u.run()
+	if err != nil {
+		return nil, err
+	}
+	u.progress("network up: %d orderers (%s), %d peers, channel %s; profile %s",
+		len(u.t.Orderers), o.Consensus, len(u.t.Peers), DefaultChannel, u.l.profileFile())
+	return p, nil
+}
+
+// run takes the network to its recorded topology, skipping what is already
+// done, and writes the connection profile. Up and AddDepartment share it.
+func (u *upper) run() (*Profile, error) {
 	steps := []struct {
 		what string
 		fn   func() error
@@ -56,15 +68,13 @@ func Up(ctx context.Context, o Options) (*Profile, error) {
 			return nil, err
 		}
 	}
-	p, err := newProfile(o, u.l, u.t)
+	p, err := newProfile(u.o, u.l, u.t)
 	if err != nil {
 		return nil, err
 	}
 	if err := writeProfile(u.l, p); err != nil {
 		return nil, err
 	}
-	u.progress("network up: %d orderers (%s), %d peers, channel %s; profile %s",
-		len(u.t.Orderers), o.Consensus, len(u.t.Peers), DefaultChannel, u.l.profileFile())
 	return p, nil
 }
 
@@ -94,11 +104,11 @@ func (u *upper) generate() error {
 		return err
 	}
 	c := newConfigData(u.o, u.l, u.t)
-	if err := generateCrypto(u.ctx, u.f, u.l, c); err != nil {
+	if err := generateCrypto(u.ctx, u.f, u.l, u.t, c); err != nil {
 		return err
 	}
-	for i := range departments {
-		if err := generateIssuerKey(u.l, &departments[i]); err != nil {
+	for _, d := range u.t.Departments {
+		if err := generateIssuerKey(u.l, d); err != nil {
 			return err
 		}
 	}
@@ -147,6 +157,14 @@ func (u *upper) joinChannel() error {
 	err := parallel(u.t.Orderers, func(n node) error { return joinOrderer(u.ctx, u.f, u.l, n) })
 	if err != nil {
 		return err
+	}
+	// Departments that joined after the genesis block must be in the
+	// channel configuration before their peers may read the channel.
+	c := newConfigData(u.o, u.l, u.t)
+	for _, d := range u.t.Departments[len(departments):] {
+		if err := addToChannel(u.ctx, u.f, u.l, u.t, d, c, u.progress); err != nil {
+			return err
+		}
 	}
 	return parallel(u.t.Peers, func(n node) error { return joinPeer(u.ctx, u.f, u.l, n) })
 }

@@ -1,0 +1,256 @@
+package network
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/demo"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+)
+
+// TestAddDepartment adds a department to a running network and checks the
+// result on the network itself: its organization in the channel
+// configuration, its peer on the channel at the others' height, the
+// chaincode definitions upgraded (sequence, endorsement policy, its own
+// collection), the registry readable through its peer, a credential issued
+// by it (endorsed by its own peer, its document in its own collection), and
+// the whole network, the new peer included, back after down and up.
+func TestAddDepartment(t *testing.T) {
+	requireFabric(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	o, _ := startNetwork(t, ctx, Raft, 33000)
+	before := committedDefinition(t, ctx, o.Dir, "gov", ChaincodeName)
+
+	start := time.Now()
+	p, err := AddDepartment(ctx, o.Dir, NewDepartment{ID: "mps", MSPID: "MpsMSP",
+		NameEn: "Public Security Bureau", NameZh: "公安局", Peers: 1}, testLog{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("department added in %s", time.Since(start).Round(100*time.Millisecond))
+
+	orgs, err := ChannelOrganizations(ctx, o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(orgs, "MpsMSP") || len(orgs) != 5 {
+		t.Fatalf("channel organizations %v, want the four departments and MpsMSP", orgs)
+	}
+	waitSameHeight(t, ctx, o.Dir, "mps", "gov")
+
+	for _, cc := range []string{ChaincodeName, KVChaincodeName} {
+		after := committedDefinition(t, ctx, o.Dir, "mps", cc)
+		if before.sequence == 0 || after.sequence != before.sequence+1 {
+			t.Errorf("%s: sequence %d after the join, %d before", cc, after.sequence, before.sequence)
+		}
+		if !strings.Contains(after.policy, "MpsMSP") {
+			t.Errorf("%s: endorsement policy does not name MpsMSP: %q", cc, after.policy)
+		}
+	}
+	if def := committedDefinition(t, ctx, o.Dir, "gov", ChaincodeName); !strings.Contains(def.raw, "credentialDocuments_MpsMSP") {
+		t.Errorf("no collection credentialDocuments_MpsMSP in the definition:\n%s", def.raw)
+	}
+
+	pd, ok := p.Department("mps")
+	if !ok || pd.MSPID != "MpsMSP" || len(pd.Peers) != 1 || pd.IssuerPublicKey == "" {
+		t.Fatalf("profile entry of mps: %+v", pd)
+	}
+	mps, uscc := registerDepartment(t, p, "mps", "MpsMSP", "公安局", "Public Security Bureau")
+	raw := queryRetry(t, ctx, o.Dir, "mps", `{"Args":["GetRegistry"]}`, "MpsMSP")
+	if !strings.Contains(raw, "residence-permit") {
+		t.Fatalf("registry through peer0.mps lacks the new type: %.300s", raw)
+	}
+	issueAsNewDepartment(t, p, mps, uscc)
+
+	if err := Down(o.Dir, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Up(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := requireHealthy(t, ctx, o.Dir)["peer0.mps"]; !ok {
+		t.Fatal("status after down and up lacks peer0.mps")
+	}
+	if got := committedDefinition(t, ctx, o.Dir, "mps", ChaincodeName); got.sequence != before.sequence+1 {
+		t.Errorf("sequence %d after down and up", got.sequence)
+	}
+	queryRetry(t, ctx, o.Dir, "mps", `{"Args":["GetRegistry"]}`, "MpsMSP")
+}
+
+type definition struct {
+	sequence int
+	policy   string // the decoded validation parameter (endorsement policy)
+	raw      string
+}
+
+var (
+	sequencePattern = regexp.MustCompile(`"sequence":\s*"?(\d+)`)
+	policyPattern   = regexp.MustCompile(`"validation_?[pP]arameter":\s*"([^"]*)"`)
+)
+
+// committedDefinition reads a chaincode's committed definition through a
+// department's peer.
+func committedDefinition(t *testing.T, ctx context.Context, dir, dept, cc string) definition {
+	t.Helper()
+	out, err := PeerCLI(ctx, dir, dept, "lifecycle", "chaincode", "querycommitted",
+		"--channelID", DefaultChannel, "--name", cc, "-O", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := definition{raw: out}
+	if m := sequencePattern.FindStringSubmatch(out); m != nil {
+		d.sequence, _ = strconv.Atoi(m[1])
+	}
+	if m := policyPattern.FindStringSubmatch(out); m != nil {
+		b, _ := base64.StdEncoding.DecodeString(m[1])
+		d.policy = string(b)
+	}
+	if d.sequence == 0 || d.policy == "" {
+		t.Fatalf("cannot read the definition of %s:\n%s", cc, out)
+	}
+	return d
+}
+
+var heightPattern = regexp.MustCompile(`"height":\s*(\d+)`)
+
+func height(t *testing.T, ctx context.Context, dir, dept string) int {
+	t.Helper()
+	out, err := PeerCLI(ctx, dir, dept, "channel", "getinfo", "-c", DefaultChannel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := heightPattern.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no height in %q", out)
+	}
+	h, _ := strconv.Atoi(m[1])
+	return h
+}
+
+// waitSameHeight waits until dept's peer has caught up with other's.
+func waitSameHeight(t *testing.T, ctx context.Context, dir, dept, other string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, want := height(t, ctx, dir, dept), height(t, ctx, dir, other)
+		if got >= want && got > 1 {
+			t.Logf("peer of %s at height %d, %s at %d", dept, got, other, want)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peer of %s at height %d, %s at %d", dept, got, other, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// queryRetry queries the certledger chaincode through dept's peer with the
+// peer CLI until the answer contains want (the peer may be a block behind).
+func queryRetry(t *testing.T, ctx context.Context, dir, dept, args, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out, err := PeerCLI(ctx, dir, dept, "chaincode", "query", "-C", DefaultChannel, "-n", ChaincodeName, "-c", args)
+		if err == nil && strings.Contains(out, want) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("query %s through %s: %v\n%.300s", args, dept, err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// registerDepartment has governance register the demo departments and the
+// new one (an issuer, with its issuer key from the profile) and a credential
+// type it alone may issue. It returns the registry entry and USCC.
+func registerDepartment(t *testing.T, p *Profile, id, mspID, nameZh, nameEn string) (credential.Department, string) {
+	t.Helper()
+	gov := gatewayContract(t, p, "gov", p.Chaincode)
+	key := func(id string) []credential.Key {
+		pd, ok := p.Department(id)
+		if !ok {
+			t.Fatalf("profile lacks department %s", id)
+		}
+		return []credential.Key{{ID: pd.IssuerKeyID, PublicKey: pd.IssuerPublicKey,
+			ValidFrom: time.Now().Add(-time.Hour), Status: credential.KeyActive}}
+	}
+	for _, d := range demo.Departments() {
+		d.Keys = key(d.ID)
+		submitJSON(t, gov, "PutDepartment", d)
+	}
+	uscc := withCheckChar(t, "11100000MB0500012")
+	d := credential.Department{ID: id, MSPID: mspID, USCC: uscc, NameZh: nameZh, NameEn: nameEn,
+		Roles: []credential.Role{credential.RoleIssuer}, Keys: key(id)}
+	submitJSON(t, gov, "PutDepartment", d)
+	submitJSON(t, gov, "PutCredentialType", credential.CredentialType{
+		ID: "residence-permit", Code: uscc + "001", NameZh: "居住证", NameEn: "Residence Permit",
+		Issuers: []string{id}, DefaultValidityDays: 365,
+		Fields: []credential.FieldSpec{{Name: "address", Type: credential.FieldString, Required: true,
+			LabelZh: "居住地址", LabelEn: "Address", MaxLength: 200}},
+	})
+	return d, uscc
+}
+
+// withCheckChar completes 17 characters of a unified social credit code.
+func withCheckChar(t *testing.T, prefix string) string {
+	t.Helper()
+	for _, c := range "0123456789ABCDEFGHJKLMNPQRTUWXY" {
+		if s := prefix + string(c); credential.ValidUSCC(s) {
+			return s
+		}
+	}
+	t.Fatalf("no check character for %s", prefix)
+	return ""
+}
+
+// issueAsNewDepartment issues a credential as the new department through
+// its own peer's gateway and reads its document back from its collection.
+func issueAsNewDepartment(t *testing.T, p *Profile, issuer credential.Department, uscc string) {
+	t.Helper()
+	c := gatewayContract(t, p, issuer.ID, p.Chaincode)
+	raw, err := c.EvaluateTransaction("GetRegistry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg credential.Registry
+	if err := json.Unmarshal(raw, &reg); err != nil {
+		t.Fatal(err)
+	}
+	ty, ok := reg.Type("residence-permit")
+	if !ok {
+		t.Fatal("registry lacks residence-permit")
+	}
+	pd, _ := p.Department(issuer.ID)
+	key, err := LoadIssuerKey(pd.IssuerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := credential.Issue(credential.IssueParams{Type: ty, Issuer: issuer, IssuedAt: time.Now(),
+		Holder: credential.Holder{Name: "某公司", IDType: credential.IDUSCC, IDNumber: "91110000802100433B"},
+		Fields: map[string]string{"address": "上海市"},
+	}, pd.IssuerKeyID, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := json.Marshal(credential.IssueRequest{Document: *doc, HolderRef: strings.Repeat("cd", 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Submit("Issue", client.WithTransient(map[string][]byte{"request": req})); err != nil {
+		t.Fatalf("%s issues: %v", issuer.ID, err)
+	}
+	got, err := c.EvaluateTransaction("GetDocument", doc.ID)
+	if err != nil || !strings.Contains(string(got), "91110000802100433B") {
+		t.Fatalf("%s reads its document from its collection: %v\n%.200s", issuer.ID, err, got)
+	}
+}
