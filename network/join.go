@@ -125,7 +125,7 @@ func AddDepartment(ctx context.Context, dir string, nd NewDepartment, progress i
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(the department is recorded; run the command again, or `network up`, to complete its join)", err)
 	}
-	u.progress("department %s (%s) joined: %d peers, chaincodes at sequence %d; profile %s",
+	u.progress("department %s (%s) joined with peers: %d; chaincodes at sequence %d; profile %s",
 		nd.ID, nd.MSPID, nd.Peers, u.t.Chaincodes[0].CC.Sequence, u.l.profileFile())
 	return p, nil
 }

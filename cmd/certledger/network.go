@@ -18,7 +18,7 @@ import (
 
 func init() {
 	commands["network"] = command{run: runNetwork,
-		summary: "run the Hyperledger Fabric network: build|up|down|status|logs|stop|start"}
+		summary: "run the Hyperledger Fabric network: build|up|down|status|logs|stop|start|add-department"}
 }
 
 const networkUsage = `usage: certledger network <subcommand> [flags]
@@ -30,6 +30,8 @@ const networkUsage = `usage: certledger network <subcommand> [flags]
   logs [-n N] [-f] NODE show a node's log (orderer0, peer0.gov, cc-certledger, ...)
   stop [--kill] NODE    stop one node (--kill: SIGKILL, a crash)
   start NODE            start one stopped node
+  add-department [--id mps --msp MpsMSP --name-zh 公安局 --name-en "Public Security Bureau" --peers 1]
+                        add a department to the running network's channel
 
 Flags take their defaults from the environment: CERTLEDGER_NETWORK_DIR,
 CERTLEDGER_CONSENSUS, CERTLEDGER_BASE_PORT, CERTLEDGER_BATCH_TIMEOUT.
@@ -57,6 +59,8 @@ func runNetwork(args []string) error {
 		return networkLogs(ctx, rest)
 	case "stop", "start":
 		return networkNode(ctx, sub, rest)
+	case "add-department":
+		return networkAddDepartment(ctx, rest)
 	}
 	fmt.Fprintln(os.Stderr, networkUsage)
 	return usageError{fmt.Errorf("unknown subcommand %q", sub)}

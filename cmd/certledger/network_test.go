@@ -23,6 +23,9 @@ func TestRunNetworkUsage(t *testing.T) {
 		{"stop without node", []string{"stop", "--dir", missing}, 2, "one node name"},
 		{"status of no network", []string{"status", "--dir", missing}, 1, "no network"},
 		{"logs of no node", []string{"logs", "--dir", missing, "peer0.gov"}, 1, "no log"},
+		{"add-department to no network", []string{"add-department", "--dir", missing}, 1, "no network"},
+		{"add-department with a bad ID", []string{"add-department", "--dir", missing, "--id", "Bad ID"}, 1, "department ID"},
+		{"add-department without peers", []string{"add-department", "--dir", missing, "--peers", "0"}, 1, "at least one peer"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
