@@ -42,8 +42,8 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	registry *registryCache
-	// keyMu serializes this gateway's key operations, each a read-modify-
-	// write of a department's registry entry.
+	// keyMu serializes this gateway's key operations and registry writes,
+	// each a read-modify-write of a whole registry entry.
 	keyMu       sync.Mutex
 	statusLists statusListCache
 	statusAlloc statusAllocator
@@ -140,6 +140,9 @@ func (s *Server) routes() {
 	api.Get("/openapi.json", s.handleOpenAPI)
 	api.Get("/types", s.handleTypes)
 	api.Get("/departments", s.handleDepartments)
+	api.Put("/departments/:dept", s.handlePutDepartment)
+	api.Post("/departments/:dept/api-keys", s.handleNewAPIKey)
+	api.Put("/types/:type", s.handlePutType)
 	api.Post("/departments/:dept/keys", s.handleAddKey)
 	api.Post("/departments/:dept/keys/:kid/retire", s.handleRetireKey)
 	api.Post("/departments/:dept/keys/:kid/compromise", s.handleCompromiseKey)
