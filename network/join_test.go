@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/demo"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
 
@@ -20,9 +19,12 @@ import (
 // result on the network itself: its organization in the channel
 // configuration, its peer on the channel at the others' height, the
 // chaincode definitions upgraded (sequence, endorsement policy, its own
-// collection), the registry readable through its peer, a credential issued
-// by it (endorsed by its own peer, its document in its own collection), and
-// the whole network, the new peer included, back after down and up.
+// collection), the department onboarded by governance through a gateway
+// (certledger serve --ledger fabric) started afterwards, a credential it
+// issues through that gateway verified, the registry readable through its
+// peer, a credential issued by it directly (endorsed by its own peer, its
+// document in its own collection), and the whole network, the new peer
+// included, back after down and up.
 func TestAddDepartment(t *testing.T) {
 	requireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -64,7 +66,7 @@ func TestAddDepartment(t *testing.T) {
 	if !ok || pd.MSPID != "MpsMSP" || len(pd.Peers) != 1 || pd.IssuerPublicKey == "" {
 		t.Fatalf("profile entry of mps: %+v", pd)
 	}
-	mps, uscc := registerDepartment(t, p, "mps", "MpsMSP", "公安局", "Public Security Bureau")
+	mps, uscc := onboardThroughGateway(t, o.Dir, p, "mps", "公安局", "Public Security Bureau")
 	raw := queryRetry(t, ctx, o.Dir, "mps", `{"Args":["GetRegistry"]}`, "MpsMSP")
 	if !strings.Contains(raw, "residence-permit") {
 		t.Fatalf("registry through peer0.mps lacks the new type: %.300s", raw)
@@ -168,37 +170,6 @@ func queryRetry(t *testing.T, ctx context.Context, dir, dept, args, want string)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// registerDepartment has governance register the demo departments and the
-// new one (an issuer, with its issuer key from the profile) and a credential
-// type it alone may issue. It returns the registry entry and USCC.
-func registerDepartment(t *testing.T, p *Profile, id, mspID, nameZh, nameEn string) (credential.Department, string) {
-	t.Helper()
-	gov := gatewayContract(t, p, "gov", p.Chaincode)
-	key := func(id string) []credential.Key {
-		pd, ok := p.Department(id)
-		if !ok {
-			t.Fatalf("profile lacks department %s", id)
-		}
-		return []credential.Key{{ID: pd.IssuerKeyID, PublicKey: pd.IssuerPublicKey,
-			ValidFrom: time.Now().Add(-time.Hour), Status: credential.KeyActive}}
-	}
-	for _, d := range demo.Departments() {
-		d.Keys = key(d.ID)
-		submitJSON(t, gov, "PutDepartment", d)
-	}
-	uscc := withCheckChar(t, "11100000MB0500012")
-	d := credential.Department{ID: id, MSPID: mspID, USCC: uscc, NameZh: nameZh, NameEn: nameEn,
-		Roles: []credential.Role{credential.RoleIssuer}, Keys: key(id)}
-	submitJSON(t, gov, "PutDepartment", d)
-	submitJSON(t, gov, "PutCredentialType", credential.CredentialType{
-		ID: "residence-permit", Code: uscc + "001", NameZh: "居住证", NameEn: "Residence Permit",
-		Issuers: []string{id}, DefaultValidityDays: 365,
-		Fields: []credential.FieldSpec{{Name: "address", Type: credential.FieldString, Required: true,
-			LabelZh: "居住地址", LabelEn: "Address", MaxLength: 200}},
-	})
-	return d, uscc
 }
 
 // withCheckChar completes 17 characters of a unified social credit code.
