@@ -45,7 +45,8 @@ func (v verifyAnswer) check(name string) (credential.Check, bool) {
 type suite struct {
 	target  Target
 	c       *client
-	samr    string // API keys
+	gov     string // API keys
+	samr    string
 	edu     string
 	hrss    string
 	lic     issued // a business licence taken through its whole life
@@ -77,7 +78,7 @@ func businessLicence(name string) map[string]any {
 func Run(t *testing.T, target Target) {
 	s := &suite{target: target, c: newClient(target.URL())}
 	keys := target.Keys()
-	for dept, dst := range map[string]*string{"samr": &s.samr, "edu": &s.edu, "hrss": &s.hrss} {
+	for dept, dst := range map[string]*string{"gov": &s.gov, "samr": &s.samr, "edu": &s.edu, "hrss": &s.hrss} {
 		k, ok := keys[dept]
 		if !ok || k.APIKey == "" {
 			t.Fatalf("demo-keys.json has no API key for %s", dept)
@@ -103,6 +104,7 @@ func Run(t *testing.T, target Target) {
 		{"idempotent retry", s.idempotency},
 		{"key rotation and compromise", s.keyRotation},
 		{"bad input", s.badInput},
+		{"governance onboards a department", s.onboard},
 		{"restart keeps everything", s.restart},
 		{"acknowledged issuances survive kill -9", s.crash},
 	}
