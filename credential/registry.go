@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role of a department in the registry.
@@ -94,6 +96,30 @@ var slugRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,31}$`)
 var fieldNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,47}$`)
 var mspRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.-]{0,63}$`)
 
+// MaxNameLength bounds department and type names, in characters: the
+// verification pages and the trust list show them.
+const MaxNameLength = 200
+
+// ValidRegistryID reports whether s can be a department or credential
+// type ID: 2-32 lower-case letters, digits or dashes, starting with a
+// letter.
+func ValidRegistryID(s string) bool { return slugRE.MatchString(s) }
+
+// ValidMSPID reports whether s can be a Fabric MSP ID: a letter, then up
+// to 63 letters, digits, dots or dashes.
+func ValidMSPID(s string) bool { return mspRE.MatchString(s) }
+
+// ValidFieldName reports whether s can name a field of a credential type:
+// a letter, then up to 47 letters, digits or underscores.
+func ValidFieldName(s string) bool { return fieldNameRE.MatchString(s) }
+
+// ValidName reports whether s can be a department's or type's name: 1 to
+// MaxNameLength characters without leading or trailing spaces.
+func ValidName(s string) bool {
+	n := utf8.RuneCountInString(s)
+	return n > 0 && n <= MaxNameLength && strings.TrimSpace(s) == s
+}
+
 // HasRole reports whether d has role r.
 func (d Department) HasRole(r Role) bool {
 	for _, x := range d.Roles {
@@ -162,8 +188,8 @@ func (d Department) Validate() error {
 		return Errorf(CodeInvalid, "department %s: MSP ID %q is not valid", d.ID, d.MSPID)
 	case !ValidUSCC(d.USCC):
 		return Errorf(CodeInvalid, "department %s: %q is not a valid unified social credit code", d.ID, d.USCC)
-	case d.NameZh == "" || d.NameEn == "":
-		return Errorf(CodeInvalid, "department %s needs a Chinese and an English name", d.ID)
+	case !ValidName(d.NameZh) || !ValidName(d.NameEn):
+		return Errorf(CodeInvalid, "department %s needs a Chinese and an English name of 1-%d characters without leading or trailing spaces", d.ID, MaxNameLength)
 	case len(d.Roles) == 0:
 		return Errorf(CodeInvalid, "department %s needs at least one role", d.ID)
 	}
@@ -213,8 +239,8 @@ func (t CredentialType) Validate() error {
 		return Errorf(CodeInvalid, "type id %q must be 2-32 lower-case letters, digits or dashes", t.ID)
 	case !ValidTypeCode(t.Code):
 		return Errorf(CodeInvalid, "type %s: code %q is not a USCC followed by three digits", t.ID, t.Code)
-	case t.NameZh == "" || t.NameEn == "":
-		return Errorf(CodeInvalid, "type %s needs a Chinese and an English name", t.ID)
+	case !ValidName(t.NameZh) || !ValidName(t.NameEn):
+		return Errorf(CodeInvalid, "type %s needs a Chinese and an English name of 1-%d characters without leading or trailing spaces", t.ID, MaxNameLength)
 	case len(t.Fields) == 0 || len(t.Fields) > 64:
 		return Errorf(CodeInvalid, "type %s needs 1-64 fields", t.ID)
 	case t.DefaultValidityDays < 0:

@@ -1,6 +1,7 @@
 package credential_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -20,18 +21,20 @@ func TestRegistryValidate(t *testing.T) {
 		}
 	}
 	deptCases := map[string]func(d *credential.Department){
-		"id upper case":            func(d *credential.Department) { d.ID = "SAMR" },
-		"bad MSP":                  func(d *credential.Department) { d.MSPID = "1 MSP" },
-		"bad USCC":                 func(d *credential.Department) { d.USCC = "11100000MB02000125" },
-		"no English name":          func(d *credential.Department) { d.NameEn = "" },
-		"no roles":                 func(d *credential.Department) { d.Roles = nil },
-		"unknown role":             func(d *credential.Department) { d.Roles = []credential.Role{"auditor"} },
-		"duplicate key":            func(d *credential.Department) { d.Keys = append(d.Keys, d.Keys[0]) },
-		"key not base64":           func(d *credential.Department) { d.Keys[0].PublicKey = "钥匙" },
-		"key too short":            func(d *credential.Department) { d.Keys[0].PublicKey = "AAAA" },
-		"compromised without time": func(d *credential.Department) { d.Keys[0].Status = credential.KeyCompromised },
-		"unknown key status":       func(d *credential.Department) { d.Keys[0].Status = "lost" },
-		"key period reversed":      func(d *credential.Department) { d.Keys[0].ValidUntil = d.Keys[0].ValidFrom },
+		"id upper case":              func(d *credential.Department) { d.ID = "SAMR" },
+		"bad MSP":                    func(d *credential.Department) { d.MSPID = "1 MSP" },
+		"bad USCC":                   func(d *credential.Department) { d.USCC = "11100000MB02000125" },
+		"no English name":            func(d *credential.Department) { d.NameEn = "" },
+		"name with a trailing space": func(d *credential.Department) { d.NameZh = "市场监督管理局 " },
+		"name too long":              func(d *credential.Department) { d.NameZh = strings.Repeat("局", credential.MaxNameLength+1) },
+		"no roles":                   func(d *credential.Department) { d.Roles = nil },
+		"unknown role":               func(d *credential.Department) { d.Roles = []credential.Role{"auditor"} },
+		"duplicate key":              func(d *credential.Department) { d.Keys = append(d.Keys, d.Keys[0]) },
+		"key not base64":             func(d *credential.Department) { d.Keys[0].PublicKey = "钥匙" },
+		"key too short":              func(d *credential.Department) { d.Keys[0].PublicKey = "AAAA" },
+		"compromised without time":   func(d *credential.Department) { d.Keys[0].Status = credential.KeyCompromised },
+		"unknown key status":         func(d *credential.Department) { d.Keys[0].Status = "lost" },
+		"key period reversed":        func(d *credential.Department) { d.Keys[0].ValidUntil = d.Keys[0].ValidFrom },
 	}
 	for name, change := range deptCases {
 		t.Run("department "+name, func(t *testing.T) {
@@ -48,6 +51,7 @@ func TestRegistryValidate(t *testing.T) {
 		"unknown field type":  func(ct *credential.CredentialType) { ct.Fields[0].Type = "blob" },
 		"no Chinese label":    func(ct *credential.CredentialType) { ct.Fields[0].LabelZh = "" },
 		"negative validity":   func(ct *credential.CredentialType) { ct.DefaultValidityDays = -1 },
+		"name too long":       func(ct *credential.CredentialType) { ct.NameEn = strings.Repeat("x", credential.MaxNameLength+1) },
 	}
 	for name, change := range typeCases {
 		t.Run("type "+name, func(t *testing.T) {

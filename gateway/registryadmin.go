@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/certledger/certledger/credential"
@@ -24,21 +23,8 @@ type APIKeyIssuer interface {
 	NewAPIKey(deptID string) (string, error)
 }
 
-// The registry's identifier rules (credential.Department.Validate and
-// CredentialType.Validate), repeated here so each problem can name its
-// member.
-var (
-	slugPattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,31}$`)
-	mspIDPattern     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.-]{0,63}$`)
-	fieldNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,47}$`)
-)
-
 // kindKeysElsewhere refuses key changes sent with a department update.
 var kindKeysElsewhere = problemKind{http.StatusUnprocessableEntity, "keys-managed-elsewhere", "Keys change through the key endpoints"}
-
-// maxRegistryName bounds department and type names, which the verification
-// pages and the trust list show.
-const maxRegistryName = 200
 
 // departmentAnswer is the body of a department write: the entry as now
 // registered.
@@ -163,10 +149,10 @@ func departmentProblems(id string, d *credential.Department) []FieldProblem {
 	case d.ID != id:
 		add("#/id", "id %q differs from the department in the path, %q", truncate(d.ID, 40), truncate(id, 40))
 	}
-	if !slugPattern.MatchString(id) {
+	if !credential.ValidRegistryID(id) {
 		add("#/id", "a department id is 2-32 lower-case letters, digits or dashes, starting with a letter")
 	}
-	if !mspIDPattern.MatchString(d.MSPID) {
+	if !credential.ValidMSPID(d.MSPID) {
 		add("#/mspId", "mspId must be a Fabric MSP ID: a letter, then up to 63 letters, digits, dots or dashes")
 	}
 	if !credential.ValidUSCC(d.USCC) {
@@ -235,8 +221,8 @@ func keyProblems(ptr string, k credential.Key, add func(ptr, format string, args
 // carries.
 func nameProblems(zh, en string, add func(ptr, format string, args ...any)) {
 	for _, n := range []struct{ ptr, v string }{{"#/nameZh", zh}, {"#/nameEn", en}} {
-		if l := len([]rune(strings.TrimSpace(n.v))); l == 0 || l > maxRegistryName || l != len([]rune(n.v)) {
-			add(n.ptr, "%s must be 1-%d characters without leading or trailing spaces", strings.TrimPrefix(n.ptr, "#/"), maxRegistryName)
+		if !credential.ValidName(n.v) {
+			add(n.ptr, "%s must be 1-%d characters without leading or trailing spaces", strings.TrimPrefix(n.ptr, "#/"), credential.MaxNameLength)
 		}
 	}
 }
@@ -318,7 +304,7 @@ func typeProblems(id string, t *credential.CredentialType) []FieldProblem {
 	case t.ID != id:
 		add("#/id", "id %q differs from the type in the path, %q", truncate(t.ID, 40), truncate(id, 40))
 	}
-	if !slugPattern.MatchString(id) {
+	if !credential.ValidRegistryID(id) {
 		add("#/id", "a type id is 2-32 lower-case letters, digits or dashes, starting with a letter")
 	}
 	if !credential.ValidTypeCode(t.Code) {
@@ -335,7 +321,7 @@ func typeProblems(id string, t *credential.CredentialType) []FieldProblem {
 	for i, f := range t.Fields {
 		ptr := fmt.Sprintf("#/fields/%d", i)
 		switch {
-		case !fieldNamePattern.MatchString(f.Name):
+		case !credential.ValidFieldName(f.Name):
 			add(ptr+"/name", "a field name is a letter followed by up to 47 letters, digits or _")
 		case names[f.Name]:
 			add(ptr+"/name", "field %s is listed twice", f.Name)
