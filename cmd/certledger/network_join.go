@@ -72,12 +72,14 @@ func printRegistrationStep(nd network.NewDepartment, pd *network.Department) err
 		return err
 	}
 	fmt.Printf(`
-Next, governance (GovMSP) registers the department with the contract's PutDepartment, with this entry
-(its USCC filled in; the key is its issuer key, %s):
-  %s
-and lists %q among the issuers of its credential types with PutCredentialType. A gateway
-(certledger serve --ledger fabric) started after this finds the department in the connection profile.
-`, pd.IssuerKey, strings.TrimSpace(b.String()), nd.ID)
+Next (docs/operations.md, "Adding a department"):
+1. restart the gateway (certledger serve --ledger fabric): it connects as the department and imports its issuer key;
+2. governance registers the department, its USCC filled in (the key is its issuer key, %s):
+   PUT /api/v1/departments/%s
+   %s
+3. governance lists %q among the issuers of its credential types: PUT /api/v1/types/{type};
+4. governance creates its API key: POST /api/v1/departments/%s/api-keys.
+`, pd.IssuerKey, nd.ID, strings.TrimSpace(b.String()), nd.ID, nd.ID)
 	return nil
 }
 
