@@ -135,23 +135,36 @@ func (s *Server) putRegistry(ctx context.Context, write func(context.Context) er
 	return err
 }
 
+// fieldProblems collects what is wrong with a registry body, member by
+// member.
+type fieldProblems []FieldProblem
+
+func (p *fieldProblems) add(ptr, format string, args ...any) {
+	*p = append(*p, FieldProblem{Pointer: ptr, Detail: fmt.Sprintf(format, args...)})
+}
+
+// pathID fills in the body's id from the path when the body has none,
+// reports the two when they differ, and checks the path's id. kind names
+// the entry: department or type.
+func (p *fieldProblems) pathID(kind string, bodyID *string, id string) {
+	switch {
+	case *bodyID == "":
+		*bodyID = id
+	case *bodyID != id:
+		p.add("#/id", "id %q differs from the %s in the path, %q", truncate(*bodyID, 40), kind, truncate(id, 40))
+	}
+	if !credential.ValidRegistryID(id) {
+		p.add("#/id", "a %s id is 2-32 lower-case letters, digits or dashes, starting with a letter", kind)
+	}
+}
+
 // departmentProblems checks a department body against the path's id, which
 // it fills in when the body has none. The checks are those of the contract,
 // made here to point at each wrong member.
 func departmentProblems(id string, d *credential.Department) []FieldProblem {
-	var probs []FieldProblem
-	add := func(ptr, format string, args ...any) {
-		probs = append(probs, FieldProblem{Pointer: ptr, Detail: fmt.Sprintf(format, args...)})
-	}
-	switch {
-	case d.ID == "":
-		d.ID = id
-	case d.ID != id:
-		add("#/id", "id %q differs from the department in the path, %q", truncate(d.ID, 40), truncate(id, 40))
-	}
-	if !credential.ValidRegistryID(id) {
-		add("#/id", "a department id is 2-32 lower-case letters, digits or dashes, starting with a letter")
-	}
+	var probs fieldProblems
+	add := probs.add
+	probs.pathID("department", &d.ID, id)
 	if !credential.ValidMSPID(d.MSPID) {
 		add("#/mspId", "mspId must be a Fabric MSP ID: a letter, then up to 63 letters, digits, dots or dashes")
 	}
@@ -294,19 +307,9 @@ func (s *Server) handlePutType(c *fiber.Ctx) error {
 
 // typeProblems checks a credential type body, like departmentProblems.
 func typeProblems(id string, t *credential.CredentialType) []FieldProblem {
-	var probs []FieldProblem
-	add := func(ptr, format string, args ...any) {
-		probs = append(probs, FieldProblem{Pointer: ptr, Detail: fmt.Sprintf(format, args...)})
-	}
-	switch {
-	case t.ID == "":
-		t.ID = id
-	case t.ID != id:
-		add("#/id", "id %q differs from the type in the path, %q", truncate(t.ID, 40), truncate(id, 40))
-	}
-	if !credential.ValidRegistryID(id) {
-		add("#/id", "a type id is 2-32 lower-case letters, digits or dashes, starting with a letter")
-	}
+	var probs fieldProblems
+	add := probs.add
+	probs.pathID("type", &t.ID, id)
 	if !credential.ValidTypeCode(t.Code) {
 		add("#/code", "code must be the registering department's USCC followed by three digits")
 	}
