@@ -81,18 +81,11 @@ func (b *issueBatcher) issue(ctx context.Context, body []byte) (credential.Issue
 	}
 }
 
-// stop fails what is queued, ends the batches in flight and waits for them.
+// stop ends the batches in flight and waits for them. Callers still
+// waiting return errLedgerClosed on their own (see issue).
 func (b *issueBatcher) stop() {
 	b.cancel()
 	b.wg.Wait()
-	for {
-		select {
-		case p := <-b.queue:
-			p.out <- issueOutcome{err: errLedgerClosed}
-		default:
-			return
-		}
-	}
 }
 
 func (b *issueBatcher) run() {
@@ -111,7 +104,6 @@ func (b *issueBatcher) run() {
 		select {
 		case b.slots <- struct{}{}:
 		case <-b.ctx.Done():
-			first.out <- issueOutcome{err: errLedgerClosed}
 			return
 		}
 		batch, size := []*pendingIssue{first}, len(first.body)
