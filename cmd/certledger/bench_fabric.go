@@ -249,12 +249,13 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 			g            *gatewayProcess
 			phase, label string
 			out          *loadtest.Result
-			seedLabel    string // the issue phase whose cost each seed issuance has
+			seedLabel    string           // the issue phase whose cost each seed issuance has
+			seed         *loadtest.Result // that phase's result
 		}{
-			{gw, loadtest.PhaseIssue, loadtest.PhaseIssue, &b.issue, ""},
-			{plain, loadtest.PhaseIssue, phaseIssuePlain, &b.issuePlain, ""},
-			{gw, loadtest.PhaseVerify, loadtest.PhaseVerify, &b.verify, loadtest.PhaseIssue},
-			{plain, loadtest.PhaseVerify, phaseVerifyPlain, &b.verifyPlain, phaseIssuePlain},
+			{gw, loadtest.PhaseIssue, loadtest.PhaseIssue, &b.issue, "", nil},
+			{plain, loadtest.PhaseIssue, phaseIssuePlain, &b.issuePlain, "", nil},
+			{gw, loadtest.PhaseVerify, loadtest.PhaseVerify, &b.verify, loadtest.PhaseIssue, &b.issue},
+			{plain, loadtest.PhaseVerify, phaseVerifyPlain, &b.verifyPlain, phaseIssuePlain, &b.issuePlain},
 		} {
 			var rep *loadtest.Report
 			measure(run.label, func() {
@@ -267,13 +268,11 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 			if err != nil {
 				return nil, err
 			}
-			if run.seedLabel != "" {
-				if issued := map[string]int{loadtest.PhaseIssue: b.issue.Ops, phaseIssuePlain: b.issuePlain.Ops}[run.seedLabel]; issued > 0 {
-					// Take out the seed issuances at the issue phase's cost each.
-					seed := float64(2*o.Concurrency) / float64(issued)
-					for name, t := range last[run.seedLabel] {
-						b.cpu[run.label][name] = max(0, b.cpu[run.label][name]-time.Duration(float64(t)*seed))
-					}
+			if run.seed != nil && run.seed.Ops > 0 {
+				// Take out the seed issuances at the issue phase's cost each.
+				seed := float64(2*o.Concurrency) / float64(run.seed.Ops)
+				for name, t := range last[run.seedLabel] {
+					b.cpu[run.label][name] = max(0, b.cpu[run.label][name]-time.Duration(float64(t)*seed))
 				}
 			}
 			for _, r := range rep.Results {
