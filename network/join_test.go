@@ -29,7 +29,10 @@ func TestAddDepartment(t *testing.T) {
 	requireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	o, _ := startNetwork(t, ctx, Raft, 33000)
+	// Below Linux's ephemeral port range (32768 and up), where the outgoing
+	// connections of the test packages running beside this one could hold
+	// a port a node is about to listen on.
+	o, _ := startNetwork(t, ctx, Raft, 26000)
 	before := committedDefinition(t, ctx, o.Dir, "gov", ChaincodeName)
 
 	start := time.Now()

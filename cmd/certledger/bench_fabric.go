@@ -100,7 +100,9 @@ func runBenchFabric(args []string) error {
 	fs := flag.NewFlagSet("bench-fabric", flag.ContinueOnError)
 	var o fabricBenchOptions
 	fs.StringVar(&o.Dir, "dir", "", "network folder (default: a temporary folder, removed afterwards)")
-	fs.IntVar(&o.BasePort, "base-port", 33000, "first base port to try (see certledger network up)")
+	// Below Linux's ephemeral range (32768 and up), which the benchmark's own
+	// many client connections draw from.
+	fs.IntVar(&o.BasePort, "base-port", 24000, "first base port to try (see certledger network up)")
 	fs.DurationVar(&o.BatchTimeout, "batch-timeout", 0, "orderer batch timeout of a new network (default: the network's default)")
 	fs.IntVar(&o.Concurrency, "concurrency", loadtest.DefaultConcurrency, "concurrent clients, for the gateway and for raw Fabric alike")
 	fs.DurationVar(&o.Duration, "duration", 15*time.Second, "time of each phase")
