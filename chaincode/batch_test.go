@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/demo"
+	"github.com/certledger/certledger/credential/demo"
 )
 
 // batchFixture issues business licences as samr on a provisioned memLedger.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/demo"
+	"github.com/certledger/certledger/credential/demo"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)

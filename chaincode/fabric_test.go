@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/demo"
+	"github.com/certledger/certledger/credential/demo"
 )
 
 // The contract API builds metadata by reflection and rejects methods whose

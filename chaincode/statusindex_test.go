@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/certledger/certledger/vc"
+	"github.com/certledger/certledger/credential/vc"
 )
 
 // The contract and the VC export must agree on the list size, or a list's

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/demo"
+	"github.com/certledger/certledger/credential/demo"
 	qrcode "github.com/skip2/go-qrcode"
 )
 

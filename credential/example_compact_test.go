@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/demo"
+	"github.com/certledger/certledger/credential/demo"
 )
 
 func ExampleEncodeCompact() {

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/credential/vc"
 	"github.com/certledger/certledger/gateway"
-	"github.com/certledger/certledger/vc"
 )
 
 // drawLedger sits in front of the real embedded ledger and records the

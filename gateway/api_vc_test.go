@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/embedded"
+	"github.com/certledger/certledger/credential/vc"
 	"github.com/certledger/certledger/gateway"
-	"github.com/certledger/certledger/vc"
+	"github.com/certledger/certledger/gateway/ledger/embedded"
 )
 
 // The embedded ledger keeps the contract's status index, so the gateway

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/certledger/certledger/embedded"
 	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/keystore"
-	"github.com/certledger/certledger/provision"
+	"github.com/certledger/certledger/gateway/ledger/embedded"
+	"github.com/certledger/certledger/gateway/provision"
 )
 
 // Example builds a gateway on an embedded ledger with the demo registry,

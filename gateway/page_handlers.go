@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/qrscan"
-	"github.com/certledger/certledger/verifier"
+	"github.com/certledger/certledger/credential/qrscan"
+	"github.com/certledger/certledger/credential/verifier"
 	"github.com/gofiber/fiber/v2"
 )
 

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/demo"
+	"github.com/certledger/certledger/credential/demo"
 	json "github.com/go-json-experiment/json"
 )
 

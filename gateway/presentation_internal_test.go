@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/demo"
-	"github.com/certledger/certledger/qrscan"
+	"github.com/certledger/certledger/credential/demo"
+	"github.com/certledger/certledger/credential/qrscan"
 	qrcode "github.com/skip2/go-qrcode"
 )
 

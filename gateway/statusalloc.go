@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/vc"
+	"github.com/certledger/certledger/credential/vc"
 )
 
 // Status list position allocation, the gateway's half of

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/vc"
+	"github.com/certledger/certledger/credential/vc"
 )
 
 // fillLedger reports lists of a given fill and counts the reads; only

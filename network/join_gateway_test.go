@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/scenario"
+	"github.com/certledger/certledger/network/scenario"
 )
 
 // onboardThroughGateway does what docs/operations.md ("Adding a

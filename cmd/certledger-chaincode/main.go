@@ -8,7 +8,7 @@ import (
 	"log"
 
 	"github.com/certledger/certledger/chaincode"
-	"github.com/certledger/certledger/network/ccserver"
+	"github.com/certledger/certledger/chaincode/ccserver"
 )
 
 func main() {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/certledger/certledger/loadtest"
+	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
 )
 
 func init() {

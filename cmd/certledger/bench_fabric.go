@@ -24,8 +24,8 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/chaincode"
+	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/loadtest"
 	"github.com/certledger/certledger/network"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certledger/certledger/loadtest"
+	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
 )
 
 // TestUpdateSectionKeepsOtherSections writes the Fabric section twice into

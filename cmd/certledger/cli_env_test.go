@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certledger/certledger/embedded"
 	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/keystore"
-	"github.com/certledger/certledger/provision"
+	"github.com/certledger/certledger/gateway/ledger/embedded"
+	"github.com/certledger/certledger/gateway/provision"
 )
 
 // binary is the certledger command built once for the tests that run it

@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/embedded"
 	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/keystore"
-	"github.com/certledger/certledger/provision"
+	"github.com/certledger/certledger/gateway/ledger/embedded"
+	"github.com/certledger/certledger/gateway/provision"
 )
 
 func init() {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/fabricledger"
 	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/certledger/certledger/gateway/ledger/fabricledger"
 	"github.com/certledger/certledger/network"
 )
 

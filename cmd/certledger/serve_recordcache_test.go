@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/certledger/certledger/fabricledger"
+	"github.com/certledger/certledger/gateway/ledger/fabricledger"
 )
 
 func TestRecordCacheSize(t *testing.T) {

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/embedded"
 	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/certledger/certledger/gateway/ledger/embedded"
 )
 
 func init() {

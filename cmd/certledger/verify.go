@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/verifier"
+	"github.com/certledger/certledger/credential/verifier"
 )
 
 func init() {

@@ -9,7 +9,7 @@ package main
 import (
 	"log"
 
-	"github.com/certledger/certledger/network/ccserver"
+	"github.com/certledger/certledger/chaincode/ccserver"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 )

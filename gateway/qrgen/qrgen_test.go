@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certledger/certledger/qrscan"
+	"github.com/certledger/certledger/credential/qrscan"
 	qrcode "github.com/skip2/go-qrcode"
 )
 

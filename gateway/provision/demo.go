@@ -1,0 +1,185 @@
+// Package provision sets up a ledger for a demonstration: the demo
+// departments with fresh signing keys, the demo credential types, and one API
+// key per department written to <data>/demo-keys.json. It only uses
+// credential.Ledger and the gateway keystore, so it works the same on every
+// ledger backend.
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/credential/demo"
+	"github.com/certledger/certledger/gateway/keystore"
+)
+
+// DemoKeysFile is the name of the demo API key file in the data folder.
+const DemoKeysFile = "demo-keys.json"
+
+// DemoKey is one department's entry in demo-keys.json.
+type DemoKey struct {
+	APIKey string   `json:"apiKey"`
+	MSPID  string   `json:"mspId"`
+	Types  []string `json:"types"` // type IDs the department may issue
+	NameZh string   `json:"nameZh"`
+	NameEn string   `json:"nameEn"`
+	Roles  []string `json:"roles"`
+}
+
+// Result says what Demo did.
+type Result struct {
+	// KeysPath is the demo-keys.json path.
+	KeysPath string
+	// Registered lists what was added to the registry (empty when the
+	// ledger was already provisioned).
+	Registered []string
+	// NewAPIKeys lists departments that got a new API key.
+	NewAPIKeys []string
+}
+
+// ErrForeignRegistry is returned when the registry already holds a
+// registry that is not the demo's: --demo does not mix with real data.
+var ErrForeignRegistry = errors.New("the registry is not empty and was not provisioned by --demo; use an empty data folder for the demo")
+
+// Demo provisions the demo on ledger, or completes an earlier run that was
+// interrupted; on a folder already provisioned it changes nothing and keeps
+// the existing keys. now stamps the new signing keys.
+func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dataDir string, now time.Time) (Result, error) {
+	res := Result{KeysPath: filepath.Join(dataDir, DemoKeysFile)}
+	reg, err := ledger.Registry(ctx)
+	if err != nil {
+		return res, fmt.Errorf("provision: read the registry: %w", err)
+	}
+	depts := demo.Departments()
+	// The governance department registers first: on an empty registry its
+	// own registration is the bootstrap, and it registers everything else.
+	sort.SliceStable(depts, func(i, j int) bool {
+		return depts[i].HasRole(credential.RoleGovernance) && !depts[j].HasRole(credential.RoleGovernance)
+	})
+	gov := depts[0]
+	if len(reg.Departments) > 0 {
+		if d, ok := reg.Department(gov.ID); !ok || d.MSPID != gov.MSPID || !d.HasRole(credential.RoleGovernance) {
+			return res, fmt.Errorf("provision: %w", ErrForeignRegistry)
+		}
+	}
+
+	for _, d := range depts {
+		if existing, ok := reg.Department(d.ID); ok {
+			if !holdsRegisteredKey(ks, existing) && existing.HasRole(credential.RoleIssuer) {
+				return res, fmt.Errorf("provision: department %s is registered, but %s holds none of its signing keys", d.ID, ks.Path())
+			}
+			continue
+		}
+		k, err := signingKeyFor(ks, d.ID, now)
+		if err != nil {
+			return res, fmt.Errorf("provision: %w", err)
+		}
+		d.Keys = []credential.Key{{
+			ID: k.KeyID, PublicKey: k.PublicBase64(), ValidFrom: k.Created.Truncate(time.Second), Status: credential.KeyActive,
+		}}
+		if err := ledger.PutDepartment(ctx, gov.MSPID, d); err != nil {
+			return res, fmt.Errorf("provision: register department %s: %w", d.ID, err)
+		}
+		res.Registered = append(res.Registered, "department "+d.ID)
+	}
+	for _, t := range demo.Types() {
+		if _, ok := reg.Type(t.ID); ok {
+			continue
+		}
+		if err := ledger.PutCredentialType(ctx, gov.MSPID, t); err != nil {
+			return res, fmt.Errorf("provision: register type %s: %w", t.ID, err)
+		}
+		res.Registered = append(res.Registered, "type "+t.ID)
+	}
+
+	keys, err := readDemoKeys(res.KeysPath)
+	if err != nil {
+		return res, err
+	}
+	changed := false
+	for _, d := range depts {
+		entry, ok := keys[d.ID]
+		if ok && entry.APIKey != "" {
+			if owner, valid := ks.Authenticate(entry.APIKey); valid && owner == d.ID {
+				continue // keep the key the user already has
+			}
+		}
+		apiKey, err := ks.NewAPIKey(d.ID)
+		if err != nil {
+			return res, fmt.Errorf("provision: %w", err)
+		}
+		keys[d.ID] = demoKeyEntry(d, apiKey)
+		res.NewAPIKeys = append(res.NewAPIKeys, d.ID)
+		changed = true
+	}
+	if changed {
+		b, err := json.MarshalIndent(keys, "", "  ")
+		if err != nil {
+			return res, err
+		}
+		if err := keystore.WriteFileAtomic(res.KeysPath, append(b, '\n'), 0o600); err != nil {
+			return res, fmt.Errorf("provision: write %s: %w", res.KeysPath, err)
+		}
+	}
+	return res, nil
+}
+
+func demoKeyEntry(d credential.Department, apiKey string) DemoKey {
+	e := DemoKey{APIKey: apiKey, MSPID: d.MSPID, Types: []string{}, NameZh: d.NameZh, NameEn: d.NameEn}
+	for _, t := range demo.Types() {
+		if t.AuthorizesIssuer(d.ID) {
+			e.Types = append(e.Types, t.ID)
+		}
+	}
+	for _, r := range d.Roles {
+		e.Roles = append(e.Roles, string(r))
+	}
+	return e
+}
+
+// signingKeyFor reuses a key the keystore already holds for the department
+// (an interrupted run, or a key fed from a Fabric connection profile) and
+// generates one otherwise.
+func signingKeyFor(ks *keystore.Store, deptID string, now time.Time) (keystore.SigningKey, error) {
+	if held := ks.SigningKeys(deptID); len(held) > 0 {
+		return held[0], nil
+	}
+	return ks.NewSigningKey(deptID, now)
+}
+
+func holdsRegisteredKey(ks *keystore.Store, d credential.Department) bool {
+	for _, k := range ks.SigningKeys(d.ID) {
+		if rk, ok := d.Key(k.KeyID); ok && rk.PublicKey == k.PublicBase64() {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadDemoKeys reads demo-keys.json from a data folder.
+func ReadDemoKeys(dataDir string) (map[string]DemoKey, error) {
+	return readDemoKeys(filepath.Join(dataDir, DemoKeysFile))
+}
+
+func readDemoKeys(path string) (map[string]DemoKey, error) {
+	keys := map[string]DemoKey{}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return keys, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("provision: %w", err)
+	}
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return nil, fmt.Errorf("provision: %s is not valid JSON: %w", path, err)
+	}
+	return keys, nil
+}

@@ -1,0 +1,155 @@
+package provision_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/credential/demo"
+	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/certledger/certledger/gateway/ledger/embedded"
+	"github.com/certledger/certledger/gateway/provision"
+)
+
+type folder struct {
+	dir    string
+	ledger *embedded.Ledger
+	ks     *keystore.Store
+}
+
+// open opens the ledger and keystore of a data folder, as serve does.
+func open(t *testing.T, dir string) folder {
+	t.Helper()
+	l, err := embedded.Open(dir, embedded.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := keystore.Open(dir)
+	if err != nil {
+		l.Close()
+		t.Fatal(err)
+	}
+	return folder{dir: dir, ledger: l, ks: ks}
+}
+
+var now = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+
+func TestDemoOnEmptyFolder(t *testing.T) {
+	f := open(t, t.TempDir())
+	defer f.ledger.Close()
+	res, err := provision.Demo(context.Background(), f.ledger, f.ks, f.dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.KeysPath != filepath.Join(f.dir, "demo-keys.json") || len(res.Registered) != 7 || len(res.NewAPIKeys) != 4 {
+		t.Fatalf("result %+v", res)
+	}
+	fi, err := os.Stat(res.KeysPath)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("demo-keys.json: %v, mode %v", err, fi.Mode().Perm())
+	}
+	reg, err := f.ledger.Registry(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reg.Departments) != 4 || len(reg.Types) != 3 {
+		t.Fatalf("registry has %d departments and %d types", len(reg.Departments), len(reg.Types))
+	}
+	keys, err := provision.ReadDemoKeys(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTypes := map[string][]string{demo.Governance: {}, demo.Market: {"business-licence"}, demo.Education: {"diploma"}, demo.HumanRes: {"professional-qualification"}}
+	for _, d := range demo.Departments() {
+		k := keys[d.ID]
+		if owner, ok := f.ks.Authenticate(k.APIKey); !ok || owner != d.ID {
+			t.Errorf("%s: API key does not authenticate", d.ID)
+		}
+		if k.MSPID != d.MSPID || k.NameZh != d.NameZh || k.NameEn != d.NameEn || len(k.Types) != len(wantTypes[d.ID]) {
+			t.Errorf("%s: entry %+v", d.ID, k)
+		}
+		for i, ty := range wantTypes[d.ID] {
+			if k.Types[i] != ty {
+				t.Errorf("%s may issue %v, want %v", d.ID, k.Types, wantTypes[d.ID])
+			}
+		}
+		// The registered key is the one the keystore signs with.
+		rd, _ := reg.Department(d.ID)
+		held := f.ks.SigningKeys(d.ID)
+		if len(rd.Keys) != 1 || len(held) != 1 || rd.Keys[0].ID != held[0].KeyID || rd.Keys[0].PublicKey != held[0].PublicBase64() {
+			t.Errorf("%s: registered keys %+v, held %d", d.ID, rd.Keys, len(held))
+		}
+		if _, ok := rd.ActiveKey(now); !ok {
+			t.Errorf("%s has no active key at provisioning time", d.ID)
+		}
+	}
+}
+
+func TestDemoRerunKeepsKeys(t *testing.T) {
+	dir := t.TempDir()
+	f := open(t, dir)
+	if _, err := provision.Demo(context.Background(), f.ledger, f.ks, dir, now); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := provision.ReadDemoKeys(dir)
+	f.ledger.Close()
+
+	f = open(t, dir) // a restart
+	defer f.ledger.Close()
+	res, err := provision.Demo(context.Background(), f.ledger, f.ks, dir, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Registered) != 0 || len(res.NewAPIKeys) != 0 {
+		t.Fatalf("re-run changed things: %+v", res)
+	}
+	again, _ := provision.ReadDemoKeys(dir)
+	for id, k := range first {
+		if again[id].APIKey != k.APIKey {
+			t.Errorf("%s: API key changed on re-run", id)
+		}
+	}
+
+	t.Run("lost keys file gets new API keys, same registry", func(t *testing.T) {
+		if err := os.Remove(filepath.Join(dir, provision.DemoKeysFile)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := provision.Demo(context.Background(), f.ledger, f.ks, dir, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Registered) != 0 || len(res.NewAPIKeys) != 4 {
+			t.Fatalf("%+v", res)
+		}
+		keys, _ := provision.ReadDemoKeys(dir)
+		if keys["samr"].APIKey == first["samr"].APIKey {
+			t.Fatal("the lost key was rewritten instead of replaced")
+		}
+	})
+}
+
+func TestDemoRefusesAForeignRegistry(t *testing.T) {
+	f := open(t, t.TempDir())
+	defer f.ledger.Close()
+	k, err := f.ks.NewSigningKey("bureau", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := credential.Department{ID: "bureau", MSPID: "BureauMSP", USCC: "11100000MB01000171", NameZh: "另一个数据局", NameEn: "Another Bureau",
+		Roles: []credential.Role{credential.RoleGovernance},
+		Keys:  []credential.Key{{ID: k.KeyID, PublicKey: k.PublicBase64(), ValidFrom: now, Status: credential.KeyActive}}}
+	if err := f.ledger.PutDepartment(context.Background(), "BureauMSP", other); err != nil {
+		t.Fatal(err)
+	}
+	_, err = provision.Demo(context.Background(), f.ledger, f.ks, f.dir, now)
+	if !errors.Is(err, provision.ErrForeignRegistry) {
+		t.Fatalf("Demo on a foreign registry: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, provision.DemoKeysFile)); err == nil {
+		t.Fatal("demo-keys.json written for a refused registry")
+	}
+}

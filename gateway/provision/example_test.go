@@ -1,0 +1,33 @@
+package provision_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/certledger/certledger/gateway/ledger/embedded"
+	"github.com/certledger/certledger/gateway/provision"
+)
+
+func ExampleDemo() {
+	dir, _ := os.MkdirTemp("", "provision-example")
+	defer os.RemoveAll(dir)
+	ledger, _ := embedded.Open(dir)
+	defer ledger.Close()
+	ks, _ := keystore.Open(dir)
+
+	res, err := provision.Demo(context.Background(), ledger, ks, dir, time.Now())
+	fmt.Println(err, len(res.Registered), res.NewAPIKeys)
+	keys, _ := provision.ReadDemoKeys(dir)
+	fmt.Println(keys["samr"].MSPID, keys["samr"].Types)
+
+	// Running it again changes nothing and keeps the keys.
+	res, _ = provision.Demo(context.Background(), ledger, ks, dir, time.Now())
+	fmt.Println(len(res.Registered), len(res.NewAPIKeys))
+	// Output:
+	// <nil> 7 [gov samr edu hrss]
+	// SamrMSP [business-licence]
+	// 0 0
+}
