@@ -18,11 +18,8 @@ import (
 const CompactPrefix = "CL1:"
 
 // MaxCompactLength is the QR budget of a compact payload in characters,
-// prefix included: the alphanumeric capacity of a version 25 QR code
-// (117x117 modules) at error correction level Q, 1041 characters. Printed
-// at 4 cm or more, such a code still scans with an ordinary phone camera;
-// larger versions need more space on paper than a certificate leaves and
-// make scanning unreliable. EncodeCompact refuses payloads over the budget.
+// prefix included: a version 25 QR code at level Q, which a phone still scans
+// when printed at 4 cm or more (docs/decisions/0002-compact-qr.md).
 const MaxCompactLength = 1041
 
 // maxCompactDecompressed bounds inflation of untrusted input (a zip bomb

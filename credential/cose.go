@@ -8,24 +8,9 @@ import (
 	"github.com/fxamacker/cbor/v2"
 )
 
-// The COSE_Sign1 envelope (RFC 9052 section 4.2) of a compact payload.
-//
-// What the signature signs: the signature field carries the issuer's
-// existing Ed25519 signature over the CertLedger signing input (the key ID
-// and the document digest), not over the COSE Sig_structure. A presentation is
-// derived after issuance, by whoever holds the document, and must verify with
-// the one signature the issuer made and the digest recorded on the ledger;
-// re-signing a Sig_structure would need the department's private key for
-// every presentation and would give a signature the ledger knows nothing
-// about. The verifier therefore recomputes the digest from the payload (every
-// header field and every claim commitment enters it) and checks the issuer's
-// signature over it, so changing any byte of the payload breaks the
-// signature. The protected header is fixed to exactly {alg: EdDSA, kid}; the
-// kid is bound by the signing input and alg admits a single value, so the
-// header is covered too. The unprotected header must be empty. A generic
-// COSE library will not verify these signatures: the envelope is COSE for
-// its structure and its algorithm and key identifiers, the signature
-// semantics are CertLedger's (docs/decisions/0002-compact-qr.md).
+// The COSE_Sign1 envelope (RFC 9052 section 4.2) of a compact payload. Its
+// signature is the issuer's own over the key ID and digest, not over the COSE
+// Sig_structure, so presentations need no key (docs/decisions/0002-compact-qr.md).
 
 // COSE labels and values used here.
 const (

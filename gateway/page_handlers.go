@@ -157,13 +157,9 @@ func pageFacts(v idVerification) verifyFacts {
 	return f
 }
 
-// lookup serves POST /v, the home page's forms. The text form takes an
-// identifier or a whole verification URL, and redirects to its page; or the
-// text of an offline QR code (CL1:...) or a presentation's JSON, verified
-// and shown at once. The upload form takes a picture of a QR code, read on
-// the server (qrscan) and then treated like its text. It is a POST so that
-// a pasted URL's access token, or a payload's personal data, never sits in a
-// query string, where access logs would keep it.
+// lookup serves POST /v, the home page's forms: an identifier or URL (redirected
+// to its page), a CL1: payload or presentation JSON (shown at once), or a QR
+// picture. A POST, so that tokens and personal data stay out of access logs.
 func (p *pages) lookup(c *fiber.Ctx) error {
 	L := p.lang(c)
 	in := strings.TrimSpace(c.FormValue("id"))

@@ -101,12 +101,9 @@ func (s *Server) handlePresentation(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(ans)
 }
 
-// compactQRPNG renders a compact payload. Base45 uses exactly the QR
-// alphanumeric character set, so the whole text is one alphanumeric
-// segment (5.5 bits a character); level Q is the level the payload budget
-// was measured at (credential.MaxCompactLength) and survives a quarter of
-// the symbol being damaged, which matters for a code printed on paper.
-// qrgen encodes it about five times faster than go-qrcode.
+// compactQRPNG renders a compact payload as one alphanumeric segment (Base45
+// is the QR alphanumeric set) at level Q, the level credential.MaxCompactLength
+// was measured at, which survives a quarter of a printed symbol being damaged.
 func compactQRPNG(payload string, size int) ([]byte, error) {
 	sym, err := qrgen.Encode(payload, qrgen.Q)
 	if err != nil {

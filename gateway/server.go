@@ -163,8 +163,7 @@ func (s *Server) routes() {
 	api.Post("/credentials/:id/reinstate", s.handleStatusChange(credential.ActionReinstate))
 	api.Post("/credentials/:id/revoke", s.handleStatusChange(credential.ActionRevoke))
 
-	// The verification page and the department console live in files the
-	// web engineer owns (pages*.go, web/).
+	// The verification page and the department console are in pages*.go and web/.
 	s.registerPages()
 }
 

@@ -11,12 +11,9 @@ import (
 // compact serialization (RFC 7515 section 9.2.1).
 const TrustListContentType = "application/jose"
 
-// SignTrustList builds the trust list of reg and signs it with a key of its
-// governance department that keys holds and the registry lists as active.
-// The sequence number is the issue time in milliseconds: it grows with
-// every list without any counter to keep, so lists from any gateway of one
-// ledger order by time (what credential.TrustList.Supersedes relies on).
-// With no governance key at hand it returns an unavailable problem.
+// SignTrustList signs the trust list of reg with an active governance key that
+// keys holds, or returns an unavailable problem. The sequence number is the
+// issue time in milliseconds, so lists of any gateway order by time.
 func SignTrustList(reg credential.Registry, keys Secrets, now time.Time, validity time.Duration) ([]byte, error) {
 	var gov credential.Department
 	for _, d := range reg.Departments {

@@ -37,13 +37,8 @@ var chaincodes = []chaincode{
 func (c chaincode) label() string { return c.Name + "_" + c.Version }
 
 // endorsementPolicy is the chaincode-level policy of both contracts: any one
-// department's peer. It governs keys without a key-level policy: creating a
-// credential or registry entry. The contract then sets a key-level
-// (state-based) policy on every key it creates, naming only the issuing
-// department's peers (the governance department's for registry keys), so
-// that later changes need that department's endorsement whoever submits
-// them. The raw kv contract gets the same policy so the benchmark compares
-// like with like: one endorsing organization per transaction.
+// department's peer. It governs only the creation of keys; the contract puts
+// a key-level policy on each key it creates (docs/network.md, "Policies").
 func endorsementPolicy(t topology) string {
 	return "OR(" + memberList(t, "peer") + ")"
 }

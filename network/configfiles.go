@@ -161,28 +161,10 @@ type collection struct {
 	MemberOnlyWrite   bool   `json:"memberOnlyWrite"`
 }
 
-// documentCollections are the private data collections of credential
-// documents (personal data): one per department, named
-// DocumentCollection + "_" + MSP ID (the contract's
-// chaincode.DocumentCollection), with that department as the only member.
-// A department's documents stay on its own peers; every other peer stores
-// only their hashes, in the blocks. That is data minimization (no other
-// department holds a citizen's personal data) and it is what issuance costs
-// least: one collection for all departments made each endorsement push the
-// document to four other peers and each of them store it at commit (see
-// docs/benchmarks.md). A department with several peers pushes each
-// document to all its other peers (maxPeerCount) so reads need no pulls,
-// but does not wait for them (requiredPeerCount 0): waiting for one would
-// stop the department's issuance whenever one of its two peers is down,
-// which is what its second peer is there to survive. A peer that missed a
-// push pulls the document from its fellow at commit or later
-// (reconciliation). The price: a document endorsed while its department's
-// other peer is unreachable sits on one peer until that one comes back,
-// and a department with one peer keeps its documents on that peer only, so
-// its backups matter (the holder has the signed document too, and the
-// ledger its hash).
-// Only members' clients may read or write (memberOnlyRead/Write).
-// Documents stay until the contract deletes them (blockToLive 0).
+// documentCollections are the private collections of credential documents,
+// one per department with that department the only member, so no other
+// department holds a citizen's personal data. Pushes to the department's
+// other peers are not waited for (docs/network.md, "Policies").
 func documentCollections(t topology) []collection {
 	var out []collection
 	for _, d := range t.Departments {

@@ -12,11 +12,9 @@ import (
 	"path/filepath"
 )
 
-// Each department signs the credentials it issues with an Ed25519 key of its
-// own, distinct from its Fabric identity: the signature travels with the
-// credential document and is checked against the public key in the registry,
-// whoever later holds the document. The network generates one key per
-// department and keeps it under keys/<department>/ with mode 0600.
+// A department signs its credentials with an Ed25519 key distinct from its
+// Fabric identity: the signature travels with the document and is checked
+// against the registry. Kept in keys/<department>/, mode 0600.
 
 // generateIssuerKey creates the key of a department once.
 func generateIssuerKey(l layout, d *department) error {

@@ -8,13 +8,9 @@ import (
 	"github.com/piprate/json-gold/ld"
 )
 
-// canonicalize returns the RDFC-1.0 canonical N-Quads of a JSON-LD
-// document. json-gold's URDNA2015 is RDFC-1.0 (the W3C standard is that
-// algorithm, renamed) for datasets like these, without duplicate quads.
-//
-// Before canonicalizing, the document is expanded in safe mode, which fails
-// on any property that does not map to an IRI: such a property would be
-// dropped from the N-Quads, so a signature would not cover it.
+// canonicalize returns the RDFC-1.0 canonical N-Quads of a JSON-LD document
+// (json-gold's URDNA2015 is that algorithm). Safe mode refuses a property
+// that maps to no IRI: it would drop out of the N-Quads, unsigned.
 func canonicalize(doc map[string]any) (string, error) {
 	proc := ld.NewJsonLdProcessor()
 	opts := ld.NewJsonLdOptions("")

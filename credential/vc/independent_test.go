@@ -17,14 +17,9 @@ import (
 	"github.com/piprate/json-gold/ld"
 )
 
-// This file is a minimal verifier of VC 2.0 credentials secured with
-// eddsa-rdfc-2022, written from the specifications (VC Data Integrity,
-// vc-di-eddsa section 3.2, Controlled Identifiers 1.0 Multikey, Bitstring
-// Status List) and sharing no code with package vc: it canonicalizes with
-// json-gold's own API, resolves keys from the controller documents the
-// gateway would serve, decodes multibase by itself, and reads status bits
-// from the published list. Only the bytes of the bundled contexts come from
-// package vc, as a verifier's own context cache would.
+// A minimal verifier of eddsa-rdfc-2022 VC 2.0 credentials, written from the
+// specifications and sharing no code with package vc, so it checks the export
+// independently; only the bundled contexts' bytes come from package vc.
 
 // webFetcher stands for HTTP GETs of the URLs the gateway serves.
 type webFetcher map[string][]byte

@@ -20,10 +20,8 @@ var contextPaths = map[string]string{
 	ContextCredentialsV2: "contexts/credentials-v2.jsonld",
 }
 
-// certledgerContextJSON holds CertLedger's own term definitions. Exported
-// credentials carry them inline, as the second entry of @context, so an
-// independent verifier needs no CertLedger URL to process them: every VC
-// library bundles the W3C context, and nothing else is named.
+// certledgerContextJSON holds CertLedger's own term definitions, carried
+// inline in exported credentials so that a verifier needs no CertLedger URL.
 //
 //go:embed contexts/certledger-v1.jsonld
 var certledgerContextJSON []byte

@@ -26,14 +26,9 @@ const (
 	statusOffset     = 0x5BD1
 )
 
-// StatusPosition maps a credential's status sequence number to its list
-// and its index in that list. The sequence number is allocated once per
-// credential, per issuing department, by a counter that only ever grows (on
-// the ledger, where every department's issuance is serialized), which is
-// what makes the allocation collision-free and identical on every gateway;
-// hashing the identifier to an index instead would collide after a few
-// hundred credentials (birthday bound), and a collision shows an innocent
-// credential as revoked.
+// StatusPosition maps a credential's status sequence number to its list and
+// its index in that list, permuted within the list. The ledger keeps each
+// number unique per department (docs/decisions/0004-status-list-index.md).
 func StatusPosition(seq uint64) (list uint64, index int) {
 	list = seq / StatusListSize
 	index = int((seq%StatusListSize*statusMultiplier + statusOffset) % StatusListSize)

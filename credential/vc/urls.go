@@ -58,14 +58,9 @@ type ControllerDocument struct {
 // ContextControlledIdentifiers is the context of controller documents.
 const ContextControlledIdentifiers = "https://www.w3.org/ns/cid/v1"
 
-// NewControllerDocument describes a department's keys for VC verifiers.
-// Active and retired keys are assertion methods (what a retired key signed
-// stays verifiable); a compromised key is listed with its "revoked" time
-// and is not an assertion method, so generic verifiers reject everything it
-// signed. That is stricter than CertLedger's own rule (signatures before
-// the compromise stay valid), because a generic verifier cannot tell when a
-// proof was really made; CertLedger re-exports such credentials with the
-// department's current key.
+// NewControllerDocument describes a department's keys for VC verifiers. A
+// compromised key is listed as revoked, not as an assertion method: a generic
+// verifier cannot tell when a proof was made, so it rejects all the key signed.
 func NewControllerDocument(base string, d credential.Department) ControllerDocument {
 	doc := ControllerDocument{Context: []string{ContextControlledIdentifiers}, ID: IssuerURL(base, d.ID),
 		VerificationMethod: []VerificationMethod{}, AssertionMethod: []string{}}

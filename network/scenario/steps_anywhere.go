@@ -13,8 +13,8 @@ import (
 	"github.com/certledger/certledger/credential/vc"
 )
 
-// The steps of issue 4: verification anywhere. They run on both ledgers
-// like the rest of the suite.
+// Steps for verification anywhere: presentations, offline trust lists, key
+// rotation and the W3C VC export, run on both ledgers like the rest.
 
 type presentationAnswer struct {
 	Presentation *credential.Document `json:"presentation"`

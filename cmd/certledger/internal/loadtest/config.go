@@ -1,6 +1,6 @@
-// Package loadtest drives a CertLedger gateway to measure what issue 2 asks
-// of it: in-process verification, POST /api/v1/verify, issuance with a
-// durability check, and QR rendering. `certledger bench` is its command
+// Package loadtest drives a CertLedger gateway against its throughput targets
+// (docs/benchmarks.md): in-process verification, POST /api/v1/verify, issuance
+// with a durability check, and QR rendering. `certledger bench` is its command
 // line; it targets a running gateway or starts one in-process on a temporary
 // data folder with the embedded ledger and the demo registry.
 package loadtest

@@ -18,7 +18,7 @@ import (
 	"github.com/certledger/certledger/gateway/provision"
 )
 
-// Targets of issue 2 on a 2-core machine.
+// Throughput targets on a 2-core machine (docs/benchmarks.md).
 const (
 	TargetInProcess = 15_000 // verifications/s
 	TargetVerify    = 5_000  // requests/s, with p99 under TargetVerifyP99
