@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 	"github.com/hyperledger/fabric-contract-api-go/v2/metadata"
@@ -195,8 +196,12 @@ func (t fabricTx) SetEvent(name string, payload []byte) error {
 	return t.stub().SetEvent(name, payload)
 }
 
-func (t fabricTx) SetStateValidationParameter(key string, policy []byte) error {
-	return t.stub().SetStateValidationParameter(key, policy)
+func (t fabricTx) RestrictTo(key string, mspIDs ...string) error {
+	p, err := endorsementPolicy(mspIDs)
+	if err != nil {
+		return err
+	}
+	return t.stub().SetStateValidationParameter(key, p)
 }
 
 func (t fabricTx) StateRange(start, end string) ([]KV, error) {
@@ -241,6 +246,25 @@ func (t fabricTx) PutPrivateData(collection, key string, value []byte) error {
 	return t.stub().PutPrivateData(collection, key, value)
 }
 
-func (t fabricTx) SetPrivateDataValidationParameter(collection, key string, policy []byte) error {
-	return t.stub().SetPrivateDataValidationParameter(collection, key, policy)
+func (t fabricTx) RestrictPrivateTo(collection, key string, mspIDs ...string) error {
+	p, err := endorsementPolicy(mspIDs)
+	if err != nil {
+		return err
+	}
+	return t.stub().SetPrivateDataValidationParameter(collection, key, p)
+}
+
+// endorsementPolicy is the key-level endorsement policy (a serialized
+// SignaturePolicyEnvelope, its MSPs sorted) that needs a peer of each of
+// the MSPs. Peers are identified by the PEER role, so the network's MSPs
+// must enable node OUs (cryptogen's EnableNodeOUs).
+func endorsementPolicy(mspIDs []string) ([]byte, error) {
+	ep, err := statebased.NewStateEP(nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := ep.AddOrgs(statebased.RoleTypePeer, mspIDs...); err != nil {
+		return nil, err
+	}
+	return ep.Policy()
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
@@ -100,7 +101,11 @@ func (s *fakeStub) GetMultipleStates(keys ...string) ([][]byte, error) {
 }
 func (s *fakeStub) DelState(key string) error { return s.tx.DelState(key) }
 func (s *fakeStub) SetStateValidationParameter(key string, ep []byte) error {
-	return s.tx.SetStateValidationParameter(key, ep)
+	orgs, err := policyOrgs(ep)
+	if err != nil {
+		return err
+	}
+	return s.tx.RestrictTo(key, orgs...)
 }
 func (s *fakeStub) GetPrivateData(collection, key string) ([]byte, error) {
 	return s.tx.GetPrivateData(collection, key)
@@ -109,7 +114,23 @@ func (s *fakeStub) PutPrivateData(collection, key string, value []byte) error {
 	return s.tx.PutPrivateData(collection, key, value)
 }
 func (s *fakeStub) SetPrivateDataValidationParameter(collection, key string, ep []byte) error {
-	return s.tx.SetPrivateDataValidationParameter(collection, key, ep)
+	orgs, err := policyOrgs(ep)
+	if err != nil {
+		return err
+	}
+	return s.tx.RestrictPrivateTo(collection, key, orgs...)
+}
+
+// policyOrgs reads back the MSPs of a key-level policy the way a peer's
+// validator does, so the ledger records which departments the adapter named.
+func policyOrgs(ep []byte) ([]string, error) {
+	p, err := statebased.NewStateEP(ep)
+	if err != nil {
+		return nil, err
+	}
+	orgs := p.ListOrgs()
+	sort.Strings(orgs)
+	return orgs, nil
 }
 func (s *fakeStub) SetEvent(name string, payload []byte) error {
 	s.event = name
