@@ -1,8 +1,8 @@
 // Package chaincode is the CertLedger contract: the registry (证照目录) and
 // the lifecycle of credential records. The logic is written against Tx, a
 // small view of a ledger transaction, so the same code runs inside a Fabric
-// peer (through the contract API adapter in fabric.go) and in-process on the
-// embedded ledger.
+// peer (through the contract API adapter, package fabriccontract) and
+// in-process on the embedded ledger. It imports no Fabric package.
 package chaincode
 
 import "time"

@@ -1,4 +1,4 @@
-package chaincode
+package fabriccontract
 
 import (
 	"crypto/ecdsa"
@@ -7,11 +7,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"maps"
 	"math/big"
+	"slices"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/chaincode"
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
@@ -20,28 +23,68 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
+// worldState is the committed state of a channel, as far as the contract
+// sees it.
+type worldState struct {
+	state   map[string][]byte
+	private map[string][]byte // collection "/" key
+	history map[string][]*queryresult.KeyModification
+	// policy holds the MSPs of each key's key-level endorsement policy
+	// (private keys as collection "/" key), read back from the policy
+	// bytes the adapter handed the stub.
+	policy map[string][]string
+}
+
+func newWorldState() *worldState {
+	return &worldState{state: map[string][]byte{}, private: map[string][]byte{},
+		history: map[string][]*queryresult.KeyModification{}, policy: map[string][]string{}}
+}
+
 // fakeStub is the part of a peer's chaincode stub the contract API and the
-// contract use, backed by a memTx. Any other stub method panics (nil
-// embedded interface), which would show the adapter calling something the
-// test does not model.
+// contract use. Reads see committed state; writes are kept until commit,
+// as on a peer. Any other stub method panics (nil embedded interface),
+// which would show the adapter calling something the test does not model.
 type fakeStub struct {
 	shim.ChaincodeStubInterface
-	tx        *memTx
+	w         *worldState
+	txID      string
+	ts        time.Time
+	transient map[string][]byte
 	args      [][]byte
 	creator   []byte
 	event     string
 	multiGets int
+
+	writes  map[string][]byte // nil value: delete
+	private map[string][]byte
+	policy  map[string][]string
 }
 
-// newStub prepares one invocation of fn(args...) by mspID on l.
-func newStub(t *testing.T, l *memLedger, txID string, ts time.Time, mspID string, transient map[string][]byte, fn string, args ...string) *fakeStub {
+// newStub prepares one invocation of fn(args...) by mspID on w.
+func newStub(t *testing.T, w *worldState, txID string, ts time.Time, mspID string, transient map[string][]byte, fn string, args ...string) *fakeStub {
 	t.Helper()
-	s := &fakeStub{tx: l.tx(txID, ts, mspID, transient), creator: serializedIdentity(t, mspID)}
+	s := &fakeStub{w: w, txID: txID, ts: ts, transient: transient, creator: serializedIdentity(t, mspID),
+		writes: map[string][]byte{}, private: map[string][]byte{}, policy: map[string][]string{}}
 	s.args = append(s.args, []byte(fn))
 	for _, a := range args {
 		s.args = append(s.args, []byte(a))
 	}
 	return s
+}
+
+// commit applies the invocation's writes, as a valid transaction does.
+func (s *fakeStub) commit() {
+	for k, v := range s.writes {
+		if v == nil {
+			delete(s.w.state, k)
+		} else {
+			s.w.state[k] = v
+		}
+		m := &queryresult.KeyModification{TxId: s.txID, Value: v, Timestamp: timestamppb.New(s.ts), IsDelete: v == nil}
+		s.w.history[k] = append([]*queryresult.KeyModification{m}, s.w.history[k]...)
+	}
+	maps.Copy(s.w.private, s.private)
+	maps.Copy(s.w.policy, s.policy)
 }
 
 // serializedIdentity is what a peer hands the chaincode as the creator: the
@@ -77,52 +120,59 @@ func (s *fakeStub) GetFunctionAndParameters() (string, []string) {
 	a := s.GetStringArgs()
 	return a[0], a[1:]
 }
-func (s *fakeStub) GetTxID() string                          { return s.tx.txID }
-func (s *fakeStub) GetChannelID() string                     { return Channel }
+func (s *fakeStub) GetTxID() string                          { return s.txID }
+func (s *fakeStub) GetChannelID() string                     { return chaincode.Channel }
 func (s *fakeStub) GetCreator() ([]byte, error)              { return s.creator, nil }
-func (s *fakeStub) GetTransient() (map[string][]byte, error) { return s.tx.transient, nil }
+func (s *fakeStub) GetTransient() (map[string][]byte, error) { return s.transient, nil }
 func (s *fakeStub) GetTxTimestamp() (*timestamppb.Timestamp, error) {
-	return timestamppb.New(s.tx.ts), nil
+	return timestamppb.New(s.ts), nil
 }
-func (s *fakeStub) GetState(key string) ([]byte, error)     { return s.tx.GetState(key) }
-func (s *fakeStub) PutState(key string, value []byte) error { return s.tx.PutState(key, value) }
+func (s *fakeStub) GetState(key string) ([]byte, error) { return s.w.state[key], nil }
+func (s *fakeStub) PutState(key string, value []byte) error {
+	s.writes[key] = append([]byte{}, value...) // never nil, which marks a delete
+	return nil
+}
+func (s *fakeStub) DelState(key string) error {
+	s.writes[key] = nil
+	return nil
+}
 
-// Write batching changes nothing the contract can see: the fake applies
-// writes at once, like a peer without the feature.
+// Write batching changes nothing the contract can see: the fake keeps
+// writes until commit either way.
 func (s *fakeStub) StartWriteBatch()        {}
 func (s *fakeStub) FinishWriteBatch() error { return nil }
 func (s *fakeStub) GetMultipleStates(keys ...string) ([][]byte, error) {
 	s.multiGets++
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		out[i], _ = s.tx.GetState(k)
+		out[i] = s.w.state[k]
 	}
 	return out, nil
 }
-func (s *fakeStub) DelState(key string) error { return s.tx.DelState(key) }
 func (s *fakeStub) SetStateValidationParameter(key string, ep []byte) error {
 	orgs, err := policyOrgs(ep)
-	if err != nil {
-		return err
-	}
-	return s.tx.RestrictTo(key, orgs...)
+	s.policy[key] = orgs
+	return err
 }
 func (s *fakeStub) GetPrivateData(collection, key string) ([]byte, error) {
-	return s.tx.GetPrivateData(collection, key)
+	return s.w.private[collection+"/"+key], nil
 }
 func (s *fakeStub) PutPrivateData(collection, key string, value []byte) error {
-	return s.tx.PutPrivateData(collection, key, value)
+	s.private[collection+"/"+key] = slices.Clone(value)
+	return nil
 }
 func (s *fakeStub) SetPrivateDataValidationParameter(collection, key string, ep []byte) error {
 	orgs, err := policyOrgs(ep)
-	if err != nil {
-		return err
-	}
-	return s.tx.RestrictPrivateTo(collection, key, orgs...)
+	s.policy[collection+"/"+key] = orgs
+	return err
+}
+func (s *fakeStub) SetEvent(name string, payload []byte) error {
+	s.event = name
+	return nil
 }
 
 // policyOrgs reads back the MSPs of a key-level policy the way a peer's
-// validator does, so the ledger records which departments the adapter named.
+// validator does.
 func policyOrgs(ep []byte) ([]string, error) {
 	p, err := statebased.NewStateEP(ep)
 	if err != nil {
@@ -132,34 +182,19 @@ func policyOrgs(ep []byte) ([]string, error) {
 	sort.Strings(orgs)
 	return orgs, nil
 }
-func (s *fakeStub) SetEvent(name string, payload []byte) error {
-	s.event = name
-	return s.tx.SetEvent(name, payload)
-}
 
 func (s *fakeStub) GetStateByRange(start, end string) (shim.StateQueryIteratorInterface, error) {
-	kvs, err := s.tx.StateRange(start, end)
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(kvs, func(i, j int) bool { return kvs[i].Key < kvs[j].Key })
 	it := &kvIterator{}
-	for _, kv := range kvs {
-		it.items = append(it.items, &queryresult.KV{Namespace: Name, Key: kv.Key, Value: kv.Value})
+	for _, k := range slices.Sorted(maps.Keys(s.w.state)) {
+		if k >= start && k < end {
+			it.items = append(it.items, &queryresult.KV{Namespace: chaincode.Name, Key: k, Value: s.w.state[k]})
+		}
 	}
 	return it, nil
 }
 
 func (s *fakeStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error) {
-	mods, err := s.tx.History(key)
-	if err != nil {
-		return nil, err
-	}
-	it := &historyIterator{}
-	for _, m := range mods {
-		it.items = append(it.items, &queryresult.KeyModification{TxId: m.TxID, Value: m.Value, Timestamp: timestamppb.New(m.Time), IsDelete: m.IsDelete})
-	}
-	return it, nil
+	return &historyIterator{items: slices.Clone(s.w.history[key])}, nil
 }
 
 type kvIterator struct{ items []*queryresult.KV }
