@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -65,7 +64,7 @@ func envelopeMSPs(b []byte) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("embedded: endorsement policy: %w", err)
+		return nil, err
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids), nil

@@ -126,3 +126,43 @@ func TestFabricPolicyBytesStayEnforced(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The submitter is a policy's only endorser here, so a policy must name it
+// and no other department; one naming nobody is met by no write.
+func TestPolicyNeedsExactlyTheSubmitter(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	samr, edu := f.msp(demo.Market), f.msp(demo.Education)
+	tests := []struct {
+		name   string
+		policy []string
+		ok     bool
+	}{
+		{"the submitter", []string{samr}, true},
+		{"another department", []string{edu}, false},
+		{"the submitter and another", []string{samr, edu}, false},
+		{"nobody", nil, false},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			key := "policy-test/" + strconvU(uint64(i))
+			if _, err := f.ledger.submit(ctx, samr, "Restrict", nil, func(tx chaincode.Tx) (any, error) {
+				if err := tx.PutState(key, []byte("v1")); err != nil {
+					return nil, err
+				}
+				return nil, tx.RestrictTo(key, tc.policy...)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := f.ledger.submit(ctx, samr, "Touch", nil, func(tx chaincode.Tx) (any, error) {
+				return nil, tx.PutState(key, []byte("v2"))
+			})
+			if tc.ok && err != nil {
+				t.Fatalf("write refused: %v", err)
+			}
+			if !tc.ok {
+				wantCode(t, err, credential.CodeForbidden)
+			}
+		})
+	}
+}
