@@ -3,6 +3,7 @@ package chaincode
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 )
@@ -157,8 +158,9 @@ func (t *itemTx) StateRange(start, end string) ([]KV, error) {
 // transaction's own writes.
 func (t *itemTx) History(key string) ([]KeyModification, error) { return t.b.base.History(key) }
 
-func (t *itemTx) SetStateValidationParameter(key string, policy []byte) error {
-	t.ops = append(t.ops, func(tx Tx) error { return tx.SetStateValidationParameter(key, policy) })
+func (t *itemTx) RestrictTo(key string, mspIDs ...string) error {
+	mspIDs = slices.Clone(mspIDs)
+	t.ops = append(t.ops, func(tx Tx) error { return tx.RestrictTo(key, mspIDs...) })
 	return nil
 }
 
@@ -179,8 +181,9 @@ func (t *itemTx) PutPrivateData(collection, key string, value []byte) error {
 	return nil
 }
 
-func (t *itemTx) SetPrivateDataValidationParameter(collection, key string, policy []byte) error {
-	t.ops = append(t.ops, func(tx Tx) error { return tx.SetPrivateDataValidationParameter(collection, key, policy) })
+func (t *itemTx) RestrictPrivateTo(collection, key string, mspIDs ...string) error {
+	mspIDs = slices.Clone(mspIDs)
+	t.ops = append(t.ops, func(tx Tx) error { return tx.RestrictPrivateTo(collection, key, mspIDs...) })
 	return nil
 }
 

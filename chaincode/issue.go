@@ -241,11 +241,7 @@ func putDocument(tx Tx, doc *credential.Document, mspID string) error {
 	if err := tx.PutPrivateData(coll, documentKey(doc.ID), b); err != nil {
 		return ledgerErr("write private document", err)
 	}
-	p, err := endorsementPolicy(mspID)
-	if err != nil {
-		return ledgerErr("build document policy", err)
-	}
-	if err := tx.SetPrivateDataValidationParameter(coll, documentKey(doc.ID), p); err != nil {
+	if err := tx.RestrictPrivateTo(coll, documentKey(doc.ID), mspID); err != nil {
 		return ledgerErr("set document policy", err)
 	}
 	return nil

@@ -91,8 +91,8 @@ func (t *memTx) StateRange(start, end string) ([]KV, error) {
 
 func (t *memTx) History(key string) ([]KeyModification, error) { return t.l.history[key], nil }
 
-func (t *memTx) SetStateValidationParameter(key string, policy []byte) error {
-	t.ops = append(t.ops, "policy "+key+"="+string(policy))
+func (t *memTx) RestrictTo(key string, mspIDs ...string) error {
+	t.ops = append(t.ops, "policy "+key+"="+strings.Join(mspIDs, ","))
 	return nil
 }
 
@@ -106,8 +106,8 @@ func (t *memTx) PutPrivateData(collection, key string, value []byte) error {
 	return nil
 }
 
-func (t *memTx) SetPrivateDataValidationParameter(collection, key string, policy []byte) error {
-	t.ops = append(t.ops, "private-policy "+collection+"/"+key+"="+string(policy))
+func (t *memTx) RestrictPrivateTo(collection, key string, mspIDs ...string) error {
+	t.ops = append(t.ops, "private-policy "+collection+"/"+key+"="+strings.Join(mspIDs, ","))
 	return nil
 }
 

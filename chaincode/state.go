@@ -3,8 +3,6 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
-
-	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 )
 
 // getJSON reads key into v; found is false when the key is absent.
@@ -42,37 +40,9 @@ func ledgerErr(what string, cause error) error {
 	return fmt.Errorf("chaincode: %s: %w", what, cause)
 }
 
-// endorsementPolicy returns a key-level endorsement policy that requires a
-// peer of the given MSP. Peers are identified by the PEER role, so the
-// network's MSPs must enable node OUs (cryptogen's EnableNodeOUs).
-func endorsementPolicy(mspID string) ([]byte, error) {
-	ep, err := statebased.NewStateEP(nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := ep.AddOrgs(statebased.RoleTypePeer, mspID); err != nil {
-		return nil, err
-	}
-	return ep.Policy()
-}
-
-// PolicyOrgs lists the MSP IDs a key-level endorsement policy names. The
-// embedded backend uses it to enforce policies the way Fabric validators do.
-func PolicyOrgs(policy []byte) ([]string, error) {
-	ep, err := statebased.NewStateEP(policy)
-	if err != nil {
-		return nil, err
-	}
-	return ep.ListOrgs(), nil
-}
-
-// restrictTo sets the key-level endorsement policy of key to mspID's peers.
+// restrictTo lets only mspID's peers endorse later writes of key.
 func restrictTo(tx Tx, key, mspID string) error {
-	p, err := endorsementPolicy(mspID)
-	if err != nil {
-		return ledgerErr("build policy for "+key, err)
-	}
-	if err := tx.SetStateValidationParameter(key, p); err != nil {
+	if err := tx.RestrictTo(key, mspID); err != nil {
 		return ledgerErr("set policy of "+key, err)
 	}
 	return nil

@@ -1,8 +1,8 @@
 // Package chaincode is the CertLedger contract: the registry (证照目录) and
 // the lifecycle of credential records. The logic is written against Tx, a
 // small view of a ledger transaction, so the same code runs inside a Fabric
-// peer (through the contract API adapter in fabric.go) and in-process on the
-// embedded ledger.
+// peer (through the contract API adapter, package fabriccontract) and
+// in-process on the embedded ledger. It imports no Fabric package.
 package chaincode
 
 import "time"
@@ -88,13 +88,15 @@ type Tx interface {
 	DelState(key string) error
 	StateRange(start, end string) ([]KV, error)
 	History(key string) ([]KeyModification, error)
-	// SetStateValidationParameter sets the key-level endorsement policy (a
-	// serialized SignaturePolicyEnvelope) that later writes of key must meet.
-	SetStateValidationParameter(key string, policy []byte) error
+	// RestrictTo makes every later write of key need the endorsement of a
+	// peer of each listed department (by MSP ID): a key-level endorsement
+	// policy, which the ledger enforces at commit.
+	RestrictTo(key string, mspIDs ...string) error
 
 	GetPrivateData(collection, key string) ([]byte, error)
 	PutPrivateData(collection, key string, value []byte) error
-	SetPrivateDataValidationParameter(collection, key string, policy []byte) error
+	// RestrictPrivateTo is RestrictTo for a key of a private data collection.
+	RestrictPrivateTo(collection, key string, mspIDs ...string) error
 
 	// SetEvent sets the transaction's event; Fabric keeps only the last one,
 	// so the contract emits at most one per transaction.

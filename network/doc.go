@@ -5,7 +5,7 @@
 // cryptogen from the project's own crypto-config, the channel genesis block
 // made by configtxgen from the project's own configtx, node ledgers, logs,
 // PID files, the Ed25519 issuer keys of the departments, and the connection
-// profile (see Profile) that the gateway's fabric ledger backend reads.
+// profile (package profile) that the gateway's fabric ledger backend reads.
 //
 // Build compiles the Fabric v3.1.1 binaries once into a cache folder; Up
 // generates what is missing, starts what is not running, joins the channel

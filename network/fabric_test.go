@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"github.com/certledger/certledger/network/profile"
 	"os"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func (w testLog) Write(p []byte) (int, error) {
 
 // startNetwork brings a fresh network up in a temporary folder on free
 // ports and stops it when the test ends.
-func startNetwork(t *testing.T, ctx context.Context, consensus Consensus, from int) (Options, *Profile) {
+func startNetwork(t *testing.T, ctx context.Context, consensus Consensus, from int) (Options, *profile.Profile) {
 	t.Helper()
 	base, err := FreeBasePort(from)
 	if err != nil {

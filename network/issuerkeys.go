@@ -37,7 +37,7 @@ func generateIssuerKey(l layout, d *department) error {
 }
 
 // LoadIssuerKey reads a department's Ed25519 issuer key (PKCS#8 PEM), as
-// named by Department.IssuerKey in the connection profile.
+// named by profile.Department.IssuerKey in the connection profile.
 func LoadIssuerKey(path string) (ed25519.PrivateKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

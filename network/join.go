@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/certledger/certledger/network/profile"
 	"io"
 	"os"
 	"os/exec"
@@ -61,7 +62,7 @@ func (nd NewDepartment) validate() error {
 // identities and issuer key. The department is recorded in the network's
 // state first, so that running AddDepartment again, or Up, completes an
 // interrupted join, and later Ups keep it.
-func AddDepartment(ctx context.Context, dir string, nd NewDepartment, progress io.Writer) (*Profile, error) {
+func AddDepartment(ctx context.Context, dir string, nd NewDepartment, progress io.Writer) (*profile.Profile, error) {
 	if err := nd.validate(); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/certledger/certledger/network/profile"
 	"regexp"
 	"slices"
 	"strconv"
@@ -189,7 +190,7 @@ func withCheckChar(t *testing.T, prefix string) string {
 
 // issueAsNewDepartment issues a credential as the new department through
 // its own peer's gateway and reads its document back from its collection.
-func issueAsNewDepartment(t *testing.T, p *Profile, issuer credential.Department, uscc string) {
+func issueAsNewDepartment(t *testing.T, p *profile.Profile, issuer credential.Department, uscc string) {
 	t.Helper()
 	c := gatewayContract(t, p, issuer.ID, p.Chaincode)
 	raw, err := c.EvaluateTransaction("GetRegistry")

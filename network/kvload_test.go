@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"github.com/certledger/certledger/network/profile"
 	"os"
 	"slices"
 	"strconv"
@@ -43,7 +44,11 @@ func TestKVThroughput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contract := gatewayContract(t, p, "samr", p.KVChaincode)
+	contract := gatewayContract(t, p, "samr", KVChaincodeName)
+	recorded, err := RecordedOptions(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	clients, _ := strconv.Atoi(os.Getenv("CERTLEDGER_LOAD_CLIENTS"))
 	if clients == 0 {
 		clients = 64
@@ -64,7 +69,7 @@ func TestKVThroughput(t *testing.T) {
 	} {
 		r := load(clients, d, tc.op)
 		t.Logf("kv %s, batch timeout %s, %d clients: %.0f tx/s, p50 %s, p99 %s, %d errors (%v)",
-			tc.name, p.BatchTimeout, clients, r.rate, r.p50, r.p99, r.errors, r.firstErr)
+			tc.name, recorded.BatchTimeout, clients, r.rate, r.p50, r.p99, r.errors, r.firstErr)
 	}
 	nodes, err := Status(ctx, o.Dir)
 	if err != nil {
@@ -136,7 +141,7 @@ func load(n int, d time.Duration, op func(i int) error) loadResult {
 
 // gatewayContract connects to a chaincode through the Fabric Gateway of a
 // department's first peer, as the department's client identity.
-func gatewayContract(t *testing.T, p *Profile, dept, chaincode string) *client.Contract {
+func gatewayContract(t *testing.T, p *profile.Profile, dept, chaincode string) *client.Contract {
 	t.Helper()
 	d, ok := p.Department(dept)
 	if !ok {

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"github.com/certledger/certledger/network/profile"
 	"path/filepath"
 )
 
@@ -13,7 +14,7 @@ func (l layout) path(parts ...string) string {
 }
 
 func (l layout) stateFile() string    { return l.path("network.json") }
-func (l layout) profileFile() string  { return l.path(ProfileFile) }
+func (l layout) profileFile() string  { return l.path(profile.File) }
 func (l layout) configDir() string    { return l.path("config") }
 func (l layout) cryptoDir() string    { return l.path("crypto") }
 func (l layout) genesisBlock() string { return l.path("channel", DefaultChannel+".block") }

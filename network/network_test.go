@@ -61,7 +61,7 @@ func TestRaftNetwork(t *testing.T) {
 	if err := StopNode(o.Dir, "orderer0", true); err != nil {
 		t.Fatal(err)
 	}
-	kv := gatewayContract(t, p, "edu", p.KVChaincode)
+	kv := gatewayContract(t, p, "edu", KVChaincodeName)
 	start = time.Now()
 	for i := range 5 {
 		if _, err := submitRetry(kv, "put", fmt.Sprint("no-orderer0-", i), "ok"); err != nil {
@@ -104,8 +104,12 @@ func TestBFTNetwork(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	o, p := startNetwork(t, ctx, BFT, 28000)
-	if len(p.Orderers) != 4 || p.Consensus != BFT {
-		t.Fatalf("profile: %d orderers, consensus %s", len(p.Orderers), p.Consensus)
+	recorded, err := RecordedOptions(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Orderers) != 4 || recorded.Consensus != BFT {
+		t.Fatalf("profile: %d orderers; recorded consensus %s", len(p.Orderers), recorded.Consensus)
 	}
 	requireHealthy(t, ctx, o.Dir)
 	put(t, ctx, o.Dir, "edu", "bft", "ok")

@@ -68,3 +68,26 @@ func TestResolveOptionsKeepsRecordedSettings(t *testing.T) {
 		}
 	}
 }
+
+// The settings a client does not need, and the connection profile leaves
+// out, stay readable from the network folder.
+func TestRecordedOptions(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := RecordedOptions(dir); err == nil {
+		t.Fatal("an empty folder has recorded options")
+	}
+	created, err := Options{Dir: dir, Consensus: BFT, BasePort: 21000, BatchTimeout: 20 * time.Millisecond}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeState(layout{dir}, created); err != nil {
+		t.Fatal(err)
+	}
+	o, err := RecordedOptions(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Consensus != BFT || o.BasePort != 21000 || o.BatchTimeout != 20*time.Millisecond || o.MaxMessageCount != created.MaxMessageCount {
+		t.Errorf("recorded options %+v, want those of %+v", o, created)
+	}
+}

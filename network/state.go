@@ -50,6 +50,14 @@ func writeState(l layout, o Options) error {
 	return writeFileAtomic(l.stateFile(), append(b, '\n'), 0o644)
 }
 
+// RecordedOptions returns the options the network in dir was created with,
+// defaults filled in: its consensus, base port and orderer batch settings,
+// which clients do not need and the connection profile therefore leaves out.
+func RecordedOptions(dir string) (Options, error) {
+	o, _, _, err := existing(dir)
+	return o, err
+}
+
 // resolveOptions completes o from the network's recorded state (for an
 // existing network) and the defaults, and refuses settings that contradict
 // the recorded ones.

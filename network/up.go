@@ -3,6 +3,7 @@ package network
 import (
 	"context"
 	"fmt"
+	"github.com/certledger/certledger/network/profile"
 	"os"
 	"strings"
 	"sync"
@@ -15,7 +16,7 @@ import (
 // packages), starts every node that is not running, joins the channel and
 // deploys both chaincodes. Nodes already running are left alone, so Up is
 // idempotent and, after Down, resumes on the same ledgers.
-func Up(ctx context.Context, o Options) (*Profile, error) {
+func Up(ctx context.Context, o Options) (*profile.Profile, error) {
 	// Refuse invalid options before a possibly long build.
 	if _, err := o.withDefaults(); err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func Up(ctx context.Context, o Options) (*Profile, error) {
 
 // run takes the network to its recorded topology, skipping what is already
 // done, and writes the connection profile. Up and AddDepartment share it.
-func (u *upper) run() (*Profile, error) {
+func (u *upper) run() (*profile.Profile, error) {
 	steps := []struct {
 		what string
 		fn   func() error
@@ -68,7 +69,7 @@ func (u *upper) run() (*Profile, error) {
 			return nil, err
 		}
 	}
-	p, err := newProfile(u.o, u.l, u.t)
+	p, err := newProfile(u.l, u.t)
 	if err != nil {
 		return nil, err
 	}

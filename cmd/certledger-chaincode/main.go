@@ -1,14 +1,15 @@
 // Command certledger-chaincode serves CertLedger's contract (package
-// chaincode) as a chaincode service (CCaaS). `certledger network up` starts
-// it with the environment read by package ccserver: CHAINCODE_ID (the
-// package ID), CHAINCODE_SERVER_ADDRESS and the TLS key pair.
+// fabriccontract running the rules of package chaincode) as a chaincode
+// service (CCaaS). `certledger network up` starts it with the environment
+// read by package ccserver: CHAINCODE_ID (the package ID),
+// CHAINCODE_SERVER_ADDRESS and the TLS key pair.
 package main
 
 import (
 	"log"
 
-	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/chaincode/ccserver"
+	"github.com/certledger/certledger/chaincode/fabriccontract"
 )
 
 func main() {
@@ -16,7 +17,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cc, err := chaincode.NewChaincode()
+	cc, err := fabriccontract.NewChaincode()
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/profile"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
@@ -173,7 +174,11 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 		return nil, err
 	}
 	b.up = time.Since(t)
-	b.batchTimeout = p.BatchTimeout
+	created, err := network.RecordedOptions(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	b.batchTimeout = created.BatchTimeout.String()
 
 	gw, err := startGatewayProcess(ctx, o.Dir, "bench-gateway")
 	if err != nil {
@@ -212,7 +217,7 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 		last[phase] = m
 	}
 
-	kv, err := rawContract(p, "samr", p.KVChaincode)
+	kv, err := rawContract(p, "samr", network.KVChaincodeName)
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +352,7 @@ type directIssuer struct {
 	ids      []string
 }
 
-func newDirectIssuer(p *network.Profile, c *client.Contract, run string) (*directIssuer, error) {
+func newDirectIssuer(p *profile.Profile, c *client.Contract, run string) (*directIssuer, error) {
 	raw, err := c.EvaluateTransaction(chaincode.FnGetRegistry)
 	if err != nil {
 		return nil, err
@@ -612,7 +617,7 @@ func (k *kvClient) close() { k.gw.Close(); k.conn.Close() }
 // rawContract connects to chaincode through dept's first peer as dept's
 // client identity: the same peer and identity the gateway uses for that
 // department.
-func rawContract(p *network.Profile, dept, chaincode string) (*kvClient, error) {
+func rawContract(p *profile.Profile, dept, chaincode string) (*kvClient, error) {
 	d, ok := p.Department(dept)
 	if !ok {
 		return nil, fmt.Errorf("no department %s in the profile", dept)

@@ -104,7 +104,7 @@ func networkUp(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("up in %s: channel %s, chaincodes %s and %s, %d departments\n",
-		time.Since(start).Round(100*time.Millisecond), p.Channel, p.Chaincode, p.KVChaincode, len(p.Departments))
+		time.Since(start).Round(100*time.Millisecond), p.Channel, p.Chaincode, network.KVChaincodeName, len(p.Departments))
 	return nil
 }
 

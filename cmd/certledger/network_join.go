@@ -10,6 +10,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/profile"
 )
 
 // The demo department that joins by default: the public security bureau.
@@ -57,7 +58,7 @@ func networkAddDepartment(ctx context.Context, args []string) error {
 // printRegistrationStep shows the application step that remains: the
 // channel now accepts the department, but the contract lets it issue only
 // once governance has registered it and authorized it for a credential type.
-func printRegistrationStep(nd network.NewDepartment, pd *network.Department) error {
+func printRegistrationStep(nd network.NewDepartment, pd *profile.Department) error {
 	entry := credential.Department{
 		ID: nd.ID, MSPID: nd.MSPID, USCC: "<its unified social credit code>",
 		NameZh: cmpOr(nd.NameZh, "<Chinese name>"), NameEn: cmpOr(nd.NameEn, nd.ID),

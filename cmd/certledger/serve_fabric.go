@@ -15,6 +15,7 @@ import (
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/fabricledger"
 	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/profile"
 )
 
 // fabricNetworkDir is serve's --network flag: the network folder whose
@@ -48,7 +49,7 @@ func init() {
 // signing keys live in the network folder; they are copied into the
 // gateway keystore, where issuance and --demo provisioning look for them.
 func openFabric(ctx context.Context, o serveOptions, ks *keystore.Store) (credential.Ledger, error) {
-	p, err := network.LoadProfile(fabricNetworkDir)
+	p, err := profile.Load(fabricNetworkDir)
 	if err != nil {
 		return nil, fmt.Errorf("read the connection profile of %s (run `certledger network up` first?): %w", fabricNetworkDir, err)
 	}
@@ -111,7 +112,7 @@ func (c closeHook) Close() error {
 // importIssuerKeys puts each department's issuer key of the profile into the
 // keystore, unless it already holds it. The key is dated by its file, so
 // every gateway of one network dates it alike.
-func importIssuerKeys(p *network.Profile, ks *keystore.Store) error {
+func importIssuerKeys(p *profile.Profile, ks *keystore.Store) error {
 	for _, d := range p.Departments {
 		if d.IssuerKey == "" {
 			continue

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/gateway/keystore"
-	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/profile"
 )
 
 // TestImportIssuerKeys puts the profile's issuer keys into the keystore
@@ -36,7 +36,7 @@ func TestImportIssuerKeys(t *testing.T) {
 	if err := os.Chtimes(keyFile, old, old); err != nil {
 		t.Fatal(err)
 	}
-	p := &network.Profile{Departments: []network.Department{{ID: "samr", IssuerKey: keyFile, IssuerKeyID: "samr-issuer-1"}}}
+	p := &profile.Profile{Departments: []profile.Department{{ID: "samr", IssuerKey: keyFile, IssuerKeyID: "samr-issuer-1"}}}
 	ks, err := keystore.Open(filepath.Join(dir, "data"))
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/network"
+	connprofile "github.com/certledger/certledger/network/profile" // the var profile below holds the shared one
 	"github.com/certledger/certledger/network/scenario"
 )
 
@@ -18,7 +19,7 @@ import (
 var (
 	skipReason string
 	netDir     string
-	profile    *network.Profile
+	profile    *connprofile.Profile
 	workDir    string
 
 	gwOnce sync.Once

@@ -208,9 +208,9 @@ func (l *Ledger) execute(btx *bolt.Tx, r *request, end *tip) error {
 }
 
 // checkPolicies does what Fabric's validators do with key-level endorsement
-// policies: a write to a key whose policy does not name the submitting
-// department's MSP is rejected. On the embedded ledger the submitter is the
-// only endorser, so its MSP must be in the policy.
+// policies: a write to a key whose policy needs another department's peers
+// is rejected. On the embedded ledger the submitter is the only endorser,
+// so the policy must name the submitter's MSP and no other.
 func (l *Ledger) checkPolicies(btx *bolt.Tx, sim *simTx) error {
 	check := func(policyBucket []byte, keys map[string]write) error {
 		for _, k := range sortedKeys(keys) {
@@ -218,11 +218,11 @@ func (l *Ledger) checkPolicies(btx *bolt.Tx, sim *simTx) error {
 			if p == nil {
 				continue
 			}
-			orgs, err := chaincode.PolicyOrgs(p)
+			orgs, err := decodePolicy(p)
 			if err != nil {
 				return fmt.Errorf("embedded: endorsement policy of %s: %w", k, err)
 			}
-			if !slices.Contains(orgs, sim.mspID) {
+			if len(orgs) == 0 || slices.ContainsFunc(orgs, func(o string) bool { return o != sim.mspID }) {
 				return credential.Errorf(credential.CodeForbidden, "the endorsement policy of %s requires %v, not %s", k, orgs, sim.mspID)
 			}
 		}

@@ -246,8 +246,12 @@ func (t *simTx) History(key string) ([]chaincode.KeyModification, error) {
 	return out, nil
 }
 
-func (t *simTx) SetStateValidationParameter(key string, policy []byte) error {
-	return t.put(t.policy, key, policy)
+func (t *simTx) RestrictTo(key string, mspIDs ...string) error {
+	p, err := encodePolicy(mspIDs)
+	if err != nil {
+		return err
+	}
+	return t.put(t.policy, key, p)
 }
 
 func (t *simTx) GetPrivateData(collection, key string) ([]byte, error) {
@@ -258,8 +262,12 @@ func (t *simTx) PutPrivateData(collection, key string, value []byte) error {
 	return t.put(t.private, privateKey(collection, key), value)
 }
 
-func (t *simTx) SetPrivateDataValidationParameter(collection, key string, policy []byte) error {
-	return t.put(t.privatePolicy, privateKey(collection, key), policy)
+func (t *simTx) RestrictPrivateTo(collection, key string, mspIDs ...string) error {
+	p, err := encodePolicy(mspIDs)
+	if err != nil {
+		return err
+	}
+	return t.put(t.privatePolicy, privateKey(collection, key), p)
 }
 
 func (t *simTx) SetEvent(name string, payload []byte) error {

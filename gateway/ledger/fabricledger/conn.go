@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/profile"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
@@ -47,7 +47,7 @@ var reconnectBackoff = grpc.ConnectParams{
 
 // connect opens one connection per peer of d, all signing as d's client
 // identity. Nothing is dialed yet: gRPC connects on first use.
-func connect(p *network.Profile, d *network.Department, chaincode string) (*dept, error) {
+func connect(p *profile.Profile, d *profile.Department, chaincode string) (*dept, error) {
 	id, sign, err := clientIdentity(d)
 	if err != nil {
 		return nil, fmt.Errorf("department %s: %w", d.ID, err)
@@ -75,7 +75,7 @@ func connect(p *network.Profile, d *network.Department, chaincode string) (*dept
 	return out, nil
 }
 
-func clientIdentity(d *network.Department) (*identity.X509Identity, identity.Sign, error) {
+func clientIdentity(d *profile.Department) (*identity.X509Identity, identity.Sign, error) {
 	certPEM, err := os.ReadFile(d.Client.Cert)
 	if err != nil {
 		return nil, nil, err
@@ -107,7 +107,7 @@ func clientIdentity(d *network.Department) (*identity.X509Identity, identity.Sig
 	return id, sign, nil
 }
 
-func dial(e network.Endpoint) (*grpc.ClientConn, error) {
+func dial(e profile.Endpoint) (*grpc.ClientConn, error) {
 	ca, err := os.ReadFile(e.TLSRootCert)
 	if err != nil {
 		return nil, err

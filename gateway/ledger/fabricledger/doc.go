@@ -1,7 +1,7 @@
 // Package fabricledger is the "fabric" ledger backend of the gateway: it
 // implements credential.Ledger on a Hyperledger Fabric channel through the
 // Fabric Gateway (github.com/hyperledger/fabric-gateway), reading everything
-// it needs from a network's connection profile (see network.Profile).
+// it needs from a network's connection profile (package network/profile).
 //
 // Each department of the profile has its own Fabric identity (its client
 // certificate and key) and its own peers. A call made for an MSP ID is signed

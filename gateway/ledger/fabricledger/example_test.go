@@ -6,7 +6,7 @@ import (
 	"log"
 
 	"github.com/certledger/certledger/gateway/ledger/fabricledger"
-	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/profile"
 )
 
 // Open connects to the network that `certledger network up` made, one
@@ -14,11 +14,11 @@ import (
 // transaction and block of its issuance. (Not run: it needs a network.)
 func ExampleOpen() {
 	ctx := context.Background()
-	profile, err := network.LoadProfile("./certledger-network")
+	p, err := profile.Load("./certledger-network")
 	if err != nil {
 		log.Fatal(err)
 	}
-	ledger, err := fabricledger.Open(ctx, profile, fabricledger.Options{})
+	ledger, err := fabricledger.Open(ctx, p, fabricledger.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,13 +10,13 @@ import (
 
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/profile"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
 
 // Ledger is credential.Ledger on a Fabric channel.
 type Ledger struct {
-	profile *network.Profile
+	profile *profile.Profile
 	opts    Options
 	log     *slog.Logger
 	depts   []*dept // profile order
@@ -38,7 +38,7 @@ var _ credential.Ledger = (*Ledger)(nil)
 
 // Open connects to every peer of the profile, one identity per department.
 // It does not wait for the network: calls retry while it (re)starts.
-func Open(ctx context.Context, p *network.Profile, o Options) (*Ledger, error) {
+func Open(ctx context.Context, p *profile.Profile, o Options) (*Ledger, error) {
 	o = o.WithDefaults()
 	l := &Ledger{profile: p, opts: o, log: o.Logger, byMSP: map[string]*dept{},
 		blocks: newBlockCache(o.BlockCacheSize), records: newRecordCache(o.RecordCacheSize), byUSCC: map[string]*dept{}}

@@ -5,13 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/certledger/certledger/network/profile"
 )
 
 func TestProfileRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	l := layout{dir}
-	o, err := Options{Dir: dir, BatchTimeout: 20 * time.Millisecond}.withDefaults()
+	o, err := Options{Dir: dir}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +21,7 @@ func TestProfileRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, err := newProfile(o, l, newTopology(o))
+	p, err := newProfile(l, newTopology(o))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +35,12 @@ func TestProfileRoundTrip(t *testing.T) {
 	if strings.Contains(string(raw), dir) {
 		t.Errorf("profile holds absolute paths:\n%s", raw)
 	}
-	got, err := LoadProfile(dir) // the folder works as well as the file
+	got, err := profile.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Channel != "certledger" || got.Chaincode != "certledger" || got.KVChaincode != "kv" ||
-		got.DocumentCollection != "credentialDocuments" || got.BatchTimeout != "20ms" || len(got.Orderers) != 3 {
+	if got.Channel != "certledger" || got.Chaincode != "certledger" ||
+		got.DocumentCollection != "credentialDocuments" || len(got.Orderers) != 3 {
 		t.Errorf("profile = %+v", got)
 	}
 	tests := []struct {

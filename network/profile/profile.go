@@ -1,4 +1,8 @@
-package network
+// Package profile is the connection profile of a CertLedger Fabric network:
+// what a client needs to reach the channel as each department. Package
+// network writes it into the network folder; the gateway's fabric ledger
+// backend, tests and tools read it with Load.
+package profile
 
 import (
 	"encoding/json"
@@ -7,20 +11,17 @@ import (
 	"path/filepath"
 )
 
-// ProfileFile is the connection profile's name inside the network folder.
-const ProfileFile = "connection-profile.json"
+// File is the connection profile's name inside the network folder.
+const File = "connection-profile.json"
 
-// Profile is the connection profile of a network: what a client (the
-// gateway's fabric ledger backend, tests, the benchmark) needs to reach the
-// channel as each department. Paths in the file are relative to the file's
-// folder; LoadProfile makes them absolute.
+// Profile is the connection profile of a network. Paths in the file are
+// relative to the file's folder; Load makes them absolute. Profiles written
+// before also carry the network's consensus, orderer batch timeout and
+// baseline chaincode; Load ignores those.
 type Profile struct {
 	Channel            string       `json:"channel"`
 	Chaincode          string       `json:"chaincode"`          // CertLedger's contract
-	KVChaincode        string       `json:"kvChaincode"`        // raw put/get baseline contract
 	DocumentCollection string       `json:"documentCollection"` // private data collection of documents
-	Consensus          Consensus    `json:"consensus"`
-	BatchTimeout       string       `json:"batchTimeout"` // orderer batch timeout, e.g. "50ms"
 	Departments        []Department `json:"departments"`
 	Orderers           []Endpoint   `json:"orderers"`
 }
@@ -39,7 +40,7 @@ type Department struct {
 	// peer CLI and lifecycle operations.
 	Admin Identity `json:"admin"`
 	// IssuerKey is the department's Ed25519 credential signing key (PKCS#8
-	// PEM, mode 0600; see LoadIssuerKey), IssuerPublicKey its public half in
+	// PEM, mode 0600; see network.LoadIssuerKey), IssuerPublicKey its public half in
 	// base64 as the registry stores it, IssuerKeyID a suggested key ID.
 	IssuerKey       string `json:"issuerKey"`
 	IssuerPublicKey string `json:"issuerPublicKey"`
@@ -76,11 +77,11 @@ func (p *Profile) Department(id string) (*Department, bool) {
 	return nil, false
 }
 
-// LoadProfile reads a connection profile, given its path or the network
-// folder holding it, and resolves its paths.
-func LoadProfile(path string) (*Profile, error) {
+// Load reads a connection profile, given its path or the network folder
+// holding it, and resolves its paths.
+func Load(path string) (*Profile, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, ProfileFile)
+		path = filepath.Join(path, File)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -88,7 +89,7 @@ func LoadProfile(path string) (*Profile, error) {
 	}
 	var p Profile
 	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("network: %s: %w", path, err)
+		return nil, fmt.Errorf("profile: %s: %w", path, err)
 	}
 	base, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
@@ -124,46 +125,10 @@ func (p *Profile) eachPath(fn func(*string)) {
 	}
 }
 
-// newProfile describes a network; paths are absolute here and made
-// relative to the network folder by writeProfile.
-func newProfile(o Options, l layout, t topology) (*Profile, error) {
-	p := &Profile{
-		Channel: DefaultChannel, Chaincode: ChaincodeName, KVChaincode: KVChaincodeName,
-		DocumentCollection: DocumentCollection, Consensus: o.Consensus, BatchTimeout: o.BatchTimeout.String(),
-	}
-	for _, n := range t.Orderers {
-		p.Orderers = append(p.Orderers, Endpoint{Name: n.Name, Address: n.address(),
-			ServerNameOverride: n.Host, TLSRootCert: l.ordererTLSCA()})
-	}
-	for _, d := range t.Departments {
-		pub, err := issuerPublicKey(l, d)
-		if err != nil {
-			return nil, err
-		}
-		pd := Department{
-			ID: d.ID, Name: d.Name, MSPID: d.MSPID, Governance: d.Governance,
-			Client:    identityOf(l, d, "User1"),
-			Admin:     identityOf(l, d, "Admin"),
-			IssuerKey: l.issuerKey(d.ID), IssuerPublicKey: pub, IssuerKeyID: d.ID + "-issuer-1",
-		}
-		for _, n := range t.peersOf(d) {
-			pd.Peers = append(pd.Peers, Endpoint{Name: n.Name, Address: n.address(),
-				ServerNameOverride: n.Host, TLSRootCert: l.deptTLSCA(d)})
-		}
-		p.Departments = append(p.Departments, pd)
-	}
-	return p, nil
-}
-
-func identityOf(l layout, d *department, user string) Identity {
-	msp := filepath.Join(l.deptUserDir(d, user), "msp")
-	return Identity{MSPID: d.MSPID, MSPDir: msp,
-		Cert: signCert(msp, user+"@"+d.domain()), Key: privateKey(msp)}
-}
-
-// writeProfile writes the profile with paths relative to the network folder,
-// so the folder can be moved or copied to another host as a whole.
-func writeProfile(l layout, p *Profile) error {
+// Encode returns the profile as its file holds it, with paths relative to
+// dir, the folder the file goes in, so the folder can be moved or copied to
+// another host as a whole.
+func (p *Profile) Encode(dir string) ([]byte, error) {
 	rel := *p
 	rel.Departments = append([]Department{}, p.Departments...)
 	for i := range rel.Departments {
@@ -172,18 +137,21 @@ func writeProfile(l layout, p *Profile) error {
 	rel.Orderers = append([]Endpoint{}, p.Orderers...)
 	var err error
 	rel.eachPath(func(s *string) {
-		if r, e := filepath.Rel(l.Dir, *s); e == nil {
+		if *s == "" || !filepath.IsAbs(*s) {
+			return
+		}
+		if r, e := filepath.Rel(dir, *s); e == nil {
 			*s = r
 		} else {
 			err = e
 		}
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b, err := json.MarshalIndent(&rel, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return writeFileAtomic(l.profileFile(), append(b, '\n'), 0o644)
+	return append(b, '\n'), nil
 }

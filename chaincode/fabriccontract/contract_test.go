@@ -1,4 +1,4 @@
-package chaincode
+package fabriccontract
 
 import (
 	"crypto/ed25519"
@@ -7,13 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/demo"
 )
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 // The contract API builds metadata by reflection and rejects methods whose
 // signatures it cannot serve; this catches that before a peer does.
@@ -22,8 +26,8 @@ func TestNewChaincodeBuildsMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cc.DefaultContract != Name {
-		t.Fatalf("default contract %q, want %q", cc.DefaultContract, Name)
+	if cc.DefaultContract != chaincode.Name {
+		t.Fatalf("default contract %q, want %q", cc.DefaultContract, chaincode.Name)
 	}
 }
 
@@ -32,7 +36,7 @@ func TestNewChaincodeBuildsMetadata(t *testing.T) {
 func TestFunctionNamesMatchMethods(t *testing.T) {
 	c := NewContract()
 	ty := reflect.TypeOf(c)
-	for _, fn := range append(c.GetEvaluateTransactions(), FnPutDepartment, FnPutCredentialType, FnIssue, FnChangeStatus) {
+	for _, fn := range append(c.GetEvaluateTransactions(), chaincode.FnPutDepartment, chaincode.FnPutCredentialType, chaincode.FnIssue, chaincode.FnChangeStatus) {
 		if _, ok := ty.MethodByName(fn); !ok {
 			t.Errorf("contract has no transaction %s", fn)
 		}
@@ -47,13 +51,13 @@ func TestFabricAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newMemLedger()
+	w := newWorldState()
 	n := 0
 	var stub *fakeStub // the last invocation's
 	invoke := func(mspID string, transient map[string][]byte, fn string, args ...string) (string, error) {
 		t.Helper()
 		n++
-		stub = newStub(t, l, fmt.Sprintf("%064x", n), t0, mspID, transient, fn, args...)
+		stub = newStub(t, w, fmt.Sprintf("%064x", n), t0, mspID, transient, fn, args...)
 		resp := cc.Invoke(stub)
 		if resp.Status != 200 {
 			if e, ok := credential.ParseError(resp.Message); ok {
@@ -61,7 +65,7 @@ func TestFabricAdapter(t *testing.T) {
 			}
 			return "", errors.New(resp.Message)
 		}
-		stub.tx.commit()
+		stub.commit()
 		return string(resp.Payload), nil
 	}
 	mustJSON := func(v any) string {
@@ -77,23 +81,23 @@ func TestFabricAdapter(t *testing.T) {
 		pub, priv, _ := ed25519.GenerateKey(nil)
 		keys[d.ID] = priv
 		d.Keys = []credential.Key{{ID: d.ID + "-1", PublicKey: base64.StdEncoding.EncodeToString(pub), ValidFrom: t0.Add(-time.Hour), Status: credential.KeyActive}}
-		if _, err := invoke("GovMSP", nil, FnPutDepartment, mustJSON(d)); err != nil {
+		if _, err := invoke("GovMSP", nil, chaincode.FnPutDepartment, mustJSON(d)); err != nil {
 			t.Fatalf("PutDepartment %s: %v", d.ID, err)
 		}
 	}
 	for _, ty := range demo.Types() {
-		if _, err := invoke("GovMSP", nil, FnPutCredentialType, mustJSON(ty)); err != nil {
+		if _, err := invoke("GovMSP", nil, chaincode.FnPutCredentialType, mustJSON(ty)); err != nil {
 			t.Fatalf("PutCredentialType %s: %v", ty.ID, err)
 		}
 	}
-	if _, err := invoke("SamrMSP", nil, FnPutCredentialType, mustJSON(demo.Types()[0])); credential.ErrorCode(err) != credential.CodeForbidden {
+	if _, err := invoke("SamrMSP", nil, chaincode.FnPutCredentialType, mustJSON(demo.Types()[0])); credential.ErrorCode(err) != credential.CodeForbidden {
 		t.Fatalf("issuer changing the registry: %v, want forbidden", err)
 	}
-	if _, err := invoke("GovMSP", nil, FnPutDepartment, "{not json"); credential.ErrorCode(err) != credential.CodeInvalid {
+	if _, err := invoke("GovMSP", nil, chaincode.FnPutDepartment, "{not json"); credential.ErrorCode(err) != credential.CodeInvalid {
 		t.Fatalf("malformed argument: %v, want invalid", err)
 	}
 
-	out, err := invoke("", nil, FnGetRegistry)
+	out, err := invoke("", nil, chaincode.FnGetRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,19 +115,30 @@ func TestFabricAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const seq = 3*StatusListSize + 99
+	const seq = 3*chaincode.StatusListSize + 99
 	req := mustJSON(credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef([]byte("k"), "uscc", "91110000802100433B"), StatusSequence: seq})
 
-	if _, err := invoke("SamrMSP", nil, FnIssue); credential.ErrorCode(err) != credential.CodeInvalid {
+	if _, err := invoke("SamrMSP", nil, chaincode.FnIssue); credential.ErrorCode(err) != credential.CodeInvalid {
 		t.Fatalf("issue without transient data: %v, want invalid", err)
 	}
-	out, err = invoke("SamrMSP", map[string][]byte{TransientRequest: []byte(req)}, FnIssue)
+	out, err = invoke("SamrMSP", map[string][]byte{chaincode.TransientRequest: []byte(req)}, chaincode.FnIssue)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var res credential.IssueResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Record.ID != doc.ID || res.Record.IssueTxID != fmt.Sprintf("%064x", n) {
 		t.Fatalf("issue result %s: %v", out, err)
+	}
+	// The adapter turns the departments the rules name into the policies a
+	// peer's validator reads: only samr's peers can change what it issued.
+	for key, want := range map[string][]string{
+		chaincode.RecordKey(doc.ID):                                {"SamrMSP"},
+		chaincode.DocumentCollection("SamrMSP") + "/doc/" + doc.ID: {"SamrMSP"},
+		"dept/samr": {"GovMSP"},
+	} {
+		if got := w.policy[key]; !slices.Equal(got, want) {
+			t.Errorf("policy of %s names %q, want %q", key, got, want)
+		}
 	}
 
 	// A batch: a new licence is issued, the one just issued again is a
@@ -137,51 +152,51 @@ func TestFabricAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := "[" + mustJSON(credential.IssueRequest{Document: *doc2, HolderRef: res.Record.HolderRef}) + "," + req + "]"
-	out, err = invoke("SamrMSP", map[string][]byte{TransientRequests: []byte(batch)}, FnIssueBatch)
-	var items []BatchItemResult
+	out, err = invoke("SamrMSP", map[string][]byte{chaincode.TransientRequests: []byte(batch)}, chaincode.FnIssueBatch)
+	var items []chaincode.BatchItemResult
 	if err != nil || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 ||
 		items[0].Result == nil || items[0].Result.Record.ID != doc2.ID || credential.ErrorCode(items[1].Err()) != credential.CodeConflict {
 		t.Fatalf("batch result %s: %v", out, err)
 	}
-	if stub.multiGets != 1 || stub.event != EventBatchName {
-		t.Fatalf("batch made %d multi-key reads and set event %q; want 1 and %q", stub.multiGets, stub.event, EventBatchName)
+	if stub.multiGets != 1 || stub.event != chaincode.EventBatchName {
+		t.Fatalf("batch made %d multi-key reads and set event %q; want 1 and %q", stub.multiGets, stub.event, chaincode.EventBatchName)
 	}
 
 	change := mustJSON(credential.StatusChange{Action: credential.ActionRevoke, Reason: "撤销", Code: credential.RevokedWithdrawn})
-	if _, err := invoke("EduMSP", nil, FnChangeStatus, doc.ID, change); credential.ErrorCode(err) != credential.CodeForbidden {
+	if _, err := invoke("EduMSP", nil, chaincode.FnChangeStatus, doc.ID, change); credential.ErrorCode(err) != credential.CodeForbidden {
 		t.Fatalf("cross-department revoke: %v, want forbidden", err)
 	}
-	if _, err := invoke("SamrMSP", nil, FnChangeStatus, doc.ID, change); err != nil {
+	if _, err := invoke("SamrMSP", nil, chaincode.FnChangeStatus, doc.ID, change); err != nil {
 		t.Fatal(err)
 	}
-	out, err = invoke("", nil, FnGetRecord, doc.ID)
+	out, err = invoke("", nil, chaincode.FnGetRecord, doc.ID)
 	if err != nil || !strings.Contains(out, `"status":"revoked"`) {
 		t.Fatalf("record %s: %v", out, err)
 	}
-	out, err = invoke("SamrMSP", nil, FnGetDocument, doc.ID)
+	out, err = invoke("SamrMSP", nil, chaincode.FnGetDocument, doc.ID)
 	if err != nil || !strings.Contains(out, doc.Proof.Signature) {
 		t.Fatalf("document %s: %v", out, err)
 	}
-	out, err = invoke("", nil, FnGetHistory, doc.ID)
+	out, err = invoke("", nil, chaincode.FnGetHistory, doc.ID)
 	var hist []credential.Change
 	if err != nil || json.Unmarshal([]byte(out), &hist) != nil || len(hist) != 2 || hist[1].Action != credential.ActionRevoke {
 		t.Fatalf("history %s: %v", out, err)
 	}
-	out, err = invoke("", nil, FnGetStatusEntries, demo.Market, "3")
+	out, err = invoke("", nil, chaincode.FnGetStatusEntries, demo.Market, "3")
 	var entries []credential.StatusEntry
 	if err != nil || json.Unmarshal([]byte(out), &entries) != nil ||
 		len(entries) != 1 || entries[0] != (credential.StatusEntry{Sequence: seq, ID: doc.ID, Status: credential.StatusRevoked}) {
 		t.Fatalf("status entries %s: %v", out, err)
 	}
-	if out, err = invoke("", nil, FnGetStatusEntries, demo.Market, "2"); err != nil || out != "[]" {
+	if out, err = invoke("", nil, chaincode.FnGetStatusEntries, demo.Market, "2"); err != nil || out != "[]" {
 		t.Fatalf("empty list: %s %v", out, err)
 	}
 	for _, list := range []string{"03", "-1", "x", ""} {
-		if _, err := invoke("", nil, FnGetStatusEntries, demo.Market, list); credential.ErrorCode(err) != credential.CodeInvalid {
+		if _, err := invoke("", nil, chaincode.FnGetStatusEntries, demo.Market, list); credential.ErrorCode(err) != credential.CodeInvalid {
 			t.Fatalf("list %q: %v, want invalid", list, err)
 		}
 	}
-	if _, err := invoke("", nil, FnGetRecord, "1.2.156.3005.2.nonsense"); credential.ErrorCode(err) != credential.CodeInvalid {
+	if _, err := invoke("", nil, chaincode.FnGetRecord, "1.2.156.3005.2.nonsense"); credential.ErrorCode(err) != credential.CodeInvalid {
 		t.Fatalf("malformed id: %v, want invalid", err)
 	}
 }
