@@ -24,6 +24,7 @@ import (
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // FileName is the ledger file inside the data folder.
@@ -129,7 +130,7 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		NoSync:         cfg.NoSync,
 	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("embedded: %s is in use by another process", path)
 		}
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
