@@ -67,12 +67,6 @@ type Option func(*Config)
 // WithClock sets the clock that stamps transactions.
 func WithClock(clock func() time.Time) Option { return func(c *Config) { c.Clock = clock } }
 
-// WithMaxBatch sets the largest group commit.
-func WithMaxBatch(n int) Option { return func(c *Config) { c.MaxBatch = n } }
-
-// WithMaxLinger sets how long a batch may wait for more transactions.
-func WithMaxLinger(d time.Duration) Option { return func(c *Config) { c.MaxLinger = d } }
-
 // WithLockTimeout sets how long Open waits for another process holding
 // the ledger file.
 func WithLockTimeout(d time.Duration) Option { return func(c *Config) { c.LockTimeout = d } }
