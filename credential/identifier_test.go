@@ -132,7 +132,7 @@ func TestNewSerial(t *testing.T) {
 		prev = s[:8]
 	}
 	// Same millisecond: the random part still differs.
-	if credential.NewSerial(now) == credential.NewSerial(now) {
+	if a, b := credential.NewSerial(now), credential.NewSerial(now); a == b {
 		t.Fatal("two serials of the same millisecond are equal")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -104,17 +103,6 @@ func loadCatalogs(fsys fs.FS) (map[string]catalog, error) {
 		out[l] = catalog{lang: l, msgs: msgs}
 	}
 	return out, nil
-}
-
-// catalogKeys lists a catalog's keys, sorted; the catalog test compares them
-// across languages.
-func catalogKeys(c catalog) []string {
-	keys := make([]string, 0, len(c.msgs))
-	for k := range c.msgs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // normalizeLang maps a ?lang= value or cookie to a supported language, or ""

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,7 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zh, en := catalogKeys(cats[langZh]), catalogKeys(cats[langEn])
+	zh, en := slices.Sorted(maps.Keys(cats[langZh].msgs)), slices.Sorted(maps.Keys(cats[langEn].msgs))
 	if strings.Join(zh, "\n") != strings.Join(en, "\n") {
 		t.Fatalf("zh and en catalogs differ:\nzh: %v\nen: %v", zh, en)
 	}

@@ -56,13 +56,12 @@ var codeKinds = map[credential.Code]problemKind{
 
 // Problems the gateway raises itself, beyond the application codes.
 var (
-	kindMalformed       = problemKind{http.StatusBadRequest, "malformed-request", "Malformed request"}
-	kindTooLarge        = problemKind{http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large"}
-	kindNoRoute         = problemKind{http.StatusNotFound, "no-route", "Not found"}
-	kindMethod          = problemKind{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"}
-	kindUnsupportedType = problemKind{http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"}
-	kindUnavailable     = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable"}
-	kindTimeout         = problemKind{http.StatusRequestTimeout, "timeout", "Request timeout"}
+	kindMalformed   = problemKind{http.StatusBadRequest, "malformed-request", "Malformed request"}
+	kindTooLarge    = problemKind{http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large"}
+	kindNoRoute     = problemKind{http.StatusNotFound, "no-route", "Not found"}
+	kindMethod      = problemKind{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"}
+	kindUnavailable = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable"}
+	kindTimeout     = problemKind{http.StatusRequestTimeout, "timeout", "Request timeout"}
 )
 
 // apiError is an error the gateway answers with a given problem kind.

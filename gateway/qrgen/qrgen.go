@@ -63,9 +63,6 @@ type Symbol struct {
 	dark    []byte // Size*Size, row-major, 1 dark
 }
 
-// Dark reports whether the module at column x, row y is dark.
-func (s *Symbol) Dark(x, y int) bool { return s.dark[y*s.Size+x] == 1 }
-
 // Bitmap returns the symbol with its quiet zone, true for dark.
 func (s *Symbol) Bitmap() [][]bool {
 	n := s.Size + 2*QuietZone

@@ -24,6 +24,7 @@ import (
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // FileName is the ledger file inside the data folder.
@@ -65,12 +66,6 @@ type Option func(*Config)
 
 // WithClock sets the clock that stamps transactions.
 func WithClock(clock func() time.Time) Option { return func(c *Config) { c.Clock = clock } }
-
-// WithMaxBatch sets the largest group commit.
-func WithMaxBatch(n int) Option { return func(c *Config) { c.MaxBatch = n } }
-
-// WithMaxLinger sets how long a batch may wait for more transactions.
-func WithMaxLinger(d time.Duration) Option { return func(c *Config) { c.MaxLinger = d } }
 
 // WithLockTimeout sets how long Open waits for another process holding
 // the ledger file.
@@ -119,7 +114,8 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded: create data folder: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: cfg.LockTimeout,
 		// The freelist is rebuilt on open instead of written on every
 		// commit: less I/O per commit, same durability.
@@ -128,10 +124,20 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		NoSync:         cfg.NoSync,
 	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("embedded: %s is in use by another process", filepath.Join(dir, FileName))
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("embedded: %s is in use by another process", path)
 		}
-		return nil, fmt.Errorf("embedded: open %s: %w", filepath.Join(dir, FileName), err)
+		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	// The format is checked before anything is written, so a file of a
+	// newer release is left as it was.
+	var (
+		format   uint64
+		recorded bool
+	)
+	if err := db.View(func(btx *bolt.Tx) (err error) { format, recorded, err = fileFormat(btx, path); return err }); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if err := db.Update(func(btx *bolt.Tx) error {
 		for _, b := range allBuckets {
@@ -139,10 +145,13 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 				return err
 			}
 		}
-		return nil
+		if recorded {
+			return nil
+		}
+		return recordFormat(btx, format)
 	}); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("embedded: initialize %s: %w", filepath.Join(dir, FileName), err)
+		return nil, fmt.Errorf("embedded: initialize %s: %w", path, err)
 	}
 	var end tip
 	if err := db.View(func(btx *bolt.Tx) (err error) { end, err = verify(btx); return err }); err != nil {

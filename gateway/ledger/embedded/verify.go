@@ -86,6 +86,9 @@ func Verify(dir string) (uint64, error) {
 	defer db.Close()
 	var end tip
 	err = db.View(func(btx *bolt.Tx) error {
+		if _, _, err := fileFormat(btx, path); err != nil {
+			return err
+		}
 		for _, b := range allBuckets {
 			if btx.Bucket(b) == nil {
 				return fmt.Errorf("embedded: %s has no %s bucket: not a ledger file", path, b)

@@ -49,12 +49,6 @@ func (c *blockCache) put(txID string, block uint64) {
 	c.m[txID] = block
 }
 
-func (c *blockCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}
-
 // blockNumber reads the number from a serialized common.Block without
 // decoding its transactions: Block.header (field 1) is a BlockHeader whose
 // number is field 1 (varint). A block holds up to hundreds of transactions,

@@ -16,6 +16,13 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 )
 
+// len counts the cached transactions.
+func (c *blockCache) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
+}
+
 func TestBlockNumber(t *testing.T) {
 	for _, n := range []uint64{0, 1, 127, 128, 1 << 40} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
