@@ -38,14 +38,9 @@ func (r BatchItemResult) Err() error {
 	return &credential.Error{Code: r.Error.Code, Message: r.Error.Message}
 }
 
-// IssueBatch issues every IssueRequest of the JSON array in the transient
-// data (key TransientRequests) in one transaction, as Issue would one after
-// the other: each item sees what earlier items wrote (a repeated
-// idempotency key is a replay, a repeated identifier or status position a
-// conflict). An item the contract refuses writes nothing and gets its error
-// in its result; the others are recorded. Only a failure of the ledger
-// itself fails the whole batch. The changes are announced in one
-// EventBatchName event, a JSON array of ChangeEvent in item order.
+// IssueBatch issues the IssueRequests under transient key TransientRequests in
+// one transaction, as Issue would in turn. A refused item writes nothing and
+// gets its own error; one EventBatchName event lists every change (decision 0006).
 func IssueBatch(tx Tx) ([]BatchItemResult, error) {
 	reqs, err := readBatch(tx)
 	if err != nil {

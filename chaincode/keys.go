@@ -2,14 +2,9 @@ package chaincode
 
 import "fmt"
 
-// Ledger keys. Every kind of entry has its own prefix, so records, registry
-// entries and idempotency entries never collide, and a range scan over one
-// prefix sees only that kind. Nothing is a shared counter: each issuance
-// writes only keys derived from its own identifier and idempotency key, so
-// concurrent issuances never conflict on a hot key.
-//
-// Plain prefixed keys are used instead of Fabric composite keys because the
-// registry is read with range scans, which Fabric allows only on simple keys.
+// Ledger keys: one prefix per kind, so kinds never collide and a range scan
+// sees one kind; issuances write only keys of their own, so none is hot. Plain
+// keys, not composite ones, because Fabric range-scans only simple keys.
 const (
 	prefixDepartment  = "dept/"      // dept/<department id> -> Department
 	prefixMSP         = "msp/"       // msp/<MSP ID> -> department id

@@ -8,12 +8,9 @@ import (
 	"github.com/certledger/certledger/credential"
 )
 
-// Status list positions (docs/decisions/0004-status-list-index.md). Each
-// credential may hold one status sequence number, unique within its issuing
-// department; list = sequence / StatusListSize. The gateway draws the number
-// at random in the department's current list and the contract only checks
-// that it is free, so concurrent issuances write different keys instead of
-// all incrementing one hot counter.
+// Status list positions: a sequence number unique in its department, in list
+// sequence / StatusListSize. The gateway draws it at random, so issuances share
+// no hot counter (docs/decisions/0004-status-list-index.md).
 const (
 	// StatusListSize is the number of entries of a Bitstring Status List
 	// (vc.StatusListSize, which the tests check it equals).

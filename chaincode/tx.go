@@ -65,14 +65,8 @@ type KeyModification struct {
 	IsDelete bool
 }
 
-// Tx is what the contract needs from one ledger transaction. Its semantics
-// follow Fabric's chaincode stub, which is the stricter of the two backends:
-//   - reads see the state committed before the transaction: a GetState after
-//     a PutState of the same key returns the old value;
-//   - writes become visible only when the transaction commits, and not at
-//     all if the contract returns an error;
-//   - StateRange returns keys in [start, end) in byte order;
-//   - History returns a key's committed writes newest first.
+// Tx is what the contract needs from one ledger transaction. Both backends
+// follow Fabric's chaincode stub, the stricter of the two.
 type Tx interface {
 	TxID() string
 	// TxTimestamp is the client-chosen transaction time. It is the same on
@@ -83,10 +77,14 @@ type Tx interface {
 	// Transient returns the value of a transient data key, nil if absent.
 	Transient(key string) ([]byte, error)
 
+	// GetState reads the state committed before the transaction, never its
+	// own writes; PutState and DelState take effect only if it commits.
 	GetState(key string) ([]byte, error)
 	PutState(key string, value []byte) error
 	DelState(key string) error
+	// StateRange returns the keys in [start, end) in byte order.
 	StateRange(start, end string) ([]KV, error)
+	// History returns the key's committed writes, newest first.
 	History(key string) ([]KeyModification, error)
 	// RestrictTo makes every later write of key need the endorsement of a
 	// peer of each listed department (by MSP ID): a key-level endorsement

@@ -12,12 +12,11 @@ import (
 	"github.com/certledger/certledger/credential"
 )
 
-// BenchmarkIssue measures durable issuance (fsync on) with 64 concurrent
-// issuers, the load of the issue's target (>= 1,000 credentials/s).
-// Documents are signed before the timer starts: signing belongs to the
-// gateway, the ledger checks the signature.
+// BenchmarkIssue measures durable issuance (fsync on) by 64 concurrent
+// issuers against the target of 1,000 credentials/s. Documents are signed
+// before the timer starts, since signing is the gateway's work.
 //
-//	go test ./embedded -run '^$' -bench BenchmarkIssue -benchtime 20000x
+//	go test ./gateway/ledger/embedded -run '^$' -bench BenchmarkIssue -benchtime 20000x
 func BenchmarkIssue(b *testing.B) {
 	f := newFixture(b)
 	reqs := make([]issueCall, b.N)
@@ -49,7 +48,7 @@ func BenchmarkIssue(b *testing.B) {
 // BenchmarkVerifyChain measures the check Open runs on every start: the
 // whole log and a digest of all state, here for 10,000 issued credentials.
 //
-//	go test ./embedded -run '^$' -bench BenchmarkVerifyChain
+//	go test ./gateway/ledger/embedded -run '^$' -bench BenchmarkVerifyChain
 func BenchmarkVerifyChain(b *testing.B) {
 	f := newFixture(b, WithNoSync())
 	const n = 10000

@@ -68,19 +68,10 @@ type tip struct {
 	digest stateDigest
 }
 
-// committer is the group commit loop: it takes every transaction that is
-// waiting, validates and applies them one after another in a single bbolt
-// transaction and commits (one fsync) before acknowledging any of them.
-// While it commits, new requests queue up and form the next batch, so
-// batches grow with load and a lone request never waits for a timer.
-//
-// Under load a naive loop splits the clients into two cohorts that take
-// turns: while one cohort's batch commits, the other queues; when the
-// commit ends, the cohort just acknowledged has not come back yet, so the
-// next batch holds only the other one. The loop therefore estimates how
-// many clients are active (the last batch plus what queued behind it) and,
-// when fewer are waiting, lingers up to half the last commit time for the
-// rest to come back, which merges the cohorts into one batch.
+// committer is the group commit loop: every waiting transaction is applied in
+// one bbolt transaction and one fsync before any is acknowledged. When fewer
+// wait than were active it lingers briefly, so that clients taking turns merge
+// into one batch (docs/architecture.md, "Group commit under load").
 func (l *Ledger) committer() {
 	defer close(l.stopped)
 	var (

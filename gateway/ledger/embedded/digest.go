@@ -8,14 +8,9 @@ import (
 	"math/bits"
 )
 
-// stateDigest is a multiset hash of everything the ledger stores besides
-// the log: the sum, modulo 2^256, of a hash of every (bucket, key, value).
-// A transaction updates it in constant time by subtracting the hashes of the
-// entries it overwrites and adding those it writes, and each log entry
-// records the digest after its transaction. Open recomputes the digest from
-// the buckets in one pass with constant memory and compares it with the
-// last entry's, so a value changed behind the ledger's back is detected
-// without holding an index of every key.
+// stateDigest is a multiset hash of all state besides the log (the sum mod
+// 2^256 of a hash of each entry), so a write updates it in constant time and
+// Open checks state in one constant-memory pass (docs/architecture.md).
 type stateDigest [4]uint64
 
 func itemHash(bucket, key, value []byte) stateDigest {

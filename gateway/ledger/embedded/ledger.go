@@ -1,11 +1,7 @@
 // Package embedded is the embedded ledger backend: the CertLedger contract
 // (package chaincode) run in-process on a bbolt file in the data folder.
-//
-// Every committed transaction is appended to a hash-chained log in the same
-// bbolt transaction as its writes; Open verifies the whole chain and the
-// current state against it, and refuses a folder that does not verify.
-// Writes go through a group-commit loop: concurrent transactions share one
-// fsync, and a call returns only after its transaction is durable.
+// Concurrent writes share one fsync (group commit) and return once durable;
+// every commit extends a hash-chained log that Open verifies with the state.
 package embedded
 
 import (

@@ -10,16 +10,9 @@ import (
 	"github.com/certledger/certledger/credential"
 )
 
-// issueBatcher gathers one department's concurrent issuances into
-// IssueBatch transactions. Each Fabric transaction costs every peer a fixed
-// amount of work (signatures, validation, a commit), whatever it writes, so
-// under load one transaction of many issuances is far cheaper than many of
-// one (docs/decisions/0006).
-//
-// A batch leaves as soon as one of the department's in-flight slots is
-// free, with everything queued by then: no timer holds a request back, so
-// a lone issuance goes out at once as a batch of one, and under load
-// batches grow by themselves while the slots are busy.
+// issueBatcher gathers one department's concurrent issuances into IssueBatch
+// transactions, since peers pay per transaction (docs/decisions/0006). A batch
+// leaves when an in-flight slot frees, so no timer holds a lone issuance back.
 type issueBatcher struct {
 	l        *Ledger
 	d        *dept

@@ -14,36 +14,9 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// The record cache and the staleness it allows.
-//
-// Without the cache, a verification reads the record on one peer, which may
-// lag behind the others by the blocks it has not committed yet. With it, a
-// held record is replaced by the event of any later change, delivered by
-// the peer the listener is subscribed to; Fabric delivers chaincode events
-// of valid transactions only (the peer's gateway skips invalid ones:
-// fabric internal/pkg/gateway/event/chaincodeiterator.go), so a rejected
-// revocation never shows. A change made through another gateway therefore
-// shows here once its event arrives, milliseconds after the block commits
-// on a healthy network; changes made through this gateway show at once
-// (offered after commit).
-//
-// What must not happen is a stale copy that no event will ever replace. So:
-//   - Copies are ordered by Record.Revision: a late fill or a replayed event
-//     never overrides a newer revision already held.
-//   - A miss is filled by reading the stream's own peer. Its answer reflects
-//     every block that peer committed, and the change events of every later
-//     block come through the stream after it, so they find the entry and
-//     replace it. A fill from another, lagging peer could miss a change whose
-//     event already went by. (Evaluating through a department with two peers,
-//     the Fabric Gateway may run the read on the other one if gossip says it
-//     is ahead; governance, preferred here, has one peer.)
-//   - A fill or write that a change event may have overtaken before it was
-//     stored is not inserted (recordCache.fence, liveFrom).
-//   - When the stream breaks, the cache is emptied and bypassed (every read
-//     goes to the ledger) until a stream is live again, on this peer or
-//     another; so is it while the new peer has not committed every block
-//     whose events were already processed.
-//   - Eviction only costs a fill.
+// The record cache is never staler than this event stream: copies are ordered
+// by Revision, misses are read on the stream's own peer, and the cache is
+// bypassed while the stream is down (docs/decisions/0006 gives the rules).
 
 // eventSource is one peer as the listener uses it; tests fake it.
 type eventSource interface {

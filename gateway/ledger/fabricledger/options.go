@@ -32,14 +32,9 @@ type Options struct {
 	// ConflictBackoff is the first pause before such a retry; it doubles
 	// each time (default 20ms).
 	ConflictBackoff time.Duration
-	// StartupRetry is how long a call keeps retrying failures that pass
-	// when the network settles: "no combination of peers"
-	// (FailedPrecondition) until gossip has found every organization after
-	// a (re)start, unreachable peers, and endorsements a peer failed on its
-	// side, such as a private document it could not push to a peer that
-	// just died (Fabric waits 3 s for that push, and gossip keeps a dead
-	// peer for up to 25 s). Default 25s, inside the gateway's 30 s request
-	// budget.
+	// StartupRetry is how long a call retries failures that pass once the
+	// network settles, such as "no combination of peers" after a restart
+	// (default 25s, within the gateway's 30 s request budget).
 	StartupRetry time.Duration
 	// PeerDownFor is how long a peer that did not answer is tried only after
 	// its department's other peers (default 3s).

@@ -25,16 +25,9 @@ type RecordCacheStats = struct {
 // Options.RecordCacheSize is negative, i.e. the cache is off).
 func (l *Ledger) RecordCacheStats() RecordCacheStats { return l.records.stats() }
 
-// recordCache holds public records by identifier, least recently used
-// evicted first, and answers only while the event listener is live (see
-// events.go for why what it holds is never staler than the event stream).
-//
-// Every write goes through put, which keeps the higher Revision of two
-// copies (ties keep the copy held), so a late or replayed copy never
-// replaces a newer one. Inserting a record that is not held yet is riskier
-// than replacing one: a later change whose event went by while the record
-// was absent would be lost. So an insertion must prove it is not older than
-// what the stream already delivered (see offer and fill).
+// recordCache holds public records by identifier (least recently used evicted
+// first) and answers only while the event stream is live. put keeps the higher
+// Revision; offer and fill insert only what no change event can have overtaken.
 type recordCache struct {
 	max int // 0: off
 
@@ -113,14 +106,9 @@ func (c *recordCache) fill(tok fillToken, rec credential.Record) credential.Reco
 	return c.put(rec, c.fence == tok.fence)
 }
 
-// offer hands the cache rec as it stands after the transaction committed
-// in block: a change event's record, or the outcome of one of this
-// gateway's own writes. The batcher offers each issued record with
-// offer(res.Record, <block of the IssueBatch transaction>); ChangeStatus
-// offers the changed record with the block of its transaction. A record
-// not held yet is inserted only when block >= liveFrom, since later
-// changes of it then come as events; otherwise it only replaces an older
-// copy. Offers made while the stream is down are dropped.
+// offer hands the cache rec as committed in block, by a change event or this
+// gateway's write, unless the stream is down. A record not held is inserted
+// only if block >= liveFrom, since its later changes then come as events.
 func (c *recordCache) offer(rec credential.Record, block uint64) {
 	if !c.on() || rec.ID == "" {
 		return

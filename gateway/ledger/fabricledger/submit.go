@@ -118,13 +118,9 @@ func (l *Ledger) submitOnce(ctx context.Context, d *dept, call submitCall) (comm
 	case pb.TxValidationCode_MVCC_READ_CONFLICT, pb.TxValidationCode_PHANTOM_READ_CONFLICT:
 		return out, errConflict{st.Code}
 	case pb.TxValidationCode_ENDORSEMENT_POLICY_FAILURE:
-		// Endorsed by the department's own peers, our transactions meet
-		// their keys' policies, except when a transaction earlier in the
-		// same block set the policy of a key this one writes (two
-		// issuances racing for one idempotency key): Fabric's validator
-		// then cannot tell which policy applies and reports this code
-		// before it would have found the read conflict. So it is endorsed
-		// again like a conflict; a lasting failure ends as forbidden.
+		// An earlier transaction of the same block set the policy of a key
+		// this one writes (two issuances racing for one idempotency key), and
+		// Fabric reports this before the read conflict: endorse again.
 		l.log.Warn("fabric: transaction failed its endorsement policy", slog.String("fn", call.fn),
 			slog.String("tx", out.txID), slog.String("msp", d.mspID))
 		return out, errConflict{st.Code}
@@ -232,14 +228,9 @@ func (l *Ledger) order(ctx context.Context, d *dept, first *peer, tx *client.Tra
 	return nil, nil, internalError("hand the transaction to the orderers", tx.TransactionID())
 }
 
-// await waits for the transaction's validation code until
-// Options.CommitTimeout. A status that could not be read (CommitStatusError)
-// is asked again, of another peer of the department if this one is gone.
-// When no status came within Options.ResendAfter, the orderer that took the
-// transaction may have died before ordering it (a killed Raft leader loses
-// what it had not replicated): the same signed transaction is handed over
-// again. That is no blind resubmission: its transaction ID is fixed, so at
-// most one copy can be valid and a second is invalidated as DUPLICATE_TXID.
+// await waits for the validation code until Options.CommitTimeout. After each
+// Options.ResendAfter without one it hands the same signed transaction over
+// again, in case its orderer died; a second copy fails as DUPLICATE_TXID.
 func (l *Ledger) await(ctx context.Context, d *dept, on *peer, tx *client.Transaction, commit *client.Commit) (*client.Status, error) {
 	deadline := time.Now().Add(l.opts.CommitTimeout)
 	for {
