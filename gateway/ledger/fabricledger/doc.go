@@ -3,4 +3,18 @@
 // (package network/profile). Calls are signed as their department and sent to
 // its peers with failover; issuances are batched and Record is answered from an
 // event-fed cache (docs/architecture.md, "Ledger backends", covers failures).
+//
+// Opening the network that `certledger network up` made (network/fabrictest
+// runs this against a real network; an Example could not run without one):
+//
+//	p, err := profile.Load("./certledger-network")
+//	if err != nil {
+//		return err
+//	}
+//	ledger, err := fabricledger.Open(ctx, p, fabricledger.Options{})
+//	if err != nil {
+//		return err
+//	}
+//	defer ledger.Close()
+//	rec, err := ledger.Record(ctx, id) // rec.IssueTxID, rec.BlockNumber name its issuance
 package fabricledger
