@@ -94,6 +94,14 @@ type Ledger interface {
 	Document(ctx context.Context, mspID, id string) (Document, error)
 	// History lists every change of a credential, oldest first.
 	History(ctx context.Context, id string) ([]Change, error)
+	// StatusSequence returns the status sequence number the contract
+	// allocated to a credential (docs/decisions/0004-status-list-index.md);
+	// 0 when it was issued without one.
+	StatusSequence(ctx context.Context, id string) (uint64, error)
+	// StatusEntries returns the credentials of department dept whose
+	// sequence numbers fall in list (list*131072 onwards), from the
+	// contract's status index.
+	StatusEntries(ctx context.Context, dept string, list uint64) ([]StatusEntry, error)
 	// Close releases the backend.
 	Close() error
 }

@@ -18,7 +18,6 @@ import (
 // holds credentials issued before positions existed.
 type drawLedger struct {
 	credential.Ledger
-	gateway.StatusLedger
 	mu             sync.Mutex
 	refuse         int
 	stripPositions bool
@@ -42,7 +41,7 @@ func (l *drawLedger) Issue(ctx context.Context, msp string, req credential.Issue
 func withDrawLedger(dl *drawLedger) envOption {
 	return func(_ *gateway.Config, w *ledgerWrap) {
 		w.wrap = func(l credential.Ledger) credential.Ledger {
-			dl.Ledger, dl.StatusLedger = l, l.(gateway.StatusLedger)
+			dl.Ledger = l
 			return dl
 		}
 	}

@@ -12,26 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// StatusLedger is what a ledger backend adds for Bitstring Status Lists
-// (docs/decisions/0004-status-list-index.md): the status sequence number the
-// contract allocated to a credential at issuance, unique within the issuing
-// department, and one list's entries with their current status, read from
-// the contract's status index. The embedded ledger implements it; on a
-// ledger that does not, credentials are issued without positions and the
-// W3C VC export and the status lists answer 503.
-type StatusLedger interface {
-	// StatusSequence returns the status sequence number of a credential
-	// (vc.StatusPosition maps it to a list and an index); 0 when it was
-	// issued without one.
-	StatusSequence(ctx context.Context, id string) (uint64, error)
-	// StatusEntries returns the credentials of department dept whose
-	// sequence numbers fall in list (list*vc.StatusListSize onwards).
-	StatusEntries(ctx context.Context, dept string, list uint64) ([]StatusEntry, error)
-}
-
-// StatusEntry is one credential of a status list.
-type StatusEntry = credential.StatusEntry
-
 // VCContentType is the media type of a W3C Verifiable Credential 2.0.
 const VCContentType = "application/vc"
 
@@ -39,14 +19,6 @@ const VCContentType = "application/vc"
 // and how long verifiers may cache it (its validUntil): a revocation shows
 // within this time.
 const statusListTTL = time.Minute
-
-func (s *Server) statusLedger() (StatusLedger, error) {
-	sl, ok := s.ledger.(StatusLedger)
-	if !ok {
-		return nil, newAPIError(kindUnavailable, "this ledger does not allocate status list positions yet, so credentials cannot be exported as W3C VCs with a credentialStatus (see docs/decisions/0004-status-list-index.md)")
-	}
-	return sl, nil
-}
 
 // vcSigner is the department's current signing key as a VC proof signer.
 func (s *Server) vcSigner(dept credential.Department) (vc.Signer, error) {
@@ -60,15 +32,11 @@ func (s *Server) vcSigner(dept credential.Department) (vc.Signer, error) {
 // exportVC exports a verified document or presentation as a VC 2.0
 // credential signed with its department's current key.
 func (s *Server) exportVC(ctx context.Context, c *fiber.Ctx, reg credential.Registry, doc *credential.Document) error {
-	sl, err := s.statusLedger()
-	if err != nil {
-		return err
-	}
 	dept, ok := reg.Department(doc.Issuer)
 	if !ok {
 		return credential.Errorf(credential.CodeInvalid, "issuer %q is not in the registry", doc.Issuer)
 	}
-	seq, err := sl.StatusSequence(ctx, doc.ID)
+	seq, err := s.ledger.StatusSequence(ctx, doc.ID)
 	if err != nil {
 		return err
 	}
@@ -203,10 +171,6 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	if err != nil || strconv.FormatUint(list, 10) != c.Params("list") {
 		return credential.Errorf(credential.CodeNotFound, "no status list %q", truncate(c.Params("list"), 20))
 	}
-	sl, err := s.statusLedger()
-	if err != nil {
-		return err
-	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
 	reg, err := s.registry.get(ctx)
@@ -223,7 +187,7 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	cached, hit := s.statusLists.entries[key]
 	s.statusLists.mu.Unlock()
 	if !hit || now.Sub(cached.at) >= statusListTTL {
-		body, err := s.buildStatusList(ctx, sl, dept, purpose, list, now)
+		body, err := s.buildStatusList(ctx, dept, purpose, list, now)
 		if err != nil {
 			return err
 		}
@@ -240,8 +204,8 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	return c.Status(http.StatusOK).Send(cached.body)
 }
 
-func (s *Server) buildStatusList(ctx context.Context, sl StatusLedger, dept credential.Department, purpose string, list uint64, now time.Time) ([]byte, error) {
-	entries, err := sl.StatusEntries(ctx, dept.ID, list)
+func (s *Server) buildStatusList(ctx context.Context, dept credential.Department, purpose string, list uint64, now time.Time) ([]byte, error) {
+	entries, err := s.ledger.StatusEntries(ctx, dept.ID, list)
 	if err != nil {
 		return nil, err
 	}

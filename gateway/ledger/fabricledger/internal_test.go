@@ -167,9 +167,4 @@ func TestInternalErrorHidesDetails(t *testing.T) {
 	}
 }
 
-// The backend offers what the gateway's status lists need (its
-// StatusLedger interface, stated here without importing the gateway).
-var _ interface {
-	StatusSequence(ctx context.Context, id string) (uint64, error)
-	StatusEntries(ctx context.Context, dept string, list uint64) ([]credential.StatusEntry, error)
-} = (*Ledger)(nil)
+var _ credential.Ledger = (*Ledger)(nil)
