@@ -53,18 +53,18 @@ func (c *Contract) GetEvaluateTransactions() []string {
 func (c *Contract) PutDepartment(ctx contractapi.TransactionContextInterface, deptJSON string) error {
 	var d credential.Department
 	if err := decodeArg(deptJSON, "department", &d); err != nil {
-		return err
+		return EncodeError(err)
 	}
-	return PutDepartment(writer(ctx), d)
+	return EncodeError(PutDepartment(writer(ctx), d))
 }
 
 // PutCredentialType adds or replaces a credential type (governance only).
 func (c *Contract) PutCredentialType(ctx contractapi.TransactionContextInterface, typeJSON string) error {
 	var t credential.CredentialType
 	if err := decodeArg(typeJSON, "credential type", &t); err != nil {
-		return err
+		return EncodeError(err)
 	}
-	return PutCredentialType(writer(ctx), t)
+	return EncodeError(PutCredentialType(writer(ctx), t))
 }
 
 // GetRegistry returns the registry as JSON.
@@ -89,7 +89,7 @@ func (c *Contract) IssueBatch(ctx contractapi.TransactionContextInterface) (stri
 func (c *Contract) ChangeStatus(ctx contractapi.TransactionContextInterface, id string, statusChangeJSON string) (string, error) {
 	var ch credential.StatusChange
 	if err := decodeArg(statusChangeJSON, "status change", &ch); err != nil {
-		return "", err
+		return "", EncodeError(err)
 	}
 	return asJSON(ChangeStatus(writer(ctx), id, ch))
 }
@@ -114,31 +114,31 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id st
 func (c *Contract) GetStatusEntries(ctx contractapi.TransactionContextInterface, dept string, list string) (string, error) {
 	n, err := strconv.ParseUint(list, 10, 64)
 	if err != nil || strconv.FormatUint(n, 10) != list {
-		return "", credential.Errorf(credential.CodeInvalid, "status list %q is not a decimal number", list)
+		return "", EncodeError(credential.Errorf(credential.ReasonInvalidStatusList, "status list %q is not a decimal number", list))
 	}
 	return asJSON(GetStatusEntries(fabricTx{ctx}, dept, n))
 }
 
 func decodeArg(s, what string, v any) error {
 	if len(s) > MaxRequestSize {
-		return credential.Errorf(credential.CodeInvalid, "the %s is larger than %d bytes", what, MaxRequestSize)
+		return credential.Errorf(credential.ReasonInvalidRequest, "the %s is larger than %d bytes", what, MaxRequestSize)
 	}
 	if err := json.Unmarshal([]byte(s), v); err != nil {
-		return credential.Errorf(credential.CodeInvalid, "the %s is not valid JSON: %v", what, err)
+		return credential.Wrapf(err, credential.ReasonInvalidRequest, "the %s is not valid JSON", what)
 	}
 	return nil
 }
 
 // asJSON returns results as JSON text: the contract API would otherwise
 // validate struct results against a schema it derives by reflection, which
-// does not describe time.Time.
+// does not describe time.Time. Errors are answered with EncodeError.
 func asJSON[T any](v T, err error) (string, error) {
 	if err != nil {
-		return "", err
+		return "", EncodeError(err)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", ledgerErr("encode result", err)
+		return "", EncodeError(ledgerErr("encode result", err))
 	}
 	return string(b), nil
 }

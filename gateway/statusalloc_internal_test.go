@@ -103,7 +103,7 @@ func TestCurrentStatusList(t *testing.T) {
 type failingFill struct{ fillLedger }
 
 func (failingFill) StatusEntries(context.Context, string, uint64) ([]credential.StatusEntry, error) {
-	return nil, credential.Errorf(credential.CodeInternal, "ledger down")
+	return nil, credential.Errorf(credential.ReasonLedgerFailure, "ledger down")
 }
 
 func TestDrawSequence(t *testing.T) {

@@ -34,7 +34,7 @@ func (s *Server) vcSigner(dept credential.Department) (vc.Signer, error) {
 func (s *Server) exportVC(ctx context.Context, c *fiber.Ctx, reg credential.Registry, doc *credential.Document) error {
 	dept, ok := reg.Department(doc.Issuer)
 	if !ok {
-		return credential.Errorf(credential.CodeInvalid, "issuer %q is not in the registry", doc.Issuer)
+		return credential.Errorf(credential.ReasonUnknownIssuer, "issuer %q is not in the registry", doc.Issuer)
 	}
 	seq, err := s.ledger.StatusSequence(ctx, doc.ID)
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Server) handleCredentialVC(c *fiber.Ctx) error {
 			return err
 		}
 		if !s.tokenValid(id, tok) {
-			return credential.Errorf(credential.CodeForbidden, "the token does not grant access to %s", id)
+			return credential.Errorf(credential.ReasonInvalidToken, "the token does not grant access to %s", id)
 		}
 		if rec, err = s.ledger.Record(ctx, id); err != nil {
 			return err
@@ -88,7 +88,7 @@ func (s *Server) handleCredentialVC(c *fiber.Ctx) error {
 	}
 	dept, ok := reg.Department(rec.Issuer)
 	if !ok {
-		return credential.Errorf(credential.CodeConflict, "issuer %s of %s is no longer in the registry", rec.Issuer, rec.ID)
+		return credential.Errorf(credential.ReasonRegistryChanged, "issuer %s of %s is no longer in the registry", rec.Issuer, rec.ID)
 	}
 	doc, err := s.ledger.Document(ctx, dept.MSPID, rec.ID)
 	if err != nil {
@@ -121,7 +121,7 @@ func (s *Server) handlePresentationVC(c *fiber.Ctx) error {
 		return err
 	}
 	if ans.Status == credential.StatusForged || ans.Status == credential.StatusNotFound {
-		return credential.Errorf(credential.CodeInvalid, "the presentation does not verify (%s), so it is not exported", ans.Status)
+		return credential.Errorf(credential.ReasonNotVerified, "the presentation does not verify (%s), so it is not exported", ans.Status)
 	}
 	reg, err := s.registry.get(ctx)
 	if err != nil {
@@ -141,7 +141,7 @@ func (s *Server) handleIssuerDocument(c *fiber.Ctx) error {
 	}
 	dept, ok := reg.Department(c.Params("dept"))
 	if !ok {
-		return credential.Errorf(credential.CodeNotFound, "no department %q", truncate(c.Params("dept"), 40))
+		return credential.Errorf(credential.ReasonDepartmentNotFound, "no department %q", truncate(c.Params("dept"), 40))
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	return c.JSON(vc.NewControllerDocument(s.cfg.PublicURL, dept))
@@ -165,11 +165,11 @@ type cachedStatusList struct {
 func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	purpose := c.Params("purpose")
 	if purpose != vc.PurposeRevocation && purpose != vc.PurposeSuspension {
-		return credential.Errorf(credential.CodeNotFound, "status purpose must be %s or %s", vc.PurposeRevocation, vc.PurposeSuspension)
+		return credential.Errorf(credential.ReasonStatusListNotFound, "status purpose must be %s or %s", vc.PurposeRevocation, vc.PurposeSuspension)
 	}
 	list, err := strconv.ParseUint(c.Params("list"), 10, 32)
 	if err != nil || strconv.FormatUint(list, 10) != c.Params("list") {
-		return credential.Errorf(credential.CodeNotFound, "no status list %q", truncate(c.Params("list"), 20))
+		return credential.Errorf(credential.ReasonStatusListNotFound, "no status list %q", truncate(c.Params("list"), 20))
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -179,7 +179,7 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	}
 	dept, ok := reg.Department(c.Params("dept"))
 	if !ok {
-		return credential.Errorf(credential.CodeNotFound, "no department %q", truncate(c.Params("dept"), 40))
+		return credential.Errorf(credential.ReasonDepartmentNotFound, "no department %q", truncate(c.Params("dept"), 40))
 	}
 	key := dept.ID + "/" + purpose + "/" + strconv.FormatUint(list, 10)
 	now := s.now()
@@ -217,7 +217,7 @@ func (s *Server) buildStatusList(ctx context.Context, dept credential.Department
 	for _, e := range entries {
 		l, index := vc.StatusPosition(e.Sequence)
 		if l != list {
-			return nil, credential.Errorf(credential.CodeInternal, "the ledger returned sequence %d of list %d for list %d", e.Sequence, l, list)
+			return nil, credential.Errorf(credential.ReasonLedgerFailure, "the ledger returned sequence %d of list %d for list %d", e.Sequence, l, list)
 		}
 		if e.Status == want {
 			set = append(set, index)

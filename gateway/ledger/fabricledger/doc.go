@@ -15,9 +15,10 @@
 // sent again, and Fabric drops a duplicate transaction ID), a read conflict
 // (MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT) is endorsed afresh a bounded
 // number of times, and "no combination of peers" right after a restart is
-// retried for a few seconds. Errors of the contract arrive as
-// credential.Error; transport details are logged with the transaction ID and
-// never handed to clients.
+// retried for a few seconds. Errors of the contract arrive as JSON inside
+// the Fabric Gateway's gRPC status (chaincode.EncodeError) and are decoded
+// back into credential.Error; transport details are logged with the
+// transaction ID and never handed to clients.
 //
 // Record.BlockNumber is the block of the issuing transaction: known from the
 // commit status at issuance and otherwise looked up once with qscc
