@@ -72,7 +72,7 @@ func TestIssueGivesUpWhenEveryDrawIsTaken(t *testing.T) {
 	dl := &drawLedger{refuse: 1 << 30}
 	e := newAPIEnv(t, withDrawLedger(dl))
 	_, r := e.issue(t, "samr", licenceBody("满员有限公司"))
-	if p := expectProblem(t, r, http.StatusConflict); p.Detail == "" {
+	if p := expectReason(t, r, http.StatusConflict, "status_sequence_taken"); p.Detail == "" {
 		t.Fatal("no detail")
 	}
 	if n := len(dl.draws); n < 2 || n > 100 {
