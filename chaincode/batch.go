@@ -21,21 +21,15 @@ const (
 // was issued (or replayed), Error when the contract refused it.
 type BatchItemResult struct {
 	Result *credential.IssueResult `json:"result,omitempty"`
-	Error  *BatchItemError         `json:"error,omitempty"`
+	Error  *credential.Error       `json:"error,omitempty"`
 }
 
-// BatchItemError is an item's application error.
-type BatchItemError struct {
-	Code    credential.Code `json:"code"`
-	Message string          `json:"message"`
-}
-
-// Err returns the item's error as a *credential.Error, nil when it has none.
+// Err returns the item's error, nil when it has none.
 func (r BatchItemResult) Err() error {
 	if r.Error == nil {
 		return nil
 	}
-	return &credential.Error{Code: r.Error.Code, Message: r.Error.Message}
+	return r.Error
 }
 
 // IssueBatch issues the IssueRequests under transient key TransientRequests in
@@ -62,7 +56,7 @@ func IssueBatch(tx Tx) ([]BatchItemResult, error) {
 			}
 			out[i].Result = &res
 		case errors.As(err, &ce) && ce.Code != credential.CodeInternal:
-			out[i].Error = &BatchItemError{Code: ce.Code, Message: ce.Message}
+			out[i].Error = ce
 		default:
 			return nil, err
 		}
@@ -85,17 +79,17 @@ func readBatch(tx Tx) ([]json.RawMessage, error) {
 		return nil, ledgerErr("read transient data", err)
 	}
 	if raw == nil {
-		return nil, credential.Errorf(credential.CodeInvalid, "the issue requests must be passed as transient data under %q", TransientRequests)
+		return nil, credential.Errorf(credential.ReasonInvalidRequest, "the issue requests must be passed as transient data under %q", TransientRequests)
 	}
 	if len(raw) > MaxBatchSize {
-		return nil, credential.Errorf(credential.CodeInvalid, "the batch is larger than %d bytes", MaxBatchSize)
+		return nil, credential.Errorf(credential.ReasonInvalidRequest, "the batch is larger than %d bytes", MaxBatchSize)
 	}
 	var reqs []json.RawMessage
 	if err := json.Unmarshal(raw, &reqs); err != nil {
-		return nil, credential.Errorf(credential.CodeInvalid, "the batch is not a JSON array of issue requests: %v", err)
+		return nil, credential.Wrapf(err, credential.ReasonInvalidRequest, "the batch is not a JSON array of issue requests")
 	}
 	if len(reqs) == 0 || len(reqs) > MaxBatchItems {
-		return nil, credential.Errorf(credential.CodeInvalid, "a batch holds 1 to %d issue requests, not %d", MaxBatchItems, len(reqs))
+		return nil, credential.Errorf(credential.ReasonInvalidRequest, "a batch holds 1 to %d issue requests, not %d", MaxBatchItems, len(reqs))
 	}
 	return reqs, nil
 }

@@ -52,14 +52,14 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 		return credential.IssueResult{}, err
 	}
 	if !validHex(req.HolderRef, 64) {
-		return credential.IssueResult{}, credential.Errorf(credential.CodeInvalid, "holderRef must be 64 hex characters (an HMAC-SHA256)")
+		return credential.IssueResult{}, credential.Errorf(credential.ReasonInvalidField, "holderRef must be 64 hex characters (an HMAC-SHA256)")
 	}
 	existing, err := tx.GetState(recordKey(doc.ID))
 	if err != nil {
 		return credential.IssueResult{}, ledgerErr("read "+recordKey(doc.ID), err)
 	}
 	if existing != nil {
-		return credential.IssueResult{}, credential.Errorf(credential.CodeConflict, "credential %s already exists", doc.ID)
+		return credential.IssueResult{}, credential.Errorf(credential.ReasonDuplicateID, "credential %s already exists", doc.ID)
 	}
 
 	change := credential.Change{
@@ -127,13 +127,13 @@ func readIssueRequest(tx Tx) (credential.IssueRequest, error) {
 		return req, ledgerErr("read transient data", err)
 	}
 	if raw == nil {
-		return req, credential.Errorf(credential.CodeInvalid, "the issue request must be passed as transient data under %q", TransientRequest)
+		return req, credential.Errorf(credential.ReasonInvalidRequest, "the issue request must be passed as transient data under %q", TransientRequest)
 	}
 	if len(raw) > MaxRequestSize {
-		return req, credential.Errorf(credential.CodeInvalid, "the issue request is larger than %d bytes", MaxRequestSize)
+		return req, credential.Errorf(credential.ReasonInvalidRequest, "the issue request is larger than %d bytes", MaxRequestSize)
 	}
 	if err := json.Unmarshal(raw, &req); err != nil {
-		return req, credential.Errorf(credential.CodeInvalid, "the issue request is not valid JSON: %v", err)
+		return req, credential.Wrapf(err, credential.ReasonInvalidRequest, "the issue request is not valid JSON")
 	}
 	return req, nil
 }
@@ -143,10 +143,10 @@ func readIssueRequest(tx Tx) (credential.IssueRequest, error) {
 // the same key is a conflict.
 func checkIdempotency(tx Tx, deptID string, req credential.IssueRequest) (credential.Record, bool, error) {
 	if !validToken(req.IdempotencyKey, maxIdempotencyKey) {
-		return credential.Record{}, false, credential.Errorf(credential.CodeInvalid, "idempotencyKey must be 1-%d characters of letters, digits, '-' or '_'", maxIdempotencyKey)
+		return credential.Record{}, false, credential.Errorf(credential.ReasonInvalidField, "idempotencyKey must be 1-%d characters of letters, digits, '-' or '_'", maxIdempotencyKey)
 	}
 	if !validToken(req.RequestHash, maxIdempotencyKey) {
-		return credential.Record{}, false, credential.Errorf(credential.CodeInvalid, "requestHash must be 1-%d characters of letters, digits, '-' or '_' when an idempotency key is given", maxIdempotencyKey)
+		return credential.Record{}, false, credential.Errorf(credential.ReasonInvalidField, "requestHash must be 1-%d characters of letters, digits, '-' or '_' when an idempotency key is given", maxIdempotencyKey)
 	}
 	var e idempotencyEntry
 	found, err := getJSON(tx, idempotencyKey(deptID, req.IdempotencyKey), &e)
@@ -154,7 +154,7 @@ func checkIdempotency(tx Tx, deptID string, req credential.IssueRequest) (creden
 		return credential.Record{}, false, err
 	}
 	if e.RequestHash != req.RequestHash {
-		return credential.Record{}, false, credential.Errorf(credential.CodeConflict, "the idempotency key was already used for a different request")
+		return credential.Record{}, false, credential.Errorf(credential.ReasonIdempotencyKeyReused, "the idempotency key was already used for a different request")
 	}
 	var rec credential.Record
 	found, err = getJSON(tx, recordKey(e.RecordID), &rec)
@@ -177,13 +177,13 @@ func checkDocument(tx Tx, caller credential.Department, doc *credential.Document
 		return err
 	}
 	if !ok {
-		return credential.Errorf(credential.CodeInvalid, "unknown credential type %q", doc.Type)
+		return credential.Errorf(credential.ReasonUnknownType, "unknown credential type %q", doc.Type)
 	}
 	if !t.AuthorizesIssuer(caller.ID) {
-		return credential.Errorf(credential.CodeForbidden, "department %s is not authorized to issue %s", caller.ID, t.ID)
+		return credential.Errorf(credential.ReasonNotAuthorizedForType, "department %s is not authorized to issue %s", caller.ID, t.ID)
 	}
 	if doc.Issuer != caller.ID {
-		return credential.Errorf(credential.CodeForbidden, "department %s cannot issue in the name of %q", caller.ID, doc.Issuer)
+		return credential.Errorf(credential.ReasonIssuerMismatch, "department %s cannot issue in the name of %q", caller.ID, doc.Issuer)
 	}
 	reg := credential.Registry{Departments: []credential.Department{caller}, Types: []credential.CredentialType{t}}
 	if _, _, err := doc.CheckStructure(reg, true); err != nil {
@@ -194,10 +194,10 @@ func checkDocument(tx Tx, caller credential.Department, doc *credential.Document
 	}
 	k, ok := caller.Key(doc.Proof.KeyID)
 	if !ok {
-		return credential.Errorf(credential.CodeInvalid, "key %q is not registered for %s", doc.Proof.KeyID, caller.ID)
+		return credential.Errorf(credential.ReasonUnknownKey, "key %q is not registered for %s", doc.Proof.KeyID, caller.ID)
 	}
 	if k.Status != credential.KeyActive {
-		return credential.Errorf(credential.CodeInvalid, "key %s is %s and cannot sign new credentials", k.ID, k.Status)
+		return credential.Errorf(credential.ReasonKeyNotUsable, "key %s is %s and cannot sign new credentials", k.ID, k.Status)
 	}
 	if err := k.AcceptsSignatureAt(doc.IssuedAt); err != nil {
 		return err
@@ -210,19 +210,19 @@ func checkDocument(tx Tx, caller credential.Department, doc *credential.Document
 		return err
 	}
 	if d := doc.IssuedAt.Sub(now); d > IssuedAtTolerance || d < -IssuedAtTolerance {
-		return credential.Errorf(credential.CodeInvalid, "issuedAt %s is more than %s away from the ledger time %s",
+		return credential.Errorf(credential.ReasonIssuedAtSkew, "issuedAt %s is more than %s away from the ledger time %s",
 			doc.IssuedAt.UTC().Format(time.RFC3339), IssuedAtTolerance, now.Format(time.RFC3339))
 	}
 	if doc.Renews != "" {
 		old, err := readRecord(tx, doc.Renews)
-		if credential.ErrorCode(err) == credential.CodeNotFound {
-			return credential.Errorf(credential.CodeInvalid, "the renewed credential %s is not on the ledger", doc.Renews)
+		if credential.ErrorReason(err) == credential.ReasonCredentialNotFound {
+			return credential.Errorf(credential.ReasonRenewedNotOnLedger, "the renewed credential %s is not on the ledger", doc.Renews)
 		}
 		if err != nil {
 			return err
 		}
 		if old.Issuer != caller.ID {
-			return credential.Errorf(credential.CodeForbidden, "only the issuing department can renew credential %s", doc.Renews)
+			return credential.Errorf(credential.ReasonNotIssuer, "only the issuing department can renew credential %s", doc.Renews)
 		}
 	}
 	return nil

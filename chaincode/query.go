@@ -13,7 +13,7 @@ func readRecord(tx Tx, id string) (credential.Record, error) {
 		return rec, err
 	}
 	if !found {
-		return rec, credential.Errorf(credential.CodeNotFound, "credential %s is not on the ledger", id)
+		return rec, credential.Errorf(credential.ReasonCredentialNotFound, "credential %s is not on the ledger", id)
 	}
 	return rec, nil
 }
@@ -41,14 +41,14 @@ func GetDocument(tx Tx, id string) (credential.Document, error) {
 		return doc, err
 	}
 	if !ok {
-		return doc, credential.Errorf(credential.CodeInternal, "credential %s names issuer %q, which is not in the registry", id, rec.Issuer)
+		return doc, credential.Errorf(credential.ReasonInternal, "credential %s names issuer %q, which is not in the registry", id, rec.Issuer)
 	}
 	b, err := tx.GetPrivateData(DocumentCollection(issuer.MSPID), documentKey(id))
 	if err != nil {
 		return doc, ledgerErr("read private document", err)
 	}
 	if b == nil {
-		return doc, credential.Errorf(credential.CodeNotFound, "no document of %s in the private data collection", id)
+		return doc, credential.Errorf(credential.ReasonDocumentNotFound, "no document of %s in the private data collection", id)
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return doc, ledgerErr("decode private document", err)
@@ -81,7 +81,7 @@ func GetHistory(tx Tx, id string) ([]credential.Change, error) {
 		changes = append(changes, rec.LastChange)
 	}
 	if len(changes) == 0 {
-		return nil, credential.Errorf(credential.CodeNotFound, "credential %s is not on the ledger", id)
+		return nil, credential.Errorf(credential.ReasonCredentialNotFound, "credential %s is not on the ledger", id)
 	}
 	return changes, nil
 }

@@ -10,14 +10,14 @@ import (
 func CallerDepartment(tx Tx) (credential.Department, error) {
 	mspID, err := tx.CallerMSPID()
 	if err != nil {
-		return credential.Department{}, credential.Errorf(credential.CodeUnauthorized, "the caller's identity cannot be read")
+		return credential.Department{}, credential.Wrapf(err, credential.ReasonUnknownIdentity, "the caller's identity cannot be read")
 	}
 	d, ok, err := departmentByMSP(tx, mspID)
 	if err != nil {
 		return credential.Department{}, err
 	}
 	if !ok {
-		return credential.Department{}, credential.Errorf(credential.CodeForbidden, "MSP %s is not a registered department", mspID)
+		return credential.Department{}, credential.Errorf(credential.ReasonUnknownDepartment, "MSP %s is not a registered department", mspID)
 	}
 	return d, nil
 }
@@ -74,7 +74,7 @@ func requireGovernance(tx Tx) (credential.Department, error) {
 		return caller, err
 	}
 	if !caller.HasRole(credential.RoleGovernance) {
-		return caller, credential.Errorf(credential.CodeForbidden, "only the governance department may change the registry")
+		return caller, credential.Errorf(credential.ReasonNotGovernance, "only the governance department may change the registry")
 	}
 	return caller, nil
 }
@@ -96,7 +96,7 @@ func PutDepartment(tx Tx, d credential.Department) error {
 	}
 	mspID, err := tx.CallerMSPID()
 	if err != nil {
-		return credential.Errorf(credential.CodeUnauthorized, "the caller's identity cannot be read")
+		return credential.Wrapf(err, credential.ReasonUnknownIdentity, "the caller's identity cannot be read")
 	}
 	caller, isDept, err := departmentByMSP(tx, mspID)
 	if err != nil {
@@ -110,10 +110,10 @@ func PutDepartment(tx Tx, d credential.Department) error {
 			return err
 		}
 		if !empty {
-			return credential.Errorf(credential.CodeForbidden, "only the governance department may change the registry")
+			return credential.Errorf(credential.ReasonNotGovernance, "only the governance department may change the registry")
 		}
 	default:
-		return credential.Errorf(credential.CodeForbidden, "only the governance department may change the registry")
+		return credential.Errorf(credential.ReasonNotGovernance, "only the governance department may change the registry")
 	}
 
 	old, exists, err := department(tx, d.ID)
@@ -126,7 +126,7 @@ func PutDepartment(tx Tx, d credential.Department) error {
 		}
 	}
 	if isDept && caller.ID == d.ID && !d.HasRole(credential.RoleGovernance) {
-		return credential.Errorf(credential.CodeConflict, "the governance department cannot give up its role: the registry would have no keeper")
+		return credential.Errorf(credential.ReasonGovernanceRoleRequired, "the governance department cannot give up its role: the registry would have no keeper")
 	}
 	holder, err := tx.GetState(mspKey(d.MSPID))
 	if err != nil {
@@ -136,7 +136,7 @@ func PutDepartment(tx Tx, d credential.Department) error {
 		if other, ok, err := department(tx, string(holder)); err != nil {
 			return err
 		} else if ok && other.MSPID == d.MSPID {
-			return credential.Errorf(credential.CodeConflict, "MSP %s already belongs to department %s", d.MSPID, other.ID)
+			return credential.Errorf(credential.ReasonMSPIDTaken, "MSP %s already belongs to department %s", d.MSPID, other.ID)
 		}
 	}
 
@@ -161,21 +161,21 @@ func PutDepartment(tx Tx, d credential.Department) error {
 // verify. Keys are retired or marked compromised instead of removed.
 func checkDepartmentUpdate(old, d credential.Department) error {
 	if old.USCC != d.USCC {
-		return credential.Errorf(credential.CodeConflict, "department %s: the USCC cannot change, identifiers embed it", d.ID)
+		return credential.Errorf(credential.ReasonRegistryFieldImmutable, "department %s: the USCC cannot change, identifiers embed it", d.ID)
 	}
 	if old.MSPID != d.MSPID {
-		return credential.Errorf(credential.CodeConflict, "department %s: the MSP ID cannot change, the endorsement policies of its credentials (and, for governance, of the registry) name it", d.ID)
+		return credential.Errorf(credential.ReasonRegistryFieldImmutable, "department %s: the MSP ID cannot change, the endorsement policies of its credentials (and, for governance, of the registry) name it", d.ID)
 	}
 	for _, k := range old.Keys {
 		nk, ok := d.Key(k.ID)
 		if !ok {
-			return credential.Errorf(credential.CodeConflict, "department %s: key %s cannot be removed; retire it or mark it compromised", d.ID, k.ID)
+			return credential.Errorf(credential.ReasonKeyChangeNotAllowed, "department %s: key %s cannot be removed; retire it or mark it compromised", d.ID, k.ID)
 		}
 		if nk.PublicKey != k.PublicKey {
-			return credential.Errorf(credential.CodeConflict, "department %s: key %s cannot be replaced; register a new key id", d.ID, k.ID)
+			return credential.Errorf(credential.ReasonKeyChangeNotAllowed, "department %s: key %s cannot be replaced; register a new key id", d.ID, k.ID)
 		}
 		if k.Status == credential.KeyCompromised && (nk.Status != credential.KeyCompromised || !nk.CompromisedAt.Equal(k.CompromisedAt)) {
-			return credential.Errorf(credential.CodeConflict, "department %s: key %s was compromised; that cannot be undone", d.ID, k.ID)
+			return credential.Errorf(credential.ReasonKeyChangeNotAllowed, "department %s: key %s was compromised; that cannot be undone", d.ID, k.ID)
 		}
 	}
 	return nil
@@ -194,7 +194,7 @@ func PutCredentialType(tx Tx, t credential.CredentialType) error {
 	seen := make(map[string]bool, len(t.Issuers))
 	for _, id := range t.Issuers {
 		if seen[id] {
-			return credential.Errorf(credential.CodeInvalid, "type %s: issuer %s is listed twice", t.ID, id)
+			return credential.Errorf(credential.ReasonInvalidRegistryEntry, "type %s: issuer %s is listed twice", t.ID, id)
 		}
 		seen[id] = true
 		d, ok, err := department(tx, id)
@@ -202,10 +202,10 @@ func PutCredentialType(tx Tx, t credential.CredentialType) error {
 			return err
 		}
 		if !ok {
-			return credential.Errorf(credential.CodeInvalid, "type %s: issuer %s is not a registered department", t.ID, id)
+			return credential.Errorf(credential.ReasonInvalidRegistryEntry, "type %s: issuer %s is not a registered department", t.ID, id)
 		}
 		if !d.HasRole(credential.RoleIssuer) {
-			return credential.Errorf(credential.CodeInvalid, "type %s: department %s does not have the issuer role", t.ID, id)
+			return credential.Errorf(credential.ReasonInvalidRegistryEntry, "type %s: department %s does not have the issuer role", t.ID, id)
 		}
 	}
 	old, exists, err := credentialType(tx, t.ID)
@@ -213,14 +213,14 @@ func PutCredentialType(tx Tx, t credential.CredentialType) error {
 		return err
 	}
 	if exists && old.Code != t.Code {
-		return credential.Errorf(credential.CodeConflict, "type %s: the code cannot change, identifiers embed it", t.ID)
+		return credential.Errorf(credential.ReasonRegistryFieldImmutable, "type %s: the code cannot change, identifiers embed it", t.ID)
 	}
 	holder, err := tx.GetState(typeCodeKey(t.Code))
 	if err != nil {
 		return ledgerErr("read "+typeCodeKey(t.Code), err)
 	}
 	if holder != nil && string(holder) != t.ID {
-		return credential.Errorf(credential.CodeConflict, "type code %s already belongs to type %s", t.Code, holder)
+		return credential.Errorf(credential.ReasonTypeCodeTaken, "type code %s already belongs to type %s", t.Code, holder)
 	}
 	if err := putJSON(tx, typeKey(t.ID), t); err != nil {
 		return err

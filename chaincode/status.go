@@ -33,7 +33,7 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 		return credential.Record{}, err
 	}
 	if rec.Issuer != caller.ID {
-		return credential.Record{}, credential.Errorf(credential.CodeForbidden, "only the issuing department can change credential %s", id)
+		return credential.Record{}, credential.Errorf(credential.ReasonNotIssuer, "only the issuing department can change credential %s", id)
 	}
 	next, err := applyChange(rec, ch.Action, reason, ch.Code)
 	if err != nil {
@@ -77,33 +77,33 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 //	valid, suspended --revoke--> revoked (final)
 func applyChange(rec credential.Record, action credential.Action, reason string, code credential.RevocationCode) (credential.Record, error) {
 	if rec.Status == credential.StatusRevoked {
-		return rec, credential.Errorf(credential.CodeConflict, "credential %s is revoked; revocation is final", rec.ID)
+		return rec, credential.Errorf(credential.ReasonCredentialRevoked, "credential %s is revoked; revocation is final", rec.ID)
 	}
 	switch action {
 	case credential.ActionSuspend:
 		if reason == "" {
-			return rec, credential.Errorf(credential.CodeInvalid, "a suspension needs a reason")
+			return rec, credential.Errorf(credential.ReasonInvalidStatusChange, "a suspension needs a reason")
 		}
 		if rec.Status == credential.StatusSuspended {
-			return rec, credential.Errorf(credential.CodeConflict, "credential %s is already suspended", rec.ID)
+			return rec, credential.Errorf(credential.ReasonAlreadySuspended, "credential %s is already suspended", rec.ID)
 		}
 		rec.Status, rec.StatusReason = credential.StatusSuspended, reason
 	case credential.ActionReinstate:
 		if rec.Status != credential.StatusSuspended {
-			return rec, credential.Errorf(credential.CodeConflict, "only a suspended credential can be reinstated; %s is %s", rec.ID, rec.Status)
+			return rec, credential.Errorf(credential.ReasonNotSuspended, "only a suspended credential can be reinstated; %s is %s", rec.ID, rec.Status)
 		}
 		rec.Status, rec.StatusReason = credential.StatusValid, ""
 	case credential.ActionRevoke:
 		if reason == "" {
-			return rec, credential.Errorf(credential.CodeInvalid, "a revocation needs a reason")
+			return rec, credential.Errorf(credential.ReasonInvalidStatusChange, "a revocation needs a reason")
 		}
 		if !credential.ValidRevocationCode(code) {
-			return rec, credential.Errorf(credential.CodeInvalid, "revocation code %q is not one of %s, %s, %s",
+			return rec, credential.Errorf(credential.ReasonInvalidStatusChange, "revocation code %q is not one of %s, %s, %s",
 				code, credential.RevokedWithdrawn, credential.RevokedCancelled, credential.RevokedPenalty)
 		}
 		rec.Status, rec.StatusReason, rec.RevocationCode = credential.StatusRevoked, reason, code
 	default:
-		return rec, credential.Errorf(credential.CodeInvalid, "action %q is not one of %s, %s, %s",
+		return rec, credential.Errorf(credential.ReasonInvalidStatusChange, "action %q is not one of %s, %s, %s",
 			action, credential.ActionSuspend, credential.ActionReinstate, credential.ActionRevoke)
 	}
 	return rec, nil
@@ -114,14 +114,14 @@ func applyChange(rec credential.Record, action credential.Action, reason string,
 func normalizeReason(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) {
-		return "", credential.Errorf(credential.CodeInvalid, "the reason is not valid UTF-8")
+		return "", credential.Errorf(credential.ReasonInvalidStatusChange, "the reason is not valid UTF-8")
 	}
 	if n := utf8.RuneCountInString(s); n > MaxReasonLength {
-		return "", credential.Errorf(credential.CodeInvalid, "the reason is %d characters long; the maximum is %d", n, MaxReasonLength)
+		return "", credential.Errorf(credential.ReasonInvalidStatusChange, "the reason is %d characters long; the maximum is %d", n, MaxReasonLength)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' {
-			return "", credential.Errorf(credential.CodeInvalid, "the reason contains a control character")
+			return "", credential.Errorf(credential.ReasonInvalidStatusChange, "the reason contains a control character")
 		}
 	}
 	return s, nil

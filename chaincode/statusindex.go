@@ -34,7 +34,7 @@ type statusIndexEntry struct {
 // check lets only one commit.
 func allocateStatus(tx Tx, dept, mspID, id string, seq uint64) error {
 	if seq >= MaxStatusSequence {
-		return credential.Errorf(credential.CodeInvalid, "statusSequence %d is not below 2^40", seq)
+		return credential.Errorf(credential.ReasonInvalidStatusList, "statusSequence %d is not below 2^40", seq)
 	}
 	k := statusIndexKey(dept, seq)
 	b, err := tx.GetState(k)
@@ -75,10 +75,10 @@ const statusScanChunk = StatusListSize / 8
 // record reads.
 func GetStatusEntries(tx Tx, dept string, list uint64) ([]credential.StatusEntry, error) {
 	if !validToken(dept, 64) {
-		return nil, credential.Errorf(credential.CodeInvalid, "department id %q is not valid", dept)
+		return nil, credential.Errorf(credential.ReasonInvalidRequest, "department id %q is not valid", dept)
 	}
 	if list > MaxStatusList {
-		return nil, credential.Errorf(credential.CodeInvalid, "status list %d is above the highest list %d", list, uint64(MaxStatusList))
+		return nil, credential.Errorf(credential.ReasonInvalidStatusList, "status list %d is above the highest list %d", list, uint64(MaxStatusList))
 	}
 	p := statusListPrefix(dept, list)
 	var out []credential.StatusEntry

@@ -41,7 +41,7 @@ func EncodeBase45(b []byte) string {
 // has exactly one accepted encoding.
 func DecodeBase45(s string) ([]byte, error) {
 	if len(s)%3 == 1 {
-		return nil, Errorf(CodeInvalid, "base45: length %d is not a whole number of groups", len(s))
+		return nil, Errorf(ReasonInvalidQR, "base45: length %d is not a whole number of groups", len(s))
 	}
 	out := make([]byte, 0, len(s)/3*2+1)
 	for i := 0; i < len(s); i += 3 {
@@ -50,18 +50,18 @@ func DecodeBase45(s string) ([]byte, error) {
 		for j := end - 1; j >= i; j-- {
 			v := base45Values[s[j]]
 			if v < 0 {
-				return nil, Errorf(CodeInvalid, "base45: character %q at %d is not in the alphabet", s[j], j)
+				return nil, Errorf(ReasonInvalidQR, "base45: character %q at %d is not in the alphabet", s[j], j)
 			}
 			n = n*45 + int(v)
 		}
 		if end-i == 3 {
 			if n > 0xFFFF {
-				return nil, Errorf(CodeInvalid, "base45: group at %d exceeds 2 bytes", i)
+				return nil, Errorf(ReasonInvalidQR, "base45: group at %d exceeds 2 bytes", i)
 			}
 			out = append(out, byte(n>>8), byte(n))
 		} else {
 			if n > 0xFF {
-				return nil, Errorf(CodeInvalid, "base45: final group at %d exceeds 1 byte", i)
+				return nil, Errorf(ReasonInvalidQR, "base45: final group at %d exceeds 1 byte", i)
 			}
 			out = append(out, byte(n))
 		}

@@ -70,10 +70,10 @@ func compactFieldType(t FieldType) (uint, bool) {
 
 func millis(t time.Time, name string) (int64, error) {
 	if t.IsZero() {
-		return 0, Errorf(CodeInvalid, "%s is required in a compact payload", name)
+		return 0, Errorf(ReasonInvalidDocument, "%s is required in a compact payload", name)
 	}
 	if t.Nanosecond()%int(time.Millisecond) != 0 {
-		return 0, Errorf(CodeInvalid, "%s has sub-millisecond precision and cannot be encoded compactly", name)
+		return 0, Errorf(ReasonInvalidDocument, "%s has sub-millisecond precision and cannot be encoded compactly", name)
 	}
 	return t.UnixMilli(), nil
 }
@@ -85,17 +85,17 @@ func millis(t time.Time, name string) (int64, error) {
 // by-reference QR.
 func EncodeCompact(d *Document) (string, error) {
 	if d.Format != Format {
-		return "", Errorf(CodeInvalid, "unknown document format %q", d.Format)
+		return "", Errorf(ReasonInvalidDocument, "unknown document format %q", d.Format)
 	}
 	if d.Proof.Algorithm != "Ed25519" {
-		return "", Errorf(CodeInvalid, "unsupported signature algorithm %q", d.Proof.Algorithm)
+		return "", Errorf(ReasonInvalidSignature, "unsupported signature algorithm %q", d.Proof.Algorithm)
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(d.Proof.Signature)
 	if err != nil || len(sig) != ed25519.SignatureSize {
-		return "", Errorf(CodeInvalid, "signature is not base64url Ed25519")
+		return "", Errorf(ReasonInvalidSignature, "signature is not base64url Ed25519")
 	}
 	if len(d.Proof.KeyID) == 0 || len(d.Proof.KeyID) > maxCOSEKeyID {
-		return "", Errorf(CodeInvalid, "key id must be 1-%d bytes", maxCOSEKeyID)
+		return "", Errorf(ReasonInvalidDocument, "key id must be 1-%d bytes", maxCOSEKeyID)
 	}
 	p := compactPayload{ID: d.ID, Type: d.Type, Issuer: d.Issuer, Version: d.Version, Renews: d.Renews}
 	if p.IssuedAt, err = millis(d.IssuedAt, "issuedAt"); err != nil {
@@ -119,20 +119,20 @@ func EncodeCompact(d *Document) (string, error) {
 		ft, ok := compactFieldType(c.Type)
 		salt, err := base64.RawURLEncoding.DecodeString(c.Salt)
 		if !ok || err != nil || len(salt) != SaltSize {
-			return "", Errorf(CodeInvalid, "claim %s cannot be encoded: bad type or salt", c.Name)
+			return "", Errorf(ReasonInvalidDocument, "claim %s cannot be encoded: bad type or salt", c.Name)
 		}
 		p.Claims = append(p.Claims, compactClaim{Name: c.Name, Type: ft, Value: c.Value, Salt: salt})
 	}
 	for _, h := range sorted.Hidden {
 		b, err := hex.DecodeString(h)
 		if err != nil || len(b) != 32 {
-			return "", Errorf(CodeInvalid, "hidden commitment %q is not 32 bytes of hex", h)
+			return "", Errorf(ReasonInvalidDocument, "hidden commitment %q is not 32 bytes of hex", h)
 		}
 		p.Hidden = append(p.Hidden, b)
 	}
 	body, err := cborEnc.Marshal(p)
 	if err != nil {
-		return "", Errorf(CodeInternal, "encoding the compact payload: %v", err)
+		return "", Wrapf(err, ReasonInternal, "the compact payload cannot be encoded")
 	}
 	msg, err := encodeCOSESign1(d.Proof.KeyID, body, sig)
 	if err != nil {
@@ -150,7 +150,7 @@ func EncodeCompact(d *Document) (string, error) {
 	deflaters.Put(zw)
 	out := CompactPrefix + EncodeBase45(z.Bytes())
 	if len(out) > MaxCompactLength {
-		return "", Errorf(CodeInvalid, "the compact QR payload would be %d characters, over the %d that still scan reliably: disclose fewer fields or use the by-reference QR", len(out), MaxCompactLength)
+		return "", Errorf(ReasonQRTooLarge, "the compact QR payload would be %d characters, over the %d that still scan reliably: disclose fewer fields or use the by-reference QR", len(out), MaxCompactLength)
 	}
 	return out, nil
 }
@@ -169,15 +169,15 @@ func IsCompact(text string) bool {
 func DecodeCompact(text string) (*Document, error) {
 	text = strings.TrimSpace(text)
 	if len(text) > maxCompactInput {
-		return nil, Errorf(CodeInvalid, "compact payload: %d characters is more than a QR code holds", len(text))
+		return nil, Errorf(ReasonInvalidQR, "compact payload: %d characters is more than a QR code holds", len(text))
 	}
 	rest, ok := strings.CutPrefix(text, CompactPrefix)
 	if !ok {
-		return nil, Errorf(CodeInvalid, "compact payload: missing the %q prefix", CompactPrefix)
+		return nil, Errorf(ReasonInvalidQR, "compact payload: missing the %q prefix", CompactPrefix)
 	}
 	z, err := DecodeBase45(rest)
 	if err != nil {
-		return nil, Errorf(CodeInvalid, "compact payload: %s", ErrorMessage(err))
+		return nil, Errorf(ReasonInvalidQR, "compact payload: %s", ErrorMessage(err))
 	}
 	msg, err := inflate(z)
 	if err != nil {
@@ -189,10 +189,10 @@ func DecodeCompact(text string) (*Document, error) {
 	}
 	var p compactPayload
 	if err := cborDec.Unmarshal(body, &p); err != nil {
-		return nil, Errorf(CodeInvalid, "compact payload: bad content: %v", err)
+		return nil, Wrapf(err, ReasonInvalidQR, "compact payload: bad content")
 	}
 	if again, err := cborEnc.Marshal(p); err != nil || !bytes.Equal(again, body) {
-		return nil, Errorf(CodeInvalid, "compact payload: content is not in canonical CBOR")
+		return nil, Errorf(ReasonInvalidQR, "compact payload: content is not in canonical CBOR")
 	}
 	d := &Document{
 		Format:    Format,
@@ -210,23 +210,23 @@ func DecodeCompact(text string) (*Document, error) {
 	}
 	for i, c := range p.Claims {
 		if c.Type >= uint(len(compactFieldTypes)) {
-			return nil, Errorf(CodeInvalid, "compact payload: claim %d has unknown type %d", i, c.Type)
+			return nil, Errorf(ReasonInvalidQR, "compact payload: claim %d has unknown type %d", i, c.Type)
 		}
 		if len(c.Salt) != SaltSize {
-			return nil, Errorf(CodeInvalid, "compact payload: claim %s: salt is not %d bytes", c.Name, SaltSize)
+			return nil, Errorf(ReasonInvalidQR, "compact payload: claim %s: salt is not %d bytes", c.Name, SaltSize)
 		}
 		if i > 0 && p.Claims[i-1].Name >= c.Name {
-			return nil, Errorf(CodeInvalid, "compact payload: claims are not sorted by name")
+			return nil, Errorf(ReasonInvalidQR, "compact payload: claims are not sorted by name")
 		}
 		d.Claims = append(d.Claims, Claim{Name: c.Name, Type: compactFieldTypes[c.Type], Value: c.Value,
 			Salt: base64.RawURLEncoding.EncodeToString(c.Salt)})
 	}
 	for i, h := range p.Hidden {
 		if len(h) != 32 {
-			return nil, Errorf(CodeInvalid, "compact payload: hidden commitment %d is not 32 bytes", i)
+			return nil, Errorf(ReasonInvalidQR, "compact payload: hidden commitment %d is not 32 bytes", i)
 		}
 		if i > 0 && bytes.Compare(p.Hidden[i-1], h) >= 0 {
-			return nil, Errorf(CodeInvalid, "compact payload: hidden commitments are not sorted")
+			return nil, Errorf(ReasonInvalidQR, "compact payload: hidden commitments are not sorted")
 		}
 		d.Hidden = append(d.Hidden, hex.EncodeToString(h))
 	}
@@ -255,28 +255,28 @@ func inflate(z []byte) ([]byte, error) {
 	if r, ok := inflaters.Get().(io.ReadCloser); ok {
 		if err := r.(zlib.Resetter).Reset(br, nil); err != nil {
 			inflaters.Put(r)
-			return nil, Errorf(CodeInvalid, "compact payload: not zlib data: %v", err)
+			return nil, Wrapf(err, ReasonInvalidQR, "compact payload: not zlib data")
 		}
 		zr = r
 	} else {
 		r, err := zlib.NewReader(br)
 		if err != nil {
-			return nil, Errorf(CodeInvalid, "compact payload: not zlib data: %v", err)
+			return nil, Wrapf(err, ReasonInvalidQR, "compact payload: not zlib data")
 		}
 		zr = r
 	}
 	defer inflaters.Put(zr)
 	out, err := io.ReadAll(io.LimitReader(zr, maxCompactDecompressed+1))
 	if err != nil {
-		return nil, Errorf(CodeInvalid, "compact payload: corrupt compressed data: %v", err)
+		return nil, Wrapf(err, ReasonInvalidQR, "compact payload: corrupt compressed data")
 	}
 	if len(out) > maxCompactDecompressed {
-		return nil, Errorf(CodeInvalid, "compact payload: inflates to more than %d bytes", maxCompactDecompressed)
+		return nil, Errorf(ReasonInvalidQR, "compact payload: inflates to more than %d bytes", maxCompactDecompressed)
 	}
 	// bytes.Reader is an io.ByteReader, so the decompressor reads no further
 	// than its checksum: anything left over was appended to the stream.
 	if br.Len() != 0 {
-		return nil, Errorf(CodeInvalid, "compact payload: %d bytes after the compressed data", br.Len())
+		return nil, Errorf(ReasonInvalidQR, "compact payload: %d bytes after the compressed data", br.Len())
 	}
 	return out, nil
 }

@@ -66,12 +66,12 @@ var (
 func encodeCOSESign1(keyID string, payload, signature []byte) ([]byte, error) {
 	prot, err := cborEnc.Marshal(coseProtected{Alg: coseAlgEdDSA, KID: []byte(keyID)})
 	if err != nil {
-		return nil, Errorf(CodeInternal, "encoding the COSE header: %v", err)
+		return nil, Wrapf(err, ReasonInternal, "the COSE header cannot be encoded")
 	}
 	msg := coseSign1{Protected: prot, Unprotected: map[int]cbor.RawMessage{}, Payload: payload, Signature: signature}
 	out, err := cborEnc.Marshal(cbor.Tag{Number: coseSign1Tag, Content: msg})
 	if err != nil {
-		return nil, Errorf(CodeInternal, "encoding COSE_Sign1: %v", err)
+		return nil, Wrapf(err, ReasonInternal, "COSE_Sign1 cannot be encoded")
 	}
 	return out, nil
 }
@@ -81,36 +81,36 @@ func encodeCOSESign1(keyID string, payload, signature []byte) ([]byte, error) {
 func decodeCOSESign1(data []byte) (keyID string, payload, signature []byte, err error) {
 	var tag cbor.RawTag
 	if err := cborDec.Unmarshal(data, &tag); err != nil {
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: not a CBOR tag: %v", err)
+		return "", nil, nil, Wrapf(err, ReasonInvalidQR, "compact payload: not a CBOR tag")
 	}
 	if tag.Number != coseSign1Tag {
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: CBOR tag %d is not COSE_Sign1 (18)", tag.Number)
+		return "", nil, nil, Errorf(ReasonInvalidQR, "compact payload: CBOR tag %d is not COSE_Sign1 (18)", tag.Number)
 	}
 	var msg coseSign1
 	if err := cborDec.Unmarshal(tag.Content, &msg); err != nil {
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: not a COSE_Sign1 structure: %v", err)
+		return "", nil, nil, Wrapf(err, ReasonInvalidQR, "compact payload: not a COSE_Sign1 structure")
 	}
 	var prot coseProtected
 	if err := cborDec.Unmarshal(msg.Protected, &prot); err != nil {
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: bad protected header: %v", err)
+		return "", nil, nil, Wrapf(err, ReasonInvalidQR, "compact payload: bad protected header")
 	}
 	switch {
 	case prot.Alg != coseAlgEdDSA:
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: algorithm %d is not EdDSA (-8)", prot.Alg)
+		return "", nil, nil, Errorf(ReasonInvalidQR, "compact payload: algorithm %d is not EdDSA (-8)", prot.Alg)
 	case len(prot.KID) == 0 || len(prot.KID) > maxCOSEKeyID || !utf8.Valid(prot.KID):
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: key id must be 1-%d bytes of UTF-8", maxCOSEKeyID)
+		return "", nil, nil, Errorf(ReasonInvalidQR, "compact payload: key id must be 1-%d bytes of UTF-8", maxCOSEKeyID)
 	case len(msg.Unprotected) != 0:
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: the unprotected header must be empty")
+		return "", nil, nil, Errorf(ReasonInvalidQR, "compact payload: the unprotected header must be empty")
 	case len(msg.Signature) != ed25519.SignatureSize:
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: signature is not %d bytes", ed25519.SignatureSize)
+		return "", nil, nil, Errorf(ReasonInvalidQR, "compact payload: signature is not %d bytes", ed25519.SignatureSize)
 	case len(msg.Payload) == 0 || len(msg.Payload) > maxCOSEPayload:
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: content is empty or too large")
+		return "", nil, nil, Errorf(ReasonInvalidQR, "compact payload: content is empty or too large")
 	}
 	// Re-encoding must reproduce the input exactly; otherwise bytes that
 	// no check reads (say a longer integer encoding) could vary freely.
 	again, err := encodeCOSESign1(string(prot.KID), msg.Payload, msg.Signature)
 	if err != nil || !bytes.Equal(again, data) {
-		return "", nil, nil, Errorf(CodeInvalid, "compact payload: COSE_Sign1 is not in canonical encoding")
+		return "", nil, nil, Errorf(ReasonInvalidQR, "compact payload: COSE_Sign1 is not in canonical encoding")
 	}
 	return string(prot.KID), msg.Payload, msg.Signature, nil
 }

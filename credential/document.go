@@ -84,7 +84,7 @@ func appendLP(dst []byte, s string) []byte {
 const saltTextLen = (SaltSize*8 + 5) / 6
 
 func errBadSalt(claim string) error {
-	return Errorf(CodeInvalid, "claim %s: salt must be %d bytes of base64url", claim, SaltSize)
+	return Errorf(ReasonInvalidDocument, "claim %s: salt must be %d bytes of base64url", claim, SaltSize)
 }
 
 // Commitment returns the SHA-256 commitment of a claim.
@@ -136,7 +136,7 @@ func (d *Document) Commitments() ([][sha256.Size]byte, error) {
 		var h [sha256.Size]byte
 		// Lower-case only, so one commitment has exactly one spelling.
 		if b, err := hex.DecodeString(s); err != nil || len(b) != sha256.Size || hex.EncodeToString(b) != s {
-			return nil, Errorf(CodeInvalid, "hidden commitment %q is not 32 bytes of lower-case hex", s)
+			return nil, Errorf(ReasonInvalidDocument, "hidden commitment %q is not 32 bytes of lower-case hex", s)
 		} else {
 			copy(h[:], b)
 		}
@@ -145,7 +145,7 @@ func (d *Document) Commitments() ([][sha256.Size]byte, error) {
 	slices.SortFunc(out, func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
 	for i := 1; i < len(out); i++ {
 		if out[i] == out[i-1] {
-			return nil, Errorf(CodeInvalid, "duplicate claim commitment")
+			return nil, Errorf(ReasonInvalidDocument, "duplicate claim commitment")
 		}
 	}
 	return out, nil
@@ -204,7 +204,7 @@ func (d *Document) CheckIntegrity() error {
 		return err
 	}
 	if digest != d.Proof.Digest {
-		return Errorf(CodeInvalid, "the content does not match its digest: a field was altered")
+		return Errorf(ReasonInvalidSignature, "the content does not match its digest: a field was altered")
 	}
 	return nil
 }
@@ -212,18 +212,18 @@ func (d *Document) CheckIntegrity() error {
 // CheckSignature verifies the proof's signature over its digest with pub.
 func (d *Document) CheckSignature(pub ed25519.PublicKey) error {
 	if d.Proof.Algorithm != "Ed25519" {
-		return Errorf(CodeInvalid, "unsupported signature algorithm %q", d.Proof.Algorithm)
+		return Errorf(ReasonInvalidSignature, "unsupported signature algorithm %q", d.Proof.Algorithm)
 	}
 	if len(pub) != ed25519.PublicKeySize {
 		// ed25519.Verify panics on a key of the wrong size.
-		return Errorf(CodeInvalid, "key %s is not an Ed25519 public key", d.Proof.KeyID)
+		return Errorf(ReasonInvalidSignature, "key %s is not an Ed25519 public key", d.Proof.KeyID)
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(d.Proof.Signature)
 	if err != nil || len(sig) != ed25519.SignatureSize || base64.RawURLEncoding.EncodeToString(sig) != d.Proof.Signature {
-		return Errorf(CodeInvalid, "signature is not canonical base64url Ed25519")
+		return Errorf(ReasonInvalidSignature, "signature is not canonical base64url Ed25519")
 	}
 	if !ed25519.Verify(pub, signingInput(d.Proof.KeyID, d.Proof.Digest), sig) {
-		return Errorf(CodeInvalid, "signature does not verify with key %s", d.Proof.KeyID)
+		return Errorf(ReasonInvalidSignature, "signature does not verify with key %s", d.Proof.KeyID)
 	}
 	return nil
 }

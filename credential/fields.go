@@ -21,16 +21,16 @@ func NormalizeValue(spec FieldSpec, value string) (string, error) {
 	case FieldString:
 		v := strings.TrimSpace(value)
 		if !utf8.ValidString(v) {
-			return "", Errorf(CodeInvalid, "field %s is not valid UTF-8", spec.Name)
+			return "", Errorf(ReasonInvalidField, "field %s is not valid UTF-8", spec.Name)
 		}
 		for _, r := range v {
 			if unicode.IsControl(r) && r != '\n' {
-				return "", Errorf(CodeInvalid, "field %s contains a control character", spec.Name)
+				return "", Errorf(ReasonInvalidField, "field %s contains a control character", spec.Name)
 			}
 			// Bidirectional overrides can make a page show text in another
 			// order than the signed one (e.g. reverse a number).
 			if unicode.Is(unicode.Bidi_Control, r) {
-				return "", Errorf(CodeInvalid, "field %s contains a bidirectional control character", spec.Name)
+				return "", Errorf(ReasonInvalidField, "field %s contains a bidirectional control character", spec.Name)
 			}
 		}
 		max := spec.MaxLength
@@ -38,19 +38,19 @@ func NormalizeValue(spec FieldSpec, value string) (string, error) {
 			max = DefaultMaxStringLength
 		}
 		if n := utf8.RuneCountInString(v); n > max {
-			return "", Errorf(CodeInvalid, "field %s is %d characters long; the maximum is %d", spec.Name, n, max)
+			return "", Errorf(ReasonInvalidField, "field %s is %d characters long; the maximum is %d", spec.Name, n, max)
 		}
 		return v, nil
 	case FieldDate:
 		v := strings.TrimSpace(value)
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return "", Errorf(CodeInvalid, "field %s must be a date as YYYY-MM-DD, got %q", spec.Name, value)
+			return "", Errorf(ReasonInvalidField, "field %s must be a date as YYYY-MM-DD, got %q", spec.Name, value)
 		}
 		return v, nil
 	case FieldNumber:
 		v := strings.TrimSpace(value)
 		if !numberRE.MatchString(v) {
-			return "", Errorf(CodeInvalid, "field %s must be a decimal number (up to 18 integer and 8 fractional digits), got %q", spec.Name, value)
+			return "", Errorf(ReasonInvalidField, "field %s must be a decimal number (up to 18 integer and 8 fractional digits), got %q", spec.Name, value)
 		}
 		if strings.Contains(v, ".") {
 			v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
@@ -60,7 +60,7 @@ func NormalizeValue(spec FieldSpec, value string) (string, error) {
 		}
 		return v, nil
 	}
-	return "", Errorf(CodeInvalid, "field %s has unknown type %q", spec.Name, spec.Type)
+	return "", Errorf(ReasonInvalidField, "field %s has unknown type %q", spec.Name, spec.Type)
 }
 
 // holderSpecs are the schema entries of the holder claims every credential
@@ -94,24 +94,24 @@ func (t CredentialType) CheckClaims(claims []Claim, complete bool) error {
 	for _, c := range claims {
 		spec, ok := t.ClaimSpec(c.Name)
 		if !ok {
-			return Errorf(CodeInvalid, "field %s is not part of type %s", c.Name, t.ID)
+			return Errorf(ReasonInvalidField, "field %s is not part of type %s", c.Name, t.ID)
 		}
 		if seen[c.Name] {
-			return Errorf(CodeInvalid, "field %s appears twice", c.Name)
+			return Errorf(ReasonInvalidField, "field %s appears twice", c.Name)
 		}
 		seen[c.Name] = true
 		if c.Type != spec.Type {
-			return Errorf(CodeInvalid, "field %s must have type %s", c.Name, spec.Type)
+			return Errorf(ReasonInvalidField, "field %s must have type %s", c.Name, spec.Type)
 		}
 		norm, err := NormalizeValue(spec, c.Value)
 		if err != nil {
 			return err
 		}
 		if norm != c.Value {
-			return Errorf(CodeInvalid, "field %s is not in canonical form", c.Name)
+			return Errorf(ReasonInvalidField, "field %s is not in canonical form", c.Name)
 		}
 		if spec.Required && norm == "" {
-			return Errorf(CodeInvalid, "required field %s is empty", c.Name)
+			return Errorf(ReasonInvalidField, "required field %s is empty", c.Name)
 		}
 	}
 	if !complete {
@@ -120,7 +120,7 @@ func (t CredentialType) CheckClaims(claims []Claim, complete bool) error {
 	for _, specs := range [][]FieldSpec{holderSpecs, t.Fields} {
 		for _, s := range specs {
 			if s.Required && !seen[s.Name] {
-				return Errorf(CodeInvalid, "required field %s is missing", s.Name)
+				return Errorf(ReasonInvalidField, "required field %s is missing", s.Name)
 			}
 		}
 	}

@@ -41,30 +41,37 @@ func (h Holder) Validate() error {
 	name := strings.TrimSpace(h.Name)
 	switch {
 	case name == "":
-		return Errorf(CodeInvalid, "holder.name is required")
+		return holderError("name", "holder.name is required")
 	case len([]rune(name)) > 200:
-		return Errorf(CodeInvalid, "holder.name is longer than 200 characters")
+		return holderError("name", "holder.name is longer than 200 characters")
 	case h.IDNumber == "":
-		return Errorf(CodeInvalid, "holder.idNumber is required")
+		return holderError("idNumber", "holder.idNumber is required")
 	case len(h.IDNumber) > 64:
-		return Errorf(CodeInvalid, "holder.idNumber is longer than 64 characters")
+		return holderError("idNumber", "holder.idNumber is longer than 64 characters")
 	}
 	switch h.IDType {
 	case IDResidentCard:
 		if !ValidResidentID(h.IDNumber) {
-			return Errorf(CodeInvalid, "holder.idNumber is not a valid resident identity card number (check digit)")
+			return holderError("idNumber", "holder.idNumber is not a valid resident identity card number (check digit)")
 		}
 	case IDUSCC:
 		if !ValidUSCC(h.IDNumber) {
-			return Errorf(CodeInvalid, "holder.idNumber is not a valid unified social credit code (check character)")
+			return holderError("idNumber", "holder.idNumber is not a valid unified social credit code (check character)")
 		}
 	case IDPassport, IDOther:
 	case "":
-		return Errorf(CodeInvalid, "holder.idType is required (%s, %s, %s or %s)", IDResidentCard, IDUSCC, IDPassport, IDOther)
+		return holderError("idType", "holder.idType is required (%s, %s, %s or %s)", IDResidentCard, IDUSCC, IDPassport, IDOther)
 	default:
-		return Errorf(CodeInvalid, "holder.idType %q is not one of %s, %s, %s, %s", h.IDType, IDResidentCard, IDUSCC, IDPassport, IDOther)
+		return holderError("idType", "holder.idType %q is not one of %s, %s, %s, %s", h.IDType, IDResidentCard, IDUSCC, IDPassport, IDOther)
 	}
 	return nil
+}
+
+// holderError is an invalid holder member, located for the client.
+func holderError(member, format string, args ...any) error {
+	e := Errorf(ReasonInvalidField, format, args...)
+	e.Pointer = "/holder/" + member
+	return e
 }
 
 // HolderRef returns the keyed reference to a holder that the public record

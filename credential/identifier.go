@@ -57,13 +57,13 @@ func validSerial(s string) bool {
 func (id Identifier) Validate() error {
 	switch {
 	case !ValidTypeCode(id.TypeCode):
-		return Errorf(CodeInvalid, "type code %q is not a USCC followed by three digits", id.TypeCode)
+		return Errorf(ReasonInvalidIdentifier, "type code %q is not a USCC followed by three digits", id.TypeCode)
 	case !ValidUSCC(id.Issuer):
-		return Errorf(CodeInvalid, "issuer code %q is not a valid unified social credit code", id.Issuer)
+		return Errorf(ReasonInvalidIdentifier, "issuer code %q is not a valid unified social credit code", id.Issuer)
 	case !validSerial(id.Serial):
-		return Errorf(CodeInvalid, "serial %q must be 1-%d characters of 0-9 and A-Z", id.Serial, maxSerialLen)
+		return Errorf(ReasonInvalidIdentifier, "serial %q must be 1-%d characters of 0-9 and A-Z", id.Serial, maxSerialLen)
 	case id.Version < 1 || id.Version > 999:
-		return Errorf(CodeInvalid, "version %d is outside 1-999", id.Version)
+		return Errorf(ReasonInvalidIdentifier, "version %d is outside 1-999", id.Version)
 	}
 	return nil
 }
@@ -92,22 +92,22 @@ func (id Identifier) String() string {
 // character.
 func ParseIdentifier(s string) (Identifier, error) {
 	if len(s) > 128 {
-		return Identifier{}, Errorf(CodeInvalid, "identifier is too long")
+		return Identifier{}, Errorf(ReasonInvalidIdentifier, "identifier is too long")
 	}
 	rest, ok := strings.CutPrefix(s, IdentifierPrefix)
 	if !ok {
-		return Identifier{}, Errorf(CodeInvalid, "identifier must start with %s", IdentifierPrefix)
+		return Identifier{}, Errorf(ReasonInvalidIdentifier, "identifier must start with %s", IdentifierPrefix)
 	}
 	parts := strings.Split(rest, ".")
 	if len(parts) != 5 {
-		return Identifier{}, Errorf(CodeInvalid, "identifier must have type code, issuer, serial, version and check character")
+		return Identifier{}, Errorf(ReasonInvalidIdentifier, "identifier must have type code, issuer, serial, version and check character")
 	}
 	if len(parts[3]) != 3 {
-		return Identifier{}, Errorf(CodeInvalid, "identifier version must be three digits")
+		return Identifier{}, Errorf(ReasonInvalidIdentifier, "identifier version must be three digits")
 	}
 	v, err := strconv.Atoi(parts[3])
 	if err != nil || parts[3][0] == '+' || parts[3][0] == '-' {
-		return Identifier{}, Errorf(CodeInvalid, "identifier version must be three digits")
+		return Identifier{}, Errorf(ReasonInvalidIdentifier, "identifier version must be three digits")
 	}
 	id := Identifier{TypeCode: parts[0], Issuer: parts[1], Serial: parts[2], Version: v}
 	if err := id.Validate(); err != nil {
@@ -115,7 +115,7 @@ func ParseIdentifier(s string) (Identifier, error) {
 	}
 	want, _ := Mod3736(id.body())
 	if len(parts[4]) != 1 || parts[4][0] != want {
-		return Identifier{}, Errorf(CodeInvalid, "identifier check character is wrong")
+		return Identifier{}, Errorf(ReasonInvalidIdentifier, "identifier check character is wrong")
 	}
 	return id, nil
 }

@@ -25,11 +25,11 @@ type IssueParams struct {
 // with fresh salts. The result still needs Sign.
 func NewDocument(p IssueParams) (*Document, error) {
 	if !p.Type.AuthorizesIssuer(p.Issuer.ID) {
-		return nil, Errorf(CodeForbidden, "department %s is not authorized to issue %s", p.Issuer.ID, p.Type.ID)
+		return nil, Errorf(ReasonNotAuthorizedForType, "department %s is not authorized to issue %s", p.Issuer.ID, p.Type.ID)
 	}
 	if p.IssuedAt.IsZero() {
 		// Without it the serial and identifier would be built from year 1.
-		return nil, Errorf(CodeInvalid, "issuedAt is required")
+		return nil, Errorf(ReasonInvalidField, "issuedAt is required")
 	}
 	holder := p.Holder.Normalize()
 	if err := holder.Validate(); err != nil {
@@ -37,7 +37,7 @@ func NewDocument(p IssueParams) (*Document, error) {
 	}
 	for name := range p.Fields {
 		if _, ok := p.Type.Field(name); !ok {
-			return nil, Errorf(CodeInvalid, "field %s is not part of type %s", name, p.Type.ID)
+			return nil, Errorf(ReasonInvalidField, "field %s is not part of type %s", name, p.Type.ID)
 		}
 	}
 	claims := []Claim{
@@ -54,7 +54,7 @@ func NewDocument(p IssueParams) (*Document, error) {
 		}
 		if !ok {
 			if f.Required {
-				return nil, Errorf(CodeInvalid, "required field %s is missing", f.Name)
+				return nil, Errorf(ReasonInvalidField, "required field %s is missing", f.Name)
 			}
 			continue
 		}
@@ -67,7 +67,7 @@ func NewDocument(p IssueParams) (*Document, error) {
 			return nil, err
 		}
 		if spec.Required && v == "" {
-			return nil, Errorf(CodeInvalid, "required field %s is empty", spec.Name)
+			return nil, Errorf(ReasonInvalidField, "required field %s is empty", spec.Name)
 		}
 		claims[i].Value = v
 		claims[i].Salt = NewSalt()
@@ -84,7 +84,7 @@ func NewDocument(p IssueParams) (*Document, error) {
 		until = from.AddDate(0, 0, p.Type.DefaultValidityDays)
 	}
 	if !until.IsZero() && !until.After(from) {
-		return nil, Errorf(CodeInvalid, "validUntil must be after validFrom")
+		return nil, Errorf(ReasonInvalidField, "validUntil must be after validFrom")
 	}
 	version := p.Version
 	if version == 0 {
@@ -100,7 +100,7 @@ func NewDocument(p IssueParams) (*Document, error) {
 	}
 	if p.Renews != "" {
 		if _, err := ParseIdentifier(p.Renews); err != nil {
-			return nil, Errorf(CodeInvalid, "renews: %s", ErrorMessage(err))
+			return nil, Errorf(ReasonInvalidIdentifier, "renews: %s", ErrorMessage(err))
 		}
 	}
 	return &Document{
@@ -134,7 +134,7 @@ func Issue(p IssueParams, keyID string, key ed25519.PrivateKey) (*Document, erro
 // check integrity or the signature.
 func (d *Document) CheckStructure(reg Registry, complete bool) (CredentialType, Department, error) {
 	if d.Format != Format {
-		return CredentialType{}, Department{}, Errorf(CodeInvalid, "unknown document format %q", d.Format)
+		return CredentialType{}, Department{}, Errorf(ReasonInvalidDocument, "unknown document format %q", d.Format)
 	}
 	id, err := ParseIdentifier(d.ID)
 	if err != nil {
@@ -142,28 +142,28 @@ func (d *Document) CheckStructure(reg Registry, complete bool) (CredentialType, 
 	}
 	t, ok := reg.Type(d.Type)
 	if !ok || t.Code != d.Type {
-		return CredentialType{}, Department{}, Errorf(CodeInvalid, "unknown credential type %q", d.Type)
+		return CredentialType{}, Department{}, Errorf(ReasonUnknownType, "unknown credential type %q", d.Type)
 	}
 	dept, ok := reg.Department(d.Issuer)
 	if !ok {
-		return t, Department{}, Errorf(CodeInvalid, "unknown issuer %q", d.Issuer)
+		return t, Department{}, Errorf(ReasonUnknownIssuer, "unknown issuer %q", d.Issuer)
 	}
 	if id.TypeCode != t.Code || id.Issuer != dept.USCC || id.Version != d.Version {
-		return t, dept, Errorf(CodeInvalid, "identifier does not match the document's type, issuer or version")
+		return t, dept, Errorf(ReasonInvalidDocument, "identifier does not match the document's type, issuer or version")
 	}
 	if d.IssuedAt.IsZero() || d.ValidFrom.IsZero() {
-		return t, dept, Errorf(CodeInvalid, "issuedAt and validFrom are required")
+		return t, dept, Errorf(ReasonInvalidField, "issuedAt and validFrom are required")
 	}
 	if !d.ValidUntil.IsZero() && !d.ValidUntil.After(d.ValidFrom) {
-		return t, dept, Errorf(CodeInvalid, "validUntil must be after validFrom")
+		return t, dept, Errorf(ReasonInvalidField, "validUntil must be after validFrom")
 	}
 	if d.Renews != "" {
 		if _, err := ParseIdentifier(d.Renews); err != nil {
-			return t, dept, Errorf(CodeInvalid, "renews: %s", ErrorMessage(err))
+			return t, dept, Errorf(ReasonInvalidIdentifier, "renews: %s", ErrorMessage(err))
 		}
 	}
 	if complete && len(d.Hidden) > 0 {
-		return t, dept, Errorf(CodeInvalid, "a full document cannot have hidden claims")
+		return t, dept, Errorf(ReasonInvalidDocument, "a full document cannot have hidden claims")
 	}
 	if err := t.CheckClaims(d.Claims, complete); err != nil {
 		return t, dept, err

@@ -2,8 +2,7 @@ package credential
 
 import (
 	"context"
-	"strconv"
-	"strings"
+	"errors"
 )
 
 // IssueRequest carries a signed document to the ledger. The document holds
@@ -38,23 +37,21 @@ type StatusEntry struct {
 // larger ones, which leaves 2^23 lists of 131,072 entries per department.
 const MaxStatusSequence = 1 << 40
 
-// statusTakenPrefix starts the message of StatusSequenceTaken; the
-// number follows, so IsStatusSequenceTaken can tell it from other conflicts.
-const statusTakenPrefix = "status sequence "
-
 // StatusSequenceTaken is the contract's answer when another credential of
 // department dept already holds status sequence number seq: a conflict the
 // gateway resolves by drawing another number.
 func StatusSequenceTaken(dept string, seq uint64) error {
-	return Errorf(CodeConflict, "%s%d is taken in department %s; draw another", statusTakenPrefix, seq, dept)
+	e := Errorf(ReasonStatusSequenceTaken, "status sequence %d is taken in department %s; draw another", seq, dept)
+	e.StatusSequence = seq
+	return e
 }
 
 // IsStatusSequenceTaken reports whether err is StatusSequenceTaken for
 // seq, as opposed to any other conflict (a serial collision, a reused
-// idempotency key). It works on errors recovered with ParseError too.
+// idempotency key) or a refusal of another number.
 func IsStatusSequenceTaken(err error, seq uint64) bool {
-	return ErrorCode(err) == CodeConflict &&
-		strings.HasPrefix(ErrorMessage(err), statusTakenPrefix+strconv.FormatUint(seq, 10)+" ")
+	var e *Error
+	return errors.As(err, &e) && e.Reason == ReasonStatusSequenceTaken && e.StatusSequence == seq
 }
 
 // IssueResult is the outcome of an issuance. Replayed is true when the
@@ -94,6 +91,14 @@ type Ledger interface {
 	Document(ctx context.Context, mspID, id string) (Document, error)
 	// History lists every change of a credential, oldest first.
 	History(ctx context.Context, id string) ([]Change, error)
+	// StatusSequence returns the status sequence number the contract
+	// allocated to a credential (docs/decisions/0004-status-list-index.md);
+	// 0 when it was issued without one.
+	StatusSequence(ctx context.Context, id string) (uint64, error)
+	// StatusEntries returns the credentials of department dept whose
+	// sequence numbers fall in list (list*131072 onwards), from the
+	// contract's status index.
+	StatusEntries(ctx context.Context, dept string, list uint64) ([]StatusEntry, error)
 	// Close releases the backend.
 	Close() error
 }

@@ -20,10 +20,10 @@ func (d *Document) Present(fields []string) (*Document, error) {
 	keep := make(map[string]bool, len(fields))
 	for _, name := range fields {
 		if keep[name] {
-			return nil, Errorf(CodeInvalid, "field %s is named twice", name)
+			return nil, Errorf(ReasonInvalidField, "field %s is named twice", name)
 		}
 		if _, ok := d.Claim(name); !ok {
-			return nil, Errorf(CodeInvalid, "field %q is not disclosed in this credential", name)
+			return nil, Errorf(ReasonInvalidField, "field %q is not disclosed in this credential", name)
 		}
 		keep[name] = true
 	}

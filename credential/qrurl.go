@@ -35,15 +35,15 @@ func VerifyURL(base, id, token string) string {
 func ParseVerifyURL(text string) (id, token string, err error) {
 	text = strings.TrimSpace(text)
 	if len(text) > MaxVerifyURLLength {
-		return "", "", Errorf(CodeInvalid, "QR text is longer than %d characters", MaxVerifyURLLength)
+		return "", "", Errorf(ReasonInvalidQR, "QR text is longer than %d characters", MaxVerifyURLLength)
 	}
 	u, perr := url.Parse(text)
 	if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", Errorf(CodeInvalid, "QR text is not a CertLedger verification URL")
+		return "", "", Errorf(ReasonInvalidQR, "QR text is not a CertLedger verification URL")
 	}
 	i := strings.LastIndex(u.Path, VerifyPathPrefix)
 	if i < 0 {
-		return "", "", Errorf(CodeInvalid, "verification URL must have the path /v/<identifier>")
+		return "", "", Errorf(ReasonInvalidQR, "verification URL must have the path /v/<identifier>")
 	}
 	id = u.Path[i+len(VerifyPathPrefix):]
 	if _, err := ParseIdentifier(id); err != nil {
@@ -51,14 +51,14 @@ func ParseVerifyURL(text string) (id, token string, err error) {
 	}
 	q, qerr := url.ParseQuery(u.RawQuery)
 	if qerr != nil {
-		return "", "", Errorf(CodeInvalid, "verification URL has a malformed query")
+		return "", "", Wrapf(qerr, ReasonInvalidQR, "verification URL has a malformed query")
 	}
 	if ts := q["t"]; len(ts) > 1 {
-		return "", "", Errorf(CodeInvalid, "verification URL has more than one token")
+		return "", "", Errorf(ReasonInvalidQR, "verification URL has more than one token")
 	} else if len(ts) == 1 {
 		token = ts[0]
 		if !validToken(token) {
-			return "", "", Errorf(CodeInvalid, "verification URL token is malformed")
+			return "", "", Errorf(ReasonInvalidQR, "verification URL token is malformed")
 		}
 	}
 	return id, token, nil

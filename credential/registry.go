@@ -161,7 +161,7 @@ func (k Key) CoversTime(t time.Time) bool {
 func (k Key) Ed25519() (ed25519.PublicKey, error) {
 	b, err := base64.StdEncoding.DecodeString(k.PublicKey)
 	if err != nil || len(b) != ed25519.PublicKeySize {
-		return nil, Errorf(CodeInvalid, "key %q is not a base64 Ed25519 public key", k.ID)
+		return nil, Errorf(ReasonInvalidRegistryEntry, "key %q is not a base64 Ed25519 public key", k.ID)
 	}
 	return ed25519.PublicKey(b), nil
 }
@@ -171,10 +171,10 @@ func (k Key) Ed25519() (ed25519.PublicKey, error) {
 // and, for a compromised key, before the compromise.
 func (k Key) AcceptsSignatureAt(t time.Time) error {
 	if !k.CoversTime(t) {
-		return Errorf(CodeInvalid, "key %s was not valid at %s", k.ID, t.UTC().Format(time.RFC3339))
+		return Errorf(ReasonKeyNotUsable, "key %s was not valid at %s", k.ID, t.UTC().Format(time.RFC3339))
 	}
 	if k.Status == KeyCompromised && !t.Before(k.CompromisedAt) {
-		return Errorf(CodeInvalid, "key %s was compromised at %s", k.ID, k.CompromisedAt.UTC().Format(time.RFC3339))
+		return Errorf(ReasonKeyNotUsable, "key %s was compromised at %s", k.ID, k.CompromisedAt.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -183,28 +183,28 @@ func (k Key) AcceptsSignatureAt(t time.Time) error {
 func (d Department) Validate() error {
 	switch {
 	case !slugRE.MatchString(d.ID):
-		return Errorf(CodeInvalid, "department id %q must be 2-32 lower-case letters, digits or dashes", d.ID)
+		return Errorf(ReasonInvalidRegistryEntry, "department id %q must be 2-32 lower-case letters, digits or dashes", d.ID)
 	case !mspRE.MatchString(d.MSPID):
-		return Errorf(CodeInvalid, "department %s: MSP ID %q is not valid", d.ID, d.MSPID)
+		return Errorf(ReasonInvalidRegistryEntry, "department %s: MSP ID %q is not valid", d.ID, d.MSPID)
 	case !ValidUSCC(d.USCC):
-		return Errorf(CodeInvalid, "department %s: %q is not a valid unified social credit code", d.ID, d.USCC)
+		return Errorf(ReasonInvalidRegistryEntry, "department %s: %q is not a valid unified social credit code", d.ID, d.USCC)
 	case !ValidName(d.NameZh) || !ValidName(d.NameEn):
-		return Errorf(CodeInvalid, "department %s needs a Chinese and an English name of 1-%d characters without leading or trailing spaces", d.ID, MaxNameLength)
+		return Errorf(ReasonInvalidRegistryEntry, "department %s needs a Chinese and an English name of 1-%d characters without leading or trailing spaces", d.ID, MaxNameLength)
 	case len(d.Roles) == 0:
-		return Errorf(CodeInvalid, "department %s needs at least one role", d.ID)
+		return Errorf(ReasonInvalidRegistryEntry, "department %s needs at least one role", d.ID)
 	}
 	for _, r := range d.Roles {
 		if r != RoleGovernance && r != RoleIssuer {
-			return Errorf(CodeInvalid, "department %s: unknown role %q", d.ID, r)
+			return Errorf(ReasonInvalidRegistryEntry, "department %s: unknown role %q", d.ID, r)
 		}
 	}
 	seen := map[string]bool{}
 	for _, k := range d.Keys {
 		if k.ID == "" || len(k.ID) > 64 {
-			return Errorf(CodeInvalid, "department %s: key id must be 1-64 characters", d.ID)
+			return Errorf(ReasonInvalidRegistryEntry, "department %s: key id must be 1-64 characters", d.ID)
 		}
 		if seen[k.ID] {
-			return Errorf(CodeInvalid, "department %s: duplicate key id %s", d.ID, k.ID)
+			return Errorf(ReasonInvalidRegistryEntry, "department %s: duplicate key id %s", d.ID, k.ID)
 		}
 		seen[k.ID] = true
 		if _, err := k.Ed25519(); err != nil {
@@ -216,17 +216,17 @@ func (d Department) Validate() error {
 			// Retiring a key ends its validity: what it signed before stays
 			// valid, nothing it signs afterwards is accepted.
 			if k.ValidUntil.IsZero() {
-				return Errorf(CodeInvalid, "key %s is retired but has no validUntil", k.ID)
+				return Errorf(ReasonInvalidRegistryEntry, "key %s is retired but has no validUntil", k.ID)
 			}
 		case KeyCompromised:
 			if k.CompromisedAt.IsZero() {
-				return Errorf(CodeInvalid, "key %s is compromised but has no compromise time", k.ID)
+				return Errorf(ReasonInvalidRegistryEntry, "key %s is compromised but has no compromise time", k.ID)
 			}
 		default:
-			return Errorf(CodeInvalid, "key %s: unknown status %q", k.ID, k.Status)
+			return Errorf(ReasonInvalidRegistryEntry, "key %s: unknown status %q", k.ID, k.Status)
 		}
 		if k.ValidFrom.IsZero() || (!k.ValidUntil.IsZero() && !k.ValidUntil.After(k.ValidFrom)) {
-			return Errorf(CodeInvalid, "key %s needs validFrom before validUntil", k.ID)
+			return Errorf(ReasonInvalidRegistryEntry, "key %s needs validFrom before validUntil", k.ID)
 		}
 	}
 	return nil
@@ -236,30 +236,30 @@ func (d Department) Validate() error {
 func (t CredentialType) Validate() error {
 	switch {
 	case !slugRE.MatchString(t.ID):
-		return Errorf(CodeInvalid, "type id %q must be 2-32 lower-case letters, digits or dashes", t.ID)
+		return Errorf(ReasonInvalidRegistryEntry, "type id %q must be 2-32 lower-case letters, digits or dashes", t.ID)
 	case !ValidTypeCode(t.Code):
-		return Errorf(CodeInvalid, "type %s: code %q is not a USCC followed by three digits", t.ID, t.Code)
+		return Errorf(ReasonInvalidRegistryEntry, "type %s: code %q is not a USCC followed by three digits", t.ID, t.Code)
 	case !ValidName(t.NameZh) || !ValidName(t.NameEn):
-		return Errorf(CodeInvalid, "type %s needs a Chinese and an English name of 1-%d characters without leading or trailing spaces", t.ID, MaxNameLength)
+		return Errorf(ReasonInvalidRegistryEntry, "type %s needs a Chinese and an English name of 1-%d characters without leading or trailing spaces", t.ID, MaxNameLength)
 	case len(t.Fields) == 0 || len(t.Fields) > 64:
-		return Errorf(CodeInvalid, "type %s needs 1-64 fields", t.ID)
+		return Errorf(ReasonInvalidRegistryEntry, "type %s needs 1-64 fields", t.ID)
 	case t.DefaultValidityDays < 0:
-		return Errorf(CodeInvalid, "type %s: default validity must not be negative", t.ID)
+		return Errorf(ReasonInvalidRegistryEntry, "type %s: default validity must not be negative", t.ID)
 	}
 	seen := map[string]bool{}
 	for _, f := range t.Fields {
 		if !fieldNameRE.MatchString(f.Name) {
-			return Errorf(CodeInvalid, "type %s: field name %q must be a letter followed by letters, digits or _", t.ID, f.Name)
+			return Errorf(ReasonInvalidRegistryEntry, "type %s: field name %q must be a letter followed by letters, digits or _", t.ID, f.Name)
 		}
 		if seen[f.Name] {
-			return Errorf(CodeInvalid, "type %s: duplicate field %s", t.ID, f.Name)
+			return Errorf(ReasonInvalidRegistryEntry, "type %s: duplicate field %s", t.ID, f.Name)
 		}
 		seen[f.Name] = true
 		if f.Type != FieldString && f.Type != FieldDate && f.Type != FieldNumber {
-			return Errorf(CodeInvalid, "type %s: field %s has unknown type %q", t.ID, f.Name, f.Type)
+			return Errorf(ReasonInvalidRegistryEntry, "type %s: field %s has unknown type %q", t.ID, f.Name, f.Type)
 		}
 		if f.LabelZh == "" || f.LabelEn == "" {
-			return Errorf(CodeInvalid, "type %s: field %s needs Chinese and English labels", t.ID, f.Name)
+			return Errorf(ReasonInvalidRegistryEntry, "type %s: field %s needs Chinese and English labels", t.ID, f.Name)
 		}
 	}
 	return nil

@@ -54,10 +54,10 @@ func NewTrustList(reg Registry, governance string, sequence uint64, issuedAt, ne
 	}
 	gov, ok := reg.Department(governance)
 	if !ok || !gov.HasRole(RoleGovernance) {
-		return nil, Errorf(CodeInvalid, "%q is not a governance department of the registry", governance)
+		return nil, Errorf(ReasonInvalidTrustList, "%q is not a governance department of the registry", governance)
 	}
 	if issuedAt.IsZero() || !nextUpdate.After(issuedAt) {
-		return nil, Errorf(CodeInvalid, "a trust list needs an issue time before its next update")
+		return nil, Errorf(ReasonInvalidTrustList, "a trust list needs an issue time before its next update")
 	}
 	return &TrustList{Format: TrustListFormat, Issuer: governance, Sequence: sequence,
 		IssuedAt: issuedAt.UTC(), NextUpdate: nextUpdate.UTC(), Registry: reg}, nil
@@ -77,10 +77,10 @@ func (tl *TrustList) Sign(keyID string, key ed25519.PrivateKey) ([]byte, error) 
 	gov, _ := tl.Registry.Department(tl.Issuer)
 	k, ok := gov.Key(keyID)
 	if !ok {
-		return nil, Errorf(CodeInvalid, "key %s is not a key of %s", keyID, tl.Issuer)
+		return nil, Errorf(ReasonInvalidTrustList, "key %s is not a key of %s", keyID, tl.Issuer)
 	}
 	if pub, err := k.Ed25519(); err != nil || !pub.Equal(key.Public()) {
-		return nil, Errorf(CodeInvalid, "the private key does not match key %s", keyID)
+		return nil, Errorf(ReasonInvalidTrustList, "the private key does not match key %s", keyID)
 	}
 	if err := k.AcceptsSignatureAt(tl.IssuedAt); err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (tl *TrustList) Sign(keyID string, key ed25519.PrivateKey) ([]byte, error) 
 	head, _ := json.Marshal(jwsHeader{Alg: "EdDSA", KID: keyID, Typ: trustListType})
 	body, err := json.Marshal(tl)
 	if err != nil {
-		return nil, Errorf(CodeInternal, "encoding the trust list: %v", err)
+		return nil, Wrapf(err, ReasonInternal, "the trust list cannot be encoded")
 	}
 	input := base64.RawURLEncoding.EncodeToString(head) + "." + base64.RawURLEncoding.EncodeToString(body)
 	sig := ed25519.Sign(key, []byte(input))
@@ -104,26 +104,26 @@ func (tl *TrustList) Sign(keyID string, key ed25519.PrivateKey) ([]byte, error) 
 // own governance department.
 func ParseTrustList(data []byte, anchors []Key) (*TrustList, error) {
 	if len(data) > MaxTrustListSize {
-		return nil, Errorf(CodeInvalid, "trust list: larger than %d bytes", MaxTrustListSize)
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: larger than %d bytes", MaxTrustListSize)
 	}
 	parts := strings.Split(strings.TrimSpace(string(data)), ".")
 	if len(parts) != 3 {
-		return nil, Errorf(CodeInvalid, "trust list: not a JWS in compact serialization")
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: not a JWS in compact serialization")
 	}
 	raw := make([][]byte, 3)
 	for i, p := range parts {
 		b, err := base64.RawURLEncoding.DecodeString(p)
 		if err != nil {
-			return nil, Errorf(CodeInvalid, "trust list: part %d is not base64url", i+1)
+			return nil, Wrapf(err, ReasonInvalidTrustList, "trust list: part %d is not base64url", i+1)
 		}
 		raw[i] = b
 	}
 	var head jwsHeader
 	if err := strictJSON(raw[0], &head); err != nil {
-		return nil, Errorf(CodeInvalid, "trust list: bad JWS header: %v", err)
+		return nil, Wrapf(err, ReasonInvalidTrustList, "trust list: bad JWS header")
 	}
 	if head.Alg != "EdDSA" || head.Typ != trustListType {
-		return nil, Errorf(CodeInvalid, "trust list: header must say alg EdDSA and typ %s", trustListType)
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: header must say alg EdDSA and typ %s", trustListType)
 	}
 	var anchor Key
 	found := false
@@ -133,31 +133,31 @@ func ParseTrustList(data []byte, anchors []Key) (*TrustList, error) {
 		}
 	}
 	if !found {
-		return nil, Errorf(CodeInvalid, "trust list: signed with key %q, which is not a trust anchor", head.KID)
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: signed with key %q, which is not a trust anchor", head.KID)
 	}
 	pub, err := anchor.Ed25519()
 	if err != nil {
 		return nil, err
 	}
 	if len(raw[2]) != ed25519.SignatureSize || !ed25519.Verify(pub, []byte(parts[0]+"."+parts[1]), raw[2]) {
-		return nil, Errorf(CodeInvalid, "trust list: signature does not verify with key %s", head.KID)
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: signature does not verify with key %s", head.KID)
 	}
 	var tl TrustList
 	if err := strictJSON(raw[1], &tl); err != nil {
-		return nil, Errorf(CodeInvalid, "trust list: bad content: %v", err)
+		return nil, Wrapf(err, ReasonInvalidTrustList, "trust list: bad content")
 	}
 	if tl.Format != TrustListFormat {
-		return nil, Errorf(CodeInvalid, "trust list: unknown format %q", tl.Format)
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: unknown format %q", tl.Format)
 	}
 	if err := anchor.AcceptsSignatureAt(tl.IssuedAt); err != nil {
-		return nil, Errorf(CodeInvalid, "trust list: %s", ErrorMessage(err))
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: %s", ErrorMessage(err))
 	}
 	gov, ok := tl.Registry.Department(tl.Issuer)
 	if !ok || !gov.HasRole(RoleGovernance) {
-		return nil, Errorf(CodeInvalid, "trust list: issuer %q is not a governance department of the list", tl.Issuer)
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: issuer %q is not a governance department of the list", tl.Issuer)
 	}
 	if k, ok := gov.Key(head.KID); !ok || k.PublicKey != anchor.PublicKey {
-		return nil, Errorf(CodeInvalid, "trust list: key %s is not listed for %s with the anchor's public key", head.KID, tl.Issuer)
+		return nil, Errorf(ReasonInvalidTrustList, "trust list: key %s is not listed for %s with the anchor's public key", head.KID, tl.Issuer)
 	}
 	return &tl, nil
 }
@@ -169,7 +169,7 @@ func strictJSON(b []byte, v any) error {
 		return err
 	}
 	if dec.More() {
-		return Errorf(CodeInvalid, "trailing data")
+		return Errorf(ReasonInvalidTrustList, "trailing data")
 	}
 	return nil
 }

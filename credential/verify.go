@@ -70,11 +70,11 @@ func Verify(in VerifyInput) Verification {
 
 	sigErr := func() error {
 		if dept.ID == "" {
-			return Errorf(CodeInvalid, "issuer %q is not in the registry", d.Issuer)
+			return Errorf(ReasonUnknownIssuer, "issuer %q is not in the registry", d.Issuer)
 		}
 		k, ok := dept.Key(d.Proof.KeyID)
 		if !ok {
-			return Errorf(CodeInvalid, "key %q is not registered for %s", d.Proof.KeyID, dept.ID)
+			return Errorf(ReasonUnknownKey, "key %q is not registered for %s", d.Proof.KeyID, dept.ID)
 		}
 		pub, err := k.Ed25519()
 		if err != nil {
@@ -89,10 +89,10 @@ func Verify(in VerifyInput) Verification {
 
 	issuerErr := func() error {
 		if t.ID == "" || dept.ID == "" {
-			return Errorf(CodeInvalid, "issuer or type is not in the registry")
+			return Errorf(ReasonUnknownIssuer, "issuer or type is not in the registry")
 		}
 		if !t.AuthorizesIssuer(dept.ID) {
-			return Errorf(CodeInvalid, "%s is not authorized to issue %s", dept.ID, t.ID)
+			return Errorf(ReasonIssuerNotAuthorized, "%s is not authorized to issue %s", dept.ID, t.ID)
 		}
 		return nil
 	}()
@@ -122,16 +122,16 @@ func Verify(in VerifyInput) Verification {
 	r := in.Record
 	ledgerErr := func() error {
 		if r == nil {
-			return Errorf(CodeNotFound, "no record of %s on the ledger", d.ID)
+			return Errorf(ReasonCredentialNotFound, "no record of %s on the ledger", d.ID)
 		}
 		if r.Digest != d.Proof.Digest {
-			return Errorf(CodeInvalid, "the ledger records a different digest for %s", d.ID)
+			return Errorf(ReasonLedgerMismatch, "the ledger records a different digest for %s", d.ID)
 		}
 		if r.Issuer != d.Issuer || r.Type != d.Type {
-			return Errorf(CodeInvalid, "the ledger records a different issuer or type")
+			return Errorf(ReasonLedgerMismatch, "the ledger records a different issuer or type")
 		}
 		if r.KeyID != "" && r.KeyID != d.Proof.KeyID {
-			return Errorf(CodeInvalid, "the ledger records a different signing key for %s", d.ID)
+			return Errorf(ReasonLedgerMismatch, "the ledger records a different signing key for %s", d.ID)
 		}
 		return nil
 	}()

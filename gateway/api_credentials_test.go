@@ -50,17 +50,18 @@ func TestCredentialAccess(t *testing.T) {
 				name, id, key string
 				status        int
 				detail        string
+				reason        string
 			}{
-				{"another department", lic.ID, e.key("edu"), 403, "another department"},
-				{"governance department", lic.ID, e.key("gov"), 403, "another department"},
-				{"no API key", lic.ID, "", 401, "Bearer"},
-				{"wrong check character", wrongCheck(lic.ID), e.key("samr"), 400, "check"},
-				{"not an identifier", "hello", e.key("samr"), 400, "identifier"},
-				{"unknown credential", unknownID(t, lic.ID), e.key("samr"), 404, "no"},
+				{"another department", lic.ID, e.key("edu"), 403, "another department", "not_issuer"},
+				{"governance department", lic.ID, e.key("gov"), 403, "another department", "not_issuer"},
+				{"no API key", lic.ID, "", 401, "Bearer", "missing_api_key"},
+				{"wrong check character", wrongCheck(lic.ID), e.key("samr"), 400, "check", "invalid_identifier"},
+				{"not an identifier", "hello", e.key("samr"), 400, "identifier", "invalid_identifier"},
+				{"unknown credential", unknownID(t, lic.ID), e.key("samr"), 404, "no", "credential_not_found"},
 			}
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
-					p := expectProblem(t, e.do(t, op.method, base+tc.id+op.suffix, tc.key, op.body), tc.status)
+					p := expectReason(t, e.do(t, op.method, base+tc.id+op.suffix, tc.key, op.body), tc.status, tc.reason)
 					if !strings.Contains(strings.ToLower(p.Detail), strings.ToLower(tc.detail)) {
 						t.Errorf("detail %q does not mention %q", p.Detail, tc.detail)
 					}
@@ -98,22 +99,23 @@ func TestLifecycle(t *testing.T) {
 		body    any
 		status  int
 		pointer string            // for 400s: the field named
+		reason  string            // the problem's reason
 		after   credential.Status // what verification says afterwards
 	}{
-		{"suspend", map[string]string{}, 400, "#/reason", "valid"},
-		{"suspend", nil, 400, "", "valid"},
-		{"suspend", map[string]string{"reason": "x", "code": "penalty"}, 400, "#/code", "valid"},
-		{"suspend", map[string]string{"reason": "涉嫌虚假登记，暂扣待查"}, 200, "", "suspended"},
-		{"suspend", map[string]string{"reason": "again"}, 409, "", "suspended"},
-		{"reinstate", map[string]string{"reason": "核查无误，发还"}, 200, "", "valid"},
-		{"reinstate", nil, 409, "", "valid"},
-		{"revoke", map[string]string{"reason": "bad code", "code": "nonsense"}, 400, "#/code", "valid"},
-		{"revoke", map[string]string{"reason": "no code"}, 400, "#/code", "valid"},
-		{"revoke", map[string]string{"code": "penalty"}, 400, "#/reason", "valid"},
-		{"revoke", map[string]any{"reason": "x", "code": "penalty", "extra": 1}, 400, "", "valid"},
-		{"revoke", map[string]string{"reason": "严重违法，吊销营业执照", "code": "penalty"}, 200, "", "revoked"},
-		{"reinstate", map[string]string{"reason": "revoked is final"}, 409, "", "revoked"},
-		{"revoke", map[string]string{"reason": "twice", "code": "revoked"}, 409, "", "revoked"},
+		{"suspend", map[string]string{}, 400, "#/reason", "invalid_field", "valid"},
+		{"suspend", nil, 400, "", "malformed_request", "valid"},
+		{"suspend", map[string]string{"reason": "x", "code": "penalty"}, 400, "#/code", "invalid_field", "valid"},
+		{"suspend", map[string]string{"reason": "涉嫌虚假登记，暂扣待查"}, 200, "", "", "suspended"},
+		{"suspend", map[string]string{"reason": "again"}, 409, "", "already_suspended", "suspended"},
+		{"reinstate", map[string]string{"reason": "核查无误，发还"}, 200, "", "", "valid"},
+		{"reinstate", nil, 409, "", "not_suspended", "valid"},
+		{"revoke", map[string]string{"reason": "bad code", "code": "nonsense"}, 400, "#/code", "invalid_field", "valid"},
+		{"revoke", map[string]string{"reason": "no code"}, 400, "#/code", "invalid_field", "valid"},
+		{"revoke", map[string]string{"code": "penalty"}, 400, "#/reason", "invalid_field", "valid"},
+		{"revoke", map[string]any{"reason": "x", "code": "penalty", "extra": 1}, 400, "", "malformed_request", "valid"},
+		{"revoke", map[string]string{"reason": "严重违法，吊销营业执照", "code": "penalty"}, 200, "", "", "revoked"},
+		{"reinstate", map[string]string{"reason": "revoked is final"}, 409, "", "credential_revoked", "revoked"},
+		{"revoke", map[string]string{"reason": "twice", "code": "revoked"}, 409, "", "credential_revoked", "revoked"},
 	}
 	for i, st := range steps {
 		t.Run(fmt.Sprintf("%02d %s %d", i, st.action, st.status), func(t *testing.T) {
@@ -125,7 +127,7 @@ func TestLifecycle(t *testing.T) {
 					t.Fatalf("%d %s", r.Status, r.Body)
 				}
 			} else {
-				p := expectProblem(t, r, st.status)
+				p := expectReason(t, r, st.status, st.reason)
 				if st.pointer != "" && (len(p.Errors) == 0 || p.Errors[0].Pointer != st.pointer) {
 					t.Fatalf("errors %+v, want pointer %s", p.Errors, st.pointer)
 				}
@@ -178,21 +180,22 @@ func TestQRPNG(t *testing.T) {
 	cases := []struct {
 		name, path, key string
 		status          int
+		reason          string
 	}{
-		{"issuer", qrPath, e.key("samr"), 200},
-		{"issuer, large", qrPath + "?size=1024", e.key("samr"), 200},
-		{"holder of the token", qrPath + "?t=" + token, "", 200},
-		{"wrong token", qrPath + "?t=" + strings.Repeat("A", len(token)), "", 403},
-		{"token of another credential", relative(t, e.mustIssue(t, "另一个有限公司").QRURL) + "?t=" + token, "", 403},
-		{"nobody", qrPath, "", 401},
-		{"size too small", qrPath + "?size=20", e.key("samr"), 400},
-		{"size not a number", qrPath + "?size=big", e.key("samr"), 400},
+		{"issuer", qrPath, e.key("samr"), 200, ""},
+		{"issuer, large", qrPath + "?size=1024", e.key("samr"), 200, ""},
+		{"holder of the token", qrPath + "?t=" + token, "", 200, ""},
+		{"wrong token", qrPath + "?t=" + strings.Repeat("A", len(token)), "", 403, "invalid_token"},
+		{"token of another credential", relative(t, e.mustIssue(t, "另一个有限公司").QRURL) + "?t=" + token, "", 403, "invalid_token"},
+		{"nobody", qrPath, "", 401, "missing_api_key"},
+		{"size too small", qrPath + "?size=20", e.key("samr"), 400, "invalid_request"},
+		{"size not a number", qrPath + "?size=big", e.key("samr"), 400, "invalid_request"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(t, "GET", tc.path, tc.key, nil)
 			if tc.status != 200 {
-				expectProblem(t, r, tc.status)
+				expectReason(t, r, tc.status, tc.reason)
 				return
 			}
 			if r.Status != 200 || r.Header.Get("Content-Type") != "image/png" || !strings.Contains(r.Header.Get("Cache-Control"), "no-store") {

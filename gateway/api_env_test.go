@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -169,6 +170,22 @@ func expectProblem(t testing.TB, r apiResponse, status int) gateway.Problem {
 	}
 	if p.RequestID == "" || p.RequestID != r.Header.Get(gateway.HeaderRequestID) {
 		t.Fatalf("problem requestId %q, header %q", p.RequestID, r.Header.Get(gateway.HeaderRequestID))
+	}
+	if !reasonPattern.MatchString(p.Reason) {
+		t.Fatalf("problem reason %q is not a snake_case name", p.Reason)
+	}
+	return p
+}
+
+var reasonPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// expectReason is expectProblem for an answer that must also have the
+// given reason.
+func expectReason(t testing.TB, r apiResponse, status int, reason string) gateway.Problem {
+	t.Helper()
+	p := expectProblem(t, r, status)
+	if p.Reason != reason {
+		t.Fatalf("reason %q, want %q: %s", p.Reason, reason, r.Body)
 	}
 	return p
 }

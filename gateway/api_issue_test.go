@@ -168,50 +168,51 @@ func TestIssueRejects(t *testing.T) {
 		status  int
 		detail  string // the detail must contain it
 		pointer string // an errors entry must have it
+		reason  string // the problem's reason
 	}{
-		{"no API key", "", licenceBody("x"), nil, 401, "Bearer", ""},
-		{"basic auth", "", licenceBody("x"), []string{"Authorization", "Basic c2FtcjpzYW1y"}, 401, "Bearer", ""},
-		{"unknown API key", "clk_not-a-key", licenceBody("x"), nil, 401, "not valid", ""},
-		{"empty body", samr, "", nil, 400, "empty", ""},
-		{"malformed JSON", samr, `{"type": "business-licence",`, nil, 400, "not valid JSON", ""},
-		{"syntax error", samr, `{"type": business-licence}`, nil, 400, "not valid JSON", ""},
-		{"two JSON values", samr, `{"type":"diploma"} {}`, nil, 400, "more than one", ""},
-		{"array body", samr, `[1,2]`, nil, 400, "object", ""},
-		{"unknown member", samr, with(func(m map[string]any) { m["colour"] = "red" }), nil, 400, "colour", ""},
-		{"unknown holder member", samr, with(func(m map[string]any) { m["holder"].(map[string]any)["age"] = 3 }), nil, 400, "age", ""},
-		{"fields not an object", samr, with(func(m map[string]any) { m["fields"] = "x" }), nil, 400, "fields", ""},
-		{"missing type", samr, with(func(m map[string]any) { delete(m, "type") }), nil, 400, "type is required", "#/type"},
-		{"unknown type", samr, with(func(m map[string]any) { m["type"] = "flying-licence" }), nil, 400, "flying-licence", "#/type"},
-		{"missing holder", samr, with(func(m map[string]any) { delete(m, "holder") }), nil, 400, "holder", "#/holder"},
-		{"holder without name", samr, with(func(m map[string]any) { delete(m["holder"].(map[string]any), "name") }), nil, 400, "holder.name", "#/holder/name"},
+		{"no API key", "", licenceBody("x"), nil, 401, "Bearer", "", "missing_api_key"},
+		{"basic auth", "", licenceBody("x"), []string{"Authorization", "Basic c2FtcjpzYW1y"}, 401, "Bearer", "", "missing_api_key"},
+		{"unknown API key", "clk_not-a-key", licenceBody("x"), nil, 401, "not valid", "", "invalid_api_key"},
+		{"empty body", samr, "", nil, 400, "empty", "", "malformed_request"},
+		{"malformed JSON", samr, `{"type": "business-licence",`, nil, 400, "not valid JSON", "", "malformed_request"},
+		{"syntax error", samr, `{"type": business-licence}`, nil, 400, "not valid JSON", "", "malformed_request"},
+		{"two JSON values", samr, `{"type":"diploma"} {}`, nil, 400, "more than one", "", "malformed_request"},
+		{"array body", samr, `[1,2]`, nil, 400, "object", "", "malformed_request"},
+		{"unknown member", samr, with(func(m map[string]any) { m["colour"] = "red" }), nil, 400, "colour", "", "malformed_request"},
+		{"unknown holder member", samr, with(func(m map[string]any) { m["holder"].(map[string]any)["age"] = 3 }), nil, 400, "age", "", "malformed_request"},
+		{"fields not an object", samr, with(func(m map[string]any) { m["fields"] = "x" }), nil, 400, "fields", "", "malformed_request"},
+		{"missing type", samr, with(func(m map[string]any) { delete(m, "type") }), nil, 400, "type is required", "#/type", "invalid_field"},
+		{"unknown type", samr, with(func(m map[string]any) { m["type"] = "flying-licence" }), nil, 400, "flying-licence", "#/type", "invalid_field"},
+		{"missing holder", samr, with(func(m map[string]any) { delete(m, "holder") }), nil, 400, "holder", "#/holder", "invalid_field"},
+		{"holder without name", samr, with(func(m map[string]any) { delete(m["holder"].(map[string]any), "name") }), nil, 400, "holder.name", "#/holder/name", "invalid_field"},
 		{"bad holder ID check character", samr, with(func(m map[string]any) {
 			m["holder"] = map[string]any{"name": "某公司", "idType": "uscc", "idNumber": "91350100M000100Y44"}
-		}), nil, 400, "idNumber", "#/holder/idNumber"},
-		{"unknown holder ID type", samr, with(func(m map[string]any) { m["holder"].(map[string]any)["idType"] = "library_card" }), nil, 400, "idType", "#/holder/idType"},
-		{"missing required field", samr, with(func(m map[string]any) { delete(fields(m), "companyName") }), nil, 400, "companyName", "#/fields/companyName"},
-		{"required field blank", samr, with(func(m map[string]any) { fields(m)["companyName"] = "  " }), nil, 400, "companyName", "#/fields/companyName"},
-		{"unknown field", samr, with(func(m map[string]any) { fields(m)["colour"] = "red" }), nil, 400, "colour", "#/fields/colour"},
-		{"date breaks schema", samr, with(func(m map[string]any) { fields(m)["establishedOn"] = "2020-13-45" }), nil, 400, "establishedOn", "#/fields/establishedOn"},
-		{"number breaks schema", samr, with(func(m map[string]any) { fields(m)["registeredCapital"] = "五百万" }), nil, 400, "registeredCapital", "#/fields/registeredCapital"},
-		{"number in exponent form", samr, with(func(m map[string]any) { fields(m)["registeredCapital"] = 5e30 }), nil, 400, "registeredCapital", "#/fields/registeredCapital"},
-		{"field is a boolean", samr, with(func(m map[string]any) { fields(m)["entityType"] = true }), nil, 400, "string or a number", "#/fields/entityType"},
-		{"string too long", samr, with(func(m map[string]any) { fields(m)["companyName"] = strings.Repeat("长", 201) }), nil, 400, "maximum is 200", "#/fields/companyName"},
+		}), nil, 400, "idNumber", "#/holder/idNumber", "invalid_field"},
+		{"unknown holder ID type", samr, with(func(m map[string]any) { m["holder"].(map[string]any)["idType"] = "library_card" }), nil, 400, "idType", "#/holder/idType", "invalid_field"},
+		{"missing required field", samr, with(func(m map[string]any) { delete(fields(m), "companyName") }), nil, 400, "companyName", "#/fields/companyName", "invalid_field"},
+		{"required field blank", samr, with(func(m map[string]any) { fields(m)["companyName"] = "  " }), nil, 400, "companyName", "#/fields/companyName", "invalid_field"},
+		{"unknown field", samr, with(func(m map[string]any) { fields(m)["colour"] = "red" }), nil, 400, "colour", "#/fields/colour", "invalid_field"},
+		{"date breaks schema", samr, with(func(m map[string]any) { fields(m)["establishedOn"] = "2020-13-45" }), nil, 400, "establishedOn", "#/fields/establishedOn", "invalid_field"},
+		{"number breaks schema", samr, with(func(m map[string]any) { fields(m)["registeredCapital"] = "五百万" }), nil, 400, "registeredCapital", "#/fields/registeredCapital", "invalid_field"},
+		{"number in exponent form", samr, with(func(m map[string]any) { fields(m)["registeredCapital"] = 5e30 }), nil, 400, "registeredCapital", "#/fields/registeredCapital", "invalid_field"},
+		{"field is a boolean", samr, with(func(m map[string]any) { fields(m)["entityType"] = true }), nil, 400, "string or a number", "#/fields/entityType", "invalid_field"},
+		{"string too long", samr, with(func(m map[string]any) { fields(m)["companyName"] = strings.Repeat("长", 201) }), nil, 400, "maximum is 200", "#/fields/companyName", "invalid_field"},
 		{"several problems at once", samr, with(func(m map[string]any) {
 			delete(fields(m), "companyName")
 			fields(m)["establishedOn"] = "soon"
-		}), nil, 400, "2 problems", "#/fields/establishedOn"},
-		{"validFrom not a time", samr, with(func(m map[string]any) { m["validFrom"] = "yesterday" }), nil, 400, "validFrom", "#/validFrom"},
-		{"validUntil before validFrom", samr, with(func(m map[string]any) { m["validUntil"] = "2023-01-01T00:00:00Z" }), nil, 400, "validUntil", "#/validUntil"},
-		{"another department's type", e.key("edu"), licenceBody("越权公司"), nil, 403, "not authorized", ""},
-		{"governance issues nothing", e.key("gov"), licenceBody("越权公司"), nil, 403, "not authorized", ""},
-		{"empty idempotency key", samr, licenceBody("x"), []string{"Idempotency-Key", ""}, 400, "Idempotency-Key", ""},
-		{"idempotency key too long", samr, licenceBody("x"), []string{"Idempotency-Key", strings.Repeat("k", 256)}, 400, "Idempotency-Key", ""},
-		{"idempotency key with spaces", samr, licenceBody("x"), []string{"Idempotency-Key", "a b"}, 400, "Idempotency-Key", ""},
+		}), nil, 400, "2 problems", "#/fields/establishedOn", "invalid_field"},
+		{"validFrom not a time", samr, with(func(m map[string]any) { m["validFrom"] = "yesterday" }), nil, 400, "validFrom", "#/validFrom", "invalid_field"},
+		{"validUntil before validFrom", samr, with(func(m map[string]any) { m["validUntil"] = "2023-01-01T00:00:00Z" }), nil, 400, "validUntil", "#/validUntil", "invalid_field"},
+		{"another department's type", e.key("edu"), licenceBody("越权公司"), nil, 403, "not authorized", "", "not_authorized_for_type"},
+		{"governance issues nothing", e.key("gov"), licenceBody("越权公司"), nil, 403, "not authorized", "", "not_authorized_for_type"},
+		{"empty idempotency key", samr, licenceBody("x"), []string{"Idempotency-Key", ""}, 400, "Idempotency-Key", "", "malformed_request"},
+		{"idempotency key too long", samr, licenceBody("x"), []string{"Idempotency-Key", strings.Repeat("k", 256)}, 400, "Idempotency-Key", "", "malformed_request"},
+		{"idempotency key with spaces", samr, licenceBody("x"), []string{"Idempotency-Key", "a b"}, 400, "Idempotency-Key", "", "malformed_request"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(t, "POST", "/api/v1/credentials", tc.key, tc.body, tc.headers...)
-			p := expectProblem(t, r, tc.status)
+			p := expectReason(t, r, tc.status, tc.reason)
 			if !strings.Contains(p.Detail, tc.detail) {
 				t.Errorf("detail %q does not mention %q", p.Detail, tc.detail)
 			}
@@ -278,7 +279,7 @@ func TestIdempotentRetry(t *testing.T) {
 		}
 	})
 	t.Run("same key, different request", func(t *testing.T) {
-		p := expectProblem(t, e.do(t, "POST", "/api/v1/credentials", e.key("samr"), licenceBody("另一家有限公司"), "Idempotency-Key", "order-42"), 409)
+		p := expectReason(t, e.do(t, "POST", "/api/v1/credentials", e.key("samr"), licenceBody("另一家有限公司"), "Idempotency-Key", "order-42"), 409, "idempotency_key_reused")
 		if !strings.Contains(p.Detail, "idempotency key") {
 			t.Fatalf("detail %q", p.Detail)
 		}
@@ -321,7 +322,7 @@ func (l *collidingLedger) Issue(ctx context.Context, msp string, req credential.
 	}
 	l.mu.Unlock()
 	if first {
-		return credential.IssueResult{}, credential.Errorf(credential.CodeConflict, "credential %s already exists", req.Document.ID)
+		return credential.IssueResult{}, credential.Errorf(credential.ReasonDuplicateID, "credential %s already exists", req.Document.ID)
 	}
 	return l.Ledger.Issue(ctx, msp, req)
 }

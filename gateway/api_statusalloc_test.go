@@ -18,7 +18,6 @@ import (
 // holds credentials issued before positions existed.
 type drawLedger struct {
 	credential.Ledger
-	gateway.StatusLedger
 	mu             sync.Mutex
 	refuse         int
 	stripPositions bool
@@ -42,7 +41,7 @@ func (l *drawLedger) Issue(ctx context.Context, msp string, req credential.Issue
 func withDrawLedger(dl *drawLedger) envOption {
 	return func(_ *gateway.Config, w *ledgerWrap) {
 		w.wrap = func(l credential.Ledger) credential.Ledger {
-			dl.Ledger, dl.StatusLedger = l, l.(gateway.StatusLedger)
+			dl.Ledger = l
 			return dl
 		}
 	}
@@ -73,7 +72,7 @@ func TestIssueGivesUpWhenEveryDrawIsTaken(t *testing.T) {
 	dl := &drawLedger{refuse: 1 << 30}
 	e := newAPIEnv(t, withDrawLedger(dl))
 	_, r := e.issue(t, "samr", licenceBody("满员有限公司"))
-	if p := expectProblem(t, r, http.StatusConflict); p.Detail == "" {
+	if p := expectReason(t, r, http.StatusConflict, "status_sequence_taken"); p.Detail == "" {
 		t.Fatal("no detail")
 	}
 	if n := len(dl.draws); n < 2 || n > 100 {

@@ -11,12 +11,7 @@ import (
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/vc"
 	"github.com/certledger/certledger/gateway"
-	"github.com/certledger/certledger/gateway/ledger/embedded"
 )
-
-// The embedded ledger keeps the contract's status index, so the gateway
-// tests run the VC export and the status lists on it directly.
-var _ gateway.StatusLedger = (*embedded.Ledger)(nil)
 
 // withClock gives the gateway a clock the test can move forward.
 func withClock(offset *atomic.Int64) envOption {
@@ -171,28 +166,4 @@ func TestVCExportAndStatusLists(t *testing.T) {
 			t.Fatal("an altered export verifies")
 		}
 	})
-}
-
-// withoutStatusLists hides the ledger's status methods, like a backend
-// that does not implement StatusLedger yet.
-func withoutStatusLists() envOption {
-	return func(_ *gateway.Config, w *ledgerWrap) {
-		w.wrap = func(l credential.Ledger) credential.Ledger { return struct{ credential.Ledger }{l} }
-	}
-}
-
-func TestVCExportNeedsStatusPositions(t *testing.T) {
-	e := newAPIEnv(t, withoutStatusLists())
-	lic := e.mustIssue(t, "无状态列表有限公司")
-	p := expectProblem(t, e.do(t, "GET", "/api/v1/credentials/"+lic.ID+"/vc", e.key("samr"), nil), http.StatusServiceUnavailable)
-	if p.Detail == "" {
-		t.Fatal("no detail")
-	}
-	expectProblem(t, e.do(t, "GET", "/status/samr/revocation/0", "", nil), http.StatusServiceUnavailable)
-	if r := e.do(t, "GET", "/issuers/samr", "", nil); r.Status != http.StatusOK {
-		t.Fatalf("controller document: %d", r.Status)
-	}
-	if lic.Record.StatusSequence != 0 {
-		t.Fatalf("a ledger without status lists was given sequence %d", lic.Record.StatusSequence)
-	}
 }

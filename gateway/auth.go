@@ -13,11 +13,11 @@ func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 	h := c.Get(fiber.HeaderAuthorization)
 	scheme, key, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
-		return credential.Department{}, credential.Errorf(credential.CodeUnauthorized, "send the department's API key as Authorization: Bearer <api key>")
+		return credential.Department{}, credential.Errorf(credential.ReasonMissingAPIKey, "send the department's API key as Authorization: Bearer <api key>")
 	}
 	deptID, ok := s.keys.Authenticate(strings.TrimSpace(key))
 	if !ok {
-		return credential.Department{}, credential.Errorf(credential.CodeUnauthorized, "the API key is not valid")
+		return credential.Department{}, credential.Errorf(credential.ReasonInvalidAPIKey, "the API key is not valid")
 	}
 	c.Locals(localDept, deptID)
 	ctx, cancel := s.requestContext(c)
@@ -35,7 +35,7 @@ func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 		dept, ok = reg.Department(deptID)
 	}
 	if !ok {
-		return credential.Department{}, credential.Errorf(credential.CodeForbidden, "department %s is not in the registry", deptID)
+		return credential.Department{}, credential.Errorf(credential.ReasonUnknownDepartment, "department %s is not in the registry", deptID)
 	}
 	return dept, nil
 }
@@ -55,7 +55,7 @@ func (s *Server) ownRecord(c *fiber.Ctx, dept credential.Department) (credential
 		return credential.Record{}, err
 	}
 	if rec.Issuer != dept.ID {
-		return credential.Record{}, credential.Errorf(credential.CodeForbidden, "credential %s was issued by another department", id)
+		return credential.Record{}, credential.Errorf(credential.ReasonNotIssuer, "credential %s was issued by another department", id)
 	}
 	return rec, nil
 }
@@ -79,7 +79,7 @@ func (s *Server) ownDocument(c *fiber.Ctx, dept credential.Department) (credenti
 func pathIdentifier(c *fiber.Ctx) (string, error) {
 	id := c.Params("id")
 	if _, err := credential.ParseIdentifier(id); err != nil {
-		return "", credential.Errorf(credential.CodeInvalid, "%q is not a credential identifier: %s", truncate(id, 80), credential.ErrorMessage(err))
+		return "", credential.Errorf(credential.ReasonInvalidIdentifier, "%q is not a credential identifier: %s", truncate(id, 80), credential.ErrorMessage(err))
 	}
 	return id, nil
 }

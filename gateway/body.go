@@ -25,13 +25,13 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 		return newAPIError(kindMalformed, "the request body is empty; send a JSON object")
 	}
 	if err := json.Unmarshal(body, v, json.RejectUnknownMembers(true)); err != nil {
-		return newAPIError(kindMalformed, "%s", describeJSONError(err))
+		return newAPIError(kindMalformed, "%s", describeJSONError(err, body))
 	}
 	return nil
 }
 
-// describeJSONError words a decoding error for a client.
-func describeJSONError(err error) string {
+// describeJSONError words an error decoding body for a client.
+func describeJSONError(err error, body []byte) string {
 	var (
 		sem *json.SemanticError
 		syn *jsontext.SyntacticError
@@ -45,7 +45,7 @@ func describeJSONError(err error) string {
 	case errors.As(err, &sem) && sem.JSONPointer == "":
 		return "the request body must be a JSON object"
 	case errors.As(err, &sem):
-		if sem.Err != nil && !strings.Contains(sem.Err.Error(), "cannot unmarshal") {
+		if sem.Err != nil {
 			return fmt.Sprintf("member %s: %s", pointerName(sem.JSONPointer), sem.Err.Error())
 		}
 		if sem.JSONKind != 0 {
@@ -55,11 +55,13 @@ func describeJSONError(err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "the request body is not valid JSON (it ends early)"
 	case errors.As(err, &syn):
-		if strings.Contains(syn.Err.Error(), "after top-level value") {
-			return "the request body holds more than one JSON value"
-		}
 		if errors.Is(syn.Err, jsontext.ErrDuplicateName) {
 			return "duplicate member " + pointerName(syn.JSONPointer)
+		}
+		// Everything before the error is one whole value: what follows is
+		// the problem.
+		if syn.ByteOffset > 0 && syn.ByteOffset <= int64(len(body)) && jsontext.Value(body[:syn.ByteOffset]).IsValid() {
+			return "the request body holds more than one JSON value"
 		}
 		return fmt.Sprintf("the request body is not valid JSON (at byte %d: %s)", syn.ByteOffset, syn.Err.Error())
 	}

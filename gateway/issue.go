@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -125,9 +126,9 @@ func (s *Server) issue(ctx context.Context, dept credential.Department, key keys
 		req.Document = *doc
 		res, err := s.ledgerIssue(ctx, dept, req)
 		if err != nil {
-			// A serial collision names the identifier; any other conflict
-			// (a reused idempotency key) is the client's to see.
-			if credential.ErrorCode(err) == credential.CodeConflict && strings.Contains(credential.ErrorMessage(err), doc.ID) {
+			// A serial collision is drawn again; any other conflict (a
+			// reused idempotency key) is the client's to see.
+			if credential.ErrorReason(err) == credential.ReasonDuplicateID {
 				lastErr = err
 				continue
 			}
@@ -236,7 +237,7 @@ func parseIssueBody(reg credential.Registry, dept credential.Department, b issue
 	case !ok:
 		add("#/type", "unknown credential type %q; known types: %s", truncate(b.Type, 64), typeIDs(reg))
 	case !t.AuthorizesIssuer(dept.ID):
-		return in, credential.Errorf(credential.CodeForbidden, "department %s is not authorized to issue %s", dept.ID, t.ID)
+		return in, credential.Errorf(credential.ReasonNotAuthorizedForType, "department %s is not authorized to issue %s", dept.ID, t.ID)
 	}
 	in.Type = t
 
@@ -245,8 +246,7 @@ func parseIssueBody(reg credential.Registry, dept credential.Department, b issue
 	} else {
 		in.Holder = b.Holder.Normalize()
 		if err := in.Holder.Validate(); err != nil {
-			msg := credential.ErrorMessage(err)
-			add(holderPointer(msg), "%s", msg)
+			add(holderPointer(err), "%s", credential.ErrorMessage(err))
 		}
 	}
 
@@ -341,12 +341,11 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("must be an RFC 3339 time (2026-01-02T15:04:05Z) or a date (2026-01-02), got %q", truncate(s, 40))
 }
 
-// holderPointer locates a holder validation message.
-func holderPointer(msg string) string {
-	for _, f := range []string{"name", "idType", "idNumber"} {
-		if strings.Contains(msg, "holder."+f) {
-			return "#/holder/" + f
-		}
+// holderPointer locates a holder validation error in the request body.
+func holderPointer(err error) string {
+	var e *credential.Error
+	if errors.As(err, &e) && e.Pointer != "" {
+		return "#" + e.Pointer
 	}
 	return "#/holder"
 }

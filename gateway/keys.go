@@ -53,11 +53,11 @@ func (s *Server) keyManager(ctx context.Context, c *fiber.Ctx) (caller, target c
 	id := c.Params("dept")
 	target, ok := reg.Department(id)
 	if !ok {
-		err = credential.Errorf(credential.CodeNotFound, "department %q is not in the registry", truncate(id, 40))
+		err = credential.Errorf(credential.ReasonDepartmentNotFound, "department %q is not in the registry", truncate(id, 40))
 		return
 	}
 	if caller.ID != target.ID && !caller.HasRole(credential.RoleGovernance) {
-		err = credential.Errorf(credential.CodeForbidden, "only department %s itself or the governance department may manage its keys", target.ID)
+		err = credential.Errorf(credential.ReasonNotKeyOwner, "only department %s itself or the governance department may manage its keys", target.ID)
 		return
 	}
 	for _, d := range reg.Departments {
@@ -148,10 +148,10 @@ func (s *Server) handleRetireKey(c *fiber.Ctx) error {
 func retiredKey(target credential.Department, i int, now time.Time) (credential.Key, error) {
 	k := target.Keys[i]
 	if k.Status != credential.KeyActive {
-		return k, credential.Errorf(credential.CodeConflict, "key %s is %s, not active", k.ID, k.Status)
+		return k, credential.Errorf(credential.ReasonKeyChangeNotAllowed, "key %s is %s, not active", k.ID, k.Status)
 	}
 	if !now.After(k.ValidFrom) {
-		return k, credential.Errorf(credential.CodeConflict, "key %s only becomes valid at %s and cannot be retired before", k.ID, k.ValidFrom.Format(time.RFC3339Nano))
+		return k, credential.Errorf(credential.ReasonKeyChangeNotAllowed, "key %s only becomes valid at %s and cannot be retired before", k.ID, k.ValidFrom.Format(time.RFC3339Nano))
 	}
 	others := false
 	for j, o := range target.Keys {
@@ -160,7 +160,7 @@ func retiredKey(target credential.Department, i int, now time.Time) (credential.
 		}
 	}
 	if !others {
-		return k, credential.Errorf(credential.CodeConflict, "key %s is the last active key of %s: add a new key first, or mark it compromised if it leaked", k.ID, target.ID)
+		return k, credential.Errorf(credential.ReasonKeyChangeNotAllowed, "key %s is the last active key of %s: add a new key first, or mark it compromised if it leaked", k.ID, target.ID)
 	}
 	if !k.ValidUntil.IsZero() && k.ValidUntil.Before(now) {
 		now = k.ValidUntil // already ended: keep the earlier end
@@ -201,7 +201,7 @@ func (s *Server) handleCompromiseKey(c *fiber.Ctx) error {
 	return s.changeKey(c, "compromise", func(target credential.Department, i int) (credential.Key, error) {
 		k := target.Keys[i]
 		if k.Status == credential.KeyCompromised {
-			return k, credential.Errorf(credential.CodeConflict, "key %s was already marked compromised at %s; that is final", k.ID, k.CompromisedAt.Format(time.RFC3339Nano))
+			return k, credential.Errorf(credential.ReasonKeyChangeNotAllowed, "key %s was already marked compromised at %s; that is final", k.ID, k.CompromisedAt.Format(time.RFC3339Nano))
 		}
 		k.Status, k.CompromisedAt, k.CompromiseReason = credential.KeyCompromised, at, reason
 		return k, nil
@@ -249,5 +249,5 @@ func keyIndex(d credential.Department, kid string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, credential.Errorf(credential.CodeNotFound, "department %s has no key %q", d.ID, truncate(kid, 64))
+	return 0, credential.Errorf(credential.ReasonKeyNotFound, "department %s has no key %q", d.ID, truncate(kid, 64))
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -83,7 +84,7 @@ func (s *Server) respondError(c *fiber.Ctx, err error) {
 	p.Instance = c.Path()
 	if internal {
 		s.logError(c, "request failed", err)
-		if p.Detail == "internal error" {
+		if p.Status == http.StatusInternalServerError { // its detail is hidden
 			p.Detail = "internal error; quote request ID " + rid + " to the operator"
 		}
 	}

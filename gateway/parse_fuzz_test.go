@@ -28,7 +28,7 @@ func FuzzIssueBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var body issueBody
 		if err := json.Unmarshal(raw, &body, json.RejectUnknownMembers(true)); err != nil {
-			if describeJSONError(err) == "" {
+			if describeJSONError(err, raw) == "" {
 				t.Fatal("empty description")
 			}
 			return

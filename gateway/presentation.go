@@ -17,7 +17,7 @@ const (
 
 // kindQRTooLarge answers a compact presentation that does not fit the QR
 // budget: the request was understood but cannot be honoured as asked.
-var kindQRTooLarge = problemKind{http.StatusUnprocessableEntity, "qr-too-large", "Does not fit a QR code"}
+var kindQRTooLarge = problemKind{http.StatusUnprocessableEntity, "qr-too-large", "Does not fit a QR code", string(credential.ReasonQRTooLarge)}
 
 // presentationBody is the JSON body of a presentation request.
 type presentationBody struct {
@@ -77,7 +77,7 @@ func (s *Server) handlePresentation(c *fiber.Ctx) error {
 	case cerr != nil && body.Format == presentationCompact:
 		// The document came from the ledger, so the only way it fails to
 		// encode is the size budget; the message says what to do instead.
-		if credential.ErrorCode(cerr) == credential.CodeInvalid {
+		if credential.ErrorReason(cerr) == credential.ReasonQRTooLarge {
 			return newAPIError(kindQRTooLarge, "%s", credential.ErrorMessage(cerr))
 		}
 		return cerr

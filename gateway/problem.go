@@ -18,12 +18,15 @@ const ProblemContentType = "application/problem+json"
 // without promising a web page that might not exist.
 const problemTypeBase = "urn:certledger:problem:"
 
-// Problem is an RFC 9457 problem detail, with an errors extension listing
-// each field that is wrong and a requestId to quote to an operator.
+// Problem is an RFC 9457 problem detail, with extensions: reason, a stable
+// snake_case name of the failure for programs (an application error's
+// credential.Reason, else the gateway problem's own), errors listing each
+// field that is wrong, and a requestId to quote to an operator.
 type Problem struct {
 	Type      string         `json:"type"`
 	Title     string         `json:"title"`
 	Status    int            `json:"status"`
+	Reason    string         `json:"reason"`
 	Detail    string         `json:"detail"`
 	Instance  string         `json:"instance,omitempty"`
 	RequestID string         `json:"requestId,omitempty"`
@@ -37,36 +40,41 @@ type FieldProblem struct {
 	Detail  string `json:"detail"`
 }
 
-// problemKind is a row of the status table.
+// problemKind is a row of the status table. reason is the problem's
+// reason for the gateway's own problems; an application error brings its
+// own, and the row's is the fallback for one without.
 type problemKind struct {
 	status int
 	slug   string
 	title  string
+	reason string
 }
 
 // codeKinds is the one table mapping application error codes to HTTP.
 var codeKinds = map[credential.Code]problemKind{
-	credential.CodeInvalid:      {http.StatusBadRequest, "invalid", "Invalid request"},
-	credential.CodeNotFound:     {http.StatusNotFound, "not-found", "Not found"},
-	credential.CodeConflict:     {http.StatusConflict, "conflict", "Conflict"},
-	credential.CodeUnauthorized: {http.StatusUnauthorized, "unauthorized", "Authentication required"},
-	credential.CodeForbidden:    {http.StatusForbidden, "forbidden", "Forbidden"},
-	credential.CodeInternal:     {http.StatusInternalServerError, "internal", "Internal server error"},
+	credential.CodeInvalid:      {http.StatusBadRequest, "invalid", "Invalid request", "invalid"},
+	credential.CodeNotFound:     {http.StatusNotFound, "not-found", "Not found", "not_found"},
+	credential.CodeConflict:     {http.StatusConflict, "conflict", "Conflict", "conflict"},
+	credential.CodeUnauthorized: {http.StatusUnauthorized, "unauthorized", "Authentication required", "unauthorized"},
+	credential.CodeForbidden:    {http.StatusForbidden, "forbidden", "Forbidden", "forbidden"},
+	credential.CodeInternal:     {http.StatusInternalServerError, "internal", "Internal server error", string(credential.ReasonInternal)},
 }
 
 // Problems the gateway raises itself, beyond the application codes.
 var (
-	kindMalformed   = problemKind{http.StatusBadRequest, "malformed-request", "Malformed request"}
-	kindTooLarge    = problemKind{http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large"}
-	kindNoRoute     = problemKind{http.StatusNotFound, "no-route", "Not found"}
-	kindMethod      = problemKind{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"}
-	kindUnavailable = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable"}
-	kindTimeout     = problemKind{http.StatusRequestTimeout, "timeout", "Request timeout"}
+	kindMalformed       = problemKind{http.StatusBadRequest, "malformed-request", "Malformed request", "malformed_request"}
+	kindTooLarge        = problemKind{http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large", "body_too_large"}
+	kindNoRoute         = problemKind{http.StatusNotFound, "no-route", "Not found", "no_route"}
+	kindMethod          = problemKind{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "method_not_allowed"}
+	kindUnavailable     = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable", "unavailable"}
+	kindTimeout         = problemKind{http.StatusRequestTimeout, "timeout", "Request timeout", "timeout"}
+	kindHeadersTooLarge = problemKind{http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request headers too large", "headers_too_large"}
 )
 
 // apiError is an error the gateway answers with a given problem kind.
 type apiError struct {
 	kind   problemKind
+	reason string
 	detail string
 	errors []FieldProblem
 }
@@ -74,7 +82,7 @@ type apiError struct {
 func (e *apiError) Error() string { return e.kind.slug + ": " + e.detail }
 
 func newAPIError(k problemKind, format string, args ...any) *apiError {
-	return &apiError{kind: k, detail: fmt.Sprintf(format, args...)}
+	return &apiError{kind: k, reason: k.reason, detail: fmt.Sprintf(format, args...)}
 }
 
 // invalidFields is a 400 naming every field problem; the detail repeats
@@ -88,7 +96,7 @@ func invalidFields(problems []FieldProblem) *apiError {
 	if len(problems) > 1 {
 		detail = fmt.Sprintf("%d problems: %s", len(problems), detail)
 	}
-	return &apiError{kind: codeKinds[credential.CodeInvalid], detail: detail, errors: problems}
+	return &apiError{kind: codeKinds[credential.CodeInvalid], reason: string(credential.ReasonInvalidField), detail: detail, errors: problems}
 }
 
 // problemFor turns any error into a problem. internal is true when the
@@ -100,14 +108,19 @@ func problemFor(err error, bodyLimit int) (p Problem, internal bool) {
 		fe *fiber.Error
 	)
 	k, detail := codeKinds[credential.CodeInternal], "internal error"
+	reason := k.reason
 	switch {
 	case errors.As(err, &ae):
-		k, detail = ae.kind, ae.detail
+		k, reason, detail = ae.kind, ae.reason, ae.detail
 		p.Errors = ae.errors
 	case errors.As(err, &ce):
 		var ok bool
 		if k, ok = codeKinds[ce.Code]; !ok {
 			k = codeKinds[credential.CodeInternal]
+		}
+		reason = k.reason
+		if ce.Reason != "" {
+			reason = string(ce.Reason)
 		}
 		if k.status != http.StatusInternalServerError {
 			detail = ce.Message
@@ -123,16 +136,19 @@ func problemFor(err error, bodyLimit int) (p Problem, internal bool) {
 		case http.StatusRequestTimeout:
 			k, detail = kindTimeout, "the request was not received in time"
 		case http.StatusRequestHeaderFieldsTooLarge:
-			k, detail = problemKind{fe.Code, "headers-too-large", "Request headers too large"}, "the request headers are too large"
+			k, detail = kindHeadersTooLarge, "the request headers are too large"
 		default:
 			if fe.Code >= 400 && fe.Code < 500 {
-				k, detail = problemKind{fe.Code, "http-" + fmt.Sprint(fe.Code), http.StatusText(fe.Code)}, fe.Message
+				k = problemKind{fe.Code, "http-" + fmt.Sprint(fe.Code), http.StatusText(fe.Code), "http_" + fmt.Sprint(fe.Code)}
+				detail = fe.Message
 			}
 		}
+		reason = k.reason
 	}
 	p.Type = problemTypeBase + k.slug
 	p.Title = k.title
 	p.Status = k.status
+	p.Reason = reason
 	p.Detail = detail
 	return p, k.status >= http.StatusInternalServerError
 }

@@ -104,7 +104,7 @@ func (s *Server) handleQR(c *fiber.Ctx) error {
 	if v := c.Query("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < MinQRSize || n > MaxQRSize {
-			return credential.Errorf(credential.CodeInvalid, "size must be a whole number of pixels from %d to %d", MinQRSize, MaxQRSize)
+			return credential.Errorf(credential.ReasonInvalidRequest, "size must be a whole number of pixels from %d to %d", MinQRSize, MaxQRSize)
 		}
 		size = n
 	}
@@ -115,7 +115,7 @@ func (s *Server) handleQR(c *fiber.Ctx) error {
 			return err
 		}
 		if !s.tokenValid(id, tok) {
-			return credential.Errorf(credential.CodeForbidden, "the token does not grant access to %s", id)
+			return credential.Errorf(credential.ReasonInvalidToken, "the token does not grant access to %s", id)
 		}
 		ctx, cancel := s.requestContext(c)
 		defer cancel()

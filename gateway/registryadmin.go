@@ -24,7 +24,7 @@ type APIKeyIssuer interface {
 }
 
 // kindKeysElsewhere refuses key changes sent with a department update.
-var kindKeysElsewhere = problemKind{http.StatusUnprocessableEntity, "keys-managed-elsewhere", "Keys change through the key endpoints"}
+var kindKeysElsewhere = problemKind{http.StatusUnprocessableEntity, "keys-managed-elsewhere", "Keys change through the key endpoints", "keys_managed_elsewhere"}
 
 // departmentAnswer is the body of a department write: the entry as now
 // registered.
@@ -52,7 +52,7 @@ func (s *Server) governanceCaller(c *fiber.Ctx, what string) (credential.Departm
 		return caller, err
 	}
 	if !caller.HasRole(credential.RoleGovernance) {
-		return caller, credential.Errorf(credential.CodeForbidden, "only the governance department may %s", what)
+		return caller, credential.Errorf(credential.ReasonNotGovernance, "only the governance department may %s", what)
 	}
 	return caller, nil
 }
@@ -363,7 +363,7 @@ func (s *Server) handleNewAPIKey(c *fiber.Ctx) error {
 		return err
 	}
 	if _, ok := reg.Department(id); !ok {
-		return credential.Errorf(credential.CodeNotFound, "department %q is not in the registry; register it first with PUT /api/v1/departments/{dept}", truncate(id, 40))
+		return credential.Errorf(credential.ReasonDepartmentNotFound, "department %q is not in the registry; register it first with PUT /api/v1/departments/{dept}", truncate(id, 40))
 	}
 	key, err := store.NewAPIKey(id)
 	if err != nil {

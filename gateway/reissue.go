@@ -29,7 +29,7 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 	}
 	t, ok := reg.Type(old.Type)
 	if !ok {
-		return credential.Errorf(credential.CodeConflict, "type %s of %s is no longer in the registry", old.Type, rec.ID)
+		return credential.Errorf(credential.ReasonRegistryChanged, "type %s of %s is no longer in the registry", old.Type, rec.ID)
 	}
 	id, err := credential.ParseIdentifier(old.ID)
 	if err != nil {

@@ -67,12 +67,12 @@ func (a *statusAllocator) department(dept string) *listFill {
 // current returns the department's lowest list that is less than half
 // full, reading fills from the ledger when the cached one is older than
 // statusFillTTL. Concurrent issuances of the department wait for one read.
-func (f *listFill) current(ctx context.Context, sl StatusLedger, dept string, now time.Time) (uint64, error) {
+func (f *listFill) current(ctx context.Context, l credential.Ledger, dept string, now time.Time) (uint64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
 		if f.read.IsZero() || now.Sub(f.read) >= statusFillTTL {
-			entries, err := sl.StatusEntries(ctx, dept, f.list)
+			entries, err := l.StatusEntries(ctx, dept, f.list)
 			if err != nil {
 				return 0, err
 			}
@@ -110,19 +110,14 @@ func drawSequence(list uint64) uint64 {
 	}
 }
 
-// ledgerIssue records req as dept. When the ledger keeps status lists, the
-// credential gets a status position: drawn in the current list, and drawn
-// again while the contract answers that another credential holds it. A
-// ledger without status lists records the credential without a position.
+// ledgerIssue records req as dept. The credential gets a status position:
+// drawn in the current list, and drawn again while the contract answers
+// that another credential holds it.
 func (s *Server) ledgerIssue(ctx context.Context, dept credential.Department, req credential.IssueRequest) (credential.IssueResult, error) {
-	sl, ok := s.ledger.(StatusLedger)
-	if !ok {
-		return s.ledger.Issue(ctx, dept.MSPID, req)
-	}
 	fill := s.statusAlloc.department(dept.ID)
 	var lastErr error
 	for range statusDrawAttempts {
-		list, err := fill.current(ctx, sl, dept.ID, s.now())
+		list, err := fill.current(ctx, s.ledger, dept.ID, s.now())
 		if err != nil {
 			return credential.IssueResult{}, err
 		}

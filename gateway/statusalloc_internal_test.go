@@ -9,18 +9,17 @@ import (
 	"github.com/certledger/certledger/credential/vc"
 )
 
-// fillLedger reports lists of a given fill and counts the reads; only
-// StatusEntries is used by the allocator.
+// fillLedger reports lists of a given fill and counts the reads; the
+// allocator calls no other method of the ledger.
 type fillLedger struct {
+	credential.Ledger
 	fill  map[uint64]int
 	reads []uint64
 }
 
-func (l *fillLedger) StatusSequence(context.Context, string) (uint64, error) { return 0, nil }
-
-func (l *fillLedger) StatusEntries(_ context.Context, _ string, list uint64) ([]StatusEntry, error) {
+func (l *fillLedger) StatusEntries(_ context.Context, _ string, list uint64) ([]credential.StatusEntry, error) {
 	l.reads = append(l.reads, list)
-	return make([]StatusEntry, l.fill[list]), nil
+	return make([]credential.StatusEntry, l.fill[list]), nil
 }
 
 func TestCurrentStatusList(t *testing.T) {
@@ -103,8 +102,8 @@ func TestCurrentStatusList(t *testing.T) {
 
 type failingFill struct{ fillLedger }
 
-func (failingFill) StatusEntries(context.Context, string, uint64) ([]StatusEntry, error) {
-	return nil, credential.Errorf(credential.CodeInternal, "ledger down")
+func (failingFill) StatusEntries(context.Context, string, uint64) ([]credential.StatusEntry, error) {
+	return nil, credential.Errorf(credential.ReasonLedgerFailure, "ledger down")
 }
 
 func TestDrawSequence(t *testing.T) {

@@ -12,26 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// StatusLedger is what a ledger backend adds for Bitstring Status Lists
-// (docs/decisions/0004-status-list-index.md): the status sequence number the
-// contract allocated to a credential at issuance, unique within the issuing
-// department, and one list's entries with their current status, read from
-// the contract's status index. The embedded ledger implements it; on a
-// ledger that does not, credentials are issued without positions and the
-// W3C VC export and the status lists answer 503.
-type StatusLedger interface {
-	// StatusSequence returns the status sequence number of a credential
-	// (vc.StatusPosition maps it to a list and an index); 0 when it was
-	// issued without one.
-	StatusSequence(ctx context.Context, id string) (uint64, error)
-	// StatusEntries returns the credentials of department dept whose
-	// sequence numbers fall in list (list*vc.StatusListSize onwards).
-	StatusEntries(ctx context.Context, dept string, list uint64) ([]StatusEntry, error)
-}
-
-// StatusEntry is one credential of a status list.
-type StatusEntry = credential.StatusEntry
-
 // VCContentType is the media type of a W3C Verifiable Credential 2.0.
 const VCContentType = "application/vc"
 
@@ -39,14 +19,6 @@ const VCContentType = "application/vc"
 // and how long verifiers may cache it (its validUntil): a revocation shows
 // within this time.
 const statusListTTL = time.Minute
-
-func (s *Server) statusLedger() (StatusLedger, error) {
-	sl, ok := s.ledger.(StatusLedger)
-	if !ok {
-		return nil, newAPIError(kindUnavailable, "this ledger does not allocate status list positions yet, so credentials cannot be exported as W3C VCs with a credentialStatus (see docs/decisions/0004-status-list-index.md)")
-	}
-	return sl, nil
-}
 
 // vcSigner is the department's current signing key as a VC proof signer.
 func (s *Server) vcSigner(dept credential.Department) (vc.Signer, error) {
@@ -60,15 +32,11 @@ func (s *Server) vcSigner(dept credential.Department) (vc.Signer, error) {
 // exportVC exports a verified document or presentation as a VC 2.0
 // credential signed with its department's current key.
 func (s *Server) exportVC(ctx context.Context, c *fiber.Ctx, reg credential.Registry, doc *credential.Document) error {
-	sl, err := s.statusLedger()
-	if err != nil {
-		return err
-	}
 	dept, ok := reg.Department(doc.Issuer)
 	if !ok {
-		return credential.Errorf(credential.CodeInvalid, "issuer %q is not in the registry", doc.Issuer)
+		return credential.Errorf(credential.ReasonUnknownIssuer, "issuer %q is not in the registry", doc.Issuer)
 	}
-	seq, err := sl.StatusSequence(ctx, doc.ID)
+	seq, err := s.ledger.StatusSequence(ctx, doc.ID)
 	if err != nil {
 		return err
 	}
@@ -100,7 +68,7 @@ func (s *Server) handleCredentialVC(c *fiber.Ctx) error {
 			return err
 		}
 		if !s.tokenValid(id, tok) {
-			return credential.Errorf(credential.CodeForbidden, "the token does not grant access to %s", id)
+			return credential.Errorf(credential.ReasonInvalidToken, "the token does not grant access to %s", id)
 		}
 		if rec, err = s.ledger.Record(ctx, id); err != nil {
 			return err
@@ -120,7 +88,7 @@ func (s *Server) handleCredentialVC(c *fiber.Ctx) error {
 	}
 	dept, ok := reg.Department(rec.Issuer)
 	if !ok {
-		return credential.Errorf(credential.CodeConflict, "issuer %s of %s is no longer in the registry", rec.Issuer, rec.ID)
+		return credential.Errorf(credential.ReasonRegistryChanged, "issuer %s of %s is no longer in the registry", rec.Issuer, rec.ID)
 	}
 	doc, err := s.ledger.Document(ctx, dept.MSPID, rec.ID)
 	if err != nil {
@@ -153,7 +121,7 @@ func (s *Server) handlePresentationVC(c *fiber.Ctx) error {
 		return err
 	}
 	if ans.Status == credential.StatusForged || ans.Status == credential.StatusNotFound {
-		return credential.Errorf(credential.CodeInvalid, "the presentation does not verify (%s), so it is not exported", ans.Status)
+		return credential.Errorf(credential.ReasonNotVerified, "the presentation does not verify (%s), so it is not exported", ans.Status)
 	}
 	reg, err := s.registry.get(ctx)
 	if err != nil {
@@ -173,7 +141,7 @@ func (s *Server) handleIssuerDocument(c *fiber.Ctx) error {
 	}
 	dept, ok := reg.Department(c.Params("dept"))
 	if !ok {
-		return credential.Errorf(credential.CodeNotFound, "no department %q", truncate(c.Params("dept"), 40))
+		return credential.Errorf(credential.ReasonDepartmentNotFound, "no department %q", truncate(c.Params("dept"), 40))
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	return c.JSON(vc.NewControllerDocument(s.cfg.PublicURL, dept))
@@ -197,15 +165,11 @@ type cachedStatusList struct {
 func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	purpose := c.Params("purpose")
 	if purpose != vc.PurposeRevocation && purpose != vc.PurposeSuspension {
-		return credential.Errorf(credential.CodeNotFound, "status purpose must be %s or %s", vc.PurposeRevocation, vc.PurposeSuspension)
+		return credential.Errorf(credential.ReasonStatusListNotFound, "status purpose must be %s or %s", vc.PurposeRevocation, vc.PurposeSuspension)
 	}
 	list, err := strconv.ParseUint(c.Params("list"), 10, 32)
 	if err != nil || strconv.FormatUint(list, 10) != c.Params("list") {
-		return credential.Errorf(credential.CodeNotFound, "no status list %q", truncate(c.Params("list"), 20))
-	}
-	sl, err := s.statusLedger()
-	if err != nil {
-		return err
+		return credential.Errorf(credential.ReasonStatusListNotFound, "no status list %q", truncate(c.Params("list"), 20))
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -215,7 +179,7 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	}
 	dept, ok := reg.Department(c.Params("dept"))
 	if !ok {
-		return credential.Errorf(credential.CodeNotFound, "no department %q", truncate(c.Params("dept"), 40))
+		return credential.Errorf(credential.ReasonDepartmentNotFound, "no department %q", truncate(c.Params("dept"), 40))
 	}
 	key := dept.ID + "/" + purpose + "/" + strconv.FormatUint(list, 10)
 	now := s.now()
@@ -223,7 +187,7 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	cached, hit := s.statusLists.entries[key]
 	s.statusLists.mu.Unlock()
 	if !hit || now.Sub(cached.at) >= statusListTTL {
-		body, err := s.buildStatusList(ctx, sl, dept, purpose, list, now)
+		body, err := s.buildStatusList(ctx, dept, purpose, list, now)
 		if err != nil {
 			return err
 		}
@@ -240,8 +204,8 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	return c.Status(http.StatusOK).Send(cached.body)
 }
 
-func (s *Server) buildStatusList(ctx context.Context, sl StatusLedger, dept credential.Department, purpose string, list uint64, now time.Time) ([]byte, error) {
-	entries, err := sl.StatusEntries(ctx, dept.ID, list)
+func (s *Server) buildStatusList(ctx context.Context, dept credential.Department, purpose string, list uint64, now time.Time) ([]byte, error) {
+	entries, err := s.ledger.StatusEntries(ctx, dept.ID, list)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +217,7 @@ func (s *Server) buildStatusList(ctx context.Context, sl StatusLedger, dept cred
 	for _, e := range entries {
 		l, index := vc.StatusPosition(e.Sequence)
 		if l != list {
-			return nil, credential.Errorf(credential.CodeInternal, "the ledger returned sequence %d of list %d for list %d", e.Sequence, l, list)
+			return nil, credential.Errorf(credential.ReasonLedgerFailure, "the ledger returned sequence %d of list %d for list %d", e.Sequence, l, list)
 		}
 		if e.Status == want {
 			set = append(set, index)

@@ -148,17 +148,17 @@ func (s *Server) handleVerify(c *fiber.Ctx) error {
 func parseQRText(text string) (id, token string, err error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return "", "", credential.Errorf(credential.CodeInvalid, "qr is empty")
+		return "", "", credential.Errorf(credential.ReasonInvalidQR, "qr is empty")
 	}
 	if strings.HasPrefix(text, credential.IdentifierPrefix) {
 		if _, err := credential.ParseIdentifier(text); err != nil {
-			return "", "", credential.Errorf(credential.CodeInvalid, "qr holds no valid credential identifier: %s", credential.ErrorMessage(err))
+			return "", "", credential.Errorf(credential.ReasonInvalidQR, "qr holds no valid credential identifier: %s", credential.ErrorMessage(err))
 		}
 		return text, "", nil
 	}
 	id, token, err = credential.ParseVerifyURL(text)
 	if err != nil {
-		return "", "", credential.Errorf(credential.CodeInvalid, "qr: %s", credential.ErrorMessage(err))
+		return "", "", credential.Errorf(credential.ReasonInvalidQR, "qr: %s", credential.ErrorMessage(err))
 	}
 	return id, token, nil
 }
@@ -200,7 +200,7 @@ func (s *Server) lookupRecord(ctx context.Context, id string) (*credential.Recor
 		return nil, nil
 	}
 	rec, err := s.ledger.Record(ctx, id)
-	if credential.ErrorCode(err) == credential.CodeNotFound {
+	if credential.ErrorReason(err) == credential.ReasonCredentialNotFound {
 		return nil, nil
 	}
 	if err != nil {
@@ -216,7 +216,7 @@ func (s *Server) lookupRecord(ctx context.Context, id string) (*credential.Recor
 func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerification, error) {
 	out := idVerification{ID: id, Token: tokAbsent, Now: s.now()}
 	if _, err := credential.ParseIdentifier(id); err != nil {
-		return out, credential.Errorf(credential.CodeInvalid, "%q is not a credential identifier: %s", truncate(id, 80), credential.ErrorMessage(err))
+		return out, credential.Errorf(credential.ReasonInvalidIdentifier, "%q is not a credential identifier: %s", truncate(id, 80), credential.ErrorMessage(err))
 	}
 	if token != "" {
 		out.Token = tokInvalid

@@ -3,28 +3,42 @@ package network
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
 // runTool runs a Fabric command and returns its combined output; a failure
-// carries the output, which is where Fabric explains itself.
+// is a *toolError carrying the output, which is where Fabric explains itself.
 func runTool(ctx context.Context, env []string, bin string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(cleanEnv(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if err != nil {
-		return out.String(), fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), err,
-			strings.TrimSpace(out.String()))
+	if err := cmd.Run(); err != nil {
+		return out.String(), newToolError(bin, args, err, out.String())
 	}
 	return out.String(), nil
 }
+
+// toolError is a Fabric command that failed: why it stopped (an
+// *exec.ExitError, or why it could not start) and what it printed.
+type toolError struct {
+	cmd    string
+	err    error
+	output string
+}
+
+func newToolError(bin string, args []string, err error, output string) *toolError {
+	return &toolError{cmd: filepath.Base(bin) + " " + strings.Join(args, " "), err: err, output: strings.TrimSpace(output)}
+}
+
+func (e *toolError) Error() string { return e.cmd + ": " + e.err.Error() + "\n" + e.output }
+func (e *toolError) Unwrap() error { return e.err }
 
 // cleanEnv is the caller's environment without Fabric settings, so that a
 // CORE_ or ORDERER_ variable in the user's shell cannot reconfigure a node.
@@ -70,9 +84,19 @@ var transientMessages = []string{
 	"no leader",
 }
 
+// transient reports failures that go away by waiting: a node that is not
+// listening yet, or a Fabric command that printed one of transientMessages.
 func transient(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var te *toolError
+	if !errors.As(err, &te) {
+		return false
+	}
+	// Unavoidable text match: the Fabric CLIs exit 1 for every failure and say why only in their output.
 	for _, m := range transientMessages {
-		if strings.Contains(err.Error(), m) {
+		if strings.Contains(te.output, m) {
 			return true
 		}
 	}

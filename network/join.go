@@ -410,8 +410,7 @@ func toolStdout(ctx context.Context, bin string, args ...string) ([]byte, error)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), err,
-			strings.TrimSpace(errOut.String()))
+		return nil, newToolError(bin, args, err, errOut.String())
 	}
 	return out.Bytes(), nil
 }

@@ -2,9 +2,9 @@ package network
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -19,7 +19,7 @@ func deploy(ctx context.Context, f Fabric, l layout, t topology, srv node, packa
 		return nil
 	}
 	start := time.Now()
-	if err := parallel(t.Peers, func(p node) error { return install(ctx, f, l, p, cc) }); err != nil {
+	if err := parallel(t.Peers, func(p node) error { return install(ctx, f, l, p, cc, packageID) }); err != nil {
 		return err
 	}
 	progress("  %s: installed on %d peers in %s", cc.Name, len(t.Peers), since(start))
@@ -66,16 +66,66 @@ func parallel(nodes []node, fn func(node) error) error {
 // committed reports whether the definition is committed at cc.Sequence.
 func committed(ctx context.Context, f Fabric, l layout, t topology, cc chaincode) bool {
 	p := t.Peers[0]
-	out, err := runTool(ctx, adminEnv(l, p.Dept, p), f.Bin("peer"), "lifecycle", "chaincode", "querycommitted",
-		"--channelID", DefaultChannel, "--name", cc.Name)
-	return err == nil && strings.Contains(out, "Sequence: "+strconv.Itoa(cc.Sequence)+",")
+	var def struct {
+		Sequence int `json:"sequence"`
+	}
+	return queryJSON(ctx, f, l, p, &def, "querycommitted", "--channelID", DefaultChannel, "--name", cc.Name) == nil &&
+		def.Sequence == cc.Sequence
 }
 
-func install(ctx context.Context, f Fabric, l layout, p node, cc chaincode) error {
+// approved reports whether p's department approved the definition at
+// cc.Sequence for packageID.
+func approved(ctx context.Context, f Fabric, l layout, p node, cc chaincode, packageID string) bool {
+	var def struct {
+		Sequence int `json:"sequence"`
+		Source   struct {
+			Type struct {
+				LocalPackage struct {
+					PackageID string `json:"package_id"`
+				}
+			}
+		} `json:"source"`
+	}
+	err := queryJSON(ctx, f, l, p, &def, "queryapproved", "--channelID", DefaultChannel, "--name", cc.Name,
+		"--sequence", strconv.Itoa(cc.Sequence))
+	return err == nil && def.Sequence == cc.Sequence && def.Source.Type.LocalPackage.PackageID == packageID
+}
+
+// installed reports whether packageID is installed on p.
+func installed(ctx context.Context, f Fabric, l layout, p node, packageID string) bool {
+	var list struct {
+		Chaincodes []struct {
+			PackageID string `json:"package_id"`
+		} `json:"installed_chaincodes"`
+	}
+	if queryJSON(ctx, f, l, p, &list, "queryinstalled") != nil {
+		return false
+	}
+	for _, c := range list.Chaincodes {
+		if c.PackageID == packageID {
+			return true
+		}
+	}
+	return false
+}
+
+// queryJSON runs a peer lifecycle query on p as its department's
+// administrator and decodes its JSON output (the protobuf answer as Go's
+// encoding/json writes it) into v.
+func queryJSON(ctx context.Context, f Fabric, l layout, p node, v any, query string, args ...string) error {
+	args = append([]string{"lifecycle", "chaincode", query, "--output", "json"}, args...)
+	out, err := runTool(ctx, adminEnv(l, p.Dept, p), f.Bin("peer"), args...)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(out), v)
+}
+
+func install(ctx context.Context, f Fabric, l layout, p node, cc chaincode, packageID string) error {
 	return retry(ctx, 30*time.Second, func() error {
 		_, err := runTool(ctx, adminEnv(l, p.Dept, p), f.Bin("peer"), "lifecycle", "chaincode", "install", l.packageFile(cc))
-		if err != nil && strings.Contains(err.Error(), "already successfully installed") {
-			return nil
+		if err != nil && installed(ctx, f, l, p, packageID) {
+			return nil // installed by an earlier Up
 		}
 		return err
 	})
@@ -113,9 +163,9 @@ func approve(ctx context.Context, f Fabric, l layout, t topology, p node, cc cha
 		switch {
 		case err == nil:
 			return nil
-		case strings.Contains(err.Error(), "with unchanged content"):
+		case approved(ctx, f, l, p, cc, packageID):
 			return nil // approved by an earlier, interrupted Up
-		case strings.Contains(err.Error(), "new definition must be sequence") && committed(ctx, f, l, t, cc):
+		case committed(ctx, f, l, t, cc):
 			return nil // committed meanwhile: the earlier check raced a slow peer
 		}
 		return err

@@ -155,7 +155,7 @@ func (u *upper) startNodes() error {
 }
 
 func (u *upper) joinChannel() error {
-	err := parallel(u.t.Orderers, func(n node) error { return joinOrderer(u.ctx, u.f, u.l, n) })
+	err := parallel(u.t.Orderers, func(n node) error { return joinOrderer(u.ctx, u.l, n) })
 	if err != nil {
 		return err
 	}

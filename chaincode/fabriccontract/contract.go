@@ -57,18 +57,18 @@ func (c *Contract) GetEvaluateTransactions() []string {
 func (c *Contract) PutDepartment(ctx contractapi.TransactionContextInterface, deptJSON string) error {
 	var d credential.Department
 	if err := decodeArg(deptJSON, "department", &d); err != nil {
-		return err
+		return chaincode.EncodeError(err)
 	}
-	return chaincode.PutDepartment(writer(ctx), d)
+	return chaincode.EncodeError(chaincode.PutDepartment(writer(ctx), d))
 }
 
 // PutCredentialType adds or replaces a credential type (governance only).
 func (c *Contract) PutCredentialType(ctx contractapi.TransactionContextInterface, typeJSON string) error {
 	var t credential.CredentialType
 	if err := decodeArg(typeJSON, "credential type", &t); err != nil {
-		return err
+		return chaincode.EncodeError(err)
 	}
-	return chaincode.PutCredentialType(writer(ctx), t)
+	return chaincode.EncodeError(chaincode.PutCredentialType(writer(ctx), t))
 }
 
 // GetRegistry returns the registry as JSON.
@@ -93,7 +93,7 @@ func (c *Contract) IssueBatch(ctx contractapi.TransactionContextInterface) (stri
 func (c *Contract) ChangeStatus(ctx contractapi.TransactionContextInterface, id string, statusChangeJSON string) (string, error) {
 	var ch credential.StatusChange
 	if err := decodeArg(statusChangeJSON, "status change", &ch); err != nil {
-		return "", err
+		return "", chaincode.EncodeError(err)
 	}
 	return asJSON(chaincode.ChangeStatus(writer(ctx), id, ch))
 }
@@ -118,32 +118,31 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id st
 func (c *Contract) GetStatusEntries(ctx contractapi.TransactionContextInterface, dept string, list string) (string, error) {
 	n, err := strconv.ParseUint(list, 10, 64)
 	if err != nil || strconv.FormatUint(n, 10) != list {
-		return "", credential.Errorf(credential.CodeInvalid, "status list %q is not a decimal number", list)
+		return "", chaincode.EncodeError(credential.Errorf(credential.ReasonInvalidStatusList, "status list %q is not a decimal number", list))
 	}
 	return asJSON(chaincode.GetStatusEntries(fabricTx{ctx}, dept, n))
 }
 
 func decodeArg(s, what string, v any) error {
 	if len(s) > chaincode.MaxRequestSize {
-		return credential.Errorf(credential.CodeInvalid, "the %s is larger than %d bytes", what, chaincode.MaxRequestSize)
+		return credential.Errorf(credential.ReasonInvalidRequest, "the %s is larger than %d bytes", what, chaincode.MaxRequestSize)
 	}
 	if err := json.Unmarshal([]byte(s), v); err != nil {
-		return credential.Errorf(credential.CodeInvalid, "the %s is not valid JSON: %v", what, err)
+		return credential.Wrapf(err, credential.ReasonInvalidRequest, "the %s is not valid JSON", what)
 	}
 	return nil
 }
 
 // asJSON returns results as JSON text: the contract API would otherwise
 // validate struct results against a schema it derives by reflection, which
-// does not describe time.Time. Failing to encode is not the request's
-// fault, so it is a plain error, like the rules' own ledger failures.
+// does not describe time.Time. Errors are answered with EncodeError.
 func asJSON[T any](v T, err error) (string, error) {
 	if err != nil {
-		return "", err
+		return "", chaincode.EncodeError(err)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("chaincode: encode result: %w", err)
+		return "", chaincode.EncodeError(fmt.Errorf("chaincode: encode result: %w", err))
 	}
 	return string(b), nil
 }

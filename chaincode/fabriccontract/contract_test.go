@@ -45,7 +45,7 @@ func TestFunctionNamesMatchMethods(t *testing.T) {
 
 // TestFabricAdapter drives the chaincode the way a peer does, through
 // ContractChaincode.Invoke with a stub: string arguments, the transient
-// request, the creator's MSP, JSON results and "code: message" errors.
+// request, the creator's MSP, JSON results and errors as JSON.
 func TestFabricAdapter(t *testing.T) {
 	cc, err := NewChaincode()
 	if err != nil {
@@ -60,7 +60,7 @@ func TestFabricAdapter(t *testing.T) {
 		stub = newStub(t, w, fmt.Sprintf("%064x", n), t0, mspID, transient, fn, args...)
 		resp := cc.Invoke(stub)
 		if resp.Status != 200 {
-			if e, ok := credential.ParseError(resp.Message); ok {
+			if e, ok := chaincode.DecodeError(resp.Message); ok {
 				return "", e
 			}
 			return "", errors.New(resp.Message)
@@ -90,11 +90,11 @@ func TestFabricAdapter(t *testing.T) {
 			t.Fatalf("PutCredentialType %s: %v", ty.ID, err)
 		}
 	}
-	if _, err := invoke("SamrMSP", nil, chaincode.FnPutCredentialType, mustJSON(demo.Types()[0])); credential.ErrorCode(err) != credential.CodeForbidden {
-		t.Fatalf("issuer changing the registry: %v, want forbidden", err)
+	if _, err := invoke("SamrMSP", nil, chaincode.FnPutCredentialType, mustJSON(demo.Types()[0])); credential.ErrorReason(err) != credential.ReasonNotGovernance {
+		t.Fatalf("issuer changing the registry: %v, want not_governance", err)
 	}
-	if _, err := invoke("GovMSP", nil, chaincode.FnPutDepartment, "{not json"); credential.ErrorCode(err) != credential.CodeInvalid {
-		t.Fatalf("malformed argument: %v, want invalid", err)
+	if _, err := invoke("GovMSP", nil, chaincode.FnPutDepartment, "{not json"); credential.ErrorReason(err) != credential.ReasonInvalidRequest {
+		t.Fatalf("malformed argument: %v, want invalid_request", err)
 	}
 
 	out, err := invoke("", nil, chaincode.FnGetRegistry)
@@ -118,8 +118,8 @@ func TestFabricAdapter(t *testing.T) {
 	const seq = 3*chaincode.StatusListSize + 99
 	req := mustJSON(credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef([]byte("k"), "uscc", "91110000802100433B"), StatusSequence: seq})
 
-	if _, err := invoke("SamrMSP", nil, chaincode.FnIssue); credential.ErrorCode(err) != credential.CodeInvalid {
-		t.Fatalf("issue without transient data: %v, want invalid", err)
+	if _, err := invoke("SamrMSP", nil, chaincode.FnIssue); credential.ErrorReason(err) != credential.ReasonInvalidRequest {
+		t.Fatalf("issue without transient data: %v, want invalid_request", err)
 	}
 	out, err = invoke("SamrMSP", map[string][]byte{chaincode.TransientRequest: []byte(req)}, chaincode.FnIssue)
 	if err != nil {
@@ -151,11 +151,16 @@ func TestFabricAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The status position is taken: the number crosses with the reason.
+	taken := mustJSON(credential.IssueRequest{Document: *doc2, HolderRef: res.Record.HolderRef, StatusSequence: seq})
+	if _, err := invoke("SamrMSP", map[string][]byte{chaincode.TransientRequest: []byte(taken)}, chaincode.FnIssue); !credential.IsStatusSequenceTaken(err, seq) {
+		t.Fatalf("issue on a taken position: %v, want status_sequence_taken %d", err, seq)
+	}
 	batch := "[" + mustJSON(credential.IssueRequest{Document: *doc2, HolderRef: res.Record.HolderRef}) + "," + req + "]"
 	out, err = invoke("SamrMSP", map[string][]byte{chaincode.TransientRequests: []byte(batch)}, chaincode.FnIssueBatch)
 	var items []chaincode.BatchItemResult
 	if err != nil || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 ||
-		items[0].Result == nil || items[0].Result.Record.ID != doc2.ID || credential.ErrorCode(items[1].Err()) != credential.CodeConflict {
+		items[0].Result == nil || items[0].Result.Record.ID != doc2.ID || credential.ErrorReason(items[1].Err()) != credential.ReasonDuplicateID {
 		t.Fatalf("batch result %s: %v", out, err)
 	}
 	if stub.multiGets != 1 || stub.event != chaincode.EventBatchName {
@@ -163,8 +168,8 @@ func TestFabricAdapter(t *testing.T) {
 	}
 
 	change := mustJSON(credential.StatusChange{Action: credential.ActionRevoke, Reason: "撤销", Code: credential.RevokedWithdrawn})
-	if _, err := invoke("EduMSP", nil, chaincode.FnChangeStatus, doc.ID, change); credential.ErrorCode(err) != credential.CodeForbidden {
-		t.Fatalf("cross-department revoke: %v, want forbidden", err)
+	if _, err := invoke("EduMSP", nil, chaincode.FnChangeStatus, doc.ID, change); credential.ErrorReason(err) != credential.ReasonNotIssuer {
+		t.Fatalf("cross-department revoke: %v, want not_issuer", err)
 	}
 	if _, err := invoke("SamrMSP", nil, chaincode.FnChangeStatus, doc.ID, change); err != nil {
 		t.Fatal(err)
@@ -192,11 +197,21 @@ func TestFabricAdapter(t *testing.T) {
 		t.Fatalf("empty list: %s %v", out, err)
 	}
 	for _, list := range []string{"03", "-1", "x", ""} {
-		if _, err := invoke("", nil, chaincode.FnGetStatusEntries, demo.Market, list); credential.ErrorCode(err) != credential.CodeInvalid {
-			t.Fatalf("list %q: %v, want invalid", list, err)
+		if _, err := invoke("", nil, chaincode.FnGetStatusEntries, demo.Market, list); credential.ErrorReason(err) != credential.ReasonInvalidStatusList {
+			t.Fatalf("list %q: %v, want invalid_status_list", list, err)
 		}
 	}
-	if _, err := invoke("", nil, chaincode.FnGetRecord, "1.2.156.3005.2.nonsense"); credential.ErrorCode(err) != credential.CodeInvalid {
-		t.Fatalf("malformed id: %v, want invalid", err)
+	if _, err := invoke("", nil, chaincode.FnGetRecord, "1.2.156.3005.2.nonsense"); credential.ErrorReason(err) != credential.ReasonInvalidIdentifier {
+		t.Fatalf("malformed id: %v, want invalid_identifier", err)
+	}
+
+	// A failure of the ledger itself is an internal error: the client's
+	// message says nothing of it, the cause is kept for the gateway's log.
+	w.state[chaincode.RecordKey(doc2.ID)] = []byte("{broken")
+	_, err = invoke("", nil, chaincode.FnGetRecord, doc2.ID)
+	var ce *credential.Error
+	if !errors.As(err, &ce) || ce.Code != credential.CodeInternal || ce.Reason != credential.ReasonInternal ||
+		ce.Message != "the contract failed" || ce.Cause == nil || !strings.Contains(ce.Cause.Error(), chaincode.RecordKey(doc2.ID)) {
+		t.Fatalf("corrupt record: %#v", err)
 	}
 }

@@ -18,17 +18,17 @@ func canonicalize(doc map[string]any) (string, error) {
 	opts.DocumentLoader = DocumentLoader()
 	opts.SafeMode = true
 	if _, err := proc.Expand(doc, opts); err != nil {
-		return "", credential.Errorf(credential.CodeInvalid, "JSON-LD: %v", err)
+		return "", credential.Wrapf(err, credential.ReasonInvalidVC, "the credential is not valid JSON-LD")
 	}
 	opts.Algorithm = ld.AlgorithmURDNA2015
 	opts.Format = "application/n-quads"
 	out, err := proc.Normalize(doc, opts)
 	if err != nil {
-		return "", credential.Errorf(credential.CodeInvalid, "JSON-LD canonicalization: %v", err)
+		return "", credential.Wrapf(err, credential.ReasonInvalidVC, "the credential cannot be canonicalized as JSON-LD")
 	}
 	s, ok := out.(string)
 	if !ok || s == "" {
-		return "", credential.Errorf(credential.CodeInvalid, "JSON-LD canonicalization produced no statements")
+		return "", credential.Errorf(credential.ReasonInvalidVC, "JSON-LD canonicalization produced no statements")
 	}
 	return s, nil
 }
@@ -47,11 +47,11 @@ func hashCanonical(doc map[string]any) ([]byte, error) {
 func generic(v any) (map[string]any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, credential.Errorf(credential.CodeInternal, "encoding JSON: %v", err)
+		return nil, credential.Wrapf(err, credential.ReasonInternal, "the value cannot be encoded as JSON")
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, credential.Errorf(credential.CodeInvalid, "JSON: %v", err)
+		return nil, credential.Wrapf(err, credential.ReasonInvalidVC, "the value is not a JSON object")
 	}
 	return m, nil
 }

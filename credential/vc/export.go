@@ -21,20 +21,20 @@ type Signer struct {
 func (s Signer) check(dept credential.Department, t time.Time) error {
 	k, ok := dept.Key(s.KeyID)
 	if !ok {
-		return credential.Errorf(credential.CodeInvalid, "key %s is not a key of %s", s.KeyID, dept.ID)
+		return credential.Errorf(credential.ReasonUnknownKey, "key %s is not a key of %s", s.KeyID, dept.ID)
 	}
 	pub, err := k.Ed25519()
 	if err != nil {
 		return err
 	}
 	if len(s.Key) != ed25519.PrivateKeySize || !pub.Equal(s.Key.Public()) {
-		return credential.Errorf(credential.CodeInvalid, "the private key does not match key %s", s.KeyID)
+		return credential.Errorf(credential.ReasonUnknownKey, "the private key does not match key %s", s.KeyID)
 	}
 	if k.Status != credential.KeyActive {
-		return credential.Errorf(credential.CodeInvalid, "key %s is %s and no longer signs", s.KeyID, k.Status)
+		return credential.Errorf(credential.ReasonKeyNotUsable, "key %s is %s and no longer signs", s.KeyID, k.Status)
 	}
 	if t.IsZero() {
-		return credential.Errorf(credential.CodeInvalid, "a proof needs a creation time")
+		return credential.Errorf(credential.ReasonInvalidVC, "a proof needs a creation time")
 	}
 	return k.AcceptsSignatureAt(t)
 }
@@ -112,7 +112,7 @@ func Export(d *credential.Document, p ExportParams, s Signer) ([]byte, error) {
 	subject := map[string]string{"type": SubjectType}
 	for _, c := range d.Claims {
 		if reservedClaimNames[c.Name] {
-			return nil, credential.Errorf(credential.CodeInvalid, "claim name %q cannot be exported: it is a reserved JSON-LD term", c.Name)
+			return nil, credential.Errorf(credential.ReasonInvalidVC, "claim name %q cannot be exported: it is a reserved JSON-LD term", c.Name)
 		}
 		subject[c.Name] = c.Value
 	}
@@ -145,21 +145,21 @@ func Export(d *credential.Document, p ExportParams, s Signer) ([]byte, error) {
 // members, one JSON value) without verifying it.
 func ParseCredential(data []byte) (*Credential, error) {
 	if len(data) > maxSecuredSize {
-		return nil, credential.Errorf(credential.CodeInvalid, "credential larger than %d bytes", maxSecuredSize)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "credential larger than %d bytes", maxSecuredSize)
 	}
 	var c Credential
 	if err := strictJSON(data, &c); err != nil {
-		return nil, credential.Errorf(credential.CodeInvalid, "not a CertLedger verifiable credential: %v", err)
+		return nil, credential.Wrapf(err, credential.ReasonInvalidVC, "not a CertLedger verifiable credential")
 	}
 	switch {
 	case len(c.Context) != 2 || c.Context[0] != ContextCredentialsV2 || !bytes.Equal(mustJSON(c.Context[1]), mustJSON(CertLedgerContext())):
-		return nil, credential.Errorf(credential.CodeInvalid, "@context must be [%s, the CertLedger context]", ContextCredentialsV2)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "@context must be [%s, the CertLedger context]", ContextCredentialsV2)
 	case len(c.Type) != 2 || c.Type[0] != "VerifiableCredential" || c.Type[1] != CredentialType:
-		return nil, credential.Errorf(credential.CodeInvalid, "type must be [VerifiableCredential, %s]", CredentialType)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "type must be [VerifiableCredential, %s]", CredentialType)
 	case c.CredentialSubject["type"] != SubjectType:
-		return nil, credential.Errorf(credential.CodeInvalid, "credentialSubject must have type %s", SubjectType)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "credentialSubject must have type %s", SubjectType)
 	case c.Proof == nil:
-		return nil, credential.Errorf(credential.CodeInvalid, "credential has no proof")
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "credential has no proof")
 	}
 	return &c, nil
 }
@@ -176,7 +176,7 @@ func VerifyCredential(data []byte, base string, reg credential.Registry) (*Crede
 		return nil, err
 	}
 	if !strings.HasPrefix(c.Proof.VerificationMethod, c.Issuer.ID+"#") {
-		return nil, credential.Errorf(credential.CodeInvalid, "the proof's key %s is not a key of the issuer %s", c.Proof.VerificationMethod, c.Issuer.ID)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "the proof's key %s is not a key of the issuer %s", c.Proof.VerificationMethod, c.Issuer.ID)
 	}
 	return c, nil
 }
@@ -188,7 +188,7 @@ func strictJSON(b []byte, v any) error {
 		return err
 	}
 	if dec.More() {
-		return credential.Errorf(credential.CodeInvalid, "trailing data after the JSON value")
+		return credential.Errorf(credential.ReasonInvalidVC, "trailing data after the JSON value")
 	}
 	return nil
 }

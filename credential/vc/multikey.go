@@ -47,7 +47,7 @@ func decodeBase58(s string) ([]byte, error) {
 	for i := 0; i < len(s); i++ {
 		k := strings.IndexByte(base58Alphabet, s[i])
 		if k < 0 {
-			return nil, credential.Errorf(credential.CodeInvalid, "base58: character %q is not in the alphabet", s[i])
+			return nil, credential.Errorf(credential.ReasonInvalidVC, "base58: character %q is not in the alphabet", s[i])
 		}
 		n.Mul(n, base)
 		n.Add(n, big.NewInt(int64(k)))
@@ -65,14 +65,14 @@ func MultikeyEd25519(pub ed25519.PublicKey) string {
 func ParseMultikeyEd25519(s string) (ed25519.PublicKey, error) {
 	rest, ok := strings.CutPrefix(s, "z")
 	if !ok {
-		return nil, credential.Errorf(credential.CodeInvalid, "publicKeyMultibase must be base58btc ('z')")
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "publicKeyMultibase must be base58btc ('z')")
 	}
 	b, err := decodeBase58(rest)
 	if err != nil {
 		return nil, err
 	}
 	if len(b) != 2+ed25519.PublicKeySize || b[0] != ed25519PubPrefix[0] || b[1] != ed25519PubPrefix[1] {
-		return nil, credential.Errorf(credential.CodeInvalid, "publicKeyMultibase is not an Ed25519 Multikey")
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "publicKeyMultibase is not an Ed25519 Multikey")
 	}
 	return ed25519.PublicKey(b[2:]), nil
 }
@@ -83,14 +83,14 @@ func multibaseSignature(sig []byte) string { return "z" + encodeBase58(sig) }
 func parseMultibaseSignature(s string) ([]byte, error) {
 	rest, ok := strings.CutPrefix(s, "z")
 	if !ok {
-		return nil, credential.Errorf(credential.CodeInvalid, "proofValue must be base58btc ('z')")
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "proofValue must be base58btc ('z')")
 	}
 	b, err := decodeBase58(rest)
 	if err != nil {
 		return nil, err
 	}
 	if len(b) != ed25519.SignatureSize || encodeBase58(b) != rest {
-		return nil, credential.Errorf(credential.CodeInvalid, "proofValue is not a canonical 64-byte Ed25519 signature")
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "proofValue is not a canonical 64-byte Ed25519 signature")
 	}
 	return b, nil
 }

@@ -38,11 +38,11 @@ type KeyResolver func(verificationMethod string, created time.Time) (ed25519.Pub
 // proof configuration's hash followed by the document's.
 func hashData(unsecured map[string]any, p Proof) ([]byte, error) {
 	if p.Type != ProofType || p.Cryptosuite != Cryptosuite {
-		return nil, credential.Errorf(credential.CodeInvalid, "proof must be a %s with cryptosuite %s", ProofType, Cryptosuite)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "proof must be a %s with cryptosuite %s", ProofType, Cryptosuite)
 	}
 	if p.Created != "" {
 		if _, err := time.Parse(time.RFC3339Nano, p.Created); err != nil {
-			return nil, credential.Errorf(credential.CodeInvalid, "proof created %q is not a date-time", p.Created)
+			return nil, credential.Errorf(credential.ReasonInvalidVC, "proof created %q is not a date-time", p.Created)
 		}
 	}
 	p.ProofValue = ""
@@ -66,7 +66,7 @@ func hashData(unsecured map[string]any, p Proof) ([]byte, error) {
 // and returns the secured document's JSON.
 func sign(unsecured map[string]any, verificationMethod string, created time.Time, key ed25519.PrivateKey) ([]byte, error) {
 	if _, ok := unsecured["proof"]; ok {
-		return nil, credential.Errorf(credential.CodeInvalid, "document already has a proof")
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "document already has a proof")
 	}
 	p := Proof{Type: ProofType, Cryptosuite: Cryptosuite, Created: formatTime(created),
 		VerificationMethod: verificationMethod, ProofPurpose: PurposeAssertion}
@@ -82,7 +82,7 @@ func sign(unsecured map[string]any, verificationMethod string, created time.Time
 	secured["proof"] = p
 	out, err := json.MarshalIndent(secured, "", "  ")
 	if err != nil {
-		return nil, credential.Errorf(credential.CodeInternal, "encoding the credential: %v", err)
+		return nil, credential.Wrapf(err, credential.ReasonInternal, "the credential cannot be encoded")
 	}
 	return out, nil
 }
@@ -95,23 +95,23 @@ const maxSecuredSize = 1 << 20
 // document without its proof, as a generic map, and the proof.
 func VerifyProof(data []byte, resolve KeyResolver) (map[string]any, Proof, error) {
 	if len(data) > maxSecuredSize {
-		return nil, Proof{}, credential.Errorf(credential.CodeInvalid, "credential larger than %d bytes", maxSecuredSize)
+		return nil, Proof{}, credential.Errorf(credential.ReasonInvalidVC, "credential larger than %d bytes", maxSecuredSize)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(data, &doc); err != nil || doc == nil {
-		return nil, Proof{}, credential.Errorf(credential.CodeInvalid, "credential is not a JSON object")
+		return nil, Proof{}, credential.Errorf(credential.ReasonInvalidVC, "credential is not a JSON object")
 	}
 	rawProof, ok := doc["proof"]
 	if !ok {
-		return nil, Proof{}, credential.Errorf(credential.CodeInvalid, "credential has no proof")
+		return nil, Proof{}, credential.Errorf(credential.ReasonInvalidVC, "credential has no proof")
 	}
 	pb, _ := json.Marshal(rawProof)
 	var p Proof
 	if err := strictJSON(pb, &p); err != nil {
-		return nil, Proof{}, credential.Errorf(credential.CodeInvalid, "proof must be one object with type, cryptosuite, created, verificationMethod, proofPurpose and proofValue: %v", err)
+		return nil, Proof{}, credential.Wrapf(err, credential.ReasonInvalidVC, "proof must be one object with type, cryptosuite, created, verificationMethod, proofPurpose and proofValue")
 	}
 	if p.ProofPurpose != PurposeAssertion {
-		return nil, Proof{}, credential.Errorf(credential.CodeInvalid, "proof purpose %q is not %s", p.ProofPurpose, PurposeAssertion)
+		return nil, Proof{}, credential.Errorf(credential.ReasonInvalidVC, "proof purpose %q is not %s", p.ProofPurpose, PurposeAssertion)
 	}
 	sig, err := parseMultibaseSignature(p.ProofValue)
 	if err != nil {
@@ -128,7 +128,7 @@ func VerifyProof(data []byte, resolve KeyResolver) (map[string]any, Proof, error
 		return nil, Proof{}, err
 	}
 	if !ed25519.Verify(pub, h, sig) {
-		return nil, Proof{}, credential.Errorf(credential.CodeInvalid, "proof does not verify with %s", p.VerificationMethod)
+		return nil, Proof{}, credential.Errorf(credential.ReasonInvalidSignature, "proof does not verify with %s", p.VerificationMethod)
 	}
 	return doc, p, nil
 }

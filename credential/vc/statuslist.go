@@ -45,7 +45,7 @@ func NewBitstring() Bitstring { return make(Bitstring, StatusListSize/8) }
 // Set sets or clears entry i.
 func (b Bitstring) Set(i int, v bool) error {
 	if i < 0 || i >= len(b)*8 {
-		return credential.Errorf(credential.CodeInvalid, "status index %d is outside the list", i)
+		return credential.Errorf(credential.ReasonInvalidVC, "status index %d is outside the list", i)
 	}
 	mask := byte(0x80) >> (i % 8)
 	if v {
@@ -59,7 +59,7 @@ func (b Bitstring) Set(i int, v bool) error {
 // Get reports entry i; an index outside the list is an error.
 func (b Bitstring) Get(i int) (bool, error) {
 	if i < 0 || i >= len(b)*8 {
-		return false, credential.Errorf(credential.CodeInvalid, "status index %d is outside the list", i)
+		return false, credential.Errorf(credential.ReasonInvalidVC, "status index %d is outside the list", i)
 	}
 	return b[i/8]&(byte(0x80)>>(i%8)) != 0, nil
 }
@@ -83,25 +83,25 @@ const maxBitstringBytes = 2 << 20
 func DecodeBitstring(s string) (Bitstring, error) {
 	rest, ok := strings.CutPrefix(s, "u")
 	if !ok {
-		return nil, credential.Errorf(credential.CodeInvalid, "encodedList must be multibase base64url ('u')")
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "encodedList must be multibase base64url ('u')")
 	}
 	z, err := base64.RawURLEncoding.DecodeString(rest)
 	if err != nil {
-		return nil, credential.Errorf(credential.CodeInvalid, "encodedList is not base64url")
+		return nil, credential.Wrapf(err, credential.ReasonInvalidVC, "encodedList is not base64url")
 	}
 	r, err := gzip.NewReader(bytes.NewReader(z))
 	if err != nil {
-		return nil, credential.Errorf(credential.CodeInvalid, "encodedList is not GZIP data")
+		return nil, credential.Wrapf(err, credential.ReasonInvalidVC, "encodedList is not GZIP data")
 	}
 	out, err := io.ReadAll(io.LimitReader(r, maxBitstringBytes+1))
 	if err != nil {
-		return nil, credential.Errorf(credential.CodeInvalid, "encodedList is corrupt: %v", err)
+		return nil, credential.Wrapf(err, credential.ReasonInvalidVC, "encodedList is corrupt")
 	}
 	if len(out) > maxBitstringBytes {
-		return nil, credential.Errorf(credential.CodeInvalid, "encodedList inflates to more than %d bytes", maxBitstringBytes)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "encodedList inflates to more than %d bytes", maxBitstringBytes)
 	}
 	if len(out) < StatusListSize/8 {
-		return nil, credential.Errorf(credential.CodeInvalid, "status list has %d entries, fewer than the minimum %d", len(out)*8, StatusListSize)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "status list has %d entries, fewer than the minimum %d", len(out)*8, StatusListSize)
 	}
 	return Bitstring(out), nil
 }
@@ -162,7 +162,7 @@ type StatusListParams struct {
 // credentials of the list, for suspension the currently suspended ones.
 func NewStatusListCredential(p StatusListParams, set []int, s Signer) ([]byte, error) {
 	if p.Purpose != PurposeRevocation && p.Purpose != PurposeSuspension {
-		return nil, credential.Errorf(credential.CodeInvalid, "unknown status purpose %q", p.Purpose)
+		return nil, credential.Errorf(credential.ReasonInvalidVC, "unknown status purpose %q", p.Purpose)
 	}
 	if err := s.check(p.Department, p.ValidFrom); err != nil {
 		return nil, err
@@ -202,15 +202,15 @@ func CheckStatus(listJSON []byte, entry StatusEntry, issuer string, resolve KeyR
 	}
 	var c statusListCredential
 	if err := strictJSON(mustJSON(doc), &c); err != nil {
-		return false, credential.Errorf(credential.CodeInvalid, "status list credential: %v", err)
+		return false, credential.Wrapf(err, credential.ReasonInvalidVC, "the status list credential does not verify")
 	}
 	switch {
 	case c.ID != entry.StatusListCredential:
-		return false, credential.Errorf(credential.CodeInvalid, "status list %s is not the list %s the credential names", c.ID, entry.StatusListCredential)
+		return false, credential.Errorf(credential.ReasonInvalidVC, "status list %s is not the list %s the credential names", c.ID, entry.StatusListCredential)
 	case c.Issuer != issuer || !strings.HasPrefix(proof.VerificationMethod, issuer+"#"):
-		return false, credential.Errorf(credential.CodeInvalid, "status list is not issued and signed by %s", issuer)
+		return false, credential.Errorf(credential.ReasonInvalidVC, "status list is not issued and signed by %s", issuer)
 	case c.CredentialSubject.StatusPurpose != entry.StatusPurpose || c.CredentialSubject.Type != "BitstringStatusList":
-		return false, credential.Errorf(credential.CodeInvalid, "status list has purpose %q, the entry %q", c.CredentialSubject.StatusPurpose, entry.StatusPurpose)
+		return false, credential.Errorf(credential.ReasonInvalidVC, "status list has purpose %q, the entry %q", c.CredentialSubject.StatusPurpose, entry.StatusPurpose)
 	}
 	bits, err := DecodeBitstring(c.CredentialSubject.EncodedList)
 	if err != nil {
@@ -218,7 +218,7 @@ func CheckStatus(listJSON []byte, entry StatusEntry, issuer string, resolve KeyR
 	}
 	i, err := strconv.Atoi(entry.StatusListIndex)
 	if err != nil || strconv.Itoa(i) != entry.StatusListIndex {
-		return false, credential.Errorf(credential.CodeInvalid, "statusListIndex %q is not a decimal integer", entry.StatusListIndex)
+		return false, credential.Errorf(credential.ReasonInvalidVC, "statusListIndex %q is not a decimal integer", entry.StatusListIndex)
 	}
 	return bits.Get(i)
 }

@@ -89,27 +89,27 @@ func RegistryResolver(base string, reg credential.Registry) KeyResolver {
 	return func(vm string, created time.Time) (ed25519.PublicKey, error) {
 		rest, ok := strings.CutPrefix(vm, prefix)
 		if !ok {
-			return nil, credential.Errorf(credential.CodeInvalid, "verification method %s is not a CertLedger issuer key under %s", vm, prefix)
+			return nil, credential.Errorf(credential.ReasonInvalidVC, "verification method %s is not a CertLedger issuer key under %s", vm, prefix)
 		}
 		deptEsc, kidEsc, ok := strings.Cut(rest, "#")
 		if !ok {
-			return nil, credential.Errorf(credential.CodeInvalid, "verification method %s has no key fragment", vm)
+			return nil, credential.Errorf(credential.ReasonInvalidVC, "verification method %s has no key fragment", vm)
 		}
 		dept, err1 := url.PathUnescape(deptEsc)
 		kid, err2 := url.PathUnescape(kidEsc)
 		if err1 != nil || err2 != nil {
-			return nil, credential.Errorf(credential.CodeInvalid, "verification method %s is not well formed", vm)
+			return nil, credential.Errorf(credential.ReasonInvalidVC, "verification method %s is not well formed", vm)
 		}
 		d, ok := reg.Department(dept)
 		if !ok {
-			return nil, credential.Errorf(credential.CodeInvalid, "issuer %q is not in the registry", dept)
+			return nil, credential.Errorf(credential.ReasonUnknownIssuer, "issuer %q is not in the registry", dept)
 		}
 		k, ok := d.Key(kid)
 		if !ok {
-			return nil, credential.Errorf(credential.CodeInvalid, "key %q is not registered for %s", kid, dept)
+			return nil, credential.Errorf(credential.ReasonUnknownKey, "key %q is not registered for %s", kid, dept)
 		}
 		if created.IsZero() {
-			return nil, credential.Errorf(credential.CodeInvalid, "the proof has no creation time")
+			return nil, credential.Errorf(credential.ReasonInvalidVC, "the proof has no creation time")
 		}
 		if err := k.AcceptsSignatureAt(created); err != nil {
 			return nil, err

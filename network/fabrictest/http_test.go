@@ -3,6 +3,7 @@ package fabrictest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,24 @@ type verified struct {
 }
 
 var httpClient = &http.Client{Timeout: 3 * time.Minute}
+
+// problemError is a refusal of the gateway, with its problem's reason.
+type problemError struct {
+	what   string
+	Reason string `json:"reason"`
+}
+
+func (e *problemError) Error() string { return e.what }
+
+// reasonOf returns the reason of a refusal call returned, "" for any other
+// error.
+func reasonOf(err error) string {
+	var p *problemError
+	if errors.As(err, &p) {
+		return p.Reason
+	}
+	return ""
+}
 
 // call sends a JSON request and decodes a 2xx answer into out; headers
 // are name, value pairs.
@@ -63,7 +82,9 @@ func call(base, method, path, apiKey string, body, out any, headers ...string) (
 		return resp.StatusCode, err
 	}
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		p := &problemError{what: fmt.Sprintf("%s %s: %d %s", method, path, resp.StatusCode, raw)}
+		json.Unmarshal(raw, p)
+		return resp.StatusCode, p
 	}
 	if out != nil {
 		return resp.StatusCode, json.Unmarshal(raw, out)

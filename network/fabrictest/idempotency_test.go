@@ -59,7 +59,7 @@ func TestIdempotencyOnTheLedger(t *testing.T) {
 			v.TxID, v.BlockNumber, first.IssueTxID, first.BlockNumber)
 	}
 	other := requestFor("samr", 7)
-	if code, err := call(g.URL(), "POST", "/api/v1/credentials", g.Keys()["samr"].APIKey, other, nil, "Idempotency-Key", "fabric-idem-1"); code != 409 {
-		t.Fatalf("the key reused for another request: %d %v, want 409", code, err)
+	if code, err := call(g.URL(), "POST", "/api/v1/credentials", g.Keys()["samr"].APIKey, other, nil, "Idempotency-Key", "fabric-idem-1"); code != 409 || reasonOf(err) != "idempotency_key_reused" {
+		t.Fatalf("the key reused for another request: %d %v, want 409 idempotency_key_reused", code, err)
 	}
 }

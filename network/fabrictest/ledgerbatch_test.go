@@ -15,9 +15,10 @@ import (
 // TestLedgerIssueBatchOutcomes drives the fabric backend's batcher in this
 // process (so `go test -race` watches it) with concurrent issuances of one
 // department, some of which the contract refuses: a holder reference that
-// is no HMAC, and a second request reusing an idempotency key with other
-// content. Each caller gets its own outcome, the refused ones write
-// nothing, and the others share transactions.
+// is no HMAC, a second request reusing an idempotency key with other
+// content, and a second credential on a taken status position. Each caller
+// gets its own outcome with its reason, the refused ones write nothing, and
+// the others share transactions.
 func TestLedgerIssueBatchOutcomes(t *testing.T) {
 	need(t)
 	gateway(t) // the registry is provisioned by the serve process's --demo
@@ -53,15 +54,20 @@ func TestLedgerIssueBatchOutcomes(t *testing.T) {
 		return req
 	}
 	const n = 24
+	// A status position of this run, far from the lists the gateway draws in.
+	seq := uint64(1)<<39 + uint64(time.Now().UnixNano())%(1<<38)
 	reqs := make([]credential.IssueRequest, n)
-	want := make([]credential.Code, n) // "" for issued
+	want := make([]credential.Reason, n) // "" for issued
 	for i := range reqs {
 		switch {
 		case i%8 == 3:
-			reqs[i], want[i] = request(i, ""), credential.CodeInvalid
+			reqs[i], want[i] = request(i, ""), credential.ReasonInvalidField
 			reqs[i].HolderRef = "not an HMAC"
 		case i == 5 || i == 6: // one idempotency key, two contents: one wins
-			reqs[i], want[i] = request(i, "rivals"), "either"
+			reqs[i], want[i] = request(i, "rivals"), credential.ReasonIdempotencyKeyReused
+		case i == 9 || i == 10: // one status position, two credentials: one wins
+			reqs[i], want[i] = request(i, ""), credential.ReasonStatusSequenceTaken
+			reqs[i].StatusSequence = seq
 		default:
 			reqs[i] = request(i, "")
 		}
@@ -79,7 +85,7 @@ func TestLedgerIssueBatchOutcomes(t *testing.T) {
 	wg.Wait()
 
 	txs := map[string]bool{}
-	rivalsWon := 0
+	won := map[credential.Reason]int{}
 	for i := range reqs {
 		switch want[i] {
 		case "":
@@ -94,23 +100,28 @@ func TestLedgerIssueBatchOutcomes(t *testing.T) {
 			if got := recordOf(t, l, rec.ID); got.IssueTxID != rec.IssueTxID || got.BlockNumber != rec.BlockNumber {
 				t.Fatalf("issuance %d reads back as %+v, answered %+v", i, got, rec)
 			}
-		case "either":
+		case credential.ReasonIdempotencyKeyReused, credential.ReasonStatusSequenceTaken:
 			if errs[i] == nil {
-				rivalsWon++
-			} else if credential.ErrorCode(errs[i]) != credential.CodeConflict {
-				t.Fatalf("rival %d: %v, want success or conflict", i, errs[i])
+				won[want[i]]++
+			} else if credential.ErrorReason(errs[i]) != want[i] {
+				t.Fatalf("rival %d: %v, want success or %s", i, errs[i], want[i])
+			}
+			if want[i] == credential.ReasonStatusSequenceTaken && errs[i] != nil && !credential.IsStatusSequenceTaken(errs[i], seq) {
+				t.Fatalf("rival %d: %#v does not name position %d", i, errs[i], seq)
 			}
 		default:
-			if credential.ErrorCode(errs[i]) != want[i] {
+			if credential.ErrorReason(errs[i]) != want[i] {
 				t.Fatalf("issuance %d: %v, want %s", i, errs[i], want[i])
 			}
-			if _, err := l.Record(ctx, reqs[i].Document.ID); credential.ErrorCode(err) != credential.CodeNotFound {
+			if _, err := l.Record(ctx, reqs[i].Document.ID); credential.ErrorReason(err) != credential.ReasonCredentialNotFound {
 				t.Fatalf("refused issuance %d left a record (%v)", i, err)
 			}
 		}
 	}
-	if rivalsWon != 1 {
-		t.Fatalf("%d requests reusing one idempotency key with other content were issued, want 1", rivalsWon)
+	for _, r := range []credential.Reason{credential.ReasonIdempotencyKeyReused, credential.ReasonStatusSequenceTaken} {
+		if won[r] != 1 {
+			t.Fatalf("%d of two rivals were issued (the loser answers %s), want 1", won[r], r)
+		}
 	}
-	t.Logf("%d issuances recorded in %d transactions", n-n/8-2, len(txs))
+	t.Logf("%d issuances recorded in %d transactions", n-n/8-4, len(txs))
 }

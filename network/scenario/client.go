@@ -83,11 +83,13 @@ type problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`
 	Status int    `json:"status"`
+	Reason string `json:"reason"`
 	Detail string `json:"detail"`
 }
 
-// expectProblem checks that r is a problem+json answer with the given status.
-func expectProblem(t testing.TB, r response, status int) problem {
+// expectProblem checks that r is a problem+json answer with the given
+// status and reason.
+func expectProblem(t testing.TB, r response, status int, reason string) problem {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
@@ -99,6 +101,9 @@ func expectProblem(t testing.TB, r response, status int) problem {
 	r.JSON(t, &p)
 	if p.Status != status || p.Title == "" || p.Detail == "" {
 		t.Fatalf("incomplete problem: %+v", p)
+	}
+	if p.Reason != reason {
+		t.Fatalf("reason %q, want %q: %+v", p.Reason, reason, p)
 	}
 	return p
 }

@@ -276,16 +276,17 @@ func (s *suite) crossDepartment(t *testing.T) {
 	cases := []struct {
 		name, method, path string
 		body               any
+		reason             string
 	}{
-		{"read", "GET", "/api/v1/credentials/" + id, nil},
-		{"suspend", "POST", "/api/v1/credentials/" + id + "/suspend", map[string]string{"reason": "试图越权"}},
-		{"revoke", "POST", "/api/v1/credentials/" + id + "/revoke", map[string]string{"reason": "试图越权", "code": "revoked"}},
-		{"history", "GET", "/api/v1/credentials/" + id + "/history", nil},
-		{"issue another department's type", "POST", "/api/v1/credentials", businessLicence("越权公司")},
+		{"read", "GET", "/api/v1/credentials/" + id, nil, "not_issuer"},
+		{"suspend", "POST", "/api/v1/credentials/" + id + "/suspend", map[string]string{"reason": "试图越权"}, "not_issuer"},
+		{"revoke", "POST", "/api/v1/credentials/" + id + "/revoke", map[string]string{"reason": "试图越权", "code": "revoked"}, "not_issuer"},
+		{"history", "GET", "/api/v1/credentials/" + id + "/history", nil, "not_issuer"},
+		{"issue another department's type", "POST", "/api/v1/credentials", businessLicence("越权公司"), "not_authorized_for_type"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			expectProblem(t, s.c.request(t, tc.method, tc.path, s.edu, tc.body), http.StatusForbidden)
+			expectProblem(t, s.c.request(t, tc.method, tc.path, s.edu, tc.body), http.StatusForbidden, tc.reason)
 		})
 	}
 	if v := s.verify(t, map[string]any{"document": s.lic.Document}); !v.Valid {
@@ -302,17 +303,18 @@ func (s *suite) lifecycle(t *testing.T) {
 		action     string
 		body       any
 		wantStatus int
+		reason     string // the problem's, for a refusal
 		verify     string // status verification reports afterwards
 	}{
-		{"suspend", map[string]string{}, http.StatusBadRequest, "valid"}, // reason required
-		{"suspend", map[string]string{"reason": "涉嫌虚假登记，暂扣待查"}, http.StatusOK, "suspended"},
-		{"suspend", map[string]string{"reason": "again"}, http.StatusConflict, "suspended"},
-		{"reinstate", map[string]string{"reason": "核查无误，发还"}, http.StatusOK, "valid"},
-		{"reinstate", map[string]string{"reason": "again"}, http.StatusConflict, "valid"},
-		{"revoke", map[string]string{"reason": "bad code", "code": "nonsense"}, http.StatusBadRequest, "valid"},
-		{"revoke", map[string]string{"reason": "严重违法，吊销营业执照", "code": "penalty"}, http.StatusOK, "revoked"},
-		{"reinstate", map[string]string{"reason": "revoked is final"}, http.StatusConflict, "revoked"},
-		{"revoke", map[string]string{"reason": "twice", "code": "revoked"}, http.StatusConflict, "revoked"},
+		{"suspend", map[string]string{}, http.StatusBadRequest, "invalid_field", "valid"}, // reason required
+		{"suspend", map[string]string{"reason": "涉嫌虚假登记，暂扣待查"}, http.StatusOK, "", "suspended"},
+		{"suspend", map[string]string{"reason": "again"}, http.StatusConflict, "already_suspended", "suspended"},
+		{"reinstate", map[string]string{"reason": "核查无误，发还"}, http.StatusOK, "", "valid"},
+		{"reinstate", map[string]string{"reason": "again"}, http.StatusConflict, "not_suspended", "valid"},
+		{"revoke", map[string]string{"reason": "bad code", "code": "nonsense"}, http.StatusBadRequest, "invalid_field", "valid"},
+		{"revoke", map[string]string{"reason": "严重违法，吊销营业执照", "code": "penalty"}, http.StatusOK, "", "revoked"},
+		{"reinstate", map[string]string{"reason": "revoked is final"}, http.StatusConflict, "credential_revoked", "revoked"},
+		{"revoke", map[string]string{"reason": "twice", "code": "revoked"}, http.StatusConflict, "credential_revoked", "revoked"},
 	}
 	for i, st := range steps {
 		t.Run(fmt.Sprintf("%d %s", i, st.action), func(t *testing.T) {
@@ -321,7 +323,7 @@ func (s *suite) lifecycle(t *testing.T) {
 				t.Fatalf("%s: %d %s, want %d", st.action, r.Status, r.Body, st.wantStatus)
 			}
 			if st.wantStatus >= 400 {
-				expectProblem(t, r, st.wantStatus)
+				expectProblem(t, r, st.wantStatus, st.reason)
 			}
 			v := s.verify(t, map[string]any{"document": s.lic.Document})
 			if v.Status != st.verify || v.Valid != (st.verify == "valid") {
@@ -402,6 +404,7 @@ func (s *suite) idempotency(t *testing.T) {
 		}
 	}
 	other := businessLicence("另一家有限公司")
-	expectProblem(t, s.c.request(t, "POST", "/api/v1/credentials", s.samr, other, "Idempotency-Key", "scenario-idem-1"), http.StatusConflict)
+	expectProblem(t, s.c.request(t, "POST", "/api/v1/credentials", s.samr, other, "Idempotency-Key", "scenario-idem-1"), http.StatusConflict,
+		"idempotency_key_reused")
 	s.idemID = first.ID
 }

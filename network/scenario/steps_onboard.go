@@ -32,8 +32,8 @@ func (s *suite) onboard(t *testing.T) {
 		}
 		return r
 	}
-	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, s.samr, entry), http.StatusForbidden)
-	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, "", entry), http.StatusUnauthorized)
+	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, s.samr, entry), http.StatusForbidden, "not_governance")
+	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, "", entry), http.StatusUnauthorized, "missing_api_key")
 	put("/api/v1/departments/"+joinID, s.gov, entry, http.StatusCreated)
 	entry["nameEn"] = "Public Security Bureau of Fuzhou"
 	put("/api/v1/departments/"+joinID, s.gov, entry, http.StatusOK)
@@ -46,7 +46,7 @@ func (s *suite) onboard(t *testing.T) {
 	r.JSON(t, &k)
 	// Keys change only through the key endpoints, not with the entry.
 	entry["keys"] = []credential.Key{}
-	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, s.gov, entry), http.StatusUnprocessableEntity)
+	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, s.gov, entry), http.StatusUnprocessableEntity, "keys_managed_elsewhere")
 	delete(entry, "keys")
 
 	permit := map[string]any{"code": joinUSCC + "001", "nameZh": "居住证", "nameEn": "Residence Permit", "defaultValidityDays": 365,
@@ -59,7 +59,7 @@ func (s *suite) onboard(t *testing.T) {
 		t.Fatalf("the catalogue does not list %s as an issuer of residence-permit: %+v", joinID, ty)
 	}
 
-	expectProblem(t, s.c.request(t, "POST", "/api/v1/departments/"+joinID+"/api-keys", s.samr, nil), http.StatusForbidden)
+	expectProblem(t, s.c.request(t, "POST", "/api/v1/departments/"+joinID+"/api-keys", s.samr, nil), http.StatusForbidden, "not_governance")
 	r = s.c.request(t, "POST", "/api/v1/departments/"+joinID+"/api-keys", s.gov, nil)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("API key for %s: %d %s", joinID, r.Status, r.Body)
@@ -94,5 +94,5 @@ func (s *suite) onboard(t *testing.T) {
 	if v := s.verify(t, map[string]any{"document": permitted.Document}); !v.Valid || v.Status != "valid" {
 		t.Fatalf("the credential of %s does not verify: %+v", joinID, v)
 	}
-	expectProblem(t, s.c.request(t, "POST", "/api/v1/credentials", ak.APIKey, businessLicence("未授权有限公司")), http.StatusForbidden)
+	expectProblem(t, s.c.request(t, "POST", "/api/v1/credentials", ak.APIKey, businessLicence("未授权有限公司")), http.StatusForbidden, "not_authorized_for_type")
 }

@@ -214,7 +214,7 @@ func (l *Ledger) checkPolicies(btx *bolt.Tx, sim *simTx) error {
 				return fmt.Errorf("embedded: endorsement policy of %s: %w", k, err)
 			}
 			if len(orgs) == 0 || slices.ContainsFunc(orgs, func(o string) bool { return o != sim.mspID }) {
-				return credential.Errorf(credential.CodeForbidden, "the endorsement policy of %s requires %v, not %s", k, orgs, sim.mspID)
+				return credential.Errorf(credential.ReasonEndorsementMissing, "the endorsement policy of %s requires %v, not %s", k, orgs, sim.mspID)
 			}
 		}
 		return nil

@@ -287,7 +287,7 @@ func (l *Ledger) PutCredentialType(ctx context.Context, mspID string, t credenti
 func (l *Ledger) Issue(ctx context.Context, mspID string, req credential.IssueRequest) (credential.IssueResult, error) {
 	raw, err := json.Marshal(req)
 	if err != nil {
-		return credential.IssueResult{}, credential.Errorf(credential.CodeInvalid, "the issue request cannot be encoded: %v", err)
+		return credential.IssueResult{}, credential.Wrapf(err, credential.ReasonInvalidRequest, "the issue request cannot be encoded")
 	}
 	r, err := l.submit(ctx, mspID, chaincode.FnIssue, map[string][]byte{chaincode.TransientRequest: raw}, func(tx chaincode.Tx) (any, error) {
 		return chaincode.Issue(tx)

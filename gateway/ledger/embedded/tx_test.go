@@ -35,7 +35,7 @@ func TestTxSemantics(t *testing.T) {
 	}
 	_, err := run(func(tx chaincode.Tx) (any, error) {
 		tx.PutState("test/b", []byte("2"))
-		return nil, credential.Errorf(credential.CodeConflict, "changed my mind")
+		return nil, credential.Errorf(credential.ReasonConcurrentChange, "changed my mind")
 	})
 	wantCode(t, err, credential.CodeConflict)
 	if _, err := run(func(tx chaincode.Tx) (any, error) { return nil, tx.DelState("test/a") }); err != nil {

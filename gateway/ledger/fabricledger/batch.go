@@ -37,7 +37,7 @@ type issueOutcome struct {
 	err error
 }
 
-var errLedgerClosed = credential.Errorf(credential.CodeInternal, "the ledger connection is closing")
+var errLedgerClosed = credential.Errorf(credential.ReasonLedgerClosed, "the ledger connection is closing")
 
 func newIssueBatcher(l *Ledger, d *dept) *issueBatcher {
 	b := &issueBatcher{l: l, d: d, queue: make(chan *pendingIssue, l.opts.IssueBatchSize*l.opts.IssueBatchesInFlight),
@@ -140,7 +140,7 @@ func (b *issueBatcher) send(all []*pendingIssue) {
 	}
 	transient, err := json.Marshal(bodies)
 	if err != nil {
-		b.failAll(batch, credential.Errorf(credential.CodeInvalid, "encode the issue requests: %v", err))
+		b.failAll(batch, credential.Wrapf(err, credential.ReasonInvalidRequest, "the issue requests cannot be encoded"))
 		return
 	}
 	out, err := b.l.submit(b.ctx, b.d, submitCall{

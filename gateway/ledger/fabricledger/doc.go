@@ -17,4 +17,7 @@
 //	}
 //	defer ledger.Close()
 //	rec, err := ledger.Record(ctx, id) // rec.IssueTxID, rec.BlockNumber name its issuance
+//
+// The contract's errors arrive as JSON inside the Fabric Gateway's gRPC status
+// (chaincode.EncodeError) and are decoded back into credential.Error.
 package fabricledger

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc/codes"
@@ -12,9 +13,11 @@ import (
 )
 
 // chaincodeMarker starts the Fabric Gateway's text for an error the
-// chaincode itself returned ("chaincode response 500, <message>"); only
-// text after it is the contract's, so only it is parsed for a
-// credential.Error, and nothing else of a transport error reaches a client.
+// chaincode itself returned ("chaincode response 500, <message>", built by
+// the peer's gateway). Fabric passes the chaincode's answer on only as this
+// text, so finding the marker is unavoidable; what follows it is the
+// contract's JSON (chaincode.EncodeError), and nothing else of a transport
+// error reaches a client.
 const chaincodeMarker = "chaincode response "
 
 // contractError returns the contract's *credential.Error carried by a
@@ -32,16 +35,14 @@ func contractError(err error) (*credential.Error, bool) {
 		}
 	}
 	for _, t := range texts {
-		i := strings.Index(t, chaincodeMarker)
-		if i < 0 {
+		_, rest, found := strings.Cut(t, chaincodeMarker)
+		if !found {
 			continue
 		}
-		rest := t[i+len(chaincodeMarker):]
-		if j := strings.Index(rest, ", "); j >= 0 {
-			rest = rest[j+2:]
-		}
-		if e, ok := credential.ParseError(rest); ok {
-			return e, true
+		if _, answer, found := strings.Cut(rest, ", "); found {
+			if e, ok := chaincode.DecodeError(answer); ok {
+				return e, true
+			}
 		}
 	}
 	return nil, false
@@ -99,9 +100,9 @@ func transient(err error) bool {
 // contract's: the details go to the log with the transaction ID.
 func internalError(what, txID string) *credential.Error {
 	if txID != "" {
-		return credential.Errorf(credential.CodeInternal, "the ledger could not %s (transaction %s)", what, txID)
+		return credential.Errorf(credential.ReasonLedgerFailure, "the ledger could not %s (transaction %s)", what, txID)
 	}
-	return credential.Errorf(credential.CodeInternal, "the ledger could not %s", what)
+	return credential.Errorf(credential.ReasonLedgerFailure, "the ledger could not %s", what)
 }
 
 // describe renders err with the per-node details of its gRPC status, for

@@ -303,7 +303,7 @@ func (l *Ledger) cachedRecord(ctx context.Context, id string) (credential.Record
 	if err != nil {
 		// Not found on the stream's peer may only mean it has not committed
 		// the issuance yet: the issuer's peers, read as before, have.
-		if e, ok := contractError(err); ok && e.Code != credential.CodeNotFound {
+		if e, ok := contractError(err); ok && e.Reason != credential.ReasonCredentialNotFound {
 			return rec, true, e
 		}
 		return rec, false, nil

@@ -87,9 +87,11 @@ func (f *fakeSource) record(ctx context.Context, id string) ([]byte, error) {
 	r, ok := f.records[id]
 	switch {
 	case id == "bad id":
-		return nil, status.Error(codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, invalid: not an identifier")
+		return nil, status.Error(codes.Unknown, "evaluate call to endorser returned error: "+
+			chaincodeResponse(chaincode.EncodeError(credential.Errorf(credential.ReasonInvalidIdentifier, "not an identifier"))))
 	case !ok:
-		return nil, status.Error(codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, not_found: credential "+id+" is not on the ledger")
+		return nil, status.Error(codes.Unknown, "evaluate call to endorser returned error: "+
+			chaincodeResponse(chaincode.EncodeError(credential.Errorf(credential.ReasonCredentialNotFound, "credential %s is not on the ledger", id))))
 	}
 	return json.Marshal(r)
 }

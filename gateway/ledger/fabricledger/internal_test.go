@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
@@ -88,26 +89,63 @@ func gatewayError(t *testing.T, c codes.Code, msg string, details ...string) err
 	return fmt.Errorf("endorse: %w", st.Err())
 }
 
-func TestContractError(t *testing.T) {
+// chaincodeResponse is the text a peer's gateway makes of a chaincode's
+// error response (responseStatus in Fabric's internal/pkg/gateway): the
+// contract API answers a transaction's error with status 500 and the
+// error's text.
+func chaincodeResponse(err error) string {
+	return fmt.Sprintf("chaincode response %d, %s", 500, err.Error())
+}
+
+// The contract's errors cross Fabric as JSON inside the gRPC status: each
+// case encodes one as the adapter does, wraps it as the Fabric Gateway
+// does for an evaluation or an endorsement, and decodes it.
+func TestContractErrorRoundTrip(t *testing.T) {
+	taken := credential.StatusSequenceTaken("samr", 131073).(*credential.Error)
+	notFound := credential.Errorf(credential.ReasonCredentialNotFound, "credential X is not on the ledger")
+	notIssuer := credential.Errorf(credential.ReasonNotIssuer, "only the issuing department can change credential X")
+	reused := credential.Errorf(credential.ReasonIdempotencyKeyReused, "the idempotency key was already used for a different request")
 	for _, tc := range []struct {
 		name string
 		err  error
 		want *credential.Error
 	}{
-		{"evaluate", gatewayError(t, codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, not_found: credential X is not on the ledger"),
-			&credential.Error{Code: credential.CodeNotFound, Message: "credential X is not on the ledger"}},
+		{"evaluate", gatewayError(t, codes.Unknown, "evaluate call to endorser returned error: "+chaincodeResponse(chaincode.EncodeError(notFound))),
+			notFound},
+		{"evaluate, every peer tried", gatewayError(t, codes.Unknown, "failed to evaluate transaction, see attached details for more info",
+			chaincodeResponse(chaincode.EncodeError(notFound))), notFound},
 		{"endorse detail", gatewayError(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
-			"chaincode response 500, forbidden: credential X was issued by samr"),
-			&credential.Error{Code: credential.CodeForbidden, Message: "credential X was issued by samr"}},
+			chaincodeResponse(chaincode.EncodeError(notIssuer))), notIssuer},
+		{"status sequence taken, with its number", gatewayError(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
+			"connection refused", chaincodeResponse(chaincode.EncodeError(taken))), taken},
+		{"idempotency key reused", gatewayError(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
+			chaincodeResponse(chaincode.EncodeError(reused))), reused},
+		{"a failure of the contract", gatewayError(t, codes.Unknown, "evaluate call to endorser returned error: "+
+			chaincodeResponse(chaincode.EncodeError(errors.New("chaincode: read rec~X: boom")))),
+			&credential.Error{Code: credential.CodeInternal, Reason: credential.ReasonInternal, Message: "the contract failed",
+				Cause: errors.New("chaincode: read rec~X: boom")}},
+		{"the contract API's own refusal", gatewayError(t, codes.Unknown, "evaluate call to endorser returned error: "+
+			chaincodeResponse(errors.New("Function Nope not found in contract certledger"))), nil},
 		{"peer failure, not the contract", gatewayError(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
 			"error in simulation: failed to distribute private collection: invalid: peer gone"), nil},
 		{"unavailable", gatewayError(t, codes.Unavailable, "connection error: invalid: certificate"), nil},
-		{"not gRPC", errors.New("chaincode response 500, conflict: x"), nil},
+		{"not gRPC", errors.New(chaincodeResponse(chaincode.EncodeError(notFound))), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := contractError(tc.err)
-			if ok != (tc.want != nil) || (ok && *got != *tc.want) {
+			if ok != (tc.want != nil) {
 				t.Fatalf("contractError = %+v, %v; want %+v", got, ok, tc.want)
+			}
+			if !ok {
+				return
+			}
+			if got.Error() != tc.want.Error() {
+				t.Fatalf("contractError = %q, want %q", got.Error(), tc.want.Error())
+			}
+			want := *tc.want
+			got.Cause, want.Cause = nil, nil
+			if *got != want {
+				t.Fatalf("contractError = %+v, want %+v", *got, want)
 			}
 		})
 	}
@@ -127,7 +165,7 @@ func TestPeerUnreachable(t *testing.T) {
 		{"orderers down, peer answered", context.Background(),
 			gatewayError(t, codes.Unavailable, "no orderers could successfully process transaction", "connection refused"), false},
 		{"our own deadline", cancelled, gatewayError(t, codes.DeadlineExceeded, "deadline exceeded"), false},
-		{"contract error", context.Background(), gatewayError(t, codes.Unknown, "chaincode response 500, invalid: x"), false},
+		{"contract error", context.Background(), gatewayError(t, codes.Unknown, chaincodeResponse(chaincode.EncodeError(credential.Errorf(credential.ReasonInvalidRequest, "x")))), false},
 		{"not ready", context.Background(), gatewayError(t, codes.FailedPrecondition, "no combination of peers"), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,14 +207,9 @@ func TestCandidatesPutDownPeersLast(t *testing.T) {
 
 func TestInternalErrorHidesDetails(t *testing.T) {
 	e := internalError("record the change", "abc123")
-	if e.Code != credential.CodeInternal || e.Message != "the ledger could not record the change (transaction abc123)" {
+	if e.Code != credential.CodeInternal || e.Reason != credential.ReasonLedgerFailure || e.Message != "the ledger could not record the change (transaction abc123)" {
 		t.Fatalf("%+v", e)
 	}
 }
 
-// The backend offers what the gateway's status lists need (its
-// StatusLedger interface, stated here without importing the gateway).
-var _ interface {
-	StatusSequence(ctx context.Context, id string) (uint64, error)
-	StatusEntries(ctx context.Context, dept string, list uint64) ([]credential.StatusEntry, error)
-} = (*Ledger)(nil)
+var _ credential.Ledger = (*Ledger)(nil)

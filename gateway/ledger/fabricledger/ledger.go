@@ -84,7 +84,7 @@ func (l *Ledger) Close() error {
 func (l *Ledger) dept(mspID string) (*dept, error) {
 	d, ok := l.byMSP[mspID]
 	if !ok {
-		return nil, credential.Errorf(credential.CodeForbidden, "MSP %q is not an organization of this network", mspID)
+		return nil, credential.Errorf(credential.ReasonUnknownDepartment, "MSP %q is not an organization of this network", mspID)
 	}
 	return d, nil
 }
@@ -185,7 +185,7 @@ func (l *Ledger) putJSON(ctx context.Context, mspID, fn string, v any) error {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return credential.Errorf(credential.CodeInvalid, "encode %s: %v", fn, err)
+		return credential.Wrapf(err, credential.ReasonInvalidRequest, "the arguments of %s cannot be encoded", fn)
 	}
 	_, err = l.submit(ctx, d, submitCall{fn: fn, args: []string{string(b)}})
 	l.forgetRoutes()
@@ -204,10 +204,10 @@ func (l *Ledger) Issue(ctx context.Context, mspID string, req credential.IssueRe
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return credential.IssueResult{}, credential.Errorf(credential.CodeInvalid, "encode the issue request: %v", err)
+		return credential.IssueResult{}, credential.Wrapf(err, credential.ReasonInvalidRequest, "the issue request cannot be encoded")
 	}
 	if len(body) > chaincode.MaxRequestSize {
-		return credential.IssueResult{}, credential.Errorf(credential.CodeInvalid, "the issue request is larger than %d bytes", chaincode.MaxRequestSize)
+		return credential.IssueResult{}, credential.Errorf(credential.ReasonInvalidRequest, "the issue request is larger than %d bytes", chaincode.MaxRequestSize)
 	}
 	b, err := l.batcher(d)
 	if err != nil {
@@ -225,7 +225,7 @@ func (l *Ledger) ChangeStatus(ctx context.Context, mspID, id string, ch credenti
 	}
 	b, err := json.Marshal(ch)
 	if err != nil {
-		return rec, credential.Errorf(credential.CodeInvalid, "encode the status change: %v", err)
+		return rec, credential.Wrapf(err, credential.ReasonInvalidRequest, "the status change cannot be encoded")
 	}
 	out, err := l.submit(ctx, d, submitCall{fn: chaincode.FnChangeStatus, args: []string{id, string(b)}})
 	if err != nil {
@@ -355,7 +355,7 @@ func (l *Ledger) forgetRoutes() {
 
 func decode(raw []byte, v any, what string) error {
 	if err := json.Unmarshal(raw, v); err != nil {
-		return credential.Errorf(credential.CodeInternal, "the ledger answered an undecodable %s", what)
+		return credential.Wrapf(err, credential.ReasonLedgerFailure, "the ledger answered an undecodable %s", what)
 	}
 	return nil
 }

@@ -58,10 +58,10 @@ func (l *Ledger) submit(ctx context.Context, d *dept, call submitCall) (committe
 			l.log.Debug("fabric: read conflict, endorsing again", slog.String("fn", call.fn),
 				slog.String("tx", out.txID), slog.Int("attempt", conflicts))
 		case errors.As(err, &conflict) && conflict.code == pb.TxValidationCode_ENDORSEMENT_POLICY_FAILURE:
-			return out, credential.Errorf(credential.CodeForbidden,
+			return out, credential.Errorf(credential.ReasonEndorsementMissing,
 				"the ledger refused transaction %s: it lacks the endorsements its keys require", out.txID)
 		case errors.As(err, &conflict):
-			return out, credential.Errorf(credential.CodeConflict,
+			return out, credential.Errorf(credential.ReasonConcurrentChange,
 				"the ledger kept rejecting the %s transaction for concurrent changes; try again", call.fn)
 		case isRetryableStart(err) && time.Now().Before(notReadyUntil):
 			pause = 250 * time.Millisecond

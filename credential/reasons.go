@@ -1,0 +1,161 @@
+package credential
+
+// Reason names one kind of failure within a Code, in snake_case, for
+// programs to branch on (the HTTP API answers it as the problem's reason).
+// Reasons are stable: one is never renamed or given another meaning.
+type Reason string
+
+// Reasons of CodeInvalid: the request is wrong and will stay wrong.
+const (
+	// ReasonInvalidRequest is a malformed, oversized or incomplete request
+	// or argument, when no reason below says more.
+	ReasonInvalidRequest Reason = "invalid_request"
+	// ReasonInvalidField is a member of the request that fails its
+	// validation (a holder, a field, a date); Error.Pointer locates it
+	// when the check knows where it is.
+	ReasonInvalidField         Reason = "invalid_field"
+	ReasonUnknownType          Reason = "unknown_credential_type"
+	ReasonUnknownIssuer        Reason = "unknown_issuer"
+	ReasonUnknownKey           Reason = "unknown_key"
+	ReasonKeyNotUsable         Reason = "key_not_usable" // retired, compromised, or outside its validity
+	ReasonInvalidIdentifier    Reason = "invalid_identifier"
+	ReasonInvalidDocument      Reason = "invalid_document" // the structure of a document or presentation
+	ReasonInvalidSignature     Reason = "invalid_signature"
+	ReasonInvalidQR            Reason = "invalid_qr" // QR text, verification URL or compact payload
+	ReasonQRTooLarge           Reason = "qr_too_large"
+	ReasonInvalidRegistryEntry Reason = "invalid_registry_entry"
+	ReasonInvalidTrustList     Reason = "invalid_trust_list"
+	ReasonInvalidVC            Reason = "invalid_vc" // a W3C VC, its proof or a status list credential
+	ReasonIssuedAtSkew         Reason = "issued_at_skew"
+	ReasonRenewedNotOnLedger   Reason = "renewed_credential_missing"
+	ReasonInvalidStatusChange  Reason = "invalid_status_change"
+	ReasonInvalidStatusList    Reason = "invalid_status_list" // a status sequence number or list out of range
+	ReasonLedgerMismatch       Reason = "ledger_mismatch"     // a document that differs from its ledger record
+	ReasonIssuerNotAuthorized  Reason = "issuer_not_authorized"
+	ReasonNotVerified          Reason = "not_verified"
+)
+
+// Reasons of CodeNotFound.
+const (
+	ReasonCredentialNotFound Reason = "credential_not_found"
+	ReasonDocumentNotFound   Reason = "document_not_found" // a record whose private document is missing
+	ReasonDepartmentNotFound Reason = "department_not_found"
+	ReasonKeyNotFound        Reason = "key_not_found"
+	ReasonStatusListNotFound Reason = "status_list_not_found"
+)
+
+// Reasons of CodeConflict: the request clashes with the ledger's state.
+const (
+	ReasonDuplicateID          Reason = "duplicate_id"
+	ReasonIdempotencyKeyReused Reason = "idempotency_key_reused"
+	// ReasonStatusSequenceTaken carries the number in Error.StatusSequence.
+	ReasonStatusSequenceTaken    Reason = "status_sequence_taken"
+	ReasonCredentialRevoked      Reason = "credential_revoked"
+	ReasonAlreadySuspended       Reason = "already_suspended"
+	ReasonNotSuspended           Reason = "not_suspended"
+	ReasonRegistryFieldImmutable Reason = "registry_field_immutable"
+	ReasonKeyChangeNotAllowed    Reason = "key_change_not_allowed"
+	ReasonGovernanceRoleRequired Reason = "governance_role_required"
+	ReasonMSPIDTaken             Reason = "msp_id_taken"
+	ReasonTypeCodeTaken          Reason = "type_code_taken"
+	ReasonRegistryChanged        Reason = "registry_changed" // a credential's type or issuer left the registry
+	ReasonConcurrentChange       Reason = "concurrent_change"
+)
+
+// Reasons of CodeUnauthorized.
+const (
+	ReasonMissingAPIKey   Reason = "missing_api_key"
+	ReasonInvalidAPIKey   Reason = "invalid_api_key"
+	ReasonUnknownIdentity Reason = "unknown_identity" // the contract cannot read the caller's identity
+)
+
+// Reasons of CodeForbidden.
+const (
+	ReasonNotIssuer            Reason = "not_issuer" // another department issued the credential
+	ReasonNotAuthorizedForType Reason = "not_authorized_for_type"
+	ReasonIssuerMismatch       Reason = "issuer_mismatch" // issuing in another department's name
+	ReasonNotGovernance        Reason = "not_governance"
+	ReasonUnknownDepartment    Reason = "unknown_department" // the caller is no registered department
+	ReasonNotKeyOwner          Reason = "not_key_owner"
+	ReasonInvalidToken         Reason = "invalid_token" // a verification URL token that does not fit
+	ReasonEndorsementMissing   Reason = "endorsement_missing"
+)
+
+// Reasons of CodeInternal. Clients see the reason, never the message.
+const (
+	ReasonInternal      Reason = "internal"
+	ReasonLedgerFailure Reason = "ledger_failure"
+	ReasonLedgerClosed  Reason = "ledger_closed"
+)
+
+// reasonCodes gives every reason its code; a test checks that each
+// Reason constant is here.
+var reasonCodes = map[Reason]Code{
+	ReasonInvalidRequest:       CodeInvalid,
+	ReasonInvalidField:         CodeInvalid,
+	ReasonUnknownType:          CodeInvalid,
+	ReasonUnknownIssuer:        CodeInvalid,
+	ReasonUnknownKey:           CodeInvalid,
+	ReasonKeyNotUsable:         CodeInvalid,
+	ReasonInvalidIdentifier:    CodeInvalid,
+	ReasonInvalidDocument:      CodeInvalid,
+	ReasonInvalidSignature:     CodeInvalid,
+	ReasonInvalidQR:            CodeInvalid,
+	ReasonQRTooLarge:           CodeInvalid,
+	ReasonInvalidRegistryEntry: CodeInvalid,
+	ReasonInvalidTrustList:     CodeInvalid,
+	ReasonInvalidVC:            CodeInvalid,
+	ReasonIssuedAtSkew:         CodeInvalid,
+	ReasonRenewedNotOnLedger:   CodeInvalid,
+	ReasonInvalidStatusChange:  CodeInvalid,
+	ReasonInvalidStatusList:    CodeInvalid,
+	ReasonLedgerMismatch:       CodeInvalid,
+	ReasonIssuerNotAuthorized:  CodeInvalid,
+	ReasonNotVerified:          CodeInvalid,
+
+	ReasonCredentialNotFound: CodeNotFound,
+	ReasonDocumentNotFound:   CodeNotFound,
+	ReasonDepartmentNotFound: CodeNotFound,
+	ReasonKeyNotFound:        CodeNotFound,
+	ReasonStatusListNotFound: CodeNotFound,
+
+	ReasonDuplicateID:            CodeConflict,
+	ReasonIdempotencyKeyReused:   CodeConflict,
+	ReasonStatusSequenceTaken:    CodeConflict,
+	ReasonCredentialRevoked:      CodeConflict,
+	ReasonAlreadySuspended:       CodeConflict,
+	ReasonNotSuspended:           CodeConflict,
+	ReasonRegistryFieldImmutable: CodeConflict,
+	ReasonKeyChangeNotAllowed:    CodeConflict,
+	ReasonGovernanceRoleRequired: CodeConflict,
+	ReasonMSPIDTaken:             CodeConflict,
+	ReasonTypeCodeTaken:          CodeConflict,
+	ReasonRegistryChanged:        CodeConflict,
+	ReasonConcurrentChange:       CodeConflict,
+
+	ReasonMissingAPIKey:   CodeUnauthorized,
+	ReasonInvalidAPIKey:   CodeUnauthorized,
+	ReasonUnknownIdentity: CodeUnauthorized,
+
+	ReasonNotIssuer:            CodeForbidden,
+	ReasonNotAuthorizedForType: CodeForbidden,
+	ReasonIssuerMismatch:       CodeForbidden,
+	ReasonNotGovernance:        CodeForbidden,
+	ReasonUnknownDepartment:    CodeForbidden,
+	ReasonNotKeyOwner:          CodeForbidden,
+	ReasonInvalidToken:         CodeForbidden,
+	ReasonEndorsementMissing:   CodeForbidden,
+
+	ReasonInternal:      CodeInternal,
+	ReasonLedgerFailure: CodeInternal,
+	ReasonLedgerClosed:  CodeInternal,
+}
+
+// Code returns the code r belongs to; CodeInternal for a reason this
+// build does not know.
+func (r Reason) Code() Code {
+	if c, ok := reasonCodes[r]; ok {
+		return c
+	}
+	return CodeInternal
+}
