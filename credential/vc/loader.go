@@ -13,11 +13,15 @@ import (
 // remote context exported credentials name.
 const ContextCredentialsV2 = "https://www.w3.org/ns/credentials/v2"
 
-//go:embed contexts/credentials-v2.jsonld
+//go:embed contexts/credentials-v2.jsonld contexts/cid-v1.jsonld contexts/multikey-v1.jsonld
 var contextFiles embed.FS
 
+// contextPaths also bundles the controller document's contexts, so that
+// document can be processed as JSON-LD offline as well.
 var contextPaths = map[string]string{
-	ContextCredentialsV2: "contexts/credentials-v2.jsonld",
+	ContextCredentialsV2:         "contexts/credentials-v2.jsonld",
+	ContextControlledIdentifiers: "contexts/cid-v1.jsonld",
+	ContextMultikey:              "contexts/multikey-v1.jsonld",
 }
 
 // certledgerContextJSON holds CertLedger's own term definitions, carried

@@ -55,14 +55,19 @@ type ControllerDocument struct {
 	AssertionMethod    []string             `json:"assertionMethod"`
 }
 
-// ContextControlledIdentifiers is the context of controller documents.
-const ContextControlledIdentifiers = "https://www.w3.org/ns/cid/v1"
+// Contexts of controller documents: Controlled Identifiers 1.0, and the
+// Multikey context, which Digital Bazaar's verifiers (the VC Playground's)
+// require a Multikey verification method to carry.
+const (
+	ContextControlledIdentifiers = "https://www.w3.org/ns/cid/v1"
+	ContextMultikey              = "https://w3id.org/security/multikey/v1"
+)
 
 // NewControllerDocument describes a department's keys for VC verifiers. A
 // compromised key is listed as revoked, not as an assertion method: a generic
 // verifier cannot tell when a proof was made, so it rejects all the key signed.
 func NewControllerDocument(base string, d credential.Department) ControllerDocument {
-	doc := ControllerDocument{Context: []string{ContextControlledIdentifiers}, ID: IssuerURL(base, d.ID),
+	doc := ControllerDocument{Context: []string{ContextControlledIdentifiers, ContextMultikey}, ID: IssuerURL(base, d.ID),
 		VerificationMethod: []VerificationMethod{}, AssertionMethod: []string{}}
 	for _, k := range d.Keys {
 		pub, err := k.Ed25519()
