@@ -1,4 +1,4 @@
-package network
+package network_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/network"
 	"github.com/certledger/certledger/network/scenario"
 )
 
@@ -23,7 +24,7 @@ import (
 // authorizes it, and creates its API key. The department then issues
 // through the gateway and the credential verifies. It returns the
 // department's registry entry and USCC.
-func onboardThroughGateway(t *testing.T, dir string, p *Profile, id, nameZh, nameEn string) (credential.Department, string) {
+func onboardThroughGateway(t *testing.T, dir string, p *network.Profile, id, nameZh, nameEn string) (credential.Department, string) {
 	t.Helper()
 	srv := &scenario.Server{Bin: scenario.Binary(t), DataDir: filepath.Join(t.TempDir(), "data"),
 		Args: []string{"--ledger", "fabric", "--network", dir}, StartTimeout: 2 * time.Minute}

@@ -1,22 +1,28 @@
-package network
+package network_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/nettest"
 )
 
 // TestRaftNetwork runs the default network through its life: up from
 // nothing, a transaction, an idempotent second up, a crashed and restarted
 // peer, down and up again on the same ledger.
 func TestRaftNetwork(t *testing.T) {
-	requireFabric(t)
+	nettest.RequireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	o, p := startNetwork(t, ctx, Raft, 27000)
+	o, p := startNetwork(t, ctx, network.Raft, nettest.RaftNetwork)
 	if len(p.Departments) != 4 || len(p.Orderers) != 3 {
 		t.Fatalf("profile: %d departments, %d orderers", len(p.Departments), len(p.Orderers))
 	}
@@ -29,7 +35,7 @@ func TestRaftNetwork(t *testing.T) {
 	}
 
 	// CertLedger's contract answers through its chaincode service.
-	meta, err := PeerCLI(ctx, o.Dir, "samr", "chaincode", "query", "-C", DefaultChannel, "-n", ChaincodeName,
+	meta, err := network.PeerCLI(ctx, o.Dir, "samr", "chaincode", "query", "-C", network.DefaultChannel, "-n", network.ChaincodeName,
 		"-c", `{"Args":["org.hyperledger.fabric:GetMetadata"]}`)
 	if err != nil || !strings.Contains(meta, `"contracts"`) {
 		t.Fatalf("contract metadata: %v\n%.300s", err, meta)
@@ -37,7 +43,7 @@ func TestRaftNetwork(t *testing.T) {
 
 	// Up again: nothing is restarted.
 	start := time.Now()
-	if _, err := Up(ctx, Options{Dir: o.Dir}); err != nil {
+	if _, err := network.Up(ctx, network.Options{Dir: o.Dir}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("second up (all running) in %s", time.Since(start).Round(100*time.Millisecond))
@@ -47,37 +53,41 @@ func TestRaftNetwork(t *testing.T) {
 
 	// A crashed peer comes back and catches up; its department's other
 	// peer serves meanwhile.
-	if err := StopNode(o.Dir, "peer0.hrss", true); err != nil {
+	if err := network.StopNode(o.Dir, "peer0.hrss", true); err != nil {
 		t.Fatal(err)
 	}
 	put(t, ctx, o.Dir, "samr", "while-down", "yes")
-	if err := StartNode(ctx, o.Dir, "peer0.hrss"); err != nil {
+	if err := network.StartNode(ctx, o.Dir, "peer0.hrss"); err != nil {
 		t.Fatal(err)
 	}
 	waitValue(t, ctx, o.Dir, "hrss", "while-down", "yes")
 
 	// One of three Raft orderers crashes: submits through the gateway go on
 	// (after a leader election if it led).
-	if err := StopNode(o.Dir, "orderer0", true); err != nil {
+	if err := network.StopNode(o.Dir, "orderer0", true); err != nil {
 		t.Fatal(err)
 	}
-	kv := gatewayContract(t, p, "edu", p.KVChaincode)
+	kv := nettest.ConnectKV(t, p, "edu")
 	start = time.Now()
 	for i := range 5 {
-		if _, err := submitRetry(kv, "put", fmt.Sprint("no-orderer0-", i), "ok"); err != nil {
+		key := fmt.Sprint("no-orderer0-", i)
+		if err := nettest.RetryNotReady(ctx, func() error { return kv.Put(ctx, key, "ok") }); err != nil {
 			t.Fatalf("submit %d without orderer0: %v", i, err)
 		}
 	}
 	t.Logf("5 submits with orderer0 down in %s", time.Since(start).Round(100*time.Millisecond))
-	if err := StartNode(ctx, o.Dir, "orderer0"); err != nil {
+	if got, err := kv.Get(ctx, "no-orderer0-4"); err != nil || got != "ok" {
+		t.Fatalf("get through the Fabric Gateway = %q, %v; want ok", got, err)
+	}
+	if err := network.StartNode(ctx, o.Dir, "orderer0"); err != nil {
 		t.Fatal(err)
 	}
 
 	// Down keeps the ledger; up resumes it.
-	if err := Down(o.Dir, false); err != nil {
+	if err := network.Down(o.Dir, false); err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := Status(ctx, o.Dir)
+	nodes, err := network.Status(ctx, o.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +97,7 @@ func TestRaftNetwork(t *testing.T) {
 		}
 	}
 	start = time.Now()
-	if _, err := Up(ctx, Options{Dir: o.Dir}); err != nil {
+	if _, err := network.Up(ctx, network.Options{Dir: o.Dir}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("up after down in %s", time.Since(start).Round(100*time.Millisecond))
@@ -100,11 +110,11 @@ func TestRaftNetwork(t *testing.T) {
 // TestBFTNetwork brings up the four-orderer BFT variant and commits a
 // transaction through it.
 func TestBFTNetwork(t *testing.T) {
-	requireFabric(t)
+	nettest.RequireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	o, p := startNetwork(t, ctx, BFT, 28000)
-	if len(p.Orderers) != 4 || p.Consensus != BFT {
+	o, p := startNetwork(t, ctx, network.BFT, nettest.BFTNetwork)
+	if len(p.Orderers) != 4 || p.Consensus != network.BFT {
 		t.Fatalf("profile: %d orderers, consensus %s", len(p.Orderers), p.Consensus)
 	}
 	requireHealthy(t, ctx, o.Dir)
@@ -112,10 +122,10 @@ func TestBFTNetwork(t *testing.T) {
 	if got := get(t, ctx, o.Dir, "samr", "bft"); got != "ok" {
 		t.Fatalf("get = %q, want ok", got)
 	}
-	if err := Down(o.Dir, true); err != nil {
+	if err := network.Down(o.Dir, true); err != nil {
 		t.Fatal(err)
 	}
-	if exists(o.Dir) {
+	if _, err := os.Stat(o.Dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal("down --purge left the network folder")
 	}
 }
@@ -124,15 +134,12 @@ func TestBFTNetwork(t *testing.T) {
 // catches up on blocks asynchronously.
 func waitValue(t *testing.T, ctx context.Context, dir, dept, key, want string) {
 	t.Helper()
-	err := waitFor(ctx, 30*time.Second, key, func() error {
-		out, err := PeerCLI(ctx, dir, dept, "chaincode", "query", "-C", DefaultChannel, "-n", KVChaincodeName,
+	nettest.Eventually(t, 30*time.Second, "value of "+key, func() error {
+		out, err := network.PeerCLI(ctx, dir, dept, "chaincode", "query", "-C", network.DefaultChannel, "-n", network.KVChaincodeName,
 			"-c", `{"Args":["get","`+key+`"]}`)
 		if err == nil && strings.TrimSpace(out) != want {
 			return fmt.Errorf("value %q, want %q", strings.TrimSpace(out), want)
 		}
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

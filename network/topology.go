@@ -44,8 +44,11 @@ func (d department) domain() string { return d.ID + "." + domainSuffix }
 const (
 	peerPortOffset      = 100
 	chaincodePortOffset = 200
-	portSpan            = 210
 )
+
+// PortSpan is how many ports a network takes from its base port: two
+// networks whose bases are PortSpan apart never share a port.
+const PortSpan = 210
 
 type nodeKind string
 

@@ -27,6 +27,7 @@ import (
 	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/nettest"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
@@ -100,9 +101,7 @@ func runBenchFabric(args []string) error {
 	fs := flag.NewFlagSet("bench-fabric", flag.ContinueOnError)
 	var o fabricBenchOptions
 	fs.StringVar(&o.Dir, "dir", "", "network folder (default: a temporary folder, removed afterwards)")
-	// Below Linux's ephemeral range (32768 and up), which the benchmark's own
-	// many client connections draw from.
-	fs.IntVar(&o.BasePort, "base-port", 24000, "first base port to try (see certledger network up)")
+	fs.IntVar(&o.BasePort, "base-port", nettest.BenchFabric.Ports().From, "first base port to try (see certledger network up)")
 	fs.DurationVar(&o.BatchTimeout, "batch-timeout", 0, "orderer batch timeout of a new network (default: the network's default)")
 	fs.IntVar(&o.Concurrency, "concurrency", loadtest.DefaultConcurrency, "concurrent clients, for the gateway and for raw Fabric alike")
 	fs.DurationVar(&o.Duration, "duration", 15*time.Second, "time of each phase")
@@ -160,7 +159,14 @@ func benchFabric(ctx context.Context, o fabricBenchOptions) (*fabricBench, error
 			defer os.RemoveAll(d)
 		}
 	}
-	base, err := network.FreeBasePort(o.BasePort)
+	// The search stays in bench-fabric's range of the port plan, below the
+	// ephemeral range its own many client connections draw from; from
+	// another --base-port it spans as many ports.
+	r := nettest.BenchFabric.Ports()
+	if o.BasePort < r.From || o.BasePort >= r.To {
+		r = nettest.Range{From: o.BasePort, To: o.BasePort + r.To - r.From}
+	}
+	base, err := network.FreeBasePort(r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
