@@ -1,4 +1,4 @@
-package main
+package loadtest
 
 import (
 	"os"
@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
 )
 
 // TestUpdateSectionKeepsOtherSections writes the Fabric section twice into
@@ -15,12 +13,12 @@ import (
 // only the text between the Fabric markers changes.
 func TestUpdateSectionKeepsOtherSections(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "benchmarks.md")
-	before := "# Benchmarks\n\nintro\n\n" + loadtest.SectionBegin + "\nembedded results\n" + loadtest.SectionEnd + "\n\nanalysis\n"
+	before := "# Benchmarks\n\nintro\n\n" + SectionBegin + "\nembedded results\n" + SectionEnd + "\n\nanalysis\n"
 	if err := os.WriteFile(path, []byte(before), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, body := range []string{"first run", "second run"} {
-		if err := loadtest.UpdateMarkdownSection(path, fabricSectionBegin, fabricSectionEnd, "## Fabric\n\n"+body+"\n"); err != nil {
+		if err := UpdateMarkdownSection(path, FabricSectionBegin, FabricSectionEnd, "## Fabric\n\n"+body+"\n"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -31,20 +29,20 @@ func TestUpdateSectionKeepsOtherSections(t *testing.T) {
 			t.Fatalf("lost %q:\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "first run") || strings.Count(got, fabricSectionBegin) != 1 {
+	if strings.Contains(got, "first run") || strings.Count(got, FabricSectionBegin) != 1 {
 		t.Fatalf("the Fabric section was not replaced in place:\n%s", got)
 	}
 
 	broken := filepath.Join(t.TempDir(), "broken.md")
-	os.WriteFile(broken, []byte("x\n"+fabricSectionBegin+"\n"), 0o644)
-	if err := loadtest.UpdateMarkdownSection(broken, fabricSectionBegin, fabricSectionEnd, "y"); err == nil {
+	os.WriteFile(broken, []byte("x\n"+FabricSectionBegin+"\n"), 0o644)
+	if err := UpdateMarkdownSection(broken, FabricSectionBegin, FabricSectionEnd, "y"); err == nil {
 		t.Fatal("a file with only a begin marker was rewritten")
 	}
 }
 
 func TestMergeRounds(t *testing.T) {
 	ms := time.Millisecond
-	got := mergeRounds([]loadtest.Result{
+	got := mergeRounds([]Result{
 		{Ops: 100, Elapsed: time.Second, P50: 10 * ms, P99: 50 * ms},
 		{Ops: 300, Elapsed: time.Second, P50: 30 * ms, P99: 40 * ms, Errors: 1, FirstError: "boom"},
 		{Ops: 200, Elapsed: time.Second, P50: 20 * ms, P99: 90 * ms},
@@ -58,7 +56,7 @@ func TestMergeRounds(t *testing.T) {
 }
 
 func TestCPURatio(t *testing.T) {
-	b := &fabricBench{cpu: map[string]map[string]time.Duration{
+	b := &FabricReport{cpu: cpuByPhase{
 		"issue":  {"peer0.samr": 2 * time.Second, "gateway": time.Second}, // 3 s for 100 ops: 30 ms each
 		"kv put": {"peer0.samr": time.Second},                             // 1 s for 100 ops: 10 ms each
 	}}
