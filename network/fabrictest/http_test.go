@@ -1,15 +1,13 @@
 package fabrictest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/network/scenario"
 )
 
 // issued is the gateway's answer to an issuance.
@@ -27,48 +25,21 @@ type verified struct {
 	BlockNumber uint64 `json:"blockNumber"`
 }
 
-var httpClient = &http.Client{Timeout: 3 * time.Minute}
-
 // call sends a JSON request and decodes a 2xx answer into out; headers
-// are name, value pairs.
+// are name, value pairs. It returns errors rather than failing the test,
+// for the goroutines of the drills.
 func call(base, method, path, apiKey string, body, out any, headers ...string) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
+	r, err := scenario.NewClient(base, 3*time.Minute).Do(method, path, apiKey, body, headers...)
 	if err != nil {
 		return 0, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+apiKey)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	if r.Status/100 != 2 {
+		return r.Status, fmt.Errorf("%s %s: %d %s", method, path, r.Status, r.Body)
 	}
 	if out != nil {
-		return resp.StatusCode, json.Unmarshal(raw, out)
+		return r.Status, json.Unmarshal(r.Body, out)
 	}
-	return resp.StatusCode, nil
+	return r.Status, nil
 }
 
 // request bodies of one credential of each issuing department's type;
