@@ -170,18 +170,6 @@ func queryRetry(t *testing.T, ctx context.Context, dir, dept, args, want string)
 	return out
 }
 
-// withCheckChar completes 17 characters of a unified social credit code.
-func withCheckChar(t *testing.T, prefix string) string {
-	t.Helper()
-	for _, c := range "0123456789ABCDEFGHJKLMNPQRTUWXY" {
-		if s := prefix + string(c); credential.ValidUSCC(s) {
-			return s
-		}
-	}
-	t.Fatalf("no check character for %s", prefix)
-	return ""
-}
-
 // issueAsNewDepartment issues a credential as the new department through
 // its own peer's gateway and reads its document back from its collection.
 func issueAsNewDepartment(t *testing.T, p *network.Profile, issuer credential.Department, uscc string) {
