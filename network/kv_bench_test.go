@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,9 +46,10 @@ func BenchmarkKVThroughput(b *testing.B) {
 	if err := nettest.RetryNotReady(ctx, func() error { return load.Put(ctx, 0) }); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("batch timeout %s, %d clients", kv.BatchTimeout, clients)
-	b.Run("put", func(b *testing.B) { kvLoad(b, clients, load.Put) })
-	b.Run("get", func(b *testing.B) {
+	// The names carry the settings: a parent benchmark's log is not shown.
+	settings := fmt.Sprintf("batch=%s/clients=%d", kv.BatchTimeout, clients)
+	b.Run("put/"+settings, func(b *testing.B) { kvLoad(b, clients, load.Put) })
+	b.Run("get/"+settings, func(b *testing.B) {
 		kvLoad(b, clients, func(ctx context.Context, i int) error {
 			if v, err := load.Get(ctx, i); err != nil || v != load.Value() {
 				return fmt.Errorf("get of a key written: %q, %v", v, err)
@@ -59,9 +61,11 @@ func BenchmarkKVThroughput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var peaks []string
 	for _, n := range nodes {
-		b.Logf("%-14s peak rss %4d MB", n.Name, n.PeakRSSKB/1024)
+		peaks = append(peaks, fmt.Sprintf("%s %d", n.Name, n.PeakRSSKB/1024))
 	}
+	fmt.Printf("peak RSS (MB): %s\n", strings.Join(peaks, ", "))
 }
 
 // kvLoad runs b.N operations from the given number of concurrent clients

@@ -26,8 +26,7 @@ type FabricConfig struct {
 	// Dir is the network folder; empty: a temporary folder, removed
 	// afterwards unless Keep.
 	Dir string
-	// BasePort is the first base port to try (default: bench-fabric's range
-	// in nettest's port plan).
+	// BasePort is the first base port to try (0: DefaultFabricBasePort).
 	BasePort int
 	// BatchTimeout is the orderer batch timeout of a new network (0: the
 	// network's default).
@@ -76,6 +75,9 @@ func (c FabricConfig) Validate() error {
 func RunFabric(ctx context.Context, cfg FabricConfig) (*FabricReport, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.BasePort == 0 {
+		cfg.BasePort = DefaultFabricBasePort
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = os.Stderr

@@ -117,8 +117,8 @@ func (e *fabricEnv) dial(ctx context.Context, cfg FabricConfig) error {
 		return err
 	}
 	e.undo = append(e.undo, e.kv.Close)
-	value := strings.Repeat("v", cfg.ValueSize)
-	if err := nettest.RetryNotReady(ctx, func() error { return e.kv.Put(ctx, "warm-up", value) }); err != nil {
+	warmUp := e.kv.Load(cfg.ValueSize)
+	if err := nettest.RetryNotReady(ctx, func() error { return warmUp.Put(ctx, 0) }); err != nil {
 		return fmt.Errorf("raw kv put: %w", err)
 	}
 	if e.cc, err = nettest.Dial(e.profile, "samr"); err != nil {
