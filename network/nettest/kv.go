@@ -79,9 +79,13 @@ func (l *KVLoad) Put(ctx context.Context, i int) error {
 	if err := l.kv.Put(ctx, l.key(i), l.value); err != nil {
 		return err
 	}
-	for n := l.keys.Load(); n <= int64(i) && !l.keys.CompareAndSwap(n, int64(i)+1); n = l.keys.Load() {
+	// keys only grows: a lower key whose put ends late leaves it alone.
+	for {
+		n := l.keys.Load()
+		if n > int64(i) || l.keys.CompareAndSwap(n, int64(i)+1) {
+			return nil
+		}
 	}
-	return nil
 }
 
 // Get reads key i, modulo the keys the run has written, and returns what
