@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/network/nettest/cputime"
 )
 
 // reportRates adds throughput (operations per wall-clock second, over all
@@ -14,7 +15,7 @@ func reportRates(b *testing.B, unit string, cpuStart time.Duration) {
 	if s := b.Elapsed().Seconds(); s > 0 {
 		b.ReportMetric(float64(b.N)/s, unit+"/s")
 	}
-	if cpu := processCPU() - cpuStart; cpu > 0 {
+	if cpu := cputime.Process() - cpuStart; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
@@ -27,7 +28,7 @@ func BenchmarkVerify(b *testing.B) {
 	d := issueLicence(b, reg)
 	rec := recordOf(d)
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	defer func() { reportRates(b, "verifies", cpu) }()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -45,7 +46,7 @@ func BenchmarkIssue(b *testing.B) {
 	reg := testRegistry()
 	p := licenceParams(b, reg)
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	defer func() { reportRates(b, "issues", cpu) }()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/network/nettest/cputime"
 	"github.com/valyala/fasthttp"
 )
 
@@ -27,8 +27,8 @@ func runHandler(b *testing.B, e *apiEnv, method, uri, auth string, body []byte) 
 	h := e.srv.App().Handler()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
-	defer func() { reportCPU(b, processCPU()-cpu0) }()
+	cpu0 := cputime.Process()
+	defer func() { reportCPU(b, cputime.Process()-cpu0) }()
 	b.RunParallel(func(pb *testing.PB) {
 		var ctx fasthttp.RequestCtx
 		for pb.Next() {
@@ -49,18 +49,6 @@ func runHandler(b *testing.B, e *apiEnv, method, uri, auth string, body []byte) 
 			}
 		}
 	})
-}
-
-// processCPU is the CPU time (user and system) the process has used. On
-// a shared machine wall-clock figures depend on the neighbours; CPU time per
-// operation does not, and 2 cores / (CPU per op) bounds throughput on the
-// 2-core target machine.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func reportCPU(b *testing.B, used time.Duration) {

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,12 +80,13 @@ func TestKeyRotation(t *testing.T) {
 }
 
 func TestKeyCompromiseAndReissue(t *testing.T) {
-	e := newAPIEnv(t)
+	var offset atomic.Int64
+	e := newAPIEnv(t, withClock(&offset))
 	kid := e.department(t, "samr").Keys[0].ID
 	early := e.mustIssue(t, "泄露前有限公司")
-	time.Sleep(5 * time.Millisecond)
-	compromisedAt := time.Now().UTC()
-	time.Sleep(5 * time.Millisecond)
+	offset.Add(int64(time.Second))
+	compromisedAt := time.Now().Add(time.Duration(offset.Load())).UTC()
+	offset.Add(int64(time.Second))
 	late := e.mustIssue(t, "泄露后有限公司")
 	earlyOffline := compactOf(t, e, early.ID)
 	lateOffline := compactOf(t, e, late.ID)

@@ -1,14 +1,18 @@
-package network
+package network_test
 
 import (
 	"context"
 	"encoding/json"
+	"github.com/certledger/certledger/network/portplan"
+	"github.com/certledger/certledger/network/rawfabric"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/demo"
+	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/nettest"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
 
@@ -18,12 +22,12 @@ import (
 // the issuer reads and another department (not a member) cannot, and
 // another department's attempt to change the credential, which must fail.
 func TestContractOnNetwork(t *testing.T) {
-	requireFabric(t)
+	nettest.RequireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	_, p := startNetwork(t, ctx, Raft, 30000)
+	_, p := startNetwork(t, ctx, network.Raft, portplan.Contract)
 
-	gov := gatewayContract(t, p, "gov", p.Chaincode)
+	gov := nettest.Connect(t, p, "gov").Contract()
 	for _, d := range demo.Departments() {
 		pd, ok := p.Department(d.ID)
 		if !ok {
@@ -37,7 +41,7 @@ func TestContractOnNetwork(t *testing.T) {
 		submitJSON(t, gov, "PutCredentialType", ty)
 	}
 
-	samr := gatewayContract(t, p, "samr", p.Chaincode)
+	samr := nettest.Connect(t, p, "samr").Contract()
 	raw, err := samr.EvaluateTransaction("GetRegistry")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +56,7 @@ func TestContractOnNetwork(t *testing.T) {
 		t.Fatal("registry lacks business-licence")
 	}
 	pd, _ := p.Department(demo.Market)
-	key, err := LoadIssuerKey(pd.IssuerKey)
+	key, err := network.LoadIssuerKey(pd.IssuerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +76,7 @@ func TestContractOnNetwork(t *testing.T) {
 		t.Fatalf("issue: %v", err)
 	}
 
-	edu := gatewayContract(t, p, "edu", p.Chaincode)
+	edu := nettest.Connect(t, p, "edu").Contract()
 	if _, err := edu.EvaluateTransaction("GetRecord", doc.ID); err != nil {
 		t.Fatalf("edu reads the record: %v", err)
 	}
@@ -100,7 +104,7 @@ func submitJSON(t *testing.T, c *client.Contract, fn string, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := submitRetry(c, fn, string(b)); err != nil {
+	if err := rawfabric.RetryNotReady(t.Context(), func() error { _, err := c.SubmitTransaction(fn, string(b)); return err }); err != nil {
 		t.Fatalf("%s: %v", fn, err)
 	}
 }

@@ -1,10 +1,7 @@
-package network
+package network_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"github.com/certledger/certledger/network/profile"
-	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -34,13 +31,13 @@ func onboardThroughGateway(t *testing.T, dir string, p *profile.Profile, id, nam
 	if gov == "" {
 		t.Fatal("demo-keys.json has no API key for gov")
 	}
-	api := gatewayClient{t: t, base: srv.URL()}
+	api := gatewayClient{t: t, c: scenario.NewClient(srv.URL(), time.Minute)}
 
 	pd, ok := p.Department(id)
 	if !ok {
 		t.Fatalf("profile lacks department %s", id)
 	}
-	uscc := withCheckChar(t, "11100000MB0500012")
+	const uscc = "11100000MB0500012U"
 	// The entry `certledger network add-department` prints, USCC filled in.
 	entry := credential.Department{ID: id, MSPID: pd.MSPID, USCC: uscc, NameZh: nameZh, NameEn: nameEn,
 		Roles: []credential.Role{credential.RoleIssuer},
@@ -105,42 +102,19 @@ func onboardThroughGateway(t *testing.T, dir string, p *profile.Profile, id, nam
 
 // gatewayClient sends JSON requests to a gateway.
 type gatewayClient struct {
-	t    *testing.T
-	base string
+	t *testing.T
+	c *scenario.Client
 }
 
 // expect sends a request and fails the test unless the answer has the
 // given status; out, when not nil, receives the JSON body.
 func (g gatewayClient) expect(method, path, apiKey string, body any, status int, out any) {
 	g.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			g.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, g.base+path, rd)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+apiKey)
-	}
-	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
-	if err != nil {
-		g.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
-		g.t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, status, strings.TrimSpace(string(raw)))
+	r := g.c.Request(g.t, method, path, apiKey, body)
+	if r.Status != status {
+		g.t.Fatalf("%s %s: %d, want %d: %s", method, path, r.Status, status, strings.TrimSpace(string(r.Body)))
 	}
 	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			g.t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, path, err, raw)
-		}
+		r.JSON(g.t, out)
 	}
 }

@@ -1,9 +1,11 @@
-package network
+package network_test
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"github.com/certledger/certledger/network/portplan"
 	"github.com/certledger/certledger/network/profile"
 	"regexp"
 	"slices"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/nettest"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
 
@@ -27,24 +31,21 @@ import (
 // document in its own collection), and the whole network, the new peer
 // included, back after down and up.
 func TestAddDepartment(t *testing.T) {
-	requireFabric(t)
+	nettest.RequireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	// Below Linux's ephemeral port range (32768 and up), where the outgoing
-	// connections of the test packages running beside this one could hold
-	// a port a node is about to listen on.
-	o, _ := startNetwork(t, ctx, Raft, 26000)
-	before := committedDefinition(t, ctx, o.Dir, "gov", ChaincodeName)
+	o, _ := startNetwork(t, ctx, network.Raft, portplan.AddDepartment)
+	before := committedDefinition(t, ctx, o.Dir, "gov", network.ChaincodeName)
 
 	start := time.Now()
-	p, err := AddDepartment(ctx, o.Dir, NewDepartment{ID: "mps", MSPID: "MpsMSP",
-		NameEn: "Public Security Bureau", NameZh: "公安局", Peers: 1}, testLog{t})
+	p, err := network.AddDepartment(ctx, o.Dir, network.NewDepartment{ID: "mps", MSPID: "MpsMSP",
+		NameEn: "Public Security Bureau", NameZh: "公安局", Peers: 1}, nettest.Log(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("department added in %s", time.Since(start).Round(100*time.Millisecond))
 
-	orgs, err := ChannelOrganizations(ctx, o.Dir)
+	orgs, err := network.ChannelOrganizations(ctx, o.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestAddDepartment(t *testing.T) {
 	}
 	waitSameHeight(t, ctx, o.Dir, "mps", "gov")
 
-	for _, cc := range []string{ChaincodeName, KVChaincodeName} {
+	for _, cc := range []string{network.ChaincodeName, network.KVChaincodeName} {
 		after := committedDefinition(t, ctx, o.Dir, "mps", cc)
 		if before.sequence == 0 || after.sequence != before.sequence+1 {
 			t.Errorf("%s: sequence %d after the join, %d before", cc, after.sequence, before.sequence)
@@ -62,7 +63,7 @@ func TestAddDepartment(t *testing.T) {
 			t.Errorf("%s: endorsement policy does not name MpsMSP: %q", cc, after.policy)
 		}
 	}
-	if def := committedDefinition(t, ctx, o.Dir, "gov", ChaincodeName); !strings.Contains(def.raw, "credentialDocuments_MpsMSP") {
+	if def := committedDefinition(t, ctx, o.Dir, "gov", network.ChaincodeName); !strings.Contains(def.raw, "credentialDocuments_MpsMSP") {
 		t.Errorf("no collection credentialDocuments_MpsMSP in the definition:\n%s", def.raw)
 	}
 
@@ -77,16 +78,16 @@ func TestAddDepartment(t *testing.T) {
 	}
 	issueAsNewDepartment(t, p, mps, uscc)
 
-	if err := Down(o.Dir, false); err != nil {
+	if err := network.Down(o.Dir, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Up(ctx, o); err != nil {
+	if _, err := network.Up(ctx, o); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := requireHealthy(t, ctx, o.Dir)["peer0.mps"]; !ok {
 		t.Fatal("status after down and up lacks peer0.mps")
 	}
-	if got := committedDefinition(t, ctx, o.Dir, "mps", ChaincodeName); got.sequence != before.sequence+1 {
+	if got := committedDefinition(t, ctx, o.Dir, "mps", network.ChaincodeName); got.sequence != before.sequence+1 {
 		t.Errorf("sequence %d after down and up", got.sequence)
 	}
 	queryRetry(t, ctx, o.Dir, "mps", `{"Args":["GetRegistry"]}`, "MpsMSP")
@@ -107,8 +108,8 @@ var (
 // department's peer.
 func committedDefinition(t *testing.T, ctx context.Context, dir, dept, cc string) definition {
 	t.Helper()
-	out, err := PeerCLI(ctx, dir, dept, "lifecycle", "chaincode", "querycommitted",
-		"--channelID", DefaultChannel, "--name", cc, "-O", "json")
+	out, err := network.PeerCLI(ctx, dir, dept, "lifecycle", "chaincode", "querycommitted",
+		"--channelID", network.DefaultChannel, "--name", cc, "-O", "json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ var heightPattern = regexp.MustCompile(`"height":\s*(\d+)`)
 
 func height(t *testing.T, ctx context.Context, dir, dept string) int {
 	t.Helper()
-	out, err := PeerCLI(ctx, dir, dept, "channel", "getinfo", "-c", DefaultChannel)
+	out, err := network.PeerCLI(ctx, dir, dept, "channel", "getinfo", "-c", network.DefaultChannel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,54 +146,37 @@ func height(t *testing.T, ctx context.Context, dir, dept string) int {
 // waitSameHeight waits until dept's peer has caught up with other's.
 func waitSameHeight(t *testing.T, ctx context.Context, dir, dept, other string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	nettest.Eventually(t, 30*time.Second, "peer of "+dept+" at "+other+"'s height", func() error {
 		got, want := height(t, ctx, dir, dept), height(t, ctx, dir, other)
-		if got >= want && got > 1 {
-			t.Logf("peer of %s at height %d, %s at %d", dept, got, other, want)
-			return
+		if got < want || got <= 1 {
+			return fmt.Errorf("peer of %s at height %d, %s at %d", dept, got, other, want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("peer of %s at height %d, %s at %d", dept, got, other, want)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		t.Logf("peer of %s at height %d, %s at %d", dept, got, other, want)
+		return nil
+	})
 }
 
 // queryRetry queries the certledger chaincode through dept's peer with the
 // peer CLI until the answer contains want (the peer may be a block behind).
 func queryRetry(t *testing.T, ctx context.Context, dir, dept, args, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		out, err := PeerCLI(ctx, dir, dept, "chaincode", "query", "-C", DefaultChannel, "-n", ChaincodeName, "-c", args)
-		if err == nil && strings.Contains(out, want) {
-			return out
+	var out string
+	nettest.Eventually(t, 15*time.Second, "query "+args+" through "+dept, func() error {
+		var err error
+		out, err = network.PeerCLI(ctx, dir, dept, "chaincode", "query", "-C", network.DefaultChannel, "-n", network.ChaincodeName, "-c", args)
+		if err == nil && !strings.Contains(out, want) {
+			return fmt.Errorf("answer lacks %q: %.300s", want, out)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("query %s through %s: %v\n%.300s", args, dept, err, out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// withCheckChar completes 17 characters of a unified social credit code.
-func withCheckChar(t *testing.T, prefix string) string {
-	t.Helper()
-	for _, c := range "0123456789ABCDEFGHJKLMNPQRTUWXY" {
-		if s := prefix + string(c); credential.ValidUSCC(s) {
-			return s
-		}
-	}
-	t.Fatalf("no check character for %s", prefix)
-	return ""
+		return err
+	})
+	return out
 }
 
 // issueAsNewDepartment issues a credential as the new department through
 // its own peer's gateway and reads its document back from its collection.
 func issueAsNewDepartment(t *testing.T, p *profile.Profile, issuer credential.Department, uscc string) {
 	t.Helper()
-	c := gatewayContract(t, p, issuer.ID, p.Chaincode)
+	c := nettest.Connect(t, p, issuer.ID).Contract()
 	raw, err := c.EvaluateTransaction("GetRegistry")
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +190,7 @@ func issueAsNewDepartment(t *testing.T, p *profile.Profile, issuer credential.De
 		t.Fatal("registry lacks residence-permit")
 	}
 	pd, _ := p.Department(issuer.ID)
-	key, err := LoadIssuerKey(pd.IssuerKey)
+	key, err := network.LoadIssuerKey(pd.IssuerKey)
 	if err != nil {
 		t.Fatal(err)
 	}

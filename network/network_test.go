@@ -1,23 +1,30 @@
-package network
+package network_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/certledger/certledger/network/portplan"
+	"github.com/certledger/certledger/network/rawfabric"
+	"io/fs"
 	"maps"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/nettest"
 )
 
 // TestRaftNetwork runs the default network through its life: up from
 // nothing, a transaction, an idempotent second up, a crashed and restarted
 // peer, down and up again on the same ledger.
 func TestRaftNetwork(t *testing.T) {
-	requireFabric(t)
+	nettest.RequireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	o, p := startNetwork(t, ctx, Raft, 27000)
+	o, p := startNetwork(t, ctx, network.Raft, portplan.RaftNetwork)
 	if len(p.Departments) != 4 || len(p.Orderers) != 3 {
 		t.Fatalf("profile: %d departments, %d orderers", len(p.Departments), len(p.Orderers))
 	}
@@ -30,7 +37,7 @@ func TestRaftNetwork(t *testing.T) {
 	}
 
 	// CertLedger's contract answers through its chaincode service.
-	meta, err := PeerCLI(ctx, o.Dir, "samr", "chaincode", "query", "-C", DefaultChannel, "-n", ChaincodeName,
+	meta, err := network.PeerCLI(ctx, o.Dir, "samr", "chaincode", "query", "-C", network.DefaultChannel, "-n", network.ChaincodeName,
 		"-c", `{"Args":["org.hyperledger.fabric:GetMetadata"]}`)
 	if err != nil || !strings.Contains(meta, `"contracts"`) {
 		t.Fatalf("contract metadata: %v\n%.300s", err, meta)
@@ -38,7 +45,7 @@ func TestRaftNetwork(t *testing.T) {
 
 	// Up again: nothing is restarted.
 	start := time.Now()
-	if _, err := Up(ctx, Options{Dir: o.Dir}); err != nil {
+	if _, err := network.Up(ctx, network.Options{Dir: o.Dir}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("second up (all running) in %s", time.Since(start).Round(100*time.Millisecond))
@@ -46,41 +53,45 @@ func TestRaftNetwork(t *testing.T) {
 		t.Fatalf("second up restarted nodes: %v -> %v", pids, again)
 	}
 
-	requireLifecycleChecks(t, ctx, o.Dir)
+	network.RequireLifecycleChecks(t, ctx, o.Dir)
 
 	// A crashed peer comes back and catches up; its department's other
 	// peer serves meanwhile.
-	if err := StopNode(o.Dir, "peer0.hrss", true); err != nil {
+	if err := network.StopNode(o.Dir, "peer0.hrss", true); err != nil {
 		t.Fatal(err)
 	}
 	put(t, ctx, o.Dir, "samr", "while-down", "yes")
-	if err := StartNode(ctx, o.Dir, "peer0.hrss"); err != nil {
+	if err := network.StartNode(ctx, o.Dir, "peer0.hrss"); err != nil {
 		t.Fatal(err)
 	}
 	waitValue(t, ctx, o.Dir, "hrss", "while-down", "yes")
 
 	// One of three Raft orderers crashes: submits through the gateway go on
 	// (after a leader election if it led).
-	if err := StopNode(o.Dir, "orderer0", true); err != nil {
+	if err := network.StopNode(o.Dir, "orderer0", true); err != nil {
 		t.Fatal(err)
 	}
-	kv := gatewayContract(t, p, "edu", KVChaincodeName)
+	kv := nettest.ConnectKV(t, p, "edu")
 	start = time.Now()
 	for i := range 5 {
-		if _, err := submitRetry(kv, "put", fmt.Sprint("no-orderer0-", i), "ok"); err != nil {
+		key := fmt.Sprint("no-orderer0-", i)
+		if err := rawfabric.RetryNotReady(ctx, func() error { return kv.Put(ctx, key, "ok") }); err != nil {
 			t.Fatalf("submit %d without orderer0: %v", i, err)
 		}
 	}
 	t.Logf("5 submits with orderer0 down in %s", time.Since(start).Round(100*time.Millisecond))
-	if err := StartNode(ctx, o.Dir, "orderer0"); err != nil {
+	if got, err := kv.Get(ctx, "no-orderer0-4"); err != nil || got != "ok" {
+		t.Fatalf("get through the Fabric Gateway = %q, %v; want ok", got, err)
+	}
+	if err := network.StartNode(ctx, o.Dir, "orderer0"); err != nil {
 		t.Fatal(err)
 	}
 
 	// Down keeps the ledger; up resumes it.
-	if err := Down(o.Dir, false); err != nil {
+	if err := network.Down(o.Dir, false); err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := Status(ctx, o.Dir)
+	nodes, err := network.Status(ctx, o.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +101,7 @@ func TestRaftNetwork(t *testing.T) {
 		}
 	}
 	start = time.Now()
-	if _, err := Up(ctx, Options{Dir: o.Dir}); err != nil {
+	if _, err := network.Up(ctx, network.Options{Dir: o.Dir}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("up after down in %s", time.Since(start).Round(100*time.Millisecond))
@@ -103,15 +114,15 @@ func TestRaftNetwork(t *testing.T) {
 // TestBFTNetwork brings up the four-orderer BFT variant and commits a
 // transaction through it.
 func TestBFTNetwork(t *testing.T) {
-	requireFabric(t)
+	nettest.RequireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	o, p := startNetwork(t, ctx, BFT, 28000)
-	recorded, err := RecordedOptions(o.Dir)
+	o, p := startNetwork(t, ctx, network.BFT, portplan.BFTNetwork)
+	recorded, err := network.RecordedOptions(o.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Orderers) != 4 || recorded.Consensus != BFT {
+	if len(p.Orderers) != 4 || recorded.Consensus != network.BFT {
 		t.Fatalf("profile: %d orderers; recorded consensus %s", len(p.Orderers), recorded.Consensus)
 	}
 	requireHealthy(t, ctx, o.Dir)
@@ -119,10 +130,10 @@ func TestBFTNetwork(t *testing.T) {
 	if got := get(t, ctx, o.Dir, "samr", "bft"); got != "ok" {
 		t.Fatalf("get = %q, want ok", got)
 	}
-	if err := Down(o.Dir, true); err != nil {
+	if err := network.Down(o.Dir, true); err != nil {
 		t.Fatal(err)
 	}
-	if exists(o.Dir) {
+	if _, err := os.Stat(o.Dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal("down --purge left the network folder")
 	}
 }
@@ -131,52 +142,12 @@ func TestBFTNetwork(t *testing.T) {
 // catches up on blocks asynchronously.
 func waitValue(t *testing.T, ctx context.Context, dir, dept, key, want string) {
 	t.Helper()
-	err := waitFor(ctx, 30*time.Second, key, func() error {
-		out, err := PeerCLI(ctx, dir, dept, "chaincode", "query", "-C", DefaultChannel, "-n", KVChaincodeName,
+	nettest.Eventually(t, 30*time.Second, "value of "+key, func() error {
+		out, err := network.PeerCLI(ctx, dir, dept, "chaincode", "query", "-C", network.DefaultChannel, "-n", network.KVChaincodeName,
 			"-c", `{"Args":["get","`+key+`"]}`)
 		if err == nil && strings.TrimSpace(out) != want {
 			return fmt.Errorf("value %q, want %q", strings.TrimSpace(out), want)
 		}
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// requireLifecycleChecks runs the checks an interrupted Up relies on to
-// tell a step already done from a failure, on the deployed contract: they
-// read the peer CLI's JSON answers and its exit status.
-func requireLifecycleChecks(t *testing.T, ctx context.Context, dir string) {
-	t.Helper()
-	_, top, l, err := existing(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, cc := LocateFabric(), chaincodes[0]
-	pkg, err := os.ReadFile(l.packageFile(cc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := packageID(cc.label(), pkg)
-	p := top.peersOf(top.Departments[0])[0]
-	next := cc
-	next.Sequence++
-	for _, c := range []struct {
-		name      string
-		got, want bool
-	}{
-		{"on the channel", onChannel(ctx, f, l, p), true},
-		{"installed", installed(ctx, f, l, p, id), true},
-		{"another package installed", installed(ctx, f, l, p, cc.label()+":00"), false},
-		{"approved", approved(ctx, f, l, p, cc, id), true},
-		{"approved for another package", approved(ctx, f, l, p, cc, cc.label()+":00"), false},
-		{"approved at the next sequence", approved(ctx, f, l, p, next, id), false},
-		{"committed", committed(ctx, f, l, top, cc), true},
-		{"committed at the next sequence", committed(ctx, f, l, top, next), false},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s: %v, want %v", c.name, c.got, c.want)
-		}
-	}
 }

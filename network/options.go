@@ -102,8 +102,8 @@ func (o Options) validate() error {
 	default:
 		return fmt.Errorf("network: unknown consensus %q (want raft or bft)", o.Consensus)
 	}
-	if o.BasePort < 1024 || o.BasePort+portSpan > 65535 {
-		return fmt.Errorf("network: base port %d out of range 1024..%d", o.BasePort, 65535-portSpan)
+	if o.BasePort < 1024 || o.BasePort+PortSpan > 65535 {
+		return fmt.Errorf("network: base port %d out of range 1024..%d", o.BasePort, 65535-PortSpan)
 	}
 	if o.BatchTimeout < time.Millisecond || o.BatchTimeout > 10*time.Second {
 		return fmt.Errorf("network: batch timeout %s out of range 1ms..10s", o.BatchTimeout)

@@ -2,17 +2,18 @@ package network
 
 import "fmt"
 
-// FreeBasePort returns the first base port, from start upwards in steps of
-// the port plan's span, whose every port of the plan is free now. Tests
-// running several networks use it to keep them apart; it cannot reserve
-// the ports, so concurrent callers should start from different values.
-func FreeBasePort(start int) (int, error) {
-	for base := start; base+portSpan <= 65535; base += portSpan {
+// FreeBasePort returns the first base port in [from, to), in steps of
+// PortSpan, whose network would find every port of its plan free now, the
+// plan's last port below to included. It cannot reserve the ports: callers
+// that may run at the same time search disjoint ranges (network/nettest
+// keeps the tests' ranges).
+func FreeBasePort(from, to int) (int, error) {
+	for base := from; base+PortSpan <= min(to, 65535); base += PortSpan {
 		if planFree(base) {
 			return base, nil
 		}
 	}
-	return 0, fmt.Errorf("network: no free port range from %d", start)
+	return 0, fmt.Errorf("network: no free range of %d ports in %d..%d", PortSpan, from, to-1)
 }
 
 // planFree reports whether every port a network at base would use is free.

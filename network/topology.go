@@ -1,6 +1,11 @@
 package network
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/credential/demo"
+)
 
 // Department is one organization of the channel: a government department
 // with its own MSP and peers.
@@ -13,15 +18,29 @@ type department struct {
 	Governance bool   `json:"governance,omitempty"` // keeps the registry (the data bureau)
 }
 
-// departments found the network: the genesis block names them. Departments
-// added later (AddDepartment) are recorded in the network's state and come
-// after them in every topology. Human resources has two peers so that one
-// can fail without the department going dark.
-var departments = []department{
-	{ID: "gov", Name: "Data Bureau", MSPID: "GovMSP", Peers: 1, Governance: true},
-	{ID: "samr", Name: "Market Regulation", MSPID: "SamrMSP", Peers: 1},
-	{ID: "edu", Name: "Education", MSPID: "EduMSP", Peers: 1},
-	{ID: "hrss", Name: "Human Resources and Social Security", MSPID: "HrssMSP", Peers: 2},
+// departments found the network: the demo registry's departments
+// (credential/demo), so that each department the gateway's --demo
+// provisioning registers is an organization of the channel with the same
+// MSP ID. Departments added later (AddDepartment) are recorded in the
+// network's state and come after them in every topology.
+var departments = foundingDepartments()
+
+func foundingDepartments() []department {
+	var out []department
+	for _, d := range demo.Departments() {
+		out = append(out, department{ID: d.ID, Name: d.NameEn, NameZh: d.NameZh, MSPID: d.MSPID,
+			Peers: foundingPeers(d.ID), Governance: d.HasRole(credential.RoleGovernance)})
+	}
+	return out
+}
+
+// foundingPeers is the peers of a founding department: human resources
+// has two so that one can fail without the department going dark.
+func foundingPeers(id string) int {
+	if id == demo.HumanRes {
+		return 2
+	}
+	return 1
 }
 
 const (
@@ -44,8 +63,11 @@ func (d department) domain() string { return d.ID + "." + domainSuffix }
 const (
 	peerPortOffset      = 100
 	chaincodePortOffset = 200
-	portSpan            = 210
 )
+
+// PortSpan is how many ports a network takes from its base port: two
+// networks whose bases are PortSpan apart never share a port.
+const PortSpan = 210
 
 type nodeKind string
 

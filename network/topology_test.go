@@ -27,7 +27,7 @@ func TestTopologyPortsAreDistinct(t *testing.T) {
 					if other, dup := seen[p]; dup {
 						t.Fatalf("port %d used by %s and %s", p, other, n.Name)
 					}
-					if p < 7000 || p >= 7000+portSpan {
+					if p < 7000 || p >= 7000+PortSpan {
 						t.Fatalf("port %d of %s outside the plan", p, n.Name)
 					}
 					seen[p] = n.Name

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
+	"github.com/certledger/certledger/network/scenario"
 )
 
 // binary is the certledger command built once for the tests that run it
@@ -132,37 +132,14 @@ func (g *cliGateway) stop() {
 // call sends a JSON request as a department and decodes the answer.
 func (g *cliGateway) call(t *testing.T, method, path, dept string, body, out any) int {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
+	r := scenario.NewClient(g.URL, time.Minute).Request(t, method, path, g.Keys[dept].APIKey, body)
+	if out != nil && r.Status < 300 {
+		r.JSON(t, out)
 	}
-	req, err := http.NewRequest(method, g.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
+	if r.Status >= 300 && out != nil {
+		t.Logf("%s %s: %d %s", method, path, r.Status, r.Body)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if dept != "" {
-		req.Header.Set("Authorization", "Bearer "+g.Keys[dept].APIKey)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
-		}
-	}
-	if resp.StatusCode >= 300 && out != nil {
-		t.Logf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-	}
-	return resp.StatusCode
+	return r.Status
 }
 
 // issued is the part of an issuance answer the CLI tests use.

@@ -3,12 +3,15 @@ package fabrictest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/network"
 )
 
@@ -62,4 +65,20 @@ func TestCLICrossCheck(t *testing.T) {
 	if !bytes.Contains(block, []byte(v.TxID)) {
 		t.Fatalf("block %d fetched with the CLI does not hold transaction %s", v.BlockNumber, v.TxID)
 	}
+}
+
+// cliRecord reads a record with `peer chaincode query` as dept: the Fabric
+// CLI, an independent client.
+func cliRecord(t *testing.T, ctx context.Context, dept, id string) credential.Record {
+	t.Helper()
+	out, err := network.PeerCLI(ctx, netDir, dept, "chaincode", "query", "-C", profile.Channel, "-n", profile.Chaincode,
+		"-c", `{"Args":["GetRecord","`+id+`"]}`)
+	if err != nil {
+		t.Fatalf("peer chaincode query GetRecord %s as %s: %v\n%s", id, dept, err, out)
+	}
+	var rec credential.Record
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &rec); err != nil {
+		t.Fatalf("peer chaincode query answered %q: %v", out, err)
+	}
+	return rec
 }

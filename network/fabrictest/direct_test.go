@@ -9,6 +9,7 @@ import (
 
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/network/nettest"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	gwpb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -21,7 +22,7 @@ import (
 func TestDirectRevokeRejected(t *testing.T) {
 	need(t)
 	lic := issue(t, "samr", 2)
-	edu := fabricClient(t, "edu").GetContract(profile.Chaincode)
+	edu := nettest.Connect(t, profile, "edu").Contract()
 	revoke, _ := json.Marshal(credential.StatusChange{Action: credential.ActionRevoke, Reason: "not ours to revoke", Code: credential.RevokedPenalty})
 	_, err := edu.SubmitTransaction("ChangeStatus", lic.ID, string(revoke))
 	var endorse *client.EndorseError
@@ -50,19 +51,16 @@ func TestDirectRevokeRejected(t *testing.T) {
 func TestKeyLevelEndorsement(t *testing.T) {
 	need(t)
 	lic := issue(t, "samr", 3)
-	samr := fabricClient(t, "samr").GetContract(profile.Chaincode)
+	samr := nettest.Connect(t, profile, "samr").Contract()
 	suspend, _ := json.Marshal(credential.StatusChange{Action: credential.ActionSuspend, Reason: "endorsed by edu only"})
 	edu, _ := profile.Department("edu")
 	// The issuance was acknowledged once samr's peer committed it; edu's
 	// peer must have the record too before it can run the suspension.
-	eduRead := fabricClient(t, "edu").GetContract(profile.Chaincode)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := eduRead.EvaluateTransaction("GetRecord", lic.ID); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("edu's peer never got %s: %v", lic.ID, err)
-		}
-	}
+	eduRead := nettest.Connect(t, profile, "edu").Contract()
+	nettest.Eventually(t, 30*time.Second, "edu's peer gets "+lic.ID, func() error {
+		_, err := eduRead.EvaluateTransaction("GetRecord", lic.ID)
+		return err
+	})
 	_, err := samr.Submit("ChangeStatus", client.WithArguments(lic.ID, string(suspend)),
 		client.WithEndorsingOrganizations(edu.MSPID))
 	var commit *client.CommitError

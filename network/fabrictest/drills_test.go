@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/nettest"
 )
 
 // ack is one issuance the gateway acknowledged (201).
@@ -85,20 +86,16 @@ func requireOnLedger(t *testing.T, acks []ack) {
 	contracts := map[string]func(id string) ([]byte, error){}
 	for _, a := range acks {
 		if _, ok := contracts[a.dept]; !ok {
-			c := fabricClient(t, a.dept).GetContract(profile.Chaincode)
+			c := nettest.Connect(t, profile, a.dept).Contract()
 			contracts[a.dept] = func(id string) ([]byte, error) { return c.EvaluateTransaction("GetRecord", id) }
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		nettest.Eventually(t, 30*time.Second, fmt.Sprintf("acknowledged %s (tx %s, %s) on the ledger", a.got.ID, a.got.Record.IssueTxID, a.dept), func() error {
 			raw, err := contracts[a.dept](a.got.ID)
-			if err == nil && strings.Contains(string(raw), a.got.Record.IssueTxID) {
-				break
+			if err == nil && !strings.Contains(string(raw), a.got.Record.IssueTxID) {
+				return fmt.Errorf("the peer holds %.300s", raw)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("acknowledged %s (tx %s, %s) is not on the ledger: %v %s", a.got.ID, a.got.Record.IssueTxID, a.dept, err, raw)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+			return err
+		})
 	}
 }
 

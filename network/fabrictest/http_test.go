@@ -1,16 +1,14 @@
 package fabrictest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/network/scenario"
 )
 
 // issued is the gateway's answer to an issuance.
@@ -27,8 +25,6 @@ type verified struct {
 	TxID        string `json:"txId"`
 	BlockNumber uint64 `json:"blockNumber"`
 }
-
-var httpClient = &http.Client{Timeout: 3 * time.Minute}
 
 // problemError is a refusal of the gateway, with its problem's reason.
 type problemError struct {
@@ -49,47 +45,22 @@ func reasonOf(err error) string {
 }
 
 // call sends a JSON request and decodes a 2xx answer into out; headers
-// are name, value pairs.
+// are name, value pairs. It returns errors rather than failing the test,
+// for the goroutines of the drills.
 func call(base, method, path, apiKey string, body, out any, headers ...string) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
+	r, err := scenario.NewClient(base, 3*time.Minute).Do(method, path, apiKey, body, headers...)
 	if err != nil {
 		return 0, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+apiKey)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	if resp.StatusCode/100 != 2 {
-		p := &problemError{what: fmt.Sprintf("%s %s: %d %s", method, path, resp.StatusCode, raw)}
-		json.Unmarshal(raw, p)
-		return resp.StatusCode, p
+	if r.Status/100 != 2 {
+		p := &problemError{what: fmt.Sprintf("%s %s: %d %s", method, path, r.Status, r.Body)}
+		_ = json.Unmarshal(r.Body, p) // a body that is no problem leaves the reason empty
+		return r.Status, p
 	}
 	if out != nil {
-		return resp.StatusCode, json.Unmarshal(raw, out)
+		return r.Status, json.Unmarshal(r.Body, out)
 	}
-	return resp.StatusCode, nil
+	return r.Status, nil
 }
 
 // request bodies of one credential of each issuing department's type;

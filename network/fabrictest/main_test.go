@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/certledger/certledger/network/portplan"
 	"os"
 	"path/filepath"
 	"sync"
@@ -11,7 +12,8 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/network"
-	connprofile "github.com/certledger/certledger/network/profile" // the var profile below holds the shared one
+	"github.com/certledger/certledger/network/nettest"
+	connprofile "github.com/certledger/certledger/network/profile"
 	"github.com/certledger/certledger/network/scenario"
 )
 
@@ -32,24 +34,14 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	switch {
-	case testing.Short():
-		skipReason = "-short: skipping tests that run a real Fabric network"
-	case os.Getenv("CERTLEDGER_FABRIC") == "0":
-		skipReason = "CERTLEDGER_FABRIC=0: skipping tests that run a real Fabric network"
-	case !network.LocateFabric().Ready() && os.Getenv("CERTLEDGER_FABRIC") != "1":
-		skipReason = "Fabric " + network.FabricVersion + " binaries not built: run `certledger network build` or set CERTLEDGER_FABRIC=1"
-	}
-	if skipReason != "" {
+	if skipReason = nettest.SkipReason(); skipReason != "" {
 		return m.Run()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
 	defer cancel()
-	if !network.LocateFabric().Ready() {
-		if _, err := network.Build(ctx, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "fabrictest: build Fabric:", err)
-			return 1
-		}
+	if err := nettest.BuildFabric(os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "fabrictest: build Fabric:", err)
+		return 1
 	}
 	var err error
 	if workDir, err = os.MkdirTemp("", "certledger-fabrictest-"); err != nil {
@@ -57,7 +49,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(workDir)
-	base, err := network.FreeBasePort(32000)
+	base, err := portplan.FabricTest.FreeBase()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fabrictest:", err)
 		return 1

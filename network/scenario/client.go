@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -10,35 +11,42 @@ import (
 	"time"
 )
 
-// client drives the gateway's HTTP API the way an integrator would: plain
-// net/http, JSON bodies, Bearer API keys.
-type client struct {
+// Client drives the gateway's HTTP API the way an integrator would: plain
+// net/http, JSON bodies, Bearer API keys. Other tests that talk to a
+// gateway process over HTTP use it too.
+type Client struct {
 	base string
 	http *http.Client
 }
 
-func newClient(base string) *client {
-	return &client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+// NewClient is a client of the gateway at base whose requests give up
+// after timeout.
+func NewClient(base string, timeout time.Duration) *Client {
+	return &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: timeout}}
 }
 
-type response struct {
+func newClient(base string) *Client { return NewClient(base, 60*time.Second) }
+
+// Response is an answer read whole.
+type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
 }
 
 // JSON decodes the body into v, failing the test when it is not JSON.
-func (r response) JSON(t testing.TB, v any) {
+func (r Response) JSON(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("response (%d) is not JSON: %v\n%s", r.Status, err, r.Body)
 	}
 }
 
-// request sends method path with an optional API key, JSON body and extra
-// headers (pairs of name, value).
-func (c *client) request(t testing.TB, method, path, apiKey string, body any, headers ...string) response {
-	t.Helper()
+// Do sends method path with an optional API key, body (nil, a string, a
+// []byte or anything JSON-encodable) and extra headers (pairs of name,
+// value). It returns transport errors: for goroutines, which cannot fail a
+// test, and for servers that may die.
+func (c *Client) Do(method, path, apiKey string, body any, headers ...string) (Response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -49,13 +57,13 @@ func (c *client) request(t testing.TB, method, path, apiKey string, body any, he
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			t.Fatal(err)
+			return Response{}, err
 		}
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
-		t.Fatal(err)
+		return Response{}, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -68,14 +76,24 @@ func (c *client) request(t testing.TB, method, path, apiKey string, body any, he
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return Response{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading body: %v", method, path, err)
+		return Response{}, fmt.Errorf("reading the body: %w", err)
 	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
+}
+
+// Request is Do for a test, which a transport error fails.
+func (c *Client) Request(t testing.TB, method, path, apiKey string, body any, headers ...string) Response {
+	t.Helper()
+	r, err := c.Do(method, path, apiKey, body, headers...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
 }
 
 // problem is an RFC 9457 problem detail.
@@ -89,7 +107,7 @@ type problem struct {
 
 // expectProblem checks that r is a problem+json answer with the given
 // status and reason.
-func expectProblem(t testing.TB, r response, status int, reason string) problem {
+func expectProblem(t testing.TB, r Response, status int, reason string) problem {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
@@ -108,29 +126,4 @@ func expectProblem(t testing.TB, r response, status int, reason string) problem 
 	return p
 }
 
-// tryRequest is request for goroutines that expect the server to die: it
-// returns transport errors instead of failing the test.
-func (c *client) tryRequest(method, path, apiKey string, body any) (response, error) {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return response{}, err
-	}
-	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(raw))
-	if err != nil {
-		return response{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return response{}, err
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
-}
-
-func (r response) decode(v any) error { return json.Unmarshal(r.Body, v) }
+func (r Response) decode(v any) error { return json.Unmarshal(r.Body, v) }

@@ -2,12 +2,13 @@ package scenario
 
 import (
 	"context"
-	"os"
+	"github.com/certledger/certledger/network/portplan"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/certledger/certledger/network"
+	"github.com/certledger/certledger/network/nettest"
 )
 
 // TestFabric runs the same scenario against `certledger serve --ledger
@@ -18,13 +19,10 @@ import (
 // Crash step SIGKILLs the gateway: what was acknowledged must be on the
 // channel when the new gateway reads it back.
 func TestFabric(t *testing.T) {
-	requireFabric(t)
+	nettest.RequireFabric(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	base, err := network.FreeBasePort(31000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := nettest.BasePort(t, portplan.Scenario)
 	dir := filepath.Join(t.TempDir(), "network")
 	t.Cleanup(func() {
 		if err := network.Down(dir, false); err != nil {
@@ -53,26 +51,4 @@ func TestFabric(t *testing.T) {
 	start = time.Now()
 	Run(t, srv)
 	t.Logf("scenario on Fabric in %s", time.Since(start).Round(100*time.Millisecond))
-}
-
-// requireFabric skips unless the Fabric binaries are built, building them
-// first when CERTLEDGER_FABRIC=1 (as CI does); -short and
-// CERTLEDGER_FABRIC=0 skip.
-func requireFabric(t *testing.T) {
-	t.Helper()
-	switch {
-	case testing.Short():
-		t.Skip("-short: skipping the scenario on a real Fabric network")
-	case os.Getenv("CERTLEDGER_FABRIC") == "0":
-		t.Skip("CERTLEDGER_FABRIC=0: skipping the scenario on a real Fabric network")
-	case network.LocateFabric().Ready():
-		return
-	case os.Getenv("CERTLEDGER_FABRIC") != "1":
-		t.Skip("Fabric " + network.FabricVersion + " binaries not built: run `certledger network build` or set CERTLEDGER_FABRIC=1")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
-	defer cancel()
-	if _, err := network.Build(ctx, os.Stderr); err != nil {
-		t.Fatal(err)
-	}
 }

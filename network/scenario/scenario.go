@@ -44,7 +44,7 @@ func (v verifyAnswer) check(name string) (credential.Check, bool) {
 // suite carries state between the ordered steps of Run.
 type suite struct {
 	target  Target
-	c       *client
+	c       *Client
 	gov     string // API keys
 	samr    string
 	edu     string
@@ -116,7 +116,7 @@ func Run(t *testing.T, target Target) {
 }
 
 func (s *suite) catalogue(t *testing.T) {
-	r := s.c.request(t, "GET", "/api/v1/types", "", nil)
+	r := s.c.Request(t, "GET", "/api/v1/types", "", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET /api/v1/types: %d %s", r.Status, r.Body)
 	}
@@ -138,9 +138,9 @@ func (s *suite) catalogue(t *testing.T) {
 	}
 }
 
-func (s *suite) issueAs(t testing.TB, key string, body any, headers ...string) (issued, response) {
+func (s *suite) issueAs(t testing.TB, key string, body any, headers ...string) (issued, Response) {
 	t.Helper()
-	r := s.c.request(t, "POST", "/api/v1/credentials", key, body, headers...)
+	r := s.c.Request(t, "POST", "/api/v1/credentials", key, body, headers...)
 	var out issued
 	if r.Status == http.StatusCreated {
 		r.JSON(t, &out)
@@ -173,7 +173,7 @@ func (s *suite) issue(t *testing.T) {
 
 func (s *suite) verify(t testing.TB, body any) verifyAnswer {
 	t.Helper()
-	r := s.c.request(t, "POST", "/api/v1/verify", "", body)
+	r := s.c.Request(t, "POST", "/api/v1/verify", "", body)
 	if r.Status != http.StatusOK {
 		t.Fatalf("verify: %d %s", r.Status, r.Body)
 	}
@@ -200,7 +200,7 @@ func (s *suite) verifyDocument(t *testing.T) {
 
 func (s *suite) qrText(t testing.TB, path, key string) string {
 	t.Helper()
-	r := s.c.request(t, "GET", path, key, nil)
+	r := s.c.Request(t, "GET", path, key, nil)
 	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("GET %s: %d %s", path, r.Status, r.Header.Get("Content-Type"))
 	}
@@ -258,11 +258,11 @@ func (s *suite) page(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withToken := s.c.request(t, "GET", u.RequestURI(), "", nil, "Accept-Language", "zh-CN,zh;q=0.9")
+	withToken := s.c.Request(t, "GET", u.RequestURI(), "", nil, "Accept-Language", "zh-CN,zh;q=0.9")
 	if withToken.Status != http.StatusOK || !strings.Contains(string(withToken.Body), "福州数字未来科技有限公司") {
 		t.Fatalf("page with token: %d, holder name missing", withToken.Status)
 	}
-	plain := s.c.request(t, "GET", u.Path, "", nil, "Accept-Language", "en")
+	plain := s.c.Request(t, "GET", u.Path, "", nil, "Accept-Language", "en")
 	if plain.Status != http.StatusOK {
 		t.Fatalf("page without token: %d", plain.Status)
 	}
@@ -286,7 +286,7 @@ func (s *suite) crossDepartment(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			expectProblem(t, s.c.request(t, tc.method, tc.path, s.edu, tc.body), http.StatusForbidden, tc.reason)
+			expectProblem(t, s.c.Request(t, tc.method, tc.path, s.edu, tc.body), http.StatusForbidden, tc.reason)
 		})
 	}
 	if v := s.verify(t, map[string]any{"document": s.lic.Document}); !v.Valid {
@@ -294,8 +294,8 @@ func (s *suite) crossDepartment(t *testing.T) {
 	}
 }
 
-func (s *suite) changeStatus(t testing.TB, action string, body any) response {
-	return s.c.request(t, "POST", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/"+action, s.samr, body)
+func (s *suite) changeStatus(t testing.TB, action string, body any) Response {
+	return s.c.Request(t, "POST", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/"+action, s.samr, body)
 }
 
 func (s *suite) lifecycle(t *testing.T) {
@@ -343,7 +343,7 @@ type historyAnswer struct {
 }
 
 func (s *suite) historyOf(t testing.TB) []credential.Change {
-	r := s.c.request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/history", s.samr, nil)
+	r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/history", s.samr, nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("history: %d %s", r.Status, r.Body)
 	}
@@ -404,7 +404,7 @@ func (s *suite) idempotency(t *testing.T) {
 		}
 	}
 	other := businessLicence("另一家有限公司")
-	expectProblem(t, s.c.request(t, "POST", "/api/v1/credentials", s.samr, other, "Idempotency-Key", "scenario-idem-1"), http.StatusConflict,
+	expectProblem(t, s.c.Request(t, "POST", "/api/v1/credentials", s.samr, other, "Idempotency-Key", "scenario-idem-1"), http.StatusConflict,
 		"idempotency_key_reused")
 	s.idemID = first.ID
 }

@@ -24,7 +24,7 @@ type presentationAnswer struct {
 
 func (s *suite) present(t testing.TB, id string, fields []string, format string) presentationAnswer {
 	t.Helper()
-	r := s.c.request(t, "POST", "/api/v1/credentials/"+url.PathEscape(id)+"/presentations", s.samr,
+	r := s.c.Request(t, "POST", "/api/v1/credentials/"+url.PathEscape(id)+"/presentations", s.samr,
 		map[string]any{"fields": fields, "format": format})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("presentation (%s): %d %s", format, r.Status, r.Body)
@@ -103,11 +103,11 @@ func (s *suite) registry(t testing.TB) credential.Registry {
 	var deps struct {
 		Departments []credential.Department `json:"departments"`
 	}
-	s.c.request(t, "GET", "/api/v1/departments", "", nil).JSON(t, &deps)
+	s.c.Request(t, "GET", "/api/v1/departments", "", nil).JSON(t, &deps)
 	var types struct {
 		Types []credential.CredentialType `json:"types"`
 	}
-	s.c.request(t, "GET", "/api/v1/types", "", nil).JSON(t, &types)
+	s.c.Request(t, "GET", "/api/v1/types", "", nil).JSON(t, &types)
 	reg.Departments, reg.Types = deps.Departments, types.Types
 	return reg
 }
@@ -116,7 +116,7 @@ func (s *suite) registry(t testing.TB) credential.Registry {
 // payload against it with no further help from the gateway: the answer is
 // authentic but "status unknown" until checked online.
 func (s *suite) trustListOffline(t *testing.T) {
-	r := s.c.request(t, "GET", "/api/v1/trust-list", "", nil)
+	r := s.c.Request(t, "GET", "/api/v1/trust-list", "", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("trust list: %d %s", r.Status, r.Body)
 	}
@@ -148,7 +148,7 @@ type keyAnswer struct {
 
 func (s *suite) keyOp(t testing.TB, path string, body any) credential.Key {
 	t.Helper()
-	r := s.c.request(t, "POST", "/api/v1/departments/samr/keys"+path, s.samr, body)
+	r := s.c.Request(t, "POST", "/api/v1/departments/samr/keys"+path, s.samr, body)
 	if r.Status != http.StatusOK && r.Status != http.StatusCreated {
 		t.Fatalf("key operation %q: %d %s", path, r.Status, r.Body)
 	}
@@ -178,7 +178,7 @@ func (s *suite) keyRotation(t *testing.T) {
 	if c, _ := v.check(credential.CheckSignature); v.Valid || c.OK {
 		t.Fatalf("signed with a key compromised at that moment, yet: valid %v, signature %+v", v.Valid, c)
 	}
-	r = s.c.request(t, "POST", "/api/v1/credentials/"+url.PathEscape(signed.ID)+"/reissue", s.samr, nil)
+	r = s.c.Request(t, "POST", "/api/v1/credentials/"+url.PathEscape(signed.ID)+"/reissue", s.samr, nil)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("reissue: %d %s", r.Status, r.Body)
 	}
@@ -196,7 +196,7 @@ func (s *suite) keyRotation(t *testing.T) {
 // proof from the gateway's public registry, and finds it revoked in its
 // Bitstring Status List.
 func (s *suite) verifiableCredential(t *testing.T) {
-	r := s.c.request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/vc", s.samr, nil)
+	r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/vc", s.samr, nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("VC export: %d %s", r.Status, r.Body)
 	}
@@ -211,7 +211,7 @@ func (s *suite) verifiableCredential(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list := s.c.request(t, "GET", u.RequestURI(), "", nil)
+		list := s.c.Request(t, "GET", u.RequestURI(), "", nil)
 		if list.Status != http.StatusOK {
 			t.Fatalf("status list %s: %d %s", u, list.Status, list.Body)
 		}

@@ -51,7 +51,7 @@ func (s *suite) badInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			expectProblem(t, s.c.request(t, tc.method, tc.path, tc.key, tc.body), tc.status, tc.reason)
+			expectProblem(t, s.c.Request(t, tc.method, tc.path, tc.key, tc.body), tc.status, tc.reason)
 		})
 	}
 }
@@ -91,7 +91,7 @@ func (s *suite) restart(t *testing.T) {
 	if r.Status != http.StatusCreated || again.ID != s.idemID {
 		t.Fatalf("idempotent retry after restart: %d %q, want %q", r.Status, again.ID, s.idemID)
 	}
-	r = s.c.request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.idemID), s.samr, nil)
+	r = s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.idemID), s.samr, nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("read after restart: %d %s", r.Status, r.Body)
 	}
@@ -113,7 +113,7 @@ func (s *suite) crash(t *testing.T) {
 			defer wg.Done()
 			for n := 0; !stop.Load() && n < 200; n++ {
 				body := businessLicence(fmt.Sprintf("持久性测试%d号%d有限公司", i, n))
-				r, err := s.c.tryRequest("POST", "/api/v1/credentials", s.samr, body)
+				r, err := s.c.Do("POST", "/api/v1/credentials", s.samr, body)
 				if err != nil {
 					return // the server died under us
 				}
@@ -146,7 +146,7 @@ func (s *suite) crash(t *testing.T) {
 		t.Fatal("no issuance was acknowledged before the kill")
 	}
 	for _, id := range acked {
-		r := s.c.request(t, "GET", "/api/v1/credentials/"+url.PathEscape(id), s.samr, nil)
+		r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(id), s.samr, nil)
 		if r.Status != http.StatusOK {
 			t.Errorf("acknowledged %s is gone after kill -9: %d %s", id, r.Status, r.Body)
 		}

@@ -24,21 +24,21 @@ const (
 // itself with that key, issues, and its credential verifies.
 func (s *suite) onboard(t *testing.T) {
 	entry := map[string]any{"mspId": joinMSPID, "uscc": joinUSCC, "nameZh": "公安局", "nameEn": "Public Security Bureau", "roles": []string{"issuer"}}
-	put := func(path, key string, body any, status int) response {
+	put := func(path, key string, body any, status int) Response {
 		t.Helper()
-		r := s.c.request(t, "PUT", path, key, body)
+		r := s.c.Request(t, "PUT", path, key, body)
 		if r.Status != status {
 			t.Fatalf("PUT %s: %d, want %d: %s", path, r.Status, status, r.Body)
 		}
 		return r
 	}
-	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, s.samr, entry), http.StatusForbidden, "not_governance")
-	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, "", entry), http.StatusUnauthorized, "missing_api_key")
+	expectProblem(t, s.c.Request(t, "PUT", "/api/v1/departments/"+joinID, s.samr, entry), http.StatusForbidden, "not_governance")
+	expectProblem(t, s.c.Request(t, "PUT", "/api/v1/departments/"+joinID, "", entry), http.StatusUnauthorized, "missing_api_key")
 	put("/api/v1/departments/"+joinID, s.gov, entry, http.StatusCreated)
 	entry["nameEn"] = "Public Security Bureau of Fuzhou"
 	put("/api/v1/departments/"+joinID, s.gov, entry, http.StatusOK)
 
-	r := s.c.request(t, "POST", "/api/v1/departments/"+joinID+"/keys", s.gov, nil)
+	r := s.c.Request(t, "POST", "/api/v1/departments/"+joinID+"/keys", s.gov, nil)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("first signing key of %s: %d %s", joinID, r.Status, r.Body)
 	}
@@ -46,7 +46,7 @@ func (s *suite) onboard(t *testing.T) {
 	r.JSON(t, &k)
 	// Keys change only through the key endpoints, not with the entry.
 	entry["keys"] = []credential.Key{}
-	expectProblem(t, s.c.request(t, "PUT", "/api/v1/departments/"+joinID, s.gov, entry), http.StatusUnprocessableEntity, "keys_managed_elsewhere")
+	expectProblem(t, s.c.Request(t, "PUT", "/api/v1/departments/"+joinID, s.gov, entry), http.StatusUnprocessableEntity, "keys_managed_elsewhere")
 	delete(entry, "keys")
 
 	permit := map[string]any{"code": joinUSCC + "001", "nameZh": "居住证", "nameEn": "Residence Permit", "defaultValidityDays": 365,
@@ -59,8 +59,8 @@ func (s *suite) onboard(t *testing.T) {
 		t.Fatalf("the catalogue does not list %s as an issuer of residence-permit: %+v", joinID, ty)
 	}
 
-	expectProblem(t, s.c.request(t, "POST", "/api/v1/departments/"+joinID+"/api-keys", s.samr, nil), http.StatusForbidden, "not_governance")
-	r = s.c.request(t, "POST", "/api/v1/departments/"+joinID+"/api-keys", s.gov, nil)
+	expectProblem(t, s.c.Request(t, "POST", "/api/v1/departments/"+joinID+"/api-keys", s.samr, nil), http.StatusForbidden, "not_governance")
+	r = s.c.Request(t, "POST", "/api/v1/departments/"+joinID+"/api-keys", s.gov, nil)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("API key for %s: %d %s", joinID, r.Status, r.Body)
 	}
@@ -73,7 +73,7 @@ func (s *suite) onboard(t *testing.T) {
 		Department   credential.Department `json:"department"`
 		SigningKeyID string                `json:"signingKeyId"`
 	}
-	r = s.c.request(t, "GET", "/api/v1/me", ak.APIKey, nil)
+	r = s.c.Request(t, "GET", "/api/v1/me", ak.APIKey, nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET /me with the new key: %d %s", r.Status, r.Body)
 	}
@@ -94,5 +94,5 @@ func (s *suite) onboard(t *testing.T) {
 	if v := s.verify(t, map[string]any{"document": permitted.Document}); !v.Valid || v.Status != "valid" {
 		t.Fatalf("the credential of %s does not verify: %+v", joinID, v)
 	}
-	expectProblem(t, s.c.request(t, "POST", "/api/v1/credentials", ak.APIKey, businessLicence("未授权有限公司")), http.StatusForbidden, "not_authorized_for_type")
+	expectProblem(t, s.c.Request(t, "POST", "/api/v1/credentials", ak.APIKey, businessLicence("未授权有限公司")), http.StatusForbidden, "not_authorized_for_type")
 }

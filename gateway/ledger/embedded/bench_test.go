@@ -5,11 +5,10 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/network/nettest/cputime"
 )
 
 // BenchmarkIssue measures durable issuance (fsync on) by 64 concurrent
@@ -25,7 +24,7 @@ func BenchmarkIssue(b *testing.B) {
 	}
 	var next atomic.Int64
 	b.SetParallelism(max(1, 64/runtimeProcs()))
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -41,7 +40,7 @@ func BenchmarkIssue(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "issues/s")
 	// CPU per issuance does not depend on what else the machine runs, so
 	// it tells the capacity of a dedicated machine: cores / cpu-us/op.
-	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
+	b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
 	b.ReportMetric(float64(s.Transactions)/float64(max(s.Commits, 1)), "tx/commit")
 }
 
@@ -81,13 +80,4 @@ func BenchmarkVerifyChain(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

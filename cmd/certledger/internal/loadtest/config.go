@@ -3,6 +3,10 @@
 // with a durability check, and QR rendering. `certledger bench` is its command
 // line; it targets a running gateway or starts one in-process on a temporary
 // data folder with the embedded ledger and the demo registry.
+//
+// RunFabric, behind `certledger bench-fabric`, measures the gateway on a
+// Fabric network it brings up against raw Fabric on the same network, with
+// the same client loop.
 package loadtest
 
 import (

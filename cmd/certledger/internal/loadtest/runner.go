@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/certledger/certledger/network/nettest/cputime"
 )
 
 // phaseRun is what one phase measured.
@@ -58,7 +60,7 @@ func runPhase(ctx context.Context, name string, workers, count int, d time.Durat
 	lat := make([][]time.Duration, workers)
 
 	p := startProgress(progress, name, &done, &failed)
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -89,7 +91,7 @@ func runPhase(ctx context.Context, name string, workers, count int, d time.Durat
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	p.stop()
 
 	all := slices.Concat(lat...)

@@ -1,0 +1,92 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// gatewayProcess is `certledger serve --ledger fabric --demo` run by the
+// benchmark as a process of its own, so its memory is its own.
+type gatewayProcess struct {
+	cmd     *exec.Cmd
+	url     string
+	data    string
+	startup time.Duration
+	done    chan struct{}
+}
+
+// plainGatewayArgs start the reference gateway without the measures of
+// docs/decisions/0006: one transaction per issuance, as many under way as
+// there are clients (as before batching), and no record cache.
+var plainGatewayArgs = []string{"--issue-batch", "1", "--issue-batches-in-flight", "256", "--record-cache", "0"}
+
+// startGatewayProcess starts `certledger serve --ledger fabric --demo` (exe
+// is the certledger binary) on the network with its data folder and log
+// named after name.
+func startGatewayProcess(ctx context.Context, exe, netDir, name string, args ...string) (*gatewayProcess, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	data := filepath.Join(netDir, name)
+	logf, err := os.OpenFile(filepath.Join(netDir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	g := &gatewayProcess{url: "http://" + addr, data: data, done: make(chan struct{})}
+	g.cmd = exec.Command(exe, append([]string{"serve", "--ledger", "fabric", "--network", netDir, "--demo", "--data", data, "--addr", addr}, args...)...)
+	g.cmd.Stdout, g.cmd.Stderr = logf, logf
+	start := time.Now()
+	if err := g.cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	go func() { g.cmd.Wait(); logf.Close(); close(g.done) }()
+	for {
+		select {
+		case <-g.done:
+			return nil, fmt.Errorf("the gateway exited during start-up; see %s", logf.Name())
+		case <-ctx.Done():
+			g.stop()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if resp, err := http.Get(g.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				if _, err := os.Stat(filepath.Join(data, "demo-keys.json")); err == nil {
+					g.startup = time.Since(start)
+					return g, nil
+				}
+			}
+		}
+		if time.Since(start) > 3*time.Minute {
+			g.stop()
+			return nil, fmt.Errorf("the gateway was not healthy after 3 minutes; see %s", logf.Name())
+		}
+	}
+}
+
+func (g *gatewayProcess) stop() {
+	select {
+	case <-g.done:
+		return
+	default:
+	}
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-g.done:
+	case <-time.After(30 * time.Second):
+		g.cmd.Process.Kill()
+		<-g.done
+	}
+}

@@ -1,0 +1,118 @@
+package rawfabric
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/certledger/certledger/network/profile"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+)
+
+// Client is a Fabric Gateway client of one department's first peer, as
+// the department's client identity: the peer and identity CertLedger's
+// gateway uses for it, or a department that bypasses the gateway and calls
+// the chaincode itself.
+type Client struct {
+	conn    *grpc.ClientConn
+	gw      *client.Gateway
+	channel *client.Network
+	profile *profile.Profile
+}
+
+// Dial connects to dept's first peer. gRPC dials on first use.
+func Dial(p *profile.Profile, dept string) (*Client, error) {
+	d, ok := p.Department(dept)
+	if !ok {
+		return nil, fmt.Errorf("no department %s in the profile", dept)
+	}
+	id, sign, err := clientIdentity(d)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := os.ReadFile(d.Peers[0].TLSRootCert)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, fmt.Errorf("no certificate in %s", d.Peers[0].TLSRootCert)
+	}
+	conn, err := grpc.NewClient(d.Peers[0].Address,
+		grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, d.Peers[0].ServerNameOverride)))
+	if err != nil {
+		return nil, err
+	}
+	gw, err := client.Connect(id, client.WithSign(sign), client.WithClientConnection(conn))
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &Client{conn: conn, gw: gw, channel: gw.GetNetwork(p.Channel), profile: p}, nil
+}
+
+func clientIdentity(d *profile.Department) (*identity.X509Identity, identity.Sign, error) {
+	certPEM, err := os.ReadFile(d.Client.Cert)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := identity.NewX509Identity(d.MSPID, cert)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyPEM, err := os.ReadFile(d.Client.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, sign, nil
+}
+
+// Contract is CertLedger's contract on the channel.
+func (c *Client) Contract() *client.Contract { return c.channel.GetContract(c.profile.Chaincode) }
+
+// Close closes the connection.
+func (c *Client) Close() {
+	c.gw.Close()
+	c.conn.Close()
+}
+
+// notReadyFor is how long RetryNotReady waits for a network to be ready.
+const notReadyFor = 30 * time.Second
+
+// RetryNotReady runs fn until it does not fail with FailedPrecondition, as
+// a submit does until gossip has found every organization after a start,
+// or until a while has passed.
+func RetryNotReady(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(notReadyFor)
+	for {
+		err := fn()
+		if err == nil || status.Code(errors.Unwrap(err)) != codes.FailedPrecondition || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
