@@ -114,7 +114,10 @@ func TestQRDecoderBoundsConcurrentDecodes(t *testing.T) {
 		t.Fatalf("%d decodes at once, %d in all; want %d", d.most.Load(), d.calls.Load(), n)
 	}
 	// The request's context bounds the wait too.
-	d.slots <- struct{}{}
+	for range n {
+		d.slots <- struct{}{}
+	}
+	d.wait = time.Minute
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := d.read(ctx, qr); !errors.Is(err, errDecodersBusy) {
