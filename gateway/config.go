@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -24,6 +25,13 @@ type Config struct {
 	// page accepts (POST /v), in bytes (default 4 MiB: a phone photo);
 	// every other request stays within BodyLimit.
 	UploadLimit int
+	// UploadPixels is the most pixels an uploaded picture may have, read
+	// from its header before decoding (default 8 megapixels).
+	UploadPixels int
+	// UploadDecodes is how many uploaded pictures are decoded at once
+	// (default: the number of CPUs), which bounds their memory; a picture
+	// that waits more than a moment for its turn gets 503.
+	UploadDecodes int
 	// RegistryTTL is how long the gateway serves its cached copy of the
 	// registry before reading it from the ledger again (default 5s).
 	RegistryTTL time.Duration
@@ -51,9 +59,13 @@ type Config struct {
 
 // Defaults used by WithDefaults.
 const (
-	DefaultAddr           = "127.0.0.1:8080"
-	DefaultBodyLimit      = 256 << 10
-	DefaultUploadLimit    = 4 << 20
+	DefaultAddr        = "127.0.0.1:8080"
+	DefaultBodyLimit   = 256 << 10
+	DefaultUploadLimit = 4 << 20
+	// DefaultUploadPixels fits any phone screenshot (1440×3200 is 4.6 MP)
+	// and an 8 MP photo, far more than a QR code needs, while one decode
+	// stays near 5 bytes a pixel: 42 MiB as an RGBA PNG, 14 MiB as a JPEG.
+	DefaultUploadPixels   = 8 << 20
 	DefaultRegistryTTL    = 5 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultIssueAttempts  = 3
@@ -77,6 +89,12 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.UploadLimit <= 0 {
 		c.UploadLimit = DefaultUploadLimit
+	}
+	if c.UploadPixels <= 0 {
+		c.UploadPixels = DefaultUploadPixels
+	}
+	if c.UploadDecodes <= 0 {
+		c.UploadDecodes = runtime.NumCPU()
 	}
 	if c.RegistryTTL <= 0 {
 		c.RegistryTTL = DefaultRegistryTTL

@@ -33,7 +33,8 @@ type pageBackend interface {
 type pages struct {
 	r       *renderer
 	b       pageBackend
-	apiDocs string // URL of the API description, linked from every page
+	qr      *qrDecoder // reads uploaded pictures, a bounded number at once
+	apiDocs string     // URL of the API description, linked from every page
 }
 
 // lang picks the request's language and remembers an explicit choice in a
@@ -92,7 +93,7 @@ func (p *pages) sendError(c *fiber.Ctx, L catalog, status int, kind, detail, swi
 		Message: L.T("error." + kind + ".desc"),
 		Detail:  detail,
 	}
-	if kind == "unavailable" {
+	if kind == "unavailable" || kind == "busy" {
 		v.Tone = "muted"
 	}
 	v.NoIndex = true
@@ -163,11 +164,25 @@ func pageFacts(v idVerification) verifyFacts {
 func (p *pages) lookup(c *fiber.Ctx) error {
 	L := p.lang(c)
 	in := strings.TrimSpace(c.FormValue("id"))
-	uploaded := false
+	var picture []byte
 	if fh, err := c.FormFile("qr"); err == nil {
-		uploaded = true
-		text, err := readUploadedQR(fh)
-		if err != nil {
+		if picture, err = readUpload(fh); err != nil {
+			return p.sendError(c, L, fiber.StatusBadRequest, "badqr", err.Error(), "/")
+		}
+	} else if qrscan.IsImage([]byte(in)) {
+		// A picture sent as the text field takes the same bounded path.
+		picture = []byte(in)
+	}
+	uploaded := picture != nil
+	if uploaded {
+		text, err := p.qr.read(c.UserContext(), picture)
+		switch {
+		case errors.Is(err, qrscan.ErrTooLarge):
+			return p.sendError(c, L, fiber.StatusRequestEntityTooLarge, "bigqr", err.Error(), "/")
+		case errors.Is(err, errDecodersBusy):
+			c.Set(fiber.HeaderRetryAfter, "2")
+			return p.sendError(c, L, fiber.StatusServiceUnavailable, "busy", "", "/")
+		case err != nil:
 			return p.sendError(c, L, fiber.StatusBadRequest, "badqr", err.Error(), "/")
 		}
 		in = strings.TrimSpace(text)
@@ -224,23 +239,15 @@ func (p *pages) showPresented(c *fiber.Ctx, L catalog, doc *credential.Document)
 	return p.send(c, status, "verify", v)
 }
 
-// readUploadedQR reads the text of the QR code in an uploaded picture.
-// The body limit (Config.UploadLimit) already bounds the file's size, and
-// qrscan its pixel count.
-func readUploadedQR(fh *multipart.FileHeader) (string, error) {
+// readUpload reads an uploaded file. The body limit (Config.UploadLimit)
+// already bounds its size; this keeps a bound of its own.
+func readUpload(fh *multipart.FileHeader) ([]byte, error) {
 	f, err := fh.Open()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, verifier.MaxInputSize))
-	if err != nil {
-		return "", err
-	}
-	if !qrscan.IsImage(data) {
-		return "", errors.New("the upload is not a PNG or JPEG picture")
-	}
-	return qrscan.Decode(data)
+	return io.ReadAll(io.LimitReader(f, verifier.MaxInputSize))
 }
 
 // homeType is one catalogue entry on the home page.

@@ -104,6 +104,15 @@ func TestVerificationPageShowsPresentations(t *testing.T) {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 	})
+	t.Run("picture over the pixel cap", func(t *testing.T) {
+		// 25 KB of PNG that would decode to 16 MiB is refused from its header.
+		var b bytes.Buffer
+		png.Encode(&b, blankImage(4096))
+		r := e.upload(t, "big.png", b.Bytes())
+		if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(string(r.Body), "Picture too large") || !strings.Contains(string(r.Body), "4096x4096") {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
 	t.Run("upload over the limit", func(t *testing.T) {
 		// Through a real listener, announcing 5 MiB without sending them:
 		// the server refuses from the headers, before reading the body.

@@ -17,7 +17,7 @@ func (s *Server) registerPages() {
 		// failure here is a build defect that every test catches.
 		panic("gateway: pages: " + err.Error())
 	}
-	p := &pages{r: r, b: s, apiDocs: "/api/v1/openapi.json"}
+	p := &pages{r: r, b: s, qr: newQRDecoder(s.cfg.UploadDecodes, s.cfg.UploadPixels), apiDocs: "/api/v1/openapi.json"}
 	p.mount(s.app)
 }
 

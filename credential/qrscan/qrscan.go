@@ -23,25 +23,53 @@ const MaxPixels = 16 << 20
 // ErrNoQR is returned when the image holds no readable QR code.
 var ErrNoQR = errors.New("no readable QR code in the image")
 
+// ErrTooLarge is returned, wrapped, when the image header announces more
+// pixels than the caller accepts; no pixel was decoded.
+var ErrTooLarge = errors.New("the image has too many pixels")
+
+// CheckSize reads only the image header and refuses, with ErrTooLarge, an
+// image of more than maxPixels. It returns the image format.
+func CheckSize(data []byte, maxPixels int) (string, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return "", fmt.Errorf("not a PNG or JPEG image: %w", err)
+	}
+	// Each side is checked alone first, so for any cap below 2^31 the
+	// product cannot overflow.
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPixels || cfg.Height > maxPixels || cfg.Width*cfg.Height > maxPixels {
+		return "", fmt.Errorf("%w: the %s image is %dx%d pixels; at most %.1f megapixels are read",
+			ErrTooLarge, format, cfg.Width, cfg.Height, float64(maxPixels)/(1<<20))
+	}
+	return format, nil
+}
+
 // IsImage reports whether data starts like a PNG or JPEG file.
 func IsImage(data []byte) bool {
 	return bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) || bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff})
 }
 
-// Decode returns the text of the QR code in a PNG or JPEG image.
+// Decode returns the text of the QR code in a PNG or JPEG image of at most
+// MaxPixels.
 func Decode(data []byte) (string, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	return DecodeWithin(data, MaxPixels)
+}
+
+// DecodeWithin is Decode with a caller's pixel cap: an image whose header
+// announces more than maxPixels is refused with ErrTooLarge before decoding.
+func DecodeWithin(data []byte, maxPixels int) (string, error) {
+	format, err := CheckSize(data, maxPixels)
 	if err != nil {
-		return "", fmt.Errorf("not a PNG or JPEG image: %w", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxPixels {
-		return "", fmt.Errorf("the %s image is %dx%d pixels; at most %d megapixels are read", format, cfg.Width, cfg.Height, MaxPixels>>20)
+		return "", err
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return "", fmt.Errorf("reading the %s image: %w", format, err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	src, err := luminance(img)
+	if err != nil {
+		return "", fmt.Errorf("reading the %s image: %w", format, err)
+	}
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
 	if err != nil {
 		return "", fmt.Errorf("reading the %s image: %w", format, err)
 	}
