@@ -17,12 +17,28 @@ func ensureRunning(l layout, n node, bin string, env []string, args ...string) (
 		return false, nil
 	}
 	for _, p := range []int{n.Port, n.AuxPort, n.OpsPort} {
-		if err := portFree(p); err != nil {
+		if err := waitPortFree(p, portFreeWithin); err != nil {
 			return false, fmt.Errorf("network: cannot start %s: %w", n.Name, err)
 		}
 	}
 	_, err := startProcess(bin, env, l.logFile(n.Name), l.pidFile(n.Name), args...)
 	return err == nil, err
+}
+
+// portFreeWithin bounds the wait for a port a node just stopped still holds:
+// on a loaded machine a killed process can take seconds to be torn down.
+const portFreeWithin = 10 * time.Second
+
+// waitPortFree polls portFree until the port is free or within has passed.
+func waitPortFree(port int, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		err := portFree(port)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // portFree fails when something already listens on a port the node needs,

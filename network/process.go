@@ -108,7 +108,7 @@ func stopProcess(pidPath string, grace time.Duration) error {
 	if err := syscall.Kill(rec.PID, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return err
 	}
-	for i := 0; i < 100 && alive(rec); i++ {
+	for i := 0; i < 500 && alive(rec); i++ { // up to 10 s: teardown of a large process on a loaded machine
 		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
