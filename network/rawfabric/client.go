@@ -2,18 +2,14 @@ package rawfabric
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/certledger/certledger/network/profile"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 )
 
@@ -34,20 +30,11 @@ func Dial(p *profile.Profile, dept string) (*Client, error) {
 	if !ok {
 		return nil, fmt.Errorf("no department %s in the profile", dept)
 	}
-	id, sign, err := clientIdentity(d)
+	id, sign, err := d.ClientIdentity()
 	if err != nil {
 		return nil, err
 	}
-	ca, err := os.ReadFile(d.Peers[0].TLSRootCert)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, fmt.Errorf("no certificate in %s", d.Peers[0].TLSRootCert)
-	}
-	conn, err := grpc.NewClient(d.Peers[0].Address,
-		grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, d.Peers[0].ServerNameOverride)))
+	conn, err := d.Peers[0].Dial()
 	if err != nil {
 		return nil, err
 	}
@@ -57,34 +44,6 @@ func Dial(p *profile.Profile, dept string) (*Client, error) {
 		return nil, err
 	}
 	return &Client{conn: conn, gw: gw, channel: gw.GetNetwork(p.Channel), profile: p}, nil
-}
-
-func clientIdentity(d *profile.Department) (*identity.X509Identity, identity.Sign, error) {
-	certPEM, err := os.ReadFile(d.Client.Cert)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := identity.CertificateFromPEM(certPEM)
-	if err != nil {
-		return nil, nil, err
-	}
-	id, err := identity.NewX509Identity(d.MSPID, cert)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyPEM, err := os.ReadFile(d.Client.Key)
-	if err != nil {
-		return nil, nil, err
-	}
-	key, err := identity.PrivateKeyFromPEM(keyPEM)
-	if err != nil {
-		return nil, nil, err
-	}
-	sign, err := identity.NewPrivateKeySign(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return id, sign, nil
 }
 
 // Contract is CertLedger's contract on the channel.

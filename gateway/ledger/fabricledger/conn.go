@@ -1,19 +1,15 @@
 package fabricledger
 
 import (
-	"crypto/x509"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/certledger/certledger/network/profile"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
-	"google.golang.org/grpc/credentials"
 )
 
 // dept is one department as this backend talks to the channel: its MSP ID
@@ -48,13 +44,13 @@ var reconnectBackoff = grpc.ConnectParams{
 // connect opens one connection per peer of d, all signing as d's client
 // identity. Nothing is dialed yet: gRPC connects on first use.
 func connect(p *profile.Profile, d *profile.Department, chaincode string) (*dept, error) {
-	id, sign, err := clientIdentity(d)
+	id, sign, err := d.ClientIdentity()
 	if err != nil {
 		return nil, fmt.Errorf("department %s: %w", d.ID, err)
 	}
 	out := &dept{id: d.ID, mspID: d.MSPID}
 	for _, e := range d.Peers {
-		conn, err := dial(e)
+		conn, err := e.Dial(grpc.WithConnectParams(reconnectBackoff))
 		if err != nil {
 			out.close()
 			return nil, fmt.Errorf("peer %s: %w", e.Name, err)
@@ -73,52 +69,6 @@ func connect(p *profile.Profile, d *profile.Department, chaincode string) (*dept
 		return nil, fmt.Errorf("department %s has no peers in the connection profile", d.ID)
 	}
 	return out, nil
-}
-
-func clientIdentity(d *profile.Department) (*identity.X509Identity, identity.Sign, error) {
-	certPEM, err := os.ReadFile(d.Client.Cert)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := identity.CertificateFromPEM(certPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", d.Client.Cert, err)
-	}
-	mspID := d.Client.MSPID
-	if mspID == "" {
-		mspID = d.MSPID
-	}
-	id, err := identity.NewX509Identity(mspID, cert)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyPEM, err := os.ReadFile(d.Client.Key)
-	if err != nil {
-		return nil, nil, err
-	}
-	key, err := identity.PrivateKeyFromPEM(keyPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", d.Client.Key, err)
-	}
-	sign, err := identity.NewPrivateKeySign(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return id, sign, nil
-}
-
-func dial(e profile.Endpoint) (*grpc.ClientConn, error) {
-	ca, err := os.ReadFile(e.TLSRootCert)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", e.TLSRootCert)
-	}
-	return grpc.NewClient(e.Address,
-		grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, e.ServerNameOverride)),
-		grpc.WithConnectParams(reconnectBackoff))
 }
 
 // candidates lists d's peers to try, in profile order, those believed up
