@@ -169,7 +169,7 @@ func (l *Ledger) commitBatch(batch []*request) {
 // request of the batch is acknowledged. If that fails the batch's writes are
 // committed but not acknowledged; the next commit or Open records the tip.
 func (l *Ledger) recordTip(batch []*request) {
-	err := writeTipFile(l.tipPath, tipRecord{seq: l.tip.seq, hash: l.tip.hash}, !l.cfg.NoSync)
+	err := l.tipFile.write(tipRecord{seq: l.tip.seq, hash: l.tip.hash})
 	if err == nil {
 		return
 	}

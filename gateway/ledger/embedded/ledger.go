@@ -78,7 +78,7 @@ type Ledger struct {
 	queue   chan *request
 	stopped chan struct{}
 	tip     tip // end of the log; only the committer touches it after Open
-	tipPath string
+	tipFile *tipFile
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -113,7 +113,7 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		return nil, fmt.Errorf("embedded: create data folder: %w", err)
 	}
 	path, tipPath := filepath.Join(dir, FileName), filepath.Join(dir, TipFileName)
-	recorded, hasTip, err := readTipFile(tipPath)
+	recorded, newest, hasTip, err := readTipFile(tipPath)
 	if err != nil {
 		return nil, err
 	}
@@ -178,11 +178,10 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 			return nil, err
 		}
 	}
-	if !hasTip || recorded != (tipRecord{seq: end.seq, hash: end.hash}) {
-		if err := writeTipFile(tipPath, tipRecord{seq: end.seq, hash: end.hash}, !cfg.NoSync); err != nil {
-			db.Close()
-			return nil, err
-		}
+	tf, err := openTip(tipPath, recorded, newest, hasTip, tipRecord{seq: end.seq, hash: end.hash}, !cfg.NoSync)
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	l := &Ledger{
 		cfg:     cfg,
@@ -191,7 +190,7 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		stopped: make(chan struct{}),
 		subs:    map[*subscription]struct{}{},
 		tip:     end,
-		tipPath: tipPath,
+		tipFile: tf,
 	}
 	go l.committer()
 	return l, nil
@@ -221,7 +220,7 @@ func (l *Ledger) Close() error {
 	l.closeMu.Unlock()
 	<-l.stopped
 	l.closeSubscriptions()
-	return l.db.Close()
+	return errors.Join(l.db.Close(), l.tipFile.close())
 }
 
 // newTxID returns a random transaction ID in Fabric's form: 64 hex digits.

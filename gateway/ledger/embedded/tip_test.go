@@ -12,7 +12,7 @@ import (
 
 func storedTip(t *testing.T, dir string) tipRecord {
 	t.Helper()
-	rec, ok, err := readTipFile(filepath.Join(dir, TipFileName))
+	rec, _, ok, err := readTipFile(filepath.Join(dir, TipFileName))
 	if err != nil || !ok {
 		t.Fatalf("read tip: ok %v, %v", ok, err)
 	}
@@ -147,5 +147,49 @@ func TestLedgerReplacedByAnotherIsRefused(t *testing.T) {
 	var rb *RollbackError
 	if !errors.As(err, &rb) || rb.TipSeq != rb.LedgerSeq {
 		t.Fatalf("Open with another ledger's tip: %v, want a *RollbackError for a hash mismatch", err)
+	}
+}
+
+func TestTornTipWrite(t *testing.T) {
+	f := newFixture(t)
+	f.issue(f.licence("甲公司"))
+	n, err := f.ledger.VerifyChain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ledger.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(f.dir, TipFileName)
+	_, newest, _, err := readTipFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tear := func(slot int) {
+		t.Helper()
+		file, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer file.Close()
+		if _, err := file.WriteAt([]byte("certledger-tip v1 0000"), int64(slot*tipSlotSize+20)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A write torn by a crash leaves the previous tip in the other slot.
+	tear(newest)
+	f.open()
+	if got := storedTip(t, f.dir); got.seq != n {
+		t.Fatalf("tip after reopening is entry %d, want %d", got.seq, n)
+	}
+	if err := f.ledger.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	tear(0)
+	tear(1)
+	if _, err := Open(f.dir); err == nil || !strings.Contains(err.Error(), TipFileName) {
+		t.Fatalf("Open with both slots damaged: %v, want a refusal naming %s", err, TipFileName)
 	}
 }

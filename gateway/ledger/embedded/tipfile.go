@@ -1,6 +1,8 @@
 package embedded
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -17,8 +19,14 @@ import (
 // older copy is put in its place) cannot roll it back too.
 const TipFileName = "ledger.tip"
 
-// tipFormat tags a tip record: "certledger-tip v1 <seq> <hash>\n".
-const tipFormat = "certledger-tip v1"
+// The tip file holds two slots of tipSlotSize bytes, each in its own disk
+// sector, written in turn in place with one fdatasync: a torn write damages
+// only the slot being written, and the other still holds the previous tip.
+// A slot is the text line "certledger-tip v1 <seq> <hash> <checksum>\n".
+const (
+	tipFormat   = "certledger-tip v1"
+	tipSlotSize = 512
+)
 
 // tipRecord is what the tip file holds: a log sequence and its entry hash.
 type tipRecord struct {
@@ -26,35 +34,69 @@ type tipRecord struct {
 	hash string
 }
 
-// readTipFile returns the record in path; ok is false when there is none.
-func readTipFile(path string) (rec tipRecord, ok bool, err error) {
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return tipRecord{}, false, nil
-	}
-	if err != nil {
-		return tipRecord{}, false, fmt.Errorf("embedded: read %s: %w", path, err)
-	}
-	fields := strings.Fields(strings.TrimPrefix(string(raw), tipFormat+" "))
-	if !strings.HasPrefix(string(raw), tipFormat+" ") || len(fields) != 2 || len(fields[1]) != len(genesisHash) {
-		return tipRecord{}, false, fmt.Errorf("embedded: %s is not a ledger tip record: remove it to accept %s as it is", path, FileName)
-	}
-	seq, err := strconv.ParseUint(fields[0], 10, 64)
-	if err != nil {
-		return tipRecord{}, false, fmt.Errorf("embedded: %s has an unreadable sequence number: remove it to accept %s as it is", path, FileName)
-	}
-	return tipRecord{seq: seq, hash: fields[1]}, true, nil
+func (r tipRecord) line() string { return fmt.Sprintf("%s %020d %s", tipFormat, r.seq, r.hash) }
+
+func encodeTipSlot(r tipRecord) []byte {
+	line := r.line()
+	sum := sha256.Sum256([]byte(line))
+	slot := make([]byte, tipSlotSize)
+	copy(slot, line+" "+hex.EncodeToString(sum[:8])+"\n")
+	return slot
 }
 
-// writeTipFile replaces the record in path atomically: a crash leaves
-// either the old record or the new one.
-func writeTipFile(path string, rec tipRecord, sync bool) error {
+func decodeTipSlot(slot []byte) (tipRecord, bool) {
+	text, _, found := strings.Cut(string(slot), "\n")
+	fields := strings.Fields(text)
+	if !found || len(fields) != 5 || fields[0]+" "+fields[1] != tipFormat {
+		return tipRecord{}, false
+	}
+	seq, err := strconv.ParseUint(fields[2], 10, 64)
+	if err != nil || len(fields[3]) != len(genesisHash) {
+		return tipRecord{}, false
+	}
+	r := tipRecord{seq: seq, hash: fields[3]}
+	sum := sha256.Sum256([]byte(r.line()))
+	return r, fields[4] == hex.EncodeToString(sum[:8])
+}
+
+// readTipFile returns the newer intact slot in path, and which slot that
+// is; ok is false when there is no tip file.
+func readTipFile(path string) (rec tipRecord, slot int, ok bool, err error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return tipRecord{}, 0, false, nil
+	}
+	if err != nil {
+		return tipRecord{}, 0, false, fmt.Errorf("embedded: read %s: %w", path, err)
+	}
+	for i := 0; i < 2 && (i+1)*tipSlotSize <= len(raw); i++ {
+		if r, valid := decodeTipSlot(raw[i*tipSlotSize : (i+1)*tipSlotSize]); valid && (!ok || r.seq > rec.seq) {
+			rec, slot, ok = r, i, true
+		}
+	}
+	if !ok {
+		return tipRecord{}, 0, false, fmt.Errorf("embedded: %s holds no intact ledger tip record: remove it to accept %s as it is", path, FileName)
+	}
+	return rec, slot, true, nil
+}
+
+// tipFile is the open tip file; only the committer writes it after Open.
+type tipFile struct {
+	f    *os.File
+	next int // the slot the next write goes to
+	sync bool
+}
+
+// createTipFile writes a new tip file holding rec in both slots, atomically
+// (temporary file, fsync, rename, fsync of the folder), and opens it.
+func createTipFile(path string, rec tipRecord, sync bool) (*tipFile, error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("embedded: create %s: %w", path, err)
 	}
-	_, err = fmt.Fprintf(f, "%s %d %s\n", tipFormat, rec.seq, rec.hash)
+	slot := encodeTipSlot(rec)
+	_, err = f.Write(append(slot, slot...))
 	if err == nil && sync {
 		err = f.Sync()
 	}
@@ -68,10 +110,51 @@ func writeTipFile(path string, rec tipRecord, sync bool) error {
 		err = syncDir(filepath.Dir(path))
 	}
 	if err != nil {
-		return fmt.Errorf("embedded: record the ledger tip in %s: %w", path, err)
+		return nil, fmt.Errorf("embedded: create %s: %w", path, err)
 	}
+	return openTipFile(path, 0, sync)
+}
+
+// openTipFile opens an existing tip file whose newest record is in slot.
+func openTipFile(path string, slot int, sync bool) (*tipFile, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	return &tipFile{f: f, next: 1 - slot, sync: sync}, nil
+}
+
+// write overwrites the older slot with rec and makes it durable.
+func (t *tipFile) write(rec tipRecord) error {
+	_, err := t.f.WriteAt(encodeTipSlot(rec), int64(t.next*tipSlotSize))
+	if err == nil && t.sync {
+		err = fdatasync(t.f)
+	}
+	if err != nil {
+		return fmt.Errorf("embedded: record the ledger tip in %s: %w", t.f.Name(), err)
+	}
+	t.next = 1 - t.next
 	return nil
 }
+
+// openTip opens the tip file and brings it to end, the verified end of the
+// log: a ledger without one (made by an earlier release) gets one.
+func openTip(path string, recorded tipRecord, newest int, exists bool, end tipRecord, sync bool) (*tipFile, error) {
+	if !exists {
+		return createTipFile(path, end, sync)
+	}
+	t, err := openTipFile(path, newest, sync)
+	if err != nil || recorded == end {
+		return t, err
+	}
+	if err := t.write(end); err != nil {
+		t.close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *tipFile) close() error { return t.f.Close() }
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
