@@ -117,6 +117,9 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFile(path, hasTip, false, cfg.LockTimeout); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: cfg.LockTimeout,
 		// The freelist is rebuilt on open instead of written on every
