@@ -206,3 +206,5 @@ func valueHash(v []byte) string {
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+func seqFromKey(k []byte) uint64 { return binary.BigEndian.Uint64(k) }

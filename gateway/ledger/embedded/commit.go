@@ -152,6 +152,7 @@ func (l *Ledger) commitBatch(batch []*request) {
 	if err == nil {
 		l.tip = end
 		l.metrics.observeBatch(len(batch))
+		l.recordTip(batch)
 		return
 	}
 	if len(batch) == 1 {
@@ -161,6 +162,21 @@ func (l *Ledger) commitBatch(batch []*request) {
 	}
 	for _, r := range batch {
 		l.commitBatch([]*request{r})
+	}
+}
+
+// recordTip writes the new end of the log to the tip file before any
+// request of the batch is acknowledged. If that fails the batch's writes are
+// committed but not acknowledged; the next commit or Open records the tip.
+func (l *Ledger) recordTip(batch []*request) {
+	err := l.tipFile.write(tipRecord{seq: l.tip.seq, hash: l.tip.hash})
+	if err == nil {
+		return
+	}
+	for _, r := range batch {
+		if r.seq != 0 {
+			r.result, r.err = nil, fmt.Errorf("embedded: transaction %s is committed, but not acknowledged: %w", r.txID, err)
+		}
 	}
 }
 

@@ -78,6 +78,7 @@ type Ledger struct {
 	queue   chan *request
 	stopped chan struct{}
 	tip     tip // end of the log; only the committer touches it after Open
+	tipFile *tipFile
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -95,7 +96,8 @@ var ErrClosed = errors.New("embedded: ledger is closed")
 
 // Open opens (creating if needed) the ledger in dir, verifies its log and
 // state, and starts the committer. A folder whose log does not verify is
-// refused with a *ChainError naming the entry where it breaks.
+// refused with a *ChainError naming the entry where it breaks; one whose log
+// ends before the entry the tip file records, with a *RollbackError.
 func Open(dir string, opts ...Option) (*Ledger, error) {
 	cfg := DefaultConfig()
 	for _, o := range opts {
@@ -110,7 +112,14 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded: create data folder: %w", err)
 	}
-	path := filepath.Join(dir, FileName)
+	path, tipPath := filepath.Join(dir, FileName), filepath.Join(dir, TipFileName)
+	recorded, newest, hasTip, err := readTipFile(tipPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFile(path, hasTip, false, cfg.LockTimeout); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: cfg.LockTimeout,
 		// The freelist is rebuilt on open instead of written on every
@@ -125,13 +134,30 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		}
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	// The format is checked before anything is written, so a file of a
-	// newer release is left as it was.
+	// The format, the log and the tip are checked before anything is
+	// written, so a file of a newer release, or one that lost commits, is
+	// left as it was.
 	var (
-		format   uint64
-		recorded bool
+		format    uint64
+		hasFormat bool
+		end       tip
+		verified  bool
 	)
-	if err := db.View(func(btx *bolt.Tx) (err error) { format, recorded, err = fileFormat(btx, path); return err }); err != nil {
+	if err := db.View(func(btx *bolt.Tx) (err error) {
+		if format, hasFormat, err = fileFormat(btx, path); err != nil {
+			return err
+		}
+		if hasLedgerBuckets(btx) {
+			if end, err = verify(btx); err != nil {
+				return err
+			}
+			verified = true
+		}
+		if !hasTip {
+			return nil
+		}
+		return checkTip(btx, recorded, path, tipPath)
+	}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -141,7 +167,7 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 				return err
 			}
 		}
-		if recorded {
+		if hasFormat {
 			return nil
 		}
 		return recordFormat(btx, format)
@@ -149,8 +175,14 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("embedded: initialize %s: %w", path, err)
 	}
-	var end tip
-	if err := db.View(func(btx *bolt.Tx) (err error) { end, err = verify(btx); return err }); err != nil {
+	if !verified {
+		if err := db.View(func(btx *bolt.Tx) (err error) { end, err = verify(btx); return err }); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	tf, err := openTip(tipPath, recorded, newest, hasTip, tipRecord{seq: end.seq, hash: end.hash}, !cfg.NoSync)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -161,9 +193,21 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		stopped: make(chan struct{}),
 		subs:    map[*subscription]struct{}{},
 		tip:     end,
+		tipFile: tf,
 	}
 	go l.committer()
 	return l, nil
+}
+
+// hasLedgerBuckets reports whether btx has every bucket of the ledger; a
+// new file gets them in Open.
+func hasLedgerBuckets(btx *bolt.Tx) bool {
+	for _, b := range allBuckets {
+		if btx.Bucket(b) == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Close waits for queued transactions to commit, ends every subscription
@@ -179,7 +223,7 @@ func (l *Ledger) Close() error {
 	l.closeMu.Unlock()
 	<-l.stopped
 	l.closeSubscriptions()
-	return l.db.Close()
+	return errors.Join(l.db.Close(), l.tipFile.close())
 }
 
 // newTxID returns a random transaction ID in Fabric's form: 64 hex digits.

@@ -79,6 +79,9 @@ func (l *Ledger) VerifyChain() (uint64, error) {
 // operators and tests. It fails if another process holds the ledger open.
 func Verify(dir string) (uint64, error) {
 	path := filepath.Join(dir, FileName)
+	if err := checkFile(path, true, true, DefaultConfig().LockTimeout); err != nil {
+		return 0, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: DefaultConfig().LockTimeout})
 	if err != nil {
 		return 0, fmt.Errorf("embedded: open %s: %w", path, err)
