@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/network/nettest/cputime"

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
+)
+
+func init() {
+	commands["bench-fabric"] = command{run: runBenchFabric,
+		summary: "compare the gateway on Fabric with raw Fabric (kv put/get) on one network it brings up"}
+}
+
+func runBenchFabric(args []string) error {
+	fs := flag.NewFlagSet("bench-fabric", flag.ContinueOnError)
+	var cfg loadtest.FabricConfig
+	var write string
+	fs.StringVar(&cfg.Dir, "dir", "", "network folder (default: a temporary folder, removed afterwards)")
+	fs.IntVar(&cfg.BasePort, "base-port", loadtest.DefaultFabricBasePort, "first base port to try (see certledger network up)")
+	fs.DurationVar(&cfg.BatchTimeout, "batch-timeout", 0, "orderer batch timeout of a new network (default: the network's default)")
+	fs.IntVar(&cfg.Concurrency, "concurrency", loadtest.DefaultConcurrency, "concurrent clients, for the gateway and for raw Fabric alike")
+	fs.DurationVar(&cfg.Duration, "duration", loadtest.DefaultFabricDuration, "time of each phase")
+	fs.IntVar(&cfg.ValueSize, "value-size", loadtest.DefaultFabricValueSize, "bytes of each raw kv put (about a credential record's size)")
+	fs.StringVar(&write, "write", "", "update the Fabric section of this Markdown file (e.g. docs/benchmarks.md)")
+	fs.BoolVar(&cfg.Keep, "keep", false, "leave the network running and its folder in place")
+	fs.IntVar(&cfg.Rounds, "rounds", loadtest.DefaultFabricRounds, "rounds of all phases, interleaved so that load from elsewhere on the machine hits both sides alike")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: certledger bench-fabric [flags]\n\nBrings up a Fabric network, starts `certledger serve --ledger fabric --demo` on it, and measures\nissuance against raw kv put and POST /api/v1/verify against raw kv get, with the same client loop\nand concurrency, then reports the ratios, bring-up time and every process's peak memory.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cfg.Exe, cfg.Progress = exe, os.Stderr
+	if fs.NArg() > 0 || cfg.Validate() != nil {
+		return benchUsageError{fmt.Errorf("bad arguments %q", args)}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b, err := loadtest.RunFabric(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	b.WriteTable(os.Stdout)
+	if write != "" {
+		if err := loadtest.UpdateMarkdownSection(write, loadtest.FabricSectionBegin, loadtest.FabricSectionEnd, b.Markdown(commandLine("certledger bench-fabric", args))); err != nil {
+			return fmt.Errorf("write %s: %w", write, err)
+		}
+		fmt.Fprintf(os.Stderr, "results written to %s\n", write)
+	}
+	if !b.Passed() {
+		return fmt.Errorf("the gateway reached less than %.0f%% of raw Fabric", loadtest.FabricTarget*100)
+	}
+	return nil
+}
