@@ -12,15 +12,9 @@ import (
 	"github.com/certledger/certledger/network/scenario"
 )
 
-// onboardThroughGateway does what docs/operations.md ("Adding a
-// department") tells an operator to do after add-department, on a real
-// network: it starts `certledger serve --ledger fabric --demo` (which
-// provisions the demo departments and connects as every department of the
-// profile, the new one included), and governance registers the department
-// with the entry add-department prints, registers a credential type and
-// authorizes it, and creates its API key. The department then issues
-// through the gateway and the credential verifies. It returns the
-// department's registry entry and USCC.
+// onboardThroughGateway follows docs/operations.md ("Adding a department") on a real network: a gateway
+// started after the join, governance registering the department, a type and its API key, then an issuance by
+// the department that verifies. It returns the department's registry entry and USCC.
 func onboardThroughGateway(t *testing.T, dir string, p *profile.Profile, id, nameZh, nameEn string) (credential.Department, string) {
 	t.Helper()
 	srv := &scenario.Server{Bin: scenario.Binary(t), DataDir: filepath.Join(t.TempDir(), "data"),

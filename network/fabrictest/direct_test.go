@@ -37,17 +37,9 @@ func TestDirectRevokeRejected(t *testing.T) {
 	}
 }
 
-// TestKeyLevelEndorsement shows that a credential's record key is guarded
-// by its key-level endorsement policy at validation, not only by the
-// contract's own checks. The market regulator's client (the one identity
-// the contract lets suspend its credential) asks the Fabric Gateway to have
-// the suspension endorsed by the education department's peer alone. That
-// peer runs the contract, which approves (the caller is the issuer), so
-// the endorsement succeeds; but the write set touches a key whose policy
-// (set at issuance) requires SamrMSP's peers, so every peer invalidates the
-// transaction with ENDORSEMENT_POLICY_FAILURE and the record is unchanged.
-// This is what stops a department whose own peer runs a modified contract
-// from changing another department's records.
+// TestKeyLevelEndorsement: a suspension endorsed by another department's peer alone fails validation with
+// ENDORSEMENT_POLICY_FAILURE, because the record key's policy names the issuer's peers. This is what stops a
+// department running a modified contract on its own peer (docs/security.md).
 func TestKeyLevelEndorsement(t *testing.T) {
 	need(t)
 	lic := issue(t, "samr", 3)
