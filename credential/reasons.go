@@ -60,6 +60,9 @@ const (
 	ReasonTypeCodeTaken          Reason = "type_code_taken"
 	ReasonRegistryChanged        Reason = "registry_changed" // a credential's type or issuer left the registry
 	ReasonConcurrentChange       Reason = "concurrent_change"
+	// ReasonReissueNotApplicable: a new version replaces only what a
+	// retired or compromised key signed.
+	ReasonReissueNotApplicable Reason = "reissue_not_applicable"
 )
 
 // Reasons of CodeUnauthorized.
@@ -132,6 +135,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonTypeCodeTaken:          CodeConflict,
 	ReasonRegistryChanged:        CodeConflict,
 	ReasonConcurrentChange:       CodeConflict,
+	ReasonReissueNotApplicable:   CodeConflict,
 
 	ReasonMissingAPIKey:   CodeUnauthorized,
 	ReasonInvalidAPIKey:   CodeUnauthorized,
