@@ -146,6 +146,7 @@ func (s *Server) routes() {
 	api.Post("/departments/:dept/keys", s.handleAddKey)
 	api.Post("/departments/:dept/keys/:kid/retire", s.handleRetireKey)
 	api.Post("/departments/:dept/keys/:kid/compromise", s.handleCompromiseKey)
+	api.Post("/departments/:dept/keys/:kid/compromise/confirm", s.handleConfirmCompromise)
 	api.Get("/me", s.handleMe)
 	api.Post("/verify", s.handleVerify)
 	api.Get("/trust-list", s.handleTrustList)
