@@ -67,6 +67,7 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.recordChanged(res.Record)
 	s.metrics.issuances.WithLabelValues(t.ID, "reissued").Inc()
 	c.Location("/api/v1/credentials/" + doc.ID)
 	return c.Status(fiber.StatusCreated).JSON(credentialAnswer{
