@@ -51,6 +51,10 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err := checkDocument(tx, caller, doc, now.UTC()); err != nil {
 		return credential.IssueResult{}, err
 	}
+	prev, renews, err := predecessor(tx, caller, doc)
+	if err != nil {
+		return credential.IssueResult{}, err
+	}
 	if !validHex(req.HolderRef, 64) {
 		return credential.IssueResult{}, credential.Errorf(credential.ReasonInvalidField, "holderRef must be 64 hex characters (an HMAC-SHA256)")
 	}
@@ -87,8 +91,13 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 		LastChange: change,
 		Revision:   1,
 	}
+	// Renewing a suspended credential must not lift its suspension.
+	if renews && prev.Status == credential.StatusSuspended {
+		rec.Status, rec.StatusReason = credential.StatusSuspended, prev.StatusReason
+		rec.LastChange.Status, rec.LastChange.Reason = credential.StatusSuspended, prev.StatusReason
+	}
 	if req.StatusSequence != 0 {
-		if err := allocateStatus(tx, caller.ID, caller.MSPID, rec.ID, req.StatusSequence); err != nil {
+		if err := allocateStatus(tx, caller.ID, caller.MSPID, rec.ID, rec.Status, req.StatusSequence); err != nil {
 			return credential.IssueResult{}, err
 		}
 		rec.StatusSequence = req.StatusSequence
@@ -170,7 +179,8 @@ func checkIdempotency(tx Tx, deptID string, req credential.IssueRequest) (creden
 // checkDocument runs every check a new document must pass: the caller
 // issues in its own name a type it is authorized for, the document matches
 // the registry's schema, its digest matches its content, the signature is
-// made with a registered active key, and it was issued just now.
+// made with a registered active key, and it was issued just now. The
+// credential it renews is checked by predecessor.
 func checkDocument(tx Tx, caller credential.Department, doc *credential.Document, now time.Time) error {
 	t, ok, err := typeByCode(tx, doc.Type)
 	if err != nil {
@@ -212,18 +222,6 @@ func checkDocument(tx Tx, caller credential.Department, doc *credential.Document
 	if d := doc.IssuedAt.Sub(now); d > IssuedAtTolerance || d < -IssuedAtTolerance {
 		return credential.Errorf(credential.ReasonIssuedAtSkew, "issuedAt %s is more than %s away from the ledger time %s",
 			doc.IssuedAt.UTC().Format(time.RFC3339), IssuedAtTolerance, now.Format(time.RFC3339))
-	}
-	if doc.Renews != "" {
-		old, err := readRecord(tx, doc.Renews)
-		if credential.ErrorReason(err) == credential.ReasonCredentialNotFound {
-			return credential.Errorf(credential.ReasonRenewedNotOnLedger, "the renewed credential %s is not on the ledger", doc.Renews)
-		}
-		if err != nil {
-			return err
-		}
-		if old.Issuer != caller.ID {
-			return credential.Errorf(credential.ReasonNotIssuer, "only the issuing department can renew credential %s", doc.Renews)
-		}
 	}
 	return nil
 }

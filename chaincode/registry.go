@@ -125,6 +125,9 @@ func PutDepartment(tx Tx, d credential.Department) error {
 			return err
 		}
 	}
+	if err := checkCompromiseTimes(old, d); err != nil {
+		return err
+	}
 	if isDept && caller.ID == d.ID && !d.HasRole(credential.RoleGovernance) {
 		return credential.Errorf(credential.ReasonGovernanceRoleRequired, "the governance department cannot give up its role: the registry would have no keeper")
 	}
@@ -176,6 +179,21 @@ func checkDepartmentUpdate(old, d credential.Department) error {
 		}
 		if k.Status == credential.KeyCompromised && (nk.Status != credential.KeyCompromised || !nk.CompromisedAt.Equal(k.CompromisedAt)) {
 			return credential.Errorf(credential.ReasonKeyChangeNotAllowed, "department %s: key %s was compromised; that cannot be undone", d.ID, k.ID)
+		}
+	}
+	return nil
+}
+
+// checkCompromiseTimes applies Key.CheckCompromiseTime to every compromise
+// this write records or requests. A compromise already on the ledger is
+// final and not checked again, so an old entry never blocks its department.
+func checkCompromiseTimes(old, d credential.Department) error {
+	for _, k := range d.Keys {
+		if was, ok := old.Key(k.ID); ok && was.Status == credential.KeyCompromised {
+			continue
+		}
+		if err := k.CheckCompromiseTime(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -28,11 +28,11 @@ type statusIndexEntry struct {
 	Status credential.Status `json:"status"`
 }
 
-// allocateStatus reserves seq for credential id of department dept, in the
-// issuing transaction. Reading the key first puts it in the read set, so of
+// allocateStatus reserves seq for credential id of department dept, with
+// its initial status, in the issuing transaction. Reading the key first puts it in the read set, so of
 // two transactions in one block that drew the same number, Fabric's MVCC
 // check lets only one commit.
-func allocateStatus(tx Tx, dept, mspID, id string, seq uint64) error {
+func allocateStatus(tx Tx, dept, mspID, id string, status credential.Status, seq uint64) error {
 	if seq >= MaxStatusSequence {
 		return credential.Errorf(credential.ReasonInvalidStatusList, "statusSequence %d is not below 2^40", seq)
 	}
@@ -44,7 +44,7 @@ func allocateStatus(tx Tx, dept, mspID, id string, seq uint64) error {
 	if b != nil {
 		return credential.StatusSequenceTaken(dept, seq)
 	}
-	if err := putJSON(tx, k, statusIndexEntry{ID: id, Status: credential.StatusValid}); err != nil {
+	if err := putJSON(tx, k, statusIndexEntry{ID: id, Status: status}); err != nil {
 		return err
 	}
 	// Like the record: only the issuing department's peers can endorse a

@@ -102,3 +102,11 @@ type Ledger interface {
 	// Close releases the backend.
 	Close() error
 }
+
+// ChangeNotifier is implemented by ledgers that learn of record changes made
+// by any client, not only through this process (the Fabric backend, from the
+// channel's events). The gateway registers one function, called with each
+// changed record; it must not block.
+type ChangeNotifier interface {
+	NotifyChanges(fn func(Record))
+}

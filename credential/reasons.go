@@ -33,6 +33,9 @@ const (
 	ReasonLedgerMismatch       Reason = "ledger_mismatch"     // a document that differs from its ledger record
 	ReasonIssuerNotAuthorized  Reason = "issuer_not_authorized"
 	ReasonNotVerified          Reason = "not_verified"
+	// ReasonCompromiseBeforeKey: a key cannot be compromised before its
+	// validFrom; everything it ever signed would turn forged.
+	ReasonCompromiseBeforeKey Reason = "compromise_before_key"
 )
 
 // Reasons of CodeNotFound.
@@ -60,6 +63,12 @@ const (
 	ReasonTypeCodeTaken          Reason = "type_code_taken"
 	ReasonRegistryChanged        Reason = "registry_changed" // a credential's type or issuer left the registry
 	ReasonConcurrentChange       Reason = "concurrent_change"
+	// ReasonReissueNotApplicable: a new version replaces only what a
+	// retired or compromised key signed.
+	ReasonReissueNotApplicable Reason = "reissue_not_applicable"
+	// ReasonCompromiseNotPending: there is no reported compromise of the
+	// key waiting for the governance department's confirmation.
+	ReasonCompromiseNotPending Reason = "compromise_not_pending"
 )
 
 // Reasons of CodeUnauthorized.
@@ -112,6 +121,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonLedgerMismatch:       CodeInvalid,
 	ReasonIssuerNotAuthorized:  CodeInvalid,
 	ReasonNotVerified:          CodeInvalid,
+	ReasonCompromiseBeforeKey:  CodeInvalid,
 
 	ReasonCredentialNotFound: CodeNotFound,
 	ReasonDocumentNotFound:   CodeNotFound,
@@ -132,6 +142,8 @@ var reasonCodes = map[Reason]Code{
 	ReasonTypeCodeTaken:          CodeConflict,
 	ReasonRegistryChanged:        CodeConflict,
 	ReasonConcurrentChange:       CodeConflict,
+	ReasonReissueNotApplicable:   CodeConflict,
+	ReasonCompromiseNotPending:   CodeConflict,
 
 	ReasonMissingAPIKey:   CodeUnauthorized,
 	ReasonInvalidAPIKey:   CodeUnauthorized,

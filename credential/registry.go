@@ -41,6 +41,20 @@ type Key struct {
 	// CompromiseReason says why the key was marked compromised, on the
 	// ledger for every verifier to read.
 	CompromiseReason string `json:"compromiseReason,omitempty"`
+	// CompromiseRequest is a reported compromise waiting for the
+	// governance department's confirmation; nil when none is.
+	CompromiseRequest *CompromiseRequest `json:"compromiseRequest,omitempty"`
+}
+
+// CompromiseRequest is a department's report that its key was compromised
+// further back than the gateway accepts on the department's word alone
+// (docs/decisions/0003-key-management.md). It changes no signature's
+// validity until it is confirmed.
+type CompromiseRequest struct {
+	CompromisedAt time.Time `json:"compromisedAt"`
+	Reason        string    `json:"reason"`
+	RequestedBy   string    `json:"requestedBy"` // department ID
+	RequestedAt   time.Time `json:"requestedAt"`
 }
 
 // Department is an organization in the registry.
@@ -227,6 +241,9 @@ func (d Department) Validate() error {
 		}
 		if k.ValidFrom.IsZero() || (!k.ValidUntil.IsZero() && !k.ValidUntil.After(k.ValidFrom)) {
 			return Errorf(ReasonInvalidRegistryEntry, "key %s needs validFrom before validUntil", k.ID)
+		}
+		if err := k.validateCompromiseRequest(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -49,6 +49,10 @@ type Config struct {
 	// (its nextUpdate), after which offline verifiers should fetch a new
 	// one (default 24h).
 	TrustListValidity time.Duration
+	// CompromiseWindow is how far back a department may date a compromise
+	// of its own key on its word alone; one reaching further back waits
+	// for the governance department's confirmation (default 7 days).
+	CompromiseWindow time.Duration
 	// QRSize is the default side of QR code PNGs in pixels (default 320).
 	QRSize int
 	// Logger receives the access log and errors (default slog.Default()).
@@ -71,8 +75,10 @@ const (
 	DefaultIssueAttempts  = 3
 	DefaultQRSize         = 320
 	DefaultTrustListTTL   = 24 * time.Hour
-	MinQRSize             = 128
-	MaxQRSize             = 1024
+	// DefaultCompromiseWindow is Config.CompromiseWindow's default.
+	DefaultCompromiseWindow = 7 * 24 * time.Hour
+	MinQRSize               = 128
+	MaxQRSize               = 1024
 )
 
 // WithDefaults returns c with every unset field given its default.
@@ -116,6 +122,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.TrustListValidity <= 0 {
 		c.TrustListValidity = DefaultTrustListTTL
+	}
+	if c.CompromiseWindow <= 0 {
+		c.CompromiseWindow = DefaultCompromiseWindow
 	}
 	if c.QRSize <= 0 {
 		c.QRSize = DefaultQRSize

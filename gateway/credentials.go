@@ -59,6 +59,7 @@ func (s *Server) handleStatusChange(action credential.Action) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		s.recordChanged(rec)
 		s.metrics.statusChanges.WithLabelValues(string(action)).Inc()
 		return c.JSON(recordAnswer{Record: rec})
 	}

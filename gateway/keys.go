@@ -139,7 +139,7 @@ func newKeyID(d credential.Department, now time.Time) string {
 // keep another active key, so that retiring never stops issuance by
 // accident (add the new key first).
 func (s *Server) handleRetireKey(c *fiber.Ctx) error {
-	return s.changeKey(c, "retire", func(target credential.Department, i int) (credential.Key, error) {
+	return s.changeKey(c, "retire", func(_, target credential.Department, i int) (credential.Key, error) {
 		return retiredKey(target, i, s.now().Truncate(time.Millisecond))
 	})
 }
@@ -171,7 +171,9 @@ func retiredKey(target credential.Department, i int, now time.Time) (credential.
 
 // handleCompromiseKey marks a key compromised from a point in time:
 // credentials it signed from then on are forged, those before stay valid.
-// The contract makes this final.
+// The contract makes this final. A department dating the compromise
+// further back than the compromise window only requests it (202): the key
+// stops signing, and the compromise waits for governance's confirmation.
 func (s *Server) handleCompromiseKey(c *fiber.Ctx) error {
 	var body compromiseBody
 	if err := decodeJSON(c, &body); err != nil {
@@ -198,20 +200,55 @@ func (s *Server) handleCompromiseKey(c *fiber.Ctx) error {
 	if len(probs) > 0 {
 		return invalidFields(probs)
 	}
-	return s.changeKey(c, "compromise", func(target credential.Department, i int) (credential.Key, error) {
+	return s.changeKey(c, "compromise", func(caller, target credential.Department, i int) (credential.Key, error) {
 		k := target.Keys[i]
 		if k.Status == credential.KeyCompromised {
 			return k, credential.Errorf(credential.ReasonKeyChangeNotAllowed, "key %s was already marked compromised at %s; that is final", k.ID, k.CompromisedAt.Format(time.RFC3339Nano))
 		}
-		k.Status, k.CompromisedAt, k.CompromiseReason = credential.KeyCompromised, at, reason
-		return k, nil
+		if at.Before(now.Add(-s.cfg.CompromiseWindow)) && !caller.HasRole(credential.RoleGovernance) {
+			return requestedCompromise(k, caller.ID, at, reason, now)
+		}
+		k.Status, k.CompromisedAt, k.CompromiseReason, k.CompromiseRequest = credential.KeyCompromised, at, reason, nil
+		return k, k.CheckCompromiseTime()
+	})
+}
+
+// requestedCompromise records a department's report of a compromise
+// beyond the window as pending, replacing an earlier report. The key is
+// retired now if it was active: a department that reports a leak must not
+// keep signing with the key while governance decides.
+func requestedCompromise(k credential.Key, by string, at time.Time, reason string, now time.Time) (credential.Key, error) {
+	k.CompromiseRequest = &credential.CompromiseRequest{CompromisedAt: at, Reason: reason, RequestedBy: by, RequestedAt: now}
+	if err := k.CheckCompromiseTime(); err != nil {
+		return k, err
+	}
+	if k.Status == credential.KeyActive {
+		k.Status, k.ValidUntil = credential.KeyRetired, now
+	}
+	return k, nil
+}
+
+// handleConfirmCompromise makes a pending compromise take effect as
+// reported. Only the governance department may.
+func (s *Server) handleConfirmCompromise(c *fiber.Ctx) error {
+	return s.changeKey(c, "confirm-compromise", func(caller, target credential.Department, i int) (credential.Key, error) {
+		k := target.Keys[i]
+		if !caller.HasRole(credential.RoleGovernance) {
+			return k, credential.Errorf(credential.ReasonNotGovernance, "only the governance department may confirm a compromise")
+		}
+		r := k.CompromiseRequest
+		if r == nil || k.Status == credential.KeyCompromised {
+			return k, credential.Errorf(credential.ReasonCompromiseNotPending, "key %s has no compromise waiting for confirmation", k.ID)
+		}
+		k.Status, k.CompromisedAt, k.CompromiseReason, k.CompromiseRequest = credential.KeyCompromised, r.CompromisedAt, r.Reason, nil
+		return k, k.CheckCompromiseTime()
 	})
 }
 
 // changeKey applies change to the key named by the route's :kid and records
 // the department on the ledger. Key changes of this gateway are serialized,
 // since PutDepartment replaces the whole department entry.
-func (s *Server) changeKey(c *fiber.Ctx, op string, change func(target credential.Department, i int) (credential.Key, error)) error {
+func (s *Server) changeKey(c *fiber.Ctx, op string, change func(caller, target credential.Department, i int) (credential.Key, error)) error {
 	s.keyMu.Lock()
 	defer s.keyMu.Unlock()
 	ctx, cancel := s.requestContext(c)
@@ -224,7 +261,7 @@ func (s *Server) changeKey(c *fiber.Ctx, op string, change func(target credentia
 	if err != nil {
 		return err
 	}
-	k, err := change(target, i)
+	k, err := change(caller, target, i)
 	if err != nil {
 		return err
 	}
@@ -234,10 +271,15 @@ func (s *Server) changeKey(c *fiber.Ctx, op string, change func(target credentia
 	}
 	s.metrics.keyChanges.WithLabelValues(op).Inc()
 	attrs := []any{slog.String("dept", target.ID), slog.String("kid", k.ID), slog.String("by", caller.ID)}
-	if k.Status == credential.KeyCompromised {
+	switch {
+	case k.Status == credential.KeyCompromised:
 		attrs = append(attrs, slog.Time("compromisedAt", k.CompromisedAt), slog.String("reason", k.CompromiseReason))
 		s.log.Warn("signing key marked compromised", attrs...)
-	} else {
+	case k.CompromiseRequest != nil:
+		attrs = append(attrs, slog.Time("compromisedAt", k.CompromiseRequest.CompromisedAt), slog.String("reason", k.CompromiseRequest.Reason))
+		s.log.Warn("signing key reported compromised, waiting for governance's confirmation", attrs...)
+		return c.Status(fiber.StatusAccepted).JSON(keyAnswer{Key: k, Department: target})
+	default:
 		s.log.Info("signing key "+op+"d", attrs...)
 	}
 	return c.JSON(keyAnswer{Key: k, Department: target})

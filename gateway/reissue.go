@@ -10,8 +10,10 @@ import (
 // handleReissue issues a new version of a credential with the same content
 // and validity: same serial, version + 1, renewing the old identifier,
 // signed with the department's current key. It is how a department replaces
-// what a compromised key signed (docs/decisions/0003-key-management.md);
+// what a retired or compromised key signed (docs/decisions/0003-key-management.md);
 // the old version keeps its own status, which the department may revoke.
+// A revoked credential is never reissued; a suspended one's new version is
+// recorded suspended by the contract, which checks all of this again.
 func (s *Server) handleReissue(c *fiber.Ctx) error {
 	dept, err := s.authenticate(c)
 	if err != nil {
@@ -25,6 +27,13 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 	defer cancel()
 	reg, err := s.registry.get(ctx)
 	if err != nil {
+		return err
+	}
+	issuer, ok := reg.Department(rec.Issuer)
+	if !ok {
+		return credential.Errorf(credential.ReasonRegistryChanged, "issuer %s of %s is no longer in the registry", rec.Issuer, rec.ID)
+	}
+	if err := credential.CheckReissue(rec, issuer); err != nil {
 		return err
 	}
 	t, ok := reg.Type(old.Type)
@@ -58,6 +67,7 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.recordChanged(res.Record)
 	s.metrics.issuances.WithLabelValues(t.ID, "reissued").Inc()
 	c.Location("/api/v1/credentials/" + doc.ID)
 	return c.Status(fiber.StatusCreated).JSON(credentialAnswer{

@@ -72,6 +72,9 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		metrics: newMetrics(ledger),
 	}
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
+	if n, ok := ledger.(credential.ChangeNotifier); ok {
+		n.NotifyChanges(s.recordChanged)
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName: "certledger",
 		// The server reads up to the larger of the two limits; limitBody
@@ -146,6 +149,7 @@ func (s *Server) routes() {
 	api.Post("/departments/:dept/keys", s.handleAddKey)
 	api.Post("/departments/:dept/keys/:kid/retire", s.handleRetireKey)
 	api.Post("/departments/:dept/keys/:kid/compromise", s.handleCompromiseKey)
+	api.Post("/departments/:dept/keys/:kid/compromise/confirm", s.handleConfirmCompromise)
 	api.Get("/me", s.handleMe)
 	api.Post("/verify", s.handleVerify)
 	api.Get("/trust-list", s.handleTrustList)

@@ -149,9 +149,13 @@ func (s *Server) handleIssuerDocument(c *fiber.Ctx) error {
 
 // statusListCache keeps signed status lists for statusListTTL: building
 // one reads a whole list from the ledger and signs it.
+// A recorded change drops the lists it shows in (statuschange.go).
 type statusListCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedStatusList
+	// gen counts the drops: a list built across one may be stale and is
+	// served but not kept.
+	gen uint64
 }
 
 type cachedStatusList struct {
@@ -181,10 +185,11 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 	if !ok {
 		return credential.Errorf(credential.ReasonDepartmentNotFound, "no department %q", truncate(c.Params("dept"), 40))
 	}
-	key := dept.ID + "/" + purpose + "/" + strconv.FormatUint(list, 10)
+	key := statusListKey(dept.ID, purpose, list)
 	now := s.now()
 	s.statusLists.mu.Lock()
 	cached, hit := s.statusLists.entries[key]
+	gen := s.statusLists.gen
 	s.statusLists.mu.Unlock()
 	if !hit || now.Sub(cached.at) >= statusListTTL {
 		body, err := s.buildStatusList(ctx, dept, purpose, list, now)
@@ -196,7 +201,9 @@ func (s *Server) handleStatusList(c *fiber.Ctx) error {
 		if s.statusLists.entries == nil {
 			s.statusLists.entries = map[string]cachedStatusList{}
 		}
-		s.statusLists.entries[key] = cached
+		if s.statusLists.gen == gen {
+			s.statusLists.entries[key] = cached
+		}
 		s.statusLists.mu.Unlock()
 	}
 	c.Set(fiber.HeaderContentType, VCContentType)

@@ -42,6 +42,8 @@ type serveOptions struct {
 	Demo      bool
 	PublicURL string
 	LogFormat string
+	// CompromiseWindow is gateway.Config.CompromiseWindow.
+	CompromiseWindow time.Duration
 }
 
 // ledgerBackend opens one kind of ledger for serve. Each backend registers
@@ -114,7 +116,7 @@ func runServe(args []string) error {
 		fmt.Printf("Demo API keys: %s\n", res.KeysPath)
 	}
 
-	srv, err := gateway.New(gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, Logger: log}, ledger, ks)
+	srv, err := gateway.New(gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, Logger: log, CompromiseWindow: o.CompromiseWindow}, ledger, ks)
 	if err != nil {
 		return err
 	}
@@ -161,6 +163,11 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json (env CERTLEDGER_DEMO)")
 	fs.StringVar(&o.PublicURL, "public-url", os.Getenv("CERTLEDGER_PUBLIC_URL"), "base URL in verification links and QR codes (default http://<addr>; env CERTLEDGER_PUBLIC_URL)")
 	fs.StringVar(&o.LogFormat, "log-format", envOr("CERTLEDGER_LOG_FORMAT", "text"), "log format: text or json (env CERTLEDGER_LOG_FORMAT)")
+	window, err := envDuration("CERTLEDGER_COMPROMISE_WINDOW", gateway.DefaultCompromiseWindow)
+	if err != nil {
+		return o, usageError{err}
+	}
+	fs.DurationVar(&o.CompromiseWindow, "compromise-window", window, "how far back a department may date a compromise of its key without governance's confirmation (env CERTLEDGER_COMPROMISE_WINDOW)")
 	for _, name := range backendNames() {
 		if f := ledgerBackends[name].flags; f != nil {
 			f(fs)
@@ -171,6 +178,9 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	if o.CompromiseWindow <= 0 {
+		return o, usageError{fmt.Errorf("the compromise window must be positive, got %s", o.CompromiseWindow)}
 	}
 	return o, nil
 }
@@ -192,6 +202,18 @@ func backendNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a duration (such as 168h)", name, v)
+	}
+	return d, nil
 }
 
 func envBool(name string) (bool, error) {

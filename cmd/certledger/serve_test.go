@@ -3,6 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/certledger/certledger/gateway"
 )
 
 func TestServeFlagsFromEnvAndFlags(t *testing.T) {
@@ -13,17 +16,19 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 		want serveOptions
 	}{
 		{"defaults", nil, nil,
-			serveOptions{Addr: "127.0.0.1:8080", Data: "./certledger-data", Ledger: "embedded", LogFormat: "text"}},
+			serveOptions{Addr: "127.0.0.1:8080", Data: "./certledger-data", Ledger: "embedded", LogFormat: "text", CompromiseWindow: gateway.DefaultCompromiseWindow}},
 		{"environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DATA": "/srv/cl", "CERTLEDGER_LEDGER": "fabric",
-			"CERTLEDGER_DEMO": "true", "CERTLEDGER_PUBLIC_URL": "https://v.example", "CERTLEDGER_LOG_FORMAT": "json"}, nil,
-			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, PublicURL: "https://v.example", LogFormat: "json"}},
-		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1"},
-			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x"},
-			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text"}},
+			"CERTLEDGER_DEMO": "true", "CERTLEDGER_PUBLIC_URL": "https://v.example", "CERTLEDGER_LOG_FORMAT": "json",
+			"CERTLEDGER_COMPROMISE_WINDOW": "72h"}, nil,
+			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, PublicURL: "https://v.example", LogFormat: "json",
+				CompromiseWindow: 72 * time.Hour}},
+		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1", "CERTLEDGER_COMPROMISE_WINDOW": "72h"},
+			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x", "--compromise-window", "36h"},
+			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text", CompromiseWindow: 36 * time.Hour}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT"} {
+			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT", "CERTLEDGER_COMPROMISE_WINDOW"} {
 				t.Setenv(k, tc.env[k])
 			}
 			got, err := parseServeFlags(tc.args)
@@ -45,6 +50,8 @@ func TestServeRejectsBadInput(t *testing.T) {
 		want string
 	}{
 		{"bad boolean in env", map[string]string{"CERTLEDGER_DEMO": "yes please"}, nil, "CERTLEDGER_DEMO"},
+		{"bad duration in env", map[string]string{"CERTLEDGER_COMPROMISE_WINDOW": "a week"}, nil, "CERTLEDGER_COMPROMISE_WINDOW"},
+		{"window not positive", nil, []string{"--compromise-window", "0s", "--data", "DATA"}, "compromise window"},
 		{"unknown ledger", nil, []string{"--ledger", "paper", "--data", "DATA"}, "unknown ledger"},
 		{"bad log format", nil, []string{"--log-format", "xml", "--data", "DATA"}, "log format"},
 		{"stray argument", nil, []string{"now"}, "unexpected"},
@@ -52,6 +59,7 @@ func TestServeRejectsBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("CERTLEDGER_DEMO", tc.env["CERTLEDGER_DEMO"])
+			t.Setenv("CERTLEDGER_COMPROMISE_WINDOW", tc.env["CERTLEDGER_COMPROMISE_WINDOW"])
 			args := append([]string(nil), tc.args...)
 			for i, a := range args {
 				if a == "DATA" {

@@ -159,7 +159,8 @@ func (s *suite) keyOp(t testing.TB, path string, body any) credential.Key {
 
 // keyRotation adds a key, retires the old one (what it signed stays valid),
 // marks the new one compromised from the moment it signed a credential
-// (that credential fails), and re-issues it with a third key.
+// (that credential fails), and re-issues it with a third key, which it
+// refuses while the signing key is still active.
 func (s *suite) keyRotation(t *testing.T) {
 	oldKID := s.pres.Document.Proof.KeyID
 	k2 := s.keyOp(t, "", map[string]any{})
@@ -171,6 +172,9 @@ func (s *suite) keyRotation(t *testing.T) {
 	if v := s.verify(t, map[string]any{"document": s.pres.Document}); !v.Valid {
 		t.Fatalf("a credential signed by the retired key %s no longer verifies: %+v", oldKID, v)
 	}
+	// While k2 is active a new version would only be a second valid copy.
+	expectProblem(t, s.c.Request(t, "POST", "/api/v1/credentials/"+url.PathEscape(signed.ID)+"/reissue", s.samr, nil),
+		http.StatusConflict, "reissue_not_applicable")
 	k3 := s.keyOp(t, "", map[string]any{})
 	s.keyOp(t, "/"+url.PathEscape(k2.ID)+"/compromise", map[string]any{
 		"compromisedAt": signed.Document.IssuedAt.Format(time.RFC3339Nano), "reason": "场景测试：签名密钥泄露"})

@@ -67,6 +67,7 @@ func (s *peerSource) record(ctx context.Context, id string) ([]byte, error) {
 // cache from it.
 type listener struct {
 	cache   *recordCache
+	hook    *changeHook // reported every change; may be nil
 	blocks  *blockCache
 	log     *slog.Logger
 	sources []eventSource // in order of preference
@@ -250,6 +251,7 @@ func (ln *listener) apply(ev *client.ChaincodeEvent) {
 			rec.BlockNumber = 0 // kept from the held copy, or looked up by Record
 		}
 		ln.cache.offer(rec, ev.BlockNumber)
+		ln.hook.call(rec)
 	}
 }
 
@@ -278,7 +280,7 @@ func (l *Ledger) startListener(channel, cc string) {
 			add(d)
 		}
 	}
-	l.events = &listener{cache: l.records, blocks: l.blocks, log: l.log, sources: srcs,
+	l.events = &listener{cache: l.records, hook: &l.hook, blocks: l.blocks, log: l.log, sources: srcs,
 		probe: eventProbe, retry: 250 * time.Millisecond, timeout: l.opts.EvaluateTimeout, catchUp: eventCatchUp}
 	l.events.start()
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -287,5 +288,37 @@ func TestListenerLeavesLaggingPeer(t *testing.T) {
 	eventually(t, "back on gov", func() bool { return len(a.streams()) == 2 && c.stats().Live })
 	if s := a.streams()[1]; s.cpBlock != 20 {
 		t.Fatalf("gov's new stream %+v does not resume after block 20", s)
+	}
+}
+
+// TestListenerReportsChanges: every record change the stream delivers,
+// single or batched, reaches the function registered with NotifyChanges,
+// so the gateway learns of changes other clients made.
+func TestListenerReportsChanges(t *testing.T) {
+	a := &fakeSource{id: "gov", h: 5}
+	l := &Ledger{log: slog.New(slog.DiscardHandler), records: newRecordCache(10), blocks: newBlockCache(10)}
+	var mu sync.Mutex
+	var seen []string
+	l.NotifyChanges(func(r credential.Record) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, r.ID+":"+string(r.Status))
+	})
+	l.events = &listener{cache: l.records, blocks: l.blocks, log: l.log, sources: []eventSource{a}, hook: &l.hook,
+		probe: 20 * time.Millisecond, retry: 10 * time.Millisecond, timeout: time.Second, catchUp: time.Minute}
+	l.events.start()
+	defer l.events.stop()
+	eventually(t, "live", func() bool { return l.RecordCacheStats().Live })
+	x := rec("X", 2, credential.StatusRevoked)
+	a.push(t, 6, chaincode.EventName, change(x, credential.ActionRevoke))
+	y, z := rec("Y", 1, credential.StatusValid), rec("Z", 1, credential.StatusSuspended)
+	a.push(t, 7, chaincode.EventBatchName, []chaincode.ChangeEvent{change(y, credential.ActionIssue), change(z, credential.ActionIssue)})
+	eventually(t, "three changes reported", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) == 3
+	})
+	if want := "X:revoked Y:valid Z:suspended"; strings.Join(seen, " ") != want {
+		t.Fatalf("reported %v, want %s", seen, want)
 	}
 }
