@@ -36,7 +36,8 @@ type statusView struct {
 	Icon   string // icon template name
 	Title  string
 	Detail string
-	Reason string
+	Reason string // the free-text reason, only for whoever holds the credential
+	Since  string // date of the suspension or revocation
 }
 
 type fieldView struct {
@@ -127,6 +128,9 @@ func describeStatus(L catalog, st credential.Status, rec *credential.Record, val
 	}
 	if rec != nil && (st == credential.StatusSuspended || st == credential.StatusRevoked) {
 		v.Reason = rec.StatusReason
+		if !rec.LastChange.Time.IsZero() {
+			v.Since = L.Date(rec.LastChange.Time)
+		}
 	}
 	return v
 }

@@ -176,6 +176,10 @@ func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document, p
 	if err != nil {
 		return verifyAnswer{}, err
 	}
+	if doc.IsPresentation() {
+		// A presentation withholds claims, so its reader is not the holder.
+		rec = publicRecord(rec)
+	}
 	now := s.now()
 	v := credential.Verify(credential.VerifyInput{Document: doc, Registry: reg, Record: rec, Online: true, Now: now})
 	ans := verifyAnswer{Valid: v.Valid, Status: v.Status, Checks: v.Checks, ID: doc.ID, Record: rec, VerifiedAt: now}
@@ -212,7 +216,8 @@ func (s *Server) lookupRecord(ctx context.Context, id string) (*credential.Recor
 // verifyByID verifies the credential an identifier names: the record from
 // the ledger, the document from private data (read as the issuing
 // department, the collection member that holds it), and every check of
-// credential.Verify. token is the verification URL's access token, or "".
+// credential.Verify. token is the verification URL's access token, or "";
+// without a matching one the record carries no status reason.
 func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerification, error) {
 	out := idVerification{ID: id, Token: tokAbsent, Now: s.now()}
 	if _, err := credential.ParseIdentifier(id); err != nil {
@@ -232,6 +237,9 @@ func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerificati
 	rec, err := s.lookupRecord(ctx, id)
 	if err != nil {
 		return out, err
+	}
+	if out.Token != tokValid {
+		rec = publicRecord(rec)
 	}
 	if rec == nil {
 		out.Result = credential.Verification{Status: credential.StatusNotFound, Checks: []credential.Check{
