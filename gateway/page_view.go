@@ -202,10 +202,11 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 		v.TokenNote = "missing"
 	}
 	v.Status = describeStatus(L, status, rec, rec.ValidFrom, rec.ValidUntil)
-	if status == credential.StatusValid && !v.Disclosed {
-		// The gateway's copy verified, but nothing ties it to the paper or
-		// screen in front of the verifier until its QR code is scanned.
-		v.Status.Detail = L.T("status.valid.public")
+	if status == credential.StatusValid && !(v.Disclosed && f.Document.Holder().Name != "") {
+		// Without the holder's name a "valid" proves nothing about the person
+		// showing this page: it may be someone else's credential.
+		v.Status.Tone, v.Status.Icon = "info", "icon-registered"
+		v.Status.Title, v.Status.Detail = L.T("status.registered"), L.T("status.registered.desc")
 	}
 	return v
 }
