@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/gateway"
 )
 
 func TestVerify(t *testing.T) {
@@ -156,6 +157,46 @@ func TestVerifyShowsTheStatusReasonOnlyToTheHolder(t *testing.T) {
 			}
 			if got := strings.Contains(string(r.Body), "涉嫌虚假登记"); got != tc.reason {
 				t.Fatalf("reason in the answer: %v, want %v\n%s", got, tc.reason, r.Body)
+			}
+		})
+	}
+}
+
+// A phone scanning a QR code opens the host it names, so an answer that
+// vouches for its contents must also say whether that host is a gateway of
+// this deployment or a look-alike site.
+func TestVerifyNamesTheQRHost(t *testing.T) {
+	e := newAPIEnv(t, func(c *gateway.Config, _ *ledgerWrap) {
+		c.GatewayURLs = []string{"https://Other-Gateway.example.test:443/certledger"}
+	})
+	lic := e.mustIssue(t, "主机测试有限公司")
+	_, token, _ := credential.ParseVerifyURL(lic.VerifyURL)
+	path := "/v/" + lic.ID + "?t=" + token
+	cases := []struct {
+		name    string
+		qr      string
+		host    string
+		foreign bool
+	}{
+		{"this gateway", lic.VerifyURL, "verify.example.test", false},
+		{"this gateway, host in capitals and default port", "https://VERIFY.example.test:443" + path, "verify.example.test", false},
+		{"another gateway of the deployment", "https://other-gateway.example.test/certledger" + path, "other-gateway.example.test", false},
+		{"a look-alike site", "https://evil.example" + path, "evil.example", true},
+		{"this host on another port", "https://verify.example.test:8443" + path, "verify.example.test:8443", true},
+		{"this host over plain http", "http://verify.example.test" + path, "verify.example.test", true},
+		{"bare identifier names no host", lic.ID, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "POST", "/api/v1/verify", "", map[string]any{"qr": tc.qr})
+			var v struct {
+				Valid       bool   `json:"valid"`
+				QRHost      string `json:"qrHost"`
+				ForeignHost bool   `json:"foreignHost"`
+			}
+			r.decode(t, &v)
+			if !v.Valid || v.QRHost != tc.host || v.ForeignHost != tc.foreign {
+				t.Fatalf("valid=%v qrHost=%q foreignHost=%v, want true %q %v\n%s", v.Valid, v.QRHost, v.ForeignHost, tc.host, tc.foreign, r.Body)
 			}
 		})
 	}

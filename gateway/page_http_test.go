@@ -330,3 +330,35 @@ func TestLookupRedirectsToTheVerificationPage(t *testing.T) {
 		t.Error("a looked-up verification URL's token reached the log")
 	}
 }
+
+// A QR code that points at another site verifies against this ledger, but
+// the page must say where a phone scanning it would have gone.
+func TestLookupOfAForeignQRNamesItsHost(t *testing.T) {
+	e := newAPIEnv(t)
+	lic := e.mustIssue(t, "外站二维码有限公司")
+	foreign := strings.Replace(lic.VerifyURL, publicURL, "https://evil.example", 1)
+	cases := []struct {
+		name     string
+		lang     string
+		contains []string
+	}{
+		{"English", "en", []string{`data-note="foreign-host"`, "evil.example", "not this verification service", "verify.example.test", "外站二维码有限公司"}},
+		{"Chinese", "zh", []string{`data-note="foreign-host"`, "evil.example", "不是本核验服务"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "POST", "/v", "", "id="+url.QueryEscape(foreign), "Content-Type", "application/x-www-form-urlencoded", "Accept-Language", tc.lang)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%d %s, want the page itself, not a redirect that forgets the host", r.Status, r.Header.Get("Location"))
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(string(r.Body), s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+		})
+	}
+	if r := e.paste(t, lic.VerifyURL); r.Status != http.StatusSeeOther || strings.Contains(string(r.Body), "foreign-host") {
+		t.Errorf("this gateway's own URL: %d, want a plain redirect", r.Status)
+	}
+}

@@ -81,13 +81,17 @@ type verifyView struct {
 	Disclosed  bool
 	Presented  bool
 	TokenNote  string // "", "missing", "wrong" or "unavailable"
-	Holder     []fieldView
-	Fields     []fieldView
-	Checks     []checkView
-	ValidFrom  string
-	ValidUntil string // "no expiry" in words when open-ended
-	IssuedAt   string
-	CheckedAt  string
+	// ForeignHost is the look-alike site a pasted or uploaded QR code
+	// points at instead of OwnHost, this gateway.
+	ForeignHost string
+	OwnHost     string
+	Holder      []fieldView
+	Fields      []fieldView
+	Checks      []checkView
+	ValidFrom   string
+	ValidUntil  string // "no expiry" in words when open-ended
+	IssuedAt    string
+	CheckedAt   string
 }
 
 // describeStatus words a status. rec supplies the reason and revocation

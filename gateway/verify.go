@@ -43,17 +43,21 @@ type idVerification struct {
 
 // verifyAnswer is the body of POST /api/v1/verify.
 type verifyAnswer struct {
-	Valid       bool                 `json:"valid"`
-	Status      credential.Status    `json:"status"`
-	Checks      []credential.Check   `json:"checks"`
-	ID          string               `json:"id"`
-	Record      *credential.Record   `json:"record,omitempty"`
-	TxID        string               `json:"txId,omitempty"`
-	BlockNumber uint64               `json:"blockNumber,omitempty"`
-	Type        *typeSummary         `json:"type,omitempty"`
-	Issuer      *issuerSummary       `json:"issuer,omitempty"`
-	Token       string               `json:"token,omitempty"` // for QR input: absent, valid or invalid
-	Disclosed   bool                 `json:"disclosed"`       // document and fields are included
+	Valid       bool               `json:"valid"`
+	Status      credential.Status  `json:"status"`
+	Checks      []credential.Check `json:"checks"`
+	ID          string             `json:"id"`
+	Record      *credential.Record `json:"record,omitempty"`
+	TxID        string             `json:"txId,omitempty"`
+	BlockNumber uint64             `json:"blockNumber,omitempty"`
+	Type        *typeSummary       `json:"type,omitempty"`
+	Issuer      *issuerSummary     `json:"issuer,omitempty"`
+	Token       string             `json:"token,omitempty"` // for QR input: absent, valid or invalid
+	// QRHost is the host a QR's verification URL sends a phone to;
+	// ForeignHost marks it as not a gateway of this deployment.
+	QRHost      string               `json:"qrHost,omitempty"`
+	ForeignHost bool                 `json:"foreignHost,omitempty"`
+	Disclosed   bool                 `json:"disclosed"` // document and fields are included
 	Document    *credential.Document `json:"document,omitempty"`
 	Fields      []disclosedField     `json:"fields,omitempty"`
 	// Presented is true for a presentation or compact payload the caller
@@ -138,7 +142,9 @@ func (s *Server) handleVerify(c *fiber.Ctx) error {
 			return err
 		}
 		s.metrics.verifications.WithLabelValues("qr", string(v.Result.Status)).Inc()
-		return c.JSON(s.answerFor(v, v.Token == tokValid))
+		ans := s.answerFor(v, v.Token == tokValid)
+		ans.QRHost, ans.ForeignHost = s.qrHost(*body.QR)
+		return c.JSON(ans)
 	}
 	return newAPIError(kindMalformed, "send {\"document\": <credential document>}, {\"presentation\": <presentation>} or {\"qr\": \"<text of the QR code>\"}")
 }
