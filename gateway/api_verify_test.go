@@ -1,10 +1,12 @@
 package gateway_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/gateway"
 )
 
 func TestVerify(t *testing.T) {
@@ -116,6 +118,85 @@ func TestVerifyRejects(t *testing.T) {
 			p := expectProblem(t, e.do(t, "POST", "/api/v1/verify", "", tc.body), 400)
 			if !strings.Contains(p.Detail, tc.detail) {
 				t.Fatalf("detail %q does not mention %q", p.Detail, tc.detail)
+			}
+		})
+	}
+}
+
+// A suspension's free text may accuse the holder: only whoever holds the
+// whole credential (its access token or full document) reads it; anyone
+// else gets the status, its code and the date of the change.
+func TestVerifyShowsTheStatusReasonOnlyToTheHolder(t *testing.T) {
+	e := newAPIEnv(t)
+	lic := e.mustIssue(t, "理由测试有限公司")
+	const reason = "涉嫌虚假登记，暂扣待查"
+	pres, r := e.present(t, lic.ID, map[string]any{"fields": []string{"companyName"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("presentation: %d %s", r.Status, r.Body)
+	}
+	e.pageChangeStatus(t, lic.ID, "suspend", map[string]string{"reason": reason})
+	cases := []struct {
+		name   string
+		body   any
+		reason bool
+	}{
+		{"QR with token", map[string]any{"qr": lic.VerifyURL}, true},
+		{"full document", map[string]any{"document": lic.Document}, true},
+		{"QR without token", map[string]any{"qr": publicURL + "/v/" + lic.ID}, false},
+		{"QR with wrong token", map[string]any{"qr": publicURL + "/v/" + lic.ID + "?t=AAAAAAAAAAAAAAAAAAAAAA"}, false},
+		{"bare identifier", map[string]any{"qr": lic.ID}, false},
+		{"presentation", map[string]any{"presentation": pres.Presentation}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "POST", "/api/v1/verify", "", tc.body)
+			var v verifyAnswer
+			r.decode(t, &v)
+			if v.Status != credential.StatusSuspended || v.Record == nil || v.Record.LastChange.Time.IsZero() || v.Record.LastChange.Action != credential.ActionSuspend {
+				t.Fatalf("answer lacks the suspension or its date: %s", r.Body)
+			}
+			if got := strings.Contains(string(r.Body), "涉嫌虚假登记"); got != tc.reason {
+				t.Fatalf("reason in the answer: %v, want %v\n%s", got, tc.reason, r.Body)
+			}
+		})
+	}
+}
+
+// A phone scanning a QR code opens the host it names, so an answer that
+// vouches for its contents must also say whether that host is a gateway of
+// this deployment or a look-alike site.
+func TestVerifyNamesTheQRHost(t *testing.T) {
+	e := newAPIEnv(t, func(c *gateway.Config, _ *ledgerWrap) {
+		c.GatewayURLs = []string{"https://Other-Gateway.example.test:443/certledger"}
+	})
+	lic := e.mustIssue(t, "主机测试有限公司")
+	_, token, _ := credential.ParseVerifyURL(lic.VerifyURL)
+	path := "/v/" + lic.ID + "?t=" + token
+	cases := []struct {
+		name    string
+		qr      string
+		host    string
+		foreign bool
+	}{
+		{"this gateway", lic.VerifyURL, "verify.example.test", false},
+		{"this gateway, host in capitals and default port", "https://VERIFY.example.test:443" + path, "verify.example.test", false},
+		{"another gateway of the deployment", "https://other-gateway.example.test/certledger" + path, "other-gateway.example.test", false},
+		{"a look-alike site", "https://evil.example" + path, "evil.example", true},
+		{"this host on another port", "https://verify.example.test:8443" + path, "verify.example.test:8443", true},
+		{"this host over plain http", "http://verify.example.test" + path, "verify.example.test", true},
+		{"bare identifier names no host", lic.ID, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "POST", "/api/v1/verify", "", map[string]any{"qr": tc.qr})
+			var v struct {
+				Valid       bool   `json:"valid"`
+				QRHost      string `json:"qrHost"`
+				ForeignHost bool   `json:"foreignHost"`
+			}
+			r.decode(t, &v)
+			if !v.Valid || v.QRHost != tc.host || v.ForeignHost != tc.foreign {
+				t.Fatalf("valid=%v qrHost=%q foreignHost=%v, want true %q %v\n%s", v.Valid, v.QRHost, v.ForeignHost, tc.host, tc.foreign, r.Body)
 			}
 		})
 	}

@@ -18,6 +18,10 @@ type Config struct {
 	// PublicURL is the base URL verification links and QR codes point at:
 	// what a phone must reach. Default: http://<Addr>.
 	PublicURL string
+	// GatewayURLs are the public URLs of the deployment's other gateways:
+	// a QR code pointing at one of them is genuine, one pointing anywhere
+	// else but PublicURL is reported as a foreign host.
+	GatewayURLs []string
 	// BodyLimit is the largest request body accepted, in bytes (default
 	// 256 KiB); larger bodies get 413.
 	BodyLimit int
@@ -143,6 +147,11 @@ func (c Config) Validate() error {
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("public URL %q must be an http(s) URL without query or fragment", c.PublicURL)
+	}
+	for _, g := range c.GatewayURLs {
+		if _, ok := parseOrigin(g); !ok {
+			return fmt.Errorf("gateway URL %q must be an http(s) URL", g)
+		}
 	}
 	if c.QRSize < MinQRSize || c.QRSize > MaxQRSize {
 		return fmt.Errorf("QR size %d is outside %d-%d", c.QRSize, MinQRSize, MaxQRSize)

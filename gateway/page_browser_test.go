@@ -92,6 +92,25 @@ func text(t *testing.T, tab context.Context, css string) string {
 	return strings.TrimSpace(s)
 }
 
+// noBareValid fails when a page without the holder's details shows a bare
+// "valid" anywhere: shown for someone else's credential, it reads as proof.
+func noBareValid(t *testing.T, tab context.Context) {
+	t.Helper()
+	found, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("main *")).filter(function (el) {
+		var s = el.textContent.trim().toLowerCase();
+		return s === "valid" || s === "有效";
+	}).map(function (el) { return el.outerHTML; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) > 0 {
+		t.Fatalf("the page says just valid: %v", found)
+	}
+	if tone, err := chromedp.Run(tab, chromedp.AttributeValue(chromedp.CSS(".banner"), "class")); err != nil || strings.Contains(tone.Value, "tone-ok") {
+		t.Fatalf("the banner is green without the holder's details: %q %v", tone.Value, err)
+	}
+}
+
 // sees checks what a person sees in the page's main area.
 func sees(t *testing.T, tab context.Context, want []string, notWant []string) {
 	t.Helper()
@@ -144,19 +163,21 @@ func TestBrowserVerificationPage(t *testing.T) {
 		}
 		// The choice sticks: the token-less page is English now too.
 		open(t, zh, plain)
-		if got := text(t, zh, ".banner-title"); got != "Valid" {
+		if got := text(t, zh, ".banner-title"); got != "Registered and in force" {
 			t.Fatalf("after switching, the plain page says %q", got)
 		}
+		noBareValid(t, zh)
 		// Back to Chinese for the rest of the test.
 		open(t, zh, plain+"?lang=zh")
 	})
 
-	step(t, "without token: status, type and issuer only", func(t *testing.T) {
+	step(t, "without token: status, type and issuer only, and not who holds it", func(t *testing.T) {
 		open(t, zh, plain)
-		if got := text(t, zh, ".banner-title"); got != "有效" {
+		if got := text(t, zh, ".banner-title"); got != "已登记，现行有效" {
 			t.Fatalf("status banner says %q", got)
 		}
-		sees(t, zh, []string{"营业执照", "市场监督管理局", "仅显示公开信息"}, []string{"福州数字未来科技有限公司", "张三", "91350100M000100Y43"})
+		noBareValid(t, zh)
+		sees(t, zh, []string{"营业执照", "市场监督管理局", "仅显示公开信息", "本页面不显示持证者", "分享码"}, []string{"福州数字未来科技有限公司", "张三", "91350100M000100Y43"})
 		screenshot(t, zh, "verify-public-zh")
 	})
 
@@ -167,14 +188,16 @@ func TestBrowserVerificationPage(t *testing.T) {
 		if _, err := chromedp.RunResponse(zh, chromedp.Click(chromedp.CSS(".lookup button"))); err != nil {
 			t.Fatal(err)
 		}
-		if got := text(t, zh, ".banner-title"); got != "有效" {
+		if got := text(t, zh, ".banner-title"); got != "已登记，现行有效" {
 			t.Fatalf("status banner says %q", got)
 		}
+		noBareValid(t, zh)
 		sees(t, zh, []string{lic.ID}, []string{"福州数字未来科技有限公司"})
 	})
 
 	step(t, "a wrong token is no token", func(t *testing.T) {
 		open(t, zh, plain+"?t=AAAAAAAAAAAAAAAAAAAAAA")
+		noBareValid(t, zh)
 		sees(t, zh, []string{"访问令牌无效"}, []string{"福州数字未来科技有限公司"})
 	})
 

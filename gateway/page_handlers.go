@@ -27,6 +27,10 @@ type pageBackend interface {
 	pageVerifyPresented(ctx context.Context, doc *credential.Document) (verifyFacts, error)
 	// pageLogError records what a page hid behind a friendly message.
 	pageLogError(c *fiber.Ctx, msg string, err error)
+	// pageQRHost names the host a verification URL points at, and whether
+	// it is foreign to this deployment; pageOwnHost names this gateway's.
+	pageQRHost(verifyURL string) (host string, foreign bool)
+	pageOwnHost() string
 }
 
 // pages serves the HTML side of the gateway.
@@ -115,23 +119,36 @@ func (p *pages) verify(c *fiber.Ctx) error {
 	if _, err := credential.ParseIdentifier(id); err != nil {
 		return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), base)
 	}
-	token := c.Query("t")
+	return p.showVerified(c, L, id, c.Query("t"), base, "")
+}
+
+// showVerified renders the verification of id. base is the page's own URL
+// for the language switch ("" when the page answers a form and has none);
+// foreignHost names the look-alike site a pasted or scanned QR pointed at.
+func (p *pages) showVerified(c *fiber.Ctx, L catalog, id, token, base, foreignHost string) error {
+	errBase := base
+	if errBase == "" {
+		errBase = "/"
+	}
 	res, err := p.b.pageVerify(c.UserContext(), id, token)
 	if err != nil {
 		if credential.ErrorCode(err) == credential.CodeInvalid {
-			return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), base)
+			return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), errBase)
 		}
 		p.b.pageLogError(c, "verification page: ledger unavailable", err)
-		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", base)
+		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", errBase)
 	}
 	facts := pageFacts(res)
-	switchBase := base
-	if facts.Token == tokenValid {
+	switchBase := errBase
+	if base != "" && facts.Token == tokenValid {
 		switchBase = base + "?t=" + url.QueryEscape(token)
 	}
 	v := buildVerifyView(L, facts)
 	v.pageMeta = p.meta(L, "verify", L.T("verify.title"), switchBase)
 	v.NoIndex = true
+	if foreignHost != "" {
+		v.ForeignHost, v.OwnHost = foreignHost, p.b.pageOwnHost()
+	}
 	status := fiber.StatusOK
 	if facts.Record == nil {
 		status = fiber.StatusNotFound
@@ -212,6 +229,10 @@ func (p *pages) lookup(c *fiber.Ctx) error {
 	}
 	if _, err := credential.ParseIdentifier(id); err != nil {
 		return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), "/")
+	}
+	if host, foreign := p.b.pageQRHost(read.Text); foreign {
+		// A redirect would forget where the QR code points; say it here.
+		return p.showVerified(c, L, id, token, "", host)
 	}
 	target := "/v/" + url.PathEscape(id)
 	if token != "" {

@@ -101,8 +101,8 @@ func TestVerificationPageThroughALifecycle(t *testing.T) {
 				contains: []string{"Valid", "福州数字未来科技有限公司", "Legal representative", "Business Licence", "Market Regulation Administration", `lang="en"`},
 				absent:   []string{"法定代表人"}},
 			{name: "without token no personal data", path: plain, lang: "en", status: 200,
-				contains: []string{`data-status="valid"`, "Business Licence", "Market Regulation Administration", `data-note="missing"`},
-				absent:   []string{"福州数字未来科技有限公司", "91350100M000100Y43", "张三", lic.Record.IssueTxID}},
+				contains: []string{`data-status="valid"`, "Business Licence", "Market Regulation Administration", `data-note="missing"`, "this page does not show who holds it", "share code"},
+				absent:   []string{"福州数字未来科技有限公司", "91350100M000100Y43", "张三", lic.Record.IssueTxID, "tone-ok", ">Valid<"}},
 			{name: "wrong token is no token, with a note", path: plain + "?t=AAAAAAAAAAAAAAAAAAAAAA", lang: "zh", status: 200,
 				contains: []string{"访问令牌无效", `data-note="wrong"`},
 				absent:   []string{"福州数字未来科技有限公司", "AAAAAAAAAAAAAAAAAAAAAA"}},
@@ -117,11 +117,11 @@ func TestVerificationPageThroughALifecycle(t *testing.T) {
 		{func(t *testing.T) {
 			e.pageChangeStatus(t, lic.ID, "suspend", map[string]string{"reason": "涉嫌虚假登记，暂扣待查"})
 		}, []pageCase{
-			{name: "suspended with reason, without token", path: plain, lang: "zh", status: 200,
-				contains: []string{`data-status="suspended"`, "暂扣", "涉嫌虚假登记，暂扣待查"},
-				absent:   []string{"福州数字未来科技有限公司"}},
+			{name: "suspended without token shows the code and date, not the reason", path: plain, lang: "zh", status: 200,
+				contains: []string{`data-status="suspended"`, "暂扣", `data-since=`, "起"},
+				absent:   []string{"福州数字未来科技有限公司", "涉嫌虚假登记"}},
 			{name: "suspended in English with token", path: withToken, lang: "en", status: 200,
-				contains: []string{"Suspended", "涉嫌虚假登记，暂扣待查", "failed"}},
+				contains: []string{"Suspended", "涉嫌虚假登记，暂扣待查", "failed", `data-since=`}},
 		}},
 		{func(t *testing.T) {
 			e.pageChangeStatus(t, lic.ID, "reinstate", map[string]string{"reason": "核查无误，发还"})
@@ -129,8 +129,9 @@ func TestVerificationPageThroughALifecycle(t *testing.T) {
 		}, []pageCase{
 			{name: "revoked as a penalty with reason", path: withToken, lang: "zh", status: 200,
 				contains: []string{`data-status="revoked-penalty"`, "已吊销", "严重违法，吊销营业执照", "未通过"}},
-			{name: "revoked in English", path: plain, lang: "en", status: 200,
-				contains: []string{"Revoked as a penalty", "严重违法，吊销营业执照"}},
+			{name: "revoked in English without token", path: plain, lang: "en", status: 200,
+				contains: []string{"Revoked as a penalty", "Since "},
+				absent:   []string{"严重违法"}},
 		}},
 	}
 	for _, st := range steps {
@@ -327,5 +328,37 @@ func TestLookupRedirectsToTheVerificationPage(t *testing.T) {
 	tok := lic.VerifyURL[strings.Index(lic.VerifyURL, "?t=")+3:]
 	if strings.Contains(e.logs.String(), tok) {
 		t.Error("a looked-up verification URL's token reached the log")
+	}
+}
+
+// A QR code that points at another site verifies against this ledger, but
+// the page must say where a phone scanning it would have gone.
+func TestLookupOfAForeignQRNamesItsHost(t *testing.T) {
+	e := newAPIEnv(t)
+	lic := e.mustIssue(t, "外站二维码有限公司")
+	foreign := strings.Replace(lic.VerifyURL, publicURL, "https://evil.example", 1)
+	cases := []struct {
+		name     string
+		lang     string
+		contains []string
+	}{
+		{"English", "en", []string{`data-note="foreign-host"`, "evil.example", "not this verification service", "verify.example.test", "外站二维码有限公司"}},
+		{"Chinese", "zh", []string{`data-note="foreign-host"`, "evil.example", "不是本核验服务"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "POST", "/v", "", "id="+url.QueryEscape(foreign), "Content-Type", "application/x-www-form-urlencoded", "Accept-Language", tc.lang)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%d %s, want the page itself, not a redirect that forgets the host", r.Status, r.Header.Get("Location"))
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(string(r.Body), s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+		})
+	}
+	if r := e.paste(t, lic.VerifyURL); r.Status != http.StatusSeeOther || strings.Contains(string(r.Body), "foreign-host") {
+		t.Errorf("this gateway's own URL: %d, want a plain redirect", r.Status)
 	}
 }

@@ -36,7 +36,8 @@ type statusView struct {
 	Icon   string // icon template name
 	Title  string
 	Detail string
-	Reason string
+	Reason string // the free-text reason, only for whoever holds the credential
+	Since  string // date of the suspension or revocation
 }
 
 type fieldView struct {
@@ -80,13 +81,17 @@ type verifyView struct {
 	Disclosed  bool
 	Presented  bool
 	TokenNote  string // "", "missing", "wrong" or "unavailable"
-	Holder     []fieldView
-	Fields     []fieldView
-	Checks     []checkView
-	ValidFrom  string
-	ValidUntil string // "no expiry" in words when open-ended
-	IssuedAt   string
-	CheckedAt  string
+	// ForeignHost is the look-alike site a pasted or uploaded QR code
+	// points at instead of OwnHost, this gateway.
+	ForeignHost string
+	OwnHost     string
+	Holder      []fieldView
+	Fields      []fieldView
+	Checks      []checkView
+	ValidFrom   string
+	ValidUntil  string // "no expiry" in words when open-ended
+	IssuedAt    string
+	CheckedAt   string
 }
 
 // describeStatus words a status. rec supplies the reason and revocation
@@ -127,6 +132,9 @@ func describeStatus(L catalog, st credential.Status, rec *credential.Record, val
 	}
 	if rec != nil && (st == credential.StatusSuspended || st == credential.StatusRevoked) {
 		v.Reason = rec.StatusReason
+		if !rec.LastChange.Time.IsZero() {
+			v.Since = L.Date(rec.LastChange.Time)
+		}
 	}
 	return v
 }
@@ -198,10 +206,11 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 		v.TokenNote = "missing"
 	}
 	v.Status = describeStatus(L, status, rec, rec.ValidFrom, rec.ValidUntil)
-	if status == credential.StatusValid && !v.Disclosed {
-		// The gateway's copy verified, but nothing ties it to the paper or
-		// screen in front of the verifier until its QR code is scanned.
-		v.Status.Detail = L.T("status.valid.public")
+	if status == credential.StatusValid && !(v.Disclosed && f.Document.Holder().Name != "") {
+		// Without the holder's name a "valid" proves nothing about the person
+		// showing this page: it may be someone else's credential.
+		v.Status.Tone, v.Status.Icon = "info", "icon-registered"
+		v.Status.Title, v.Status.Detail = L.T("status.registered"), L.T("status.registered.desc")
 	}
 	return v
 }

@@ -37,6 +37,13 @@ func (s *Server) pageVerify(ctx context.Context, id, token string) (idVerificati
 
 func (s *Server) pageLogError(c *fiber.Ctx, msg string, err error) { s.logError(c, msg, err) }
 
+func (s *Server) pageQRHost(verifyURL string) (string, bool) { return s.qrHost(verifyURL) }
+
+func (s *Server) pageOwnHost() string {
+	o, _ := parseOrigin(s.cfg.PublicURL)
+	return o.host
+}
+
 // pageVerifyPresented verifies what a visitor pasted or uploaded against
 // the registry and the ledger record, within the request timeout. The page
 // shows its fields whatever the verdict: they are the visitor's own input,

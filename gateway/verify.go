@@ -43,17 +43,21 @@ type idVerification struct {
 
 // verifyAnswer is the body of POST /api/v1/verify.
 type verifyAnswer struct {
-	Valid       bool                 `json:"valid"`
-	Status      credential.Status    `json:"status"`
-	Checks      []credential.Check   `json:"checks"`
-	ID          string               `json:"id"`
-	Record      *credential.Record   `json:"record,omitempty"`
-	TxID        string               `json:"txId,omitempty"`
-	BlockNumber uint64               `json:"blockNumber,omitempty"`
-	Type        *typeSummary         `json:"type,omitempty"`
-	Issuer      *issuerSummary       `json:"issuer,omitempty"`
-	Token       string               `json:"token,omitempty"` // for QR input: absent, valid or invalid
-	Disclosed   bool                 `json:"disclosed"`       // document and fields are included
+	Valid       bool               `json:"valid"`
+	Status      credential.Status  `json:"status"`
+	Checks      []credential.Check `json:"checks"`
+	ID          string             `json:"id"`
+	Record      *credential.Record `json:"record,omitempty"`
+	TxID        string             `json:"txId,omitempty"`
+	BlockNumber uint64             `json:"blockNumber,omitempty"`
+	Type        *typeSummary       `json:"type,omitempty"`
+	Issuer      *issuerSummary     `json:"issuer,omitempty"`
+	Token       string             `json:"token,omitempty"` // for QR input: absent, valid or invalid
+	// QRHost is the host a QR's verification URL sends a phone to;
+	// ForeignHost marks it as not a gateway of this deployment.
+	QRHost      string               `json:"qrHost,omitempty"`
+	ForeignHost bool                 `json:"foreignHost,omitempty"`
+	Disclosed   bool                 `json:"disclosed"` // document and fields are included
 	Document    *credential.Document `json:"document,omitempty"`
 	Fields      []disclosedField     `json:"fields,omitempty"`
 	// Presented is true for a presentation or compact payload the caller
@@ -138,7 +142,9 @@ func (s *Server) handleVerify(c *fiber.Ctx) error {
 			return err
 		}
 		s.metrics.verifications.WithLabelValues("qr", string(v.Result.Status)).Inc()
-		return c.JSON(s.answerFor(v, v.Token == tokValid))
+		ans := s.answerFor(v, v.Token == tokValid)
+		ans.QRHost, ans.ForeignHost = s.qrHost(*body.QR)
+		return c.JSON(ans)
 	}
 	return newAPIError(kindMalformed, "send {\"document\": <credential document>}, {\"presentation\": <presentation>} or {\"qr\": \"<text of the QR code>\"}")
 }
@@ -176,6 +182,10 @@ func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document, p
 	if err != nil {
 		return verifyAnswer{}, err
 	}
+	if doc.IsPresentation() {
+		// A presentation withholds claims, so its reader is not the holder.
+		rec = publicRecord(rec)
+	}
 	now := s.now()
 	v := credential.Verify(credential.VerifyInput{Document: doc, Registry: reg, Record: rec, Online: true, Now: now})
 	ans := verifyAnswer{Valid: v.Valid, Status: v.Status, Checks: v.Checks, ID: doc.ID, Record: rec, VerifiedAt: now}
@@ -212,7 +222,8 @@ func (s *Server) lookupRecord(ctx context.Context, id string) (*credential.Recor
 // verifyByID verifies the credential an identifier names: the record from
 // the ledger, the document from private data (read as the issuing
 // department, the collection member that holds it), and every check of
-// credential.Verify. token is the verification URL's access token, or "".
+// credential.Verify. token is the verification URL's access token, or "";
+// without a matching one the record carries no status reason.
 func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerification, error) {
 	out := idVerification{ID: id, Token: tokAbsent, Now: s.now()}
 	if _, err := credential.ParseIdentifier(id); err != nil {
@@ -232,6 +243,9 @@ func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerificati
 	rec, err := s.lookupRecord(ctx, id)
 	if err != nil {
 		return out, err
+	}
+	if out.Token != tokValid {
+		rec = publicRecord(rec)
 	}
 	if rec == nil {
 		out.Result = credential.Verification{Status: credential.StatusNotFound, Checks: []credential.Check{

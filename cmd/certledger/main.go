@@ -19,7 +19,13 @@ type command struct {
 var commands = map[string]command{}
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
+	if len(os.Args) < 2 {
+		// Nothing asked is a usage error, so a script missing its command
+		// does not pass as a success.
+		usage()
+		os.Exit(2)
+	}
+	if os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
 		usage()
 		return
 	}

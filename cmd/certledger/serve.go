@@ -41,7 +41,9 @@ type serveOptions struct {
 	Ledger    string
 	Demo      bool
 	PublicURL string
-	LogFormat string
+	// GatewayURLs are the other gateways' public URLs, comma-separated.
+	GatewayURLs string
+	LogFormat   string
 	// CompromiseWindow is gateway.Config.CompromiseWindow.
 	CompromiseWindow time.Duration
 }
@@ -75,6 +77,10 @@ func runServe(args []string) error {
 	backend, ok := ledgerBackends[o.Ledger]
 	if !ok {
 		return usageError{fmt.Errorf("unknown ledger %q (known: %s)", o.Ledger, strings.Join(backendNames(), ", "))}
+	}
+	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), Logger: log, CompromiseWindow: o.CompromiseWindow}.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
 	}
 
 	// The gateway's live heap is small (the registry, a few buffers) while
@@ -116,7 +122,7 @@ func runServe(args []string) error {
 		fmt.Printf("Demo API keys: %s\n", res.KeysPath)
 	}
 
-	srv, err := gateway.New(gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, Logger: log, CompromiseWindow: o.CompromiseWindow}, ledger, ks)
+	srv, err := gateway.New(cfg, ledger, ks)
 	if err != nil {
 		return err
 	}
@@ -162,6 +168,7 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.StringVar(&o.Ledger, "ledger", envOr("CERTLEDGER_LEDGER", "embedded"), "ledger backend: "+strings.Join(backendNames(), ", ")+" (env CERTLEDGER_LEDGER)")
 	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json (env CERTLEDGER_DEMO)")
 	fs.StringVar(&o.PublicURL, "public-url", os.Getenv("CERTLEDGER_PUBLIC_URL"), "base URL in verification links and QR codes (default http://<addr>; env CERTLEDGER_PUBLIC_URL)")
+	fs.StringVar(&o.GatewayURLs, "gateway-urls", os.Getenv("CERTLEDGER_GATEWAY_URLS"), "public URLs of the deployment's other gateways, comma-separated: QR codes pointing elsewhere are reported as foreign (env CERTLEDGER_GATEWAY_URLS)")
 	fs.StringVar(&o.LogFormat, "log-format", envOr("CERTLEDGER_LOG_FORMAT", "text"), "log format: text or json (env CERTLEDGER_LOG_FORMAT)")
 	window, err := envDuration("CERTLEDGER_COMPROMISE_WINDOW", gateway.DefaultCompromiseWindow)
 	if err != nil {
@@ -183,6 +190,17 @@ func parseServeFlags(args []string) (serveOptions, error) {
 		return o, usageError{fmt.Errorf("the compromise window must be positive, got %s", o.CompromiseWindow)}
 	}
 	return o, nil
+}
+
+// splitList reads a comma-separated flag value, ignoring empty entries.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func newLogger(format string) (*slog.Logger, error) {

@@ -56,7 +56,8 @@ func runVerify(args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger verify [--offline --trust-list FILE [--anchor KEY]] [--gateway URL] INPUT\n\n"+
 			"INPUT is a credential or presentation JSON file, a file holding QR text (a verification URL or a CL1: payload),\n"+
-			"a PNG or JPEG image of a QR code, or - for standard input. Exit status: 0 valid, 1 not valid, 2 usage,\n"+
+			"a PNG or JPEG image of a QR code, or - for standard input. Exit status: 0 valid, 1 not valid (forged, altered,\n"+
+			"revoked...), 2 usage or unreadable INPUT (missing, or not a credential, presentation or QR code),\n"+
 			"3 authentic but not confirmed (offline answers never confirm status: that needs the ledger).\n\nflags:")
 		fs.PrintDefaults()
 	}
@@ -82,7 +83,10 @@ func runVerify(args []string) error {
 	}
 	in, err := verifier.Read(data)
 	if err != nil {
-		return notValid{fmt.Errorf("%s: %w", o.Input, err)}
+		// Input that is no credential, presentation or QR code says nothing
+		// about any credential: 2, as for a missing file, and never the 1 of
+		// a credential that was read and found not valid.
+		return usageError{fmt.Errorf("%s: %w", o.Input, err)}
 	}
 
 	var rep verifier.Report

@@ -123,6 +123,7 @@
     // A department without issuing rights (the governance department)
     // sees why it cannot issue; the next sign-in starts afresh.
     hide($("issue-error"));
+    formChanged();
     $("issue-submit").disabled = state.types.length === 0;
     if (state.types.length === 0) { show($("issue-error"), t("console.msg.noTypes")); }
     renderTypeFields();
@@ -203,8 +204,21 @@
     });
   }
 
-  $("issue-type").addEventListener("change", function () { state.idempotencyKey = ""; renderTypeFields(); });
-  $("issue-form").addEventListener("input", function () { state.idempotencyKey = ""; });
+  // One filled-in form is one submission with one Idempotency-Key, so a
+  // second click or a retry after a lost answer replays the first issuance.
+  // Once issued, the button says so until the form changes.
+  function formChanged() {
+    state.idempotencyKey = newIdempotencyKey();
+    var btn = $("issue-submit");
+    if (btn.dataset.done) {
+      delete btn.dataset.done;
+      btn.textContent = t("console.issue.button");
+      btn.disabled = state.types.length === 0;
+    }
+  }
+
+  $("issue-type").addEventListener("change", function () { formChanged(); renderTypeFields(); });
+  $("issue-form").addEventListener("input", formChanged);
 
   function newIdempotencyKey() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -246,22 +260,22 @@
     var midnight = lang === "zh" ? "T00:00:00+08:00" : "T00:00:00Z";
     if ($("valid-from").value) { body.validFrom = $("valid-from").value + midnight; }
     if ($("valid-until").value) { body.validUntil = $("valid-until").value + midnight; }
-    // One key per filled-in form: a retry after a lost answer replays the
-    // first issuance instead of issuing twice.
-    if (!state.idempotencyKey) { state.idempotencyKey = newIdempotencyKey(); }
     var btn = $("issue-submit");
+    if (btn.dataset.done) { return; }
+    if (!state.idempotencyKey) { state.idempotencyKey = newIdempotencyKey(); }
     btn.disabled = true;
     btn.textContent = t("console.msg.working");
     api("POST", "/api/v1/credentials", body, { headers: { "Idempotency-Key": state.idempotencyKey } }).then(function (res) {
-      state.idempotencyKey = "";
+      btn.dataset.done = "1";
+      btn.textContent = t("console.issue.done");
       var rec = res.record || { status: "valid" };
       showCredential({
         id: res.id, document: res.document, record: rec,
         verifyUrl: res.verifyUrl, qrUrl: res.qrUrl
       }, t("console.msg.issued"));
     }).catch(function (e) {
+      // The key stays: submitting the same form again is a retry.
       show(err, e.message);
-    }).then(function () {
       btn.disabled = false;
       btn.textContent = t("console.issue.button");
     });
