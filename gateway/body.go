@@ -20,7 +20,7 @@ import (
 // verification path. The Content-Type is not checked: curl's default form
 // type must not turn a correct JSON body into an error.
 func decodeJSON(c *fiber.Ctx, v any) error {
-	body := c.Body()
+	body := c.BodyRaw()
 	if len(bytes.TrimSpace(body)) == 0 {
 		return newAPIError(kindMalformed, "the request body is empty; send a JSON object")
 	}

@@ -69,6 +69,7 @@ var (
 	kindUnavailable     = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable", "unavailable"}
 	kindTimeout         = problemKind{http.StatusRequestTimeout, "timeout", "Request timeout", "timeout"}
 	kindHeadersTooLarge = problemKind{http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request headers too large", "headers_too_large"}
+	kindEncoding        = problemKind{http.StatusUnsupportedMediaType, "unsupported-content-encoding", "Unsupported content encoding", "unsupported_content_encoding"}
 )
 
 // apiError is an error the gateway answers with a given problem kind.
@@ -161,8 +162,11 @@ func writeProblem(c *fiber.Ctx, p Problem) error {
 	}
 	c.Status(p.Status)
 	c.Set(fiber.HeaderContentType, ProblemContentType)
-	if p.Status == http.StatusUnauthorized {
+	switch p.Status {
+	case http.StatusUnauthorized:
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="certledger"`)
+	case http.StatusUnsupportedMediaType:
+		c.Set(fiber.HeaderAcceptEncoding, "identity") // RFC 9110, 15.5.16
 	}
 	return c.Send(b)
 }

@@ -131,6 +131,7 @@ func (s *Server) routes() {
 	// A panic in a handler becomes a logged 500 problem instead of a dead
 	// process; the stack goes to the log with the request ID.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(refuseContentEncoding)
 	app.Use(s.limitBody)
 
 	app.Get("/healthz", s.handleHealth)
