@@ -69,15 +69,19 @@ func describeJSONError(err error, body []byte) string {
 }
 
 // pointerName shows a JSON pointer as a dotted member path: /holder/age
-// becomes "holder.age".
+// becomes "holder.age". The name is the client's own input, so it is cut
+// to maxEchoedName bytes.
 func pointerName(p jsontext.Pointer) string {
 	s := strings.TrimPrefix(string(p), "/")
 	if s == "" {
 		return "(the body)"
 	}
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "/", "."), "~1", "/")
-	return `"` + strings.ReplaceAll(s, "~0", "~") + `"`
+	return `"` + truncate(strings.ReplaceAll(s, "~0", "~"), maxEchoedName) + `"`
 }
+
+// maxEchoedName is the most of a member name an answer repeats.
+const maxEchoedName = 64
 
 func kindName(k jsontext.Kind) string {
 	switch k {

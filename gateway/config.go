@@ -17,13 +17,28 @@ type Config struct {
 	// PublicURL is the base URL verification links and QR codes point at:
 	// what a phone must reach. Default: http://<Addr>.
 	PublicURL string
-	// BodyLimit is the largest request body accepted, in bytes (default
-	// 256 KiB); larger bodies get 413.
+	// Each route reads at most its own body limit, in bytes; a larger body
+	// gets 413, refused from its Content-Length before it is read.
+	//
+	// BodyLimit is the verification API's (POST /api/v1/verify and
+	// /api/v1/vc, default 256 KiB: a document with its proof).
 	BodyLimit int
+	// WriteLimit is the rest of the API's: issuance, status, key and
+	// registry changes (default 64 KiB), at most BodyLimit.
+	WriteLimit int
 	// UploadLimit is the largest picture of a QR code the verification
-	// page accepts (POST /v), in bytes (default 4 MiB: a phone photo);
-	// every other request stays within BodyLimit.
+	// page accepts (POST /v), in bytes (default 4 MiB: a phone photo).
 	UploadLimit int
+	// OtherBodyLimit is every other route's: pages, the console, GETs
+	// (default 16 KiB).
+	OtherBodyLimit int
+	// MaxConns caps the connections served at once (default 1024); with
+	// the route limits it bounds the memory request bodies can hold.
+	// MaxConnsPerIP caps one client address's (default 256; behind a
+	// reverse proxy every connection comes from the proxy). A negative
+	// value turns a cap off.
+	MaxConns      int
+	MaxConnsPerIP int
 	// RegistryTTL is how long the gateway serves its cached copy of the
 	// registry before reading it from the ledger again (default 5s).
 	RegistryTTL time.Duration
@@ -54,6 +69,10 @@ const (
 	DefaultAddr           = "127.0.0.1:8080"
 	DefaultBodyLimit      = 256 << 10
 	DefaultUploadLimit    = 4 << 20
+	DefaultWriteLimit     = 64 << 10
+	DefaultOtherBodyLimit = 16 << 10
+	DefaultMaxConns       = 1024
+	DefaultMaxConnsPerIP  = 256
 	DefaultRegistryTTL    = 5 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultIssueAttempts  = 3
@@ -77,6 +96,19 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.UploadLimit <= 0 {
 		c.UploadLimit = DefaultUploadLimit
+	}
+	if c.WriteLimit <= 0 {
+		c.WriteLimit = DefaultWriteLimit
+	}
+	c.WriteLimit = min(c.WriteLimit, c.BodyLimit)
+	if c.OtherBodyLimit <= 0 {
+		c.OtherBodyLimit = DefaultOtherBodyLimit
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
 	if c.RegistryTTL <= 0 {
 		c.RegistryTTL = DefaultRegistryTTL

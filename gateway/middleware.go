@@ -78,7 +78,7 @@ func (s *Server) finish(c *fiber.Ctx, route, rid string, start time.Time) {
 // respondError answers err as a problem and logs what a client must not
 // see (ledger and transport internals) under the request ID.
 func (s *Server) respondError(c *fiber.Ctx, err error) {
-	p, internal := problemFor(err, s.cfg.BodyLimit)
+	p, internal := problemFor(err, s.routeBodyLimit(c.Method(), c.Path()))
 	rid, _ := c.Locals(localRequestID).(string)
 	p.RequestID = rid
 	p.Instance = c.Path()

@@ -86,16 +86,25 @@ func newAPIError(k problemKind, format string, args ...any) *apiError {
 	return &apiError{kind: k, reason: k.reason, detail: fmt.Sprintf(format, args...)}
 }
 
-// invalidFields is a 400 naming every field problem; the detail repeats
-// them so a client that only shows detail still says what is wrong.
+// MaxFieldProblems is the most field problems one answer lists; the
+// detail says how many more there were.
+const MaxFieldProblems = 50
+
+// invalidFields is a 400 naming the field problems, the first
+// MaxFieldProblems of them; the detail repeats them so a client that only
+// shows detail still says what is wrong.
 func invalidFields(problems []FieldProblem) *apiError {
+	total := len(problems)
+	problems = problems[:min(total, MaxFieldProblems)]
 	parts := make([]string, len(problems))
 	for i, p := range problems {
 		parts[i] = p.Detail
 	}
 	detail := strings.Join(parts, "; ")
-	if len(problems) > 1 {
-		detail = fmt.Sprintf("%d problems: %s", len(problems), detail)
+	if total > len(problems) {
+		detail = fmt.Sprintf("%d problems, the first %d: %s; and %d more", total, len(problems), detail, total-len(problems))
+	} else if total > 1 {
+		detail = fmt.Sprintf("%d problems: %s", total, detail)
 	}
 	return &apiError{kind: codeKinds[credential.CodeInvalid], reason: string(credential.ReasonInvalidField), detail: detail, errors: problems}
 }

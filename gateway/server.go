@@ -74,9 +74,9 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
 	s.app = fiber.New(fiber.Config{
 		AppName: "certledger",
-		// The server reads up to the larger of the two limits; limitBody
-		// holds every route but the page's upload to BodyLimit.
-		BodyLimit:             max(cfg.BodyLimit, cfg.UploadLimit),
+		// headerReceived lowers this to each route's own limit.
+		BodyLimit:             max(cfg.BodyLimit, cfg.WriteLimit, cfg.UploadLimit, cfg.OtherBodyLimit),
+		Concurrency:           max(cfg.MaxConns, 0),
 		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          cfg.WriteTimeout,
 		IdleTimeout:           cfg.IdleTimeout,
@@ -89,6 +89,8 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	// Answers sent while shutting down close their keep-alive connection,
 	// so Shutdown is not left waiting for clients to hang up.
 	s.app.Server().CloseOnShutdown = true
+	s.app.Server().HeaderReceived = s.headerReceived
+	s.app.Server().MaxConnsPerIP = max(cfg.MaxConnsPerIP, 0)
 	s.routes()
 	return s, nil
 }
@@ -166,15 +168,6 @@ func (s *Server) routes() {
 
 	// The verification page and the department console are in pages*.go and web/.
 	s.registerPages()
-}
-
-// limitBody refuses a body over BodyLimit on every route but POST /v,
-// which takes pictures of QR codes up to UploadLimit.
-func (s *Server) limitBody(c *fiber.Ctx) error {
-	if len(c.Request().Body()) > s.cfg.BodyLimit && (c.Method() != fiber.MethodPost || c.Path() != "/v") {
-		return fiber.ErrRequestEntityTooLarge
-	}
-	return c.Next()
 }
 
 // requestContext is the context for the ledger work of one request.

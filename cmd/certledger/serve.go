@@ -42,7 +42,15 @@ type serveOptions struct {
 	Demo      bool
 	PublicURL string
 	LogFormat string
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: none).
+	MemoryLimit   int64
+	MaxConns      int
+	MaxConnsPerIP int
 }
+
+// defaultMemoryLimit makes the collector work harder before the process
+// outgrows a small host, instead of letting the heap double first.
+const defaultMemoryLimit = 1 << 30
 
 // ledgerBackend opens one kind of ledger for serve. Each backend registers
 // itself in an init() of its own file; flags adds backend-specific flags
@@ -82,6 +90,9 @@ func runServe(args []string) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+	if os.Getenv("GOMEMLIMIT") == "" && o.MemoryLimit > 0 {
+		debug.SetMemoryLimit(o.MemoryLimit)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -114,7 +125,8 @@ func runServe(args []string) error {
 		fmt.Printf("Demo API keys: %s\n", res.KeysPath)
 	}
 
-	srv, err := gateway.New(gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, Logger: log}, ledger, ks)
+	srv, err := gateway.New(gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, Logger: log,
+		MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP}, ledger, ks)
 	if err != nil {
 		return err
 	}
@@ -161,6 +173,21 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json (env CERTLEDGER_DEMO)")
 	fs.StringVar(&o.PublicURL, "public-url", os.Getenv("CERTLEDGER_PUBLIC_URL"), "base URL in verification links and QR codes (default http://<addr>; env CERTLEDGER_PUBLIC_URL)")
 	fs.StringVar(&o.LogFormat, "log-format", envOr("CERTLEDGER_LOG_FORMAT", "text"), "log format: text or json (env CERTLEDGER_LOG_FORMAT)")
+	if o.MemoryLimit, err = parseSize(envOr("CERTLEDGER_MEMORY_LIMIT", strconv.Itoa(defaultMemoryLimit))); err != nil {
+		return o, usageError{fmt.Errorf("CERTLEDGER_MEMORY_LIMIT: %w", err)}
+	}
+	fs.Func("memory-limit", "soft memory limit of the Go runtime, bytes or with KiB, MiB, GiB; 0 for none (default 1GiB; GOMEMLIMIT wins; env CERTLEDGER_MEMORY_LIMIT)", func(v string) (err error) {
+		o.MemoryLimit, err = parseSize(v)
+		return err
+	})
+	if o.MaxConns, err = envInt("CERTLEDGER_MAX_CONNS", gateway.DefaultMaxConns); err != nil {
+		return o, usageError{err}
+	}
+	fs.IntVar(&o.MaxConns, "max-conns", o.MaxConns, "most connections served at once; -1 for no cap (env CERTLEDGER_MAX_CONNS)")
+	if o.MaxConnsPerIP, err = envInt("CERTLEDGER_MAX_CONNS_PER_IP", gateway.DefaultMaxConnsPerIP); err != nil {
+		return o, usageError{err}
+	}
+	fs.IntVar(&o.MaxConnsPerIP, "max-conns-per-ip", o.MaxConnsPerIP, "most connections from one address; -1 for no cap, as behind a reverse proxy (env CERTLEDGER_MAX_CONNS_PER_IP)")
 	for _, name := range backendNames() {
 		if f := ledgerBackends[name].flags; f != nil {
 			f(fs)
@@ -192,6 +219,38 @@ func backendNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a whole number", name, v)
+	}
+	return n, nil
+}
+
+// parseSize reads a byte count: a whole number, optionally with KiB, MiB
+// or GiB.
+func parseSize(v string) (int64, error) {
+	num, mult := strings.TrimSpace(v), int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q is not a byte count such as 1073741824, 1024MiB or 1GiB", v)
+	}
+	return n * mult, nil
 }
 
 func envBool(name string) (bool, error) {

@@ -13,17 +13,20 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 		want serveOptions
 	}{
 		{"defaults", nil, nil,
-			serveOptions{Addr: "127.0.0.1:8080", Data: "./certledger-data", Ledger: "embedded", LogFormat: "text"}},
+			serveOptions{Addr: "127.0.0.1:8080", Data: "./certledger-data", Ledger: "embedded", LogFormat: "text", MemoryLimit: 1 << 30, MaxConns: 1024, MaxConnsPerIP: 256}},
 		{"environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DATA": "/srv/cl", "CERTLEDGER_LEDGER": "fabric",
-			"CERTLEDGER_DEMO": "true", "CERTLEDGER_PUBLIC_URL": "https://v.example", "CERTLEDGER_LOG_FORMAT": "json"}, nil,
-			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, PublicURL: "https://v.example", LogFormat: "json"}},
+			"CERTLEDGER_DEMO": "true", "CERTLEDGER_PUBLIC_URL": "https://v.example", "CERTLEDGER_LOG_FORMAT": "json",
+			"CERTLEDGER_MEMORY_LIMIT": "512MiB", "CERTLEDGER_MAX_CONNS": "100", "CERTLEDGER_MAX_CONNS_PER_IP": "-1"}, nil,
+			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, PublicURL: "https://v.example", LogFormat: "json",
+				MemoryLimit: 512 << 20, MaxConns: 100, MaxConnsPerIP: -1}},
 		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1"},
-			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x"},
-			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text"}},
+			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x", "--memory-limit", "0", "--max-conns", "10", "--max-conns-per-ip", "5"},
+			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text", MaxConns: 10, MaxConnsPerIP: 5}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT"} {
+			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT",
+				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP"} {
 				t.Setenv(k, tc.env[k])
 			}
 			got, err := parseServeFlags(tc.args)
@@ -48,10 +51,13 @@ func TestServeRejectsBadInput(t *testing.T) {
 		{"unknown ledger", nil, []string{"--ledger", "paper", "--data", "DATA"}, "unknown ledger"},
 		{"bad log format", nil, []string{"--log-format", "xml", "--data", "DATA"}, "log format"},
 		{"stray argument", nil, []string{"now"}, "unexpected"},
+		{"bad memory limit in env", map[string]string{"CERTLEDGER_MEMORY_LIMIT": "lots"}, nil, "CERTLEDGER_MEMORY_LIMIT"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("CERTLEDGER_DEMO", tc.env["CERTLEDGER_DEMO"])
+			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_MEMORY_LIMIT"} {
+				t.Setenv(k, tc.env[k])
+			}
 			args := append([]string(nil), tc.args...)
 			for i, a := range args {
 				if a == "DATA" {
