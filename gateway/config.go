@@ -39,6 +39,22 @@ type Config struct {
 	// value turns a cap off.
 	MaxConns      int
 	MaxConnsPerIP int
+	// PublicLimit limits each client address on the public routes
+	// (verification, pages, uploads; default 20/s, burst 100),
+	// APIKeyLimit each API key on the authenticated API (default 200/s,
+	// burst 1000), and AuthFailureLimit the wrong API keys each client
+	// address may send (default one per 5s, burst 10): past it the address
+	// gets 429 before its key is even checked. Off turns a limit off.
+	PublicLimit      RateLimit
+	APIKeyLimit      RateLimit
+	AuthFailureLimit RateLimit
+	// TrustedProxies are the addresses or CIDR prefixes of reverse
+	// proxies whose X-Forwarded-For names the client (default none: the
+	// peer's address is the client's).
+	TrustedProxies []string
+	// LimiterClock is the rate limits' clock (default time.Now), apart
+	// from Now, which tests pin to a date.
+	LimiterClock func() time.Time
 	// RegistryTTL is how long the gateway serves its cached copy of the
 	// registry before reading it from the ledger again (default 5s).
 	RegistryTTL time.Duration
@@ -80,6 +96,13 @@ const (
 	DefaultTrustListTTL   = 24 * time.Hour
 	MinQRSize             = 128
 	MaxQRSize             = 1024
+)
+
+// Default rate limits.
+var (
+	DefaultPublicLimit      = RateLimit{Rate: 20, Burst: 100}
+	DefaultAPIKeyLimit      = RateLimit{Rate: 200, Burst: 1000}
+	DefaultAuthFailureLimit = RateLimit{Rate: 0.2, Burst: 10}
 )
 
 // WithDefaults returns c with every unset field given its default.
@@ -134,6 +157,12 @@ func (c Config) WithDefaults() Config {
 	if c.QRSize <= 0 {
 		c.QRSize = DefaultQRSize
 	}
+	c.PublicLimit = c.PublicLimit.withDefault(DefaultPublicLimit)
+	c.APIKeyLimit = c.APIKeyLimit.withDefault(DefaultAPIKeyLimit)
+	c.AuthFailureLimit = c.AuthFailureLimit.withDefault(DefaultAuthFailureLimit)
+	if c.LimiterClock == nil {
+		c.LimiterClock = time.Now
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -148,6 +177,9 @@ func (c Config) Validate() error {
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("public URL %q must be an http(s) URL without query or fragment", c.PublicURL)
+	}
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		return err
 	}
 	if c.QRSize < MinQRSize || c.QRSize > MaxQRSize {
 		return fmt.Errorf("QR size %d is outside %d-%d", c.QRSize, MinQRSize, MaxQRSize)

@@ -64,7 +64,7 @@ func (s *Server) finish(c *fiber.Ctx, route, rid string, start time.Time) {
 		slog.Int("status", status),
 		slog.Float64("ms", float64(d.Microseconds())/1000),
 		slog.Int("bytes", len(c.Response().Body())),
-		slog.String("ip", c.IP()),
+		slog.String("ip", s.clientAddr(c)),
 	}
 	if q := c.Request().URI().QueryString(); len(q) > 0 {
 		attrs = append(attrs, slog.String("query", redactQuery(string(q))))

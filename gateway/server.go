@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -47,6 +48,9 @@ type Server struct {
 	keyMu       sync.Mutex
 	statusLists statusListCache
 	statusAlloc statusAllocator
+
+	trustedProxies                          []netip.Prefix
+	publicLimit, apiKeyLimit, authFailLimit *keyedLimiter
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is
@@ -71,6 +75,10 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		log:     cfg.Logger,
 		metrics: newMetrics(ledger),
 	}
+	s.trustedProxies, _ = parseTrustedProxies(cfg.TrustedProxies) // checked by Validate
+	s.publicLimit = newKeyedLimiter(limitPublic, cfg.PublicLimit, cfg.LimiterClock)
+	s.apiKeyLimit = newKeyedLimiter(limitAPIKey, cfg.APIKeyLimit, cfg.LimiterClock)
+	s.authFailLimit = newKeyedLimiter(limitAuthFailure, cfg.AuthFailureLimit, cfg.LimiterClock)
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
 	s.app = fiber.New(fiber.Config{
 		AppName: "certledger",
@@ -133,6 +141,7 @@ func (s *Server) routes() {
 	// A panic in a handler becomes a logged 500 problem instead of a dead
 	// process; the stack goes to the log with the request ID.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(s.limitPublicRoutes)
 	app.Use(refuseContentEncoding)
 	app.Use(s.limitBody)
 

@@ -46,6 +46,10 @@ type serveOptions struct {
 	MemoryLimit   int64
 	MaxConns      int
 	MaxConnsPerIP int
+	// Rate limits, and the reverse proxies (comma-separated addresses or
+	// CIDR prefixes) whose X-Forwarded-For names the client.
+	PublicLimit, APIKeyLimit, AuthFailureLimit gateway.RateLimit
+	TrustedProxies                             string
 }
 
 // defaultMemoryLimit makes the collector work harder before the process
@@ -126,7 +130,9 @@ func runServe(args []string) error {
 	}
 
 	srv, err := gateway.New(gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, Logger: log,
-		MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP}, ledger, ks)
+		MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
+		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
+		TrustedProxies: splitList(o.TrustedProxies)}, ledger, ks)
 	if err != nil {
 		return err
 	}
@@ -188,6 +194,26 @@ func parseServeFlags(args []string) (serveOptions, error) {
 		return o, usageError{err}
 	}
 	fs.IntVar(&o.MaxConnsPerIP, "max-conns-per-ip", o.MaxConnsPerIP, "most connections from one address; -1 for no cap, as behind a reverse proxy (env CERTLEDGER_MAX_CONNS_PER_IP)")
+	for _, l := range []struct {
+		flag, env, what string
+		dst             *gateway.RateLimit
+		def             gateway.RateLimit
+	}{
+		{"rate-public", "CERTLEDGER_RATE_PUBLIC", "requests of one client address to the public routes (verification, pages, uploads)", &o.PublicLimit, gateway.DefaultPublicLimit},
+		{"rate-api-key", "CERTLEDGER_RATE_API_KEY", "requests with one API key", &o.APIKeyLimit, gateway.DefaultAPIKeyLimit},
+		{"rate-auth-failure", "CERTLEDGER_RATE_AUTH_FAILURE", "wrong API keys from one client address", &o.AuthFailureLimit, gateway.DefaultAuthFailureLimit},
+	} {
+		if *l.dst, err = parseRateLimit(envOr(l.env, formatRateLimit(l.def))); err != nil {
+			return o, usageError{fmt.Errorf("%s: %w", l.env, err)}
+		}
+		fs.Func(l.flag, fmt.Sprintf("%s: RATE,BURST (per second, at once) or off (default %s; env %s)", l.what, formatRateLimit(l.def), l.env),
+			func(v string) (err error) {
+				*l.dst, err = parseRateLimit(v)
+				return err
+			})
+	}
+	fs.StringVar(&o.TrustedProxies, "trusted-proxies", os.Getenv("CERTLEDGER_TRUSTED_PROXIES"),
+		"comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (default none; env CERTLEDGER_TRUSTED_PROXIES)")
 	for _, name := range backendNames() {
 		if f := ledgerBackends[name].flags; f != nil {
 			f(fs)
@@ -231,6 +257,34 @@ func envInt(name string, def int) (int, error) {
 		return 0, fmt.Errorf("%s=%q is not a whole number", name, v)
 	}
 	return n, nil
+}
+
+// parseRateLimit reads "RATE,BURST" (RATE per second, a decimal) or "off".
+func parseRateLimit(v string) (gateway.RateLimit, error) {
+	if strings.TrimSpace(v) == "off" {
+		return gateway.Off, nil
+	}
+	r, b, ok := strings.Cut(v, ",")
+	rate, err1 := strconv.ParseFloat(strings.TrimSpace(r), 64)
+	burst, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || rate <= 0 || burst < 1 {
+		return gateway.RateLimit{}, fmt.Errorf("rate limit %q is not RATE,BURST (such as 20,100) or off", v)
+	}
+	return gateway.RateLimit{Rate: rate, Burst: burst}, nil
+}
+
+func formatRateLimit(l gateway.RateLimit) string {
+	return strconv.FormatFloat(l.Rate, 'f', -1, 64) + "," + strconv.Itoa(l.Burst)
+}
+
+func splitList(v string) []string {
+	var out []string
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // parseSize reads a byte count: a whole number, optionally with KiB, MiB

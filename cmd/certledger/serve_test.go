@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/certledger/certledger/gateway"
 )
 
 func TestServeFlagsFromEnvAndFlags(t *testing.T) {
@@ -13,20 +15,26 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 		want serveOptions
 	}{
 		{"defaults", nil, nil,
-			serveOptions{Addr: "127.0.0.1:8080", Data: "./certledger-data", Ledger: "embedded", LogFormat: "text", MemoryLimit: 1 << 30, MaxConns: 1024, MaxConnsPerIP: 256}},
+			serveOptions{Addr: "127.0.0.1:8080", Data: "./certledger-data", Ledger: "embedded", LogFormat: "text", MemoryLimit: 1 << 30, MaxConns: 1024, MaxConnsPerIP: 256,
+				PublicLimit: gateway.DefaultPublicLimit, APIKeyLimit: gateway.DefaultAPIKeyLimit, AuthFailureLimit: gateway.DefaultAuthFailureLimit}},
 		{"environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DATA": "/srv/cl", "CERTLEDGER_LEDGER": "fabric",
 			"CERTLEDGER_DEMO": "true", "CERTLEDGER_PUBLIC_URL": "https://v.example", "CERTLEDGER_LOG_FORMAT": "json",
-			"CERTLEDGER_MEMORY_LIMIT": "512MiB", "CERTLEDGER_MAX_CONNS": "100", "CERTLEDGER_MAX_CONNS_PER_IP": "-1"}, nil,
+			"CERTLEDGER_MEMORY_LIMIT": "512MiB", "CERTLEDGER_MAX_CONNS": "100", "CERTLEDGER_MAX_CONNS_PER_IP": "-1",
+			"CERTLEDGER_RATE_PUBLIC": "5,10", "CERTLEDGER_RATE_API_KEY": "off", "CERTLEDGER_RATE_AUTH_FAILURE": "0.5,3", "CERTLEDGER_TRUSTED_PROXIES": "10.0.0.0/8"}, nil,
 			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, PublicURL: "https://v.example", LogFormat: "json",
-				MemoryLimit: 512 << 20, MaxConns: 100, MaxConnsPerIP: -1}},
+				MemoryLimit: 512 << 20, MaxConns: 100, MaxConnsPerIP: -1,
+				PublicLimit: gateway.RateLimit{Rate: 5, Burst: 10}, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.RateLimit{Rate: 0.5, Burst: 3}, TrustedProxies: "10.0.0.0/8"}},
 		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1"},
-			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x", "--memory-limit", "0", "--max-conns", "10", "--max-conns-per-ip", "5"},
-			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text", MaxConns: 10, MaxConnsPerIP: 5}},
+			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x", "--memory-limit", "0", "--max-conns", "10", "--max-conns-per-ip", "5",
+				"--rate-public", "off", "--rate-api-key", "1,2", "--rate-auth-failure", "off", "--trusted-proxies", "127.0.0.1"},
+			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text", MaxConns: 10, MaxConnsPerIP: 5,
+				PublicLimit: gateway.Off, APIKeyLimit: gateway.RateLimit{Rate: 1, Burst: 2}, AuthFailureLimit: gateway.Off, TrustedProxies: "127.0.0.1"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT",
-				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP"} {
+				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP",
+				"CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_RATE_API_KEY", "CERTLEDGER_RATE_AUTH_FAILURE", "CERTLEDGER_TRUSTED_PROXIES"} {
 				t.Setenv(k, tc.env[k])
 			}
 			got, err := parseServeFlags(tc.args)
@@ -52,10 +60,11 @@ func TestServeRejectsBadInput(t *testing.T) {
 		{"bad log format", nil, []string{"--log-format", "xml", "--data", "DATA"}, "log format"},
 		{"stray argument", nil, []string{"now"}, "unexpected"},
 		{"bad memory limit in env", map[string]string{"CERTLEDGER_MEMORY_LIMIT": "lots"}, nil, "CERTLEDGER_MEMORY_LIMIT"},
+		{"bad rate limit in env", map[string]string{"CERTLEDGER_RATE_PUBLIC": "fast"}, nil, "CERTLEDGER_RATE_PUBLIC"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_MEMORY_LIMIT"} {
+			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC"} {
 				t.Setenv(k, tc.env[k])
 			}
 			args := append([]string(nil), tc.args...)
