@@ -52,6 +52,10 @@ type Config struct {
 	// proxies whose X-Forwarded-For names the client (default none: the
 	// peer's address is the client's).
 	TrustedProxies []string
+	// TLSCert and TLSKey are the PEM files of the certificate (chain) and
+	// key the gateway serves HTTPS with, sending HSTS too (default none:
+	// plain HTTP, as behind a reverse proxy that terminates TLS).
+	TLSCert, TLSKey string
 	// LimiterClock is the rate limits' clock (default time.Now), apart
 	// from Now, which tests pin to a date.
 	LimiterClock func() time.Time
@@ -111,7 +115,11 @@ func (c Config) WithDefaults() Config {
 		c.Addr = DefaultAddr
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + publicHost(c.Addr)
+		scheme := "http://"
+		if c.TLSCert != "" {
+			scheme = "https://"
+		}
+		c.PublicURL = scheme + publicHost(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.BodyLimit <= 0 {
@@ -177,6 +185,9 @@ func (c Config) Validate() error {
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("public URL %q must be an http(s) URL without query or fragment", c.PublicURL)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("TLS needs both a certificate and a key file")
 	}
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		return err

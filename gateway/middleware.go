@@ -33,6 +33,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	rid := requestID(c.Get(HeaderRequestID))
 	c.Locals(localRequestID, rid)
 	c.Set(HeaderRequestID, rid)
+	s.setSecurityHeaders(c)
 	own := c.Route()
 
 	if err := c.Next(); err != nil {
@@ -45,6 +46,15 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 	s.finish(c, route, rid, start)
 	return nil
+}
+
+// setSecurityHeaders marks every answer, API ones too, as not to be
+// content-sniffed, and over TLS tells browsers to keep to HTTPS.
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	if s.tls != nil {
+		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+	}
 }
 
 // finish records metrics and the access log line of a request.
@@ -105,6 +115,7 @@ func (s *Server) handleUncaught(c *fiber.Ctx, err error) error {
 	rid := requestID(c.Get(HeaderRequestID))
 	c.Locals(localRequestID, rid)
 	c.Set(HeaderRequestID, rid)
+	s.setSecurityHeaders(c)
 	s.respondError(c, err)
 	s.finish(c, unmatchedRoute, rid, start)
 	return nil

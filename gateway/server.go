@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +50,7 @@ type Server struct {
 	statusLists statusListCache
 	statusAlloc statusAllocator
 
+	tls                                     *tls.Config // nil: plain HTTP
 	trustedProxies                          []netip.Prefix
 	publicLimit, apiKeyLimit, authFailLimit *keyedLimiter
 }
@@ -74,6 +76,13 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		secrets: sec,
 		log:     cfg.Logger,
 		metrics: newMetrics(ledger),
+	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: TLS: %w", err)
+		}
+		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	s.trustedProxies, _ = parseTrustedProxies(cfg.TrustedProxies) // checked by Validate
 	s.publicLimit = newKeyedLimiter(limitPublic, cfg.PublicLimit, cfg.LimiterClock)
@@ -118,9 +127,14 @@ func (s *Server) Listen() error {
 	return s.Serve(ln)
 }
 
-// Serve serves on ln until Shutdown.
+// Serve serves on ln until Shutdown, over TLS when the configuration
+// names a certificate.
 func (s *Server) Serve(ln net.Listener) error {
-	s.log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("publicUrl", s.cfg.PublicURL))
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+	}
+	s.log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("publicUrl", s.cfg.PublicURL),
+		slog.Bool("tls", s.tls != nil))
 	return s.app.Listener(ln)
 }
 

@@ -50,6 +50,8 @@ type serveOptions struct {
 	// CIDR prefixes) whose X-Forwarded-For names the client.
 	PublicLimit, APIKeyLimit, AuthFailureLimit gateway.RateLimit
 	TrustedProxies                             string
+	// TLSCert and TLSKey make the gateway serve HTTPS itself.
+	TLSCert, TLSKey string
 }
 
 // defaultMemoryLimit makes the collector work harder before the process
@@ -132,7 +134,7 @@ func runServe(args []string) error {
 	srv, err := gateway.New(gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, Logger: log,
 		MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
 		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
-		TrustedProxies: splitList(o.TrustedProxies)}, ledger, ks)
+		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey}, ledger, ks)
 	if err != nil {
 		return err
 	}
@@ -214,6 +216,8 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	}
 	fs.StringVar(&o.TrustedProxies, "trusted-proxies", os.Getenv("CERTLEDGER_TRUSTED_PROXIES"),
 		"comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (default none; env CERTLEDGER_TRUSTED_PROXIES)")
+	fs.StringVar(&o.TLSCert, "tls-cert", os.Getenv("CERTLEDGER_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with, and send HSTS; needs --tls-key (env CERTLEDGER_TLS_CERT)")
+	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("CERTLEDGER_TLS_KEY"), "PEM private key of --tls-cert (env CERTLEDGER_TLS_KEY)")
 	for _, name := range backendNames() {
 		if f := ledgerBackends[name].flags; f != nil {
 			f(fs)

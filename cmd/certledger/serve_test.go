@@ -20,21 +20,24 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 		{"environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DATA": "/srv/cl", "CERTLEDGER_LEDGER": "fabric",
 			"CERTLEDGER_DEMO": "true", "CERTLEDGER_PUBLIC_URL": "https://v.example", "CERTLEDGER_LOG_FORMAT": "json",
 			"CERTLEDGER_MEMORY_LIMIT": "512MiB", "CERTLEDGER_MAX_CONNS": "100", "CERTLEDGER_MAX_CONNS_PER_IP": "-1",
-			"CERTLEDGER_RATE_PUBLIC": "5,10", "CERTLEDGER_RATE_API_KEY": "off", "CERTLEDGER_RATE_AUTH_FAILURE": "0.5,3", "CERTLEDGER_TRUSTED_PROXIES": "10.0.0.0/8"}, nil,
+			"CERTLEDGER_RATE_PUBLIC": "5,10", "CERTLEDGER_RATE_API_KEY": "off", "CERTLEDGER_RATE_AUTH_FAILURE": "0.5,3", "CERTLEDGER_TRUSTED_PROXIES": "10.0.0.0/8",
+			"CERTLEDGER_TLS_CERT": "/etc/cl/cert.pem", "CERTLEDGER_TLS_KEY": "/etc/cl/key.pem"}, nil,
 			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, PublicURL: "https://v.example", LogFormat: "json",
 				MemoryLimit: 512 << 20, MaxConns: 100, MaxConnsPerIP: -1,
-				PublicLimit: gateway.RateLimit{Rate: 5, Burst: 10}, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.RateLimit{Rate: 0.5, Burst: 3}, TrustedProxies: "10.0.0.0/8"}},
+				PublicLimit: gateway.RateLimit{Rate: 5, Burst: 10}, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.RateLimit{Rate: 0.5, Burst: 3}, TrustedProxies: "10.0.0.0/8",
+				TLSCert: "/etc/cl/cert.pem", TLSKey: "/etc/cl/key.pem"}},
 		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1"},
 			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x", "--memory-limit", "0", "--max-conns", "10", "--max-conns-per-ip", "5",
-				"--rate-public", "off", "--rate-api-key", "1,2", "--rate-auth-failure", "off", "--trusted-proxies", "127.0.0.1"},
+				"--rate-public", "off", "--rate-api-key", "1,2", "--rate-auth-failure", "off", "--trusted-proxies", "127.0.0.1", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
 			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text", MaxConns: 10, MaxConnsPerIP: 5,
-				PublicLimit: gateway.Off, APIKeyLimit: gateway.RateLimit{Rate: 1, Burst: 2}, AuthFailureLimit: gateway.Off, TrustedProxies: "127.0.0.1"}},
+				PublicLimit: gateway.Off, APIKeyLimit: gateway.RateLimit{Rate: 1, Burst: 2}, AuthFailureLimit: gateway.Off, TrustedProxies: "127.0.0.1", TLSCert: "c.pem", TLSKey: "k.pem"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT",
 				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP",
-				"CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_RATE_API_KEY", "CERTLEDGER_RATE_AUTH_FAILURE", "CERTLEDGER_TRUSTED_PROXIES"} {
+				"CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_RATE_API_KEY", "CERTLEDGER_RATE_AUTH_FAILURE", "CERTLEDGER_TRUSTED_PROXIES",
+				"CERTLEDGER_TLS_CERT", "CERTLEDGER_TLS_KEY"} {
 				t.Setenv(k, tc.env[k])
 			}
 			got, err := parseServeFlags(tc.args)
