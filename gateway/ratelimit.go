@@ -48,7 +48,6 @@ var kindRateLimited = problemKind{fiber.StatusTooManyRequests, "rate-limited", "
 // keyedLimiter holds one token bucket per key (a client address, an API
 // key).
 type keyedLimiter struct {
-	name    string
 	limit   rate.Limit
 	burst   int
 	now     func() time.Time
@@ -60,11 +59,11 @@ type keyedLimiter struct {
 }
 
 // newKeyedLimiter returns nil for a limit that is off.
-func newKeyedLimiter(name string, l RateLimit, now func() time.Time) *keyedLimiter {
+func newKeyedLimiter(l RateLimit, now func() time.Time) *keyedLimiter {
 	if l.Rate < 0 {
 		return nil
 	}
-	return &keyedLimiter{name: name, limit: rate.Limit(l.Rate), burst: l.Burst, now: now, maxKeys: maxLimiterKeys,
+	return &keyedLimiter{limit: rate.Limit(l.Rate), burst: l.Burst, now: now, maxKeys: maxLimiterKeys,
 		buckets: map[string]*rate.Limiter{}}
 }
 

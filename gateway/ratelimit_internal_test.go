@@ -8,7 +8,7 @@ import (
 
 func TestKeyedLimiterBounded(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	k := newKeyedLimiter("test", RateLimit{Rate: 1, Burst: 1}, func() time.Time { return now })
+	k := newKeyedLimiter(RateLimit{Rate: 1, Burst: 1}, func() time.Time { return now })
 	k.maxKeys = 4
 	for _, key := range []string{"a", "b", "c"} {
 		k.take(key)
@@ -34,7 +34,7 @@ func TestKeyedLimiterBounded(t *testing.T) {
 }
 
 func TestKeyedLimiterOff(t *testing.T) {
-	k := newKeyedLimiter("test", Off, time.Now)
+	k := newKeyedLimiter(Off, time.Now)
 	for range 100 {
 		if _, wait := k.take("a"); wait > 0 {
 			t.Fatal("a limit that is off refused")
@@ -44,7 +44,7 @@ func TestKeyedLimiterOff(t *testing.T) {
 
 func TestKeyedLimiterRefund(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	k := newKeyedLimiter("test", RateLimit{Rate: 0.001, Burst: 1}, func() time.Time { return now })
+	k := newKeyedLimiter(RateLimit{Rate: 0.001, Burst: 1}, func() time.Time { return now })
 	refund, wait := k.take("a")
 	if wait > 0 {
 		t.Fatal("refused")

@@ -85,9 +85,9 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	s.trustedProxies, _ = parseTrustedProxies(cfg.TrustedProxies) // checked by Validate
-	s.publicLimit = newKeyedLimiter(limitPublic, cfg.PublicLimit, cfg.LimiterClock)
-	s.apiKeyLimit = newKeyedLimiter(limitAPIKey, cfg.APIKeyLimit, cfg.LimiterClock)
-	s.authFailLimit = newKeyedLimiter(limitAuthFailure, cfg.AuthFailureLimit, cfg.LimiterClock)
+	s.publicLimit = newKeyedLimiter(cfg.PublicLimit, cfg.LimiterClock)
+	s.apiKeyLimit = newKeyedLimiter(cfg.APIKeyLimit, cfg.LimiterClock)
+	s.authFailLimit = newKeyedLimiter(cfg.AuthFailureLimit, cfg.LimiterClock)
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
 	s.app = fiber.New(fiber.Config{
 		AppName: "certledger",
