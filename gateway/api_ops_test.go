@@ -57,10 +57,9 @@ func TestBodyLimit(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return apiResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
 	}
-	big := `{"qr":"` + strings.Repeat("x", 70<<10) + `"}`
 	for _, path := range []string{"/api/v1/verify", "/api/v1/credentials"} {
 		t.Run(path, func(t *testing.T) {
-			p := expectProblem(t, post(t, path, big), 413)
+			p := expectProblem(t, announce(t, base, "POST", path, "application/json", e.key("samr"), 70<<10), 413)
 			if !strings.Contains(p.Detail, "65536") {
 				t.Fatalf("detail %q does not state the limit", p.Detail)
 			}

@@ -15,9 +15,20 @@ func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
 		return credential.Department{}, credential.Errorf(credential.ReasonMissingAPIKey, "send the department's API key as Authorization: Bearer <api key>")
 	}
-	deptID, ok := s.keys.Authenticate(strings.TrimSpace(key))
+	// A guess spends a token of the address's failure budget before the
+	// key is checked, so an exhausted budget stops the guessing itself.
+	refund, wait := s.authFailLimit.take(s.clientAddr(c))
+	if wait > 0 {
+		return credential.Department{}, s.rateLimited(c, limitAuthFailure, wait)
+	}
+	key = strings.TrimSpace(key)
+	deptID, ok := s.keys.Authenticate(key)
 	if !ok {
 		return credential.Department{}, credential.Errorf(credential.ReasonInvalidAPIKey, "the API key is not valid")
+	}
+	refund()
+	if _, wait := s.apiKeyLimit.take(apiKeyBucket(key)); wait > 0 {
+		return credential.Department{}, s.rateLimited(c, limitAPIKey, wait)
 	}
 	c.Locals(localDept, deptID)
 	ctx, cancel := s.requestContext(c)

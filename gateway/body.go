@@ -20,7 +20,7 @@ import (
 // verification path. The Content-Type is not checked: curl's default form
 // type must not turn a correct JSON body into an error.
 func decodeJSON(c *fiber.Ctx, v any) error {
-	body := c.Body()
+	body := c.BodyRaw()
 	if len(bytes.TrimSpace(body)) == 0 {
 		return newAPIError(kindMalformed, "the request body is empty; send a JSON object")
 	}
@@ -69,15 +69,19 @@ func describeJSONError(err error, body []byte) string {
 }
 
 // pointerName shows a JSON pointer as a dotted member path: /holder/age
-// becomes "holder.age".
+// becomes "holder.age". The name is the client's own input, so it is cut
+// to maxEchoedName bytes.
 func pointerName(p jsontext.Pointer) string {
 	s := strings.TrimPrefix(string(p), "/")
 	if s == "" {
 		return "(the body)"
 	}
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "/", "."), "~1", "/")
-	return `"` + strings.ReplaceAll(s, "~0", "~") + `"`
+	return `"` + truncate(strings.ReplaceAll(s, "~0", "~"), maxEchoedName) + `"`
 }
+
+// maxEchoedName is the most of a member name an answer repeats.
+const maxEchoedName = 64
 
 func kindName(k jsontext.Kind) string {
 	switch k {

@@ -22,12 +22,17 @@ type Config struct {
 	// a QR code pointing at one of them is genuine, one pointing anywhere
 	// else but PublicURL is reported as a foreign host.
 	GatewayURLs []string
-	// BodyLimit is the largest request body accepted, in bytes (default
-	// 256 KiB); larger bodies get 413.
+	// Each route reads at most its own body limit, in bytes; a larger body
+	// gets 413, refused from its Content-Length before it is read.
+	//
+	// BodyLimit is the verification API's (POST /api/v1/verify and
+	// /api/v1/vc, default 256 KiB: a document with its proof).
 	BodyLimit int
+	// WriteLimit is the rest of the API's: issuance, status, key and
+	// registry changes (default 64 KiB), at most BodyLimit.
+	WriteLimit int
 	// UploadLimit is the largest picture of a QR code the verification
-	// page accepts (POST /v), in bytes (default 4 MiB: a phone photo);
-	// every other request stays within BodyLimit.
+	// page accepts (POST /v), in bytes (default 4 MiB: a phone photo).
 	UploadLimit int
 	// UploadPixels is the most pixels an uploaded picture may have, read
 	// from its header before decoding (default 8 megapixels).
@@ -36,6 +41,36 @@ type Config struct {
 	// (default: the number of CPUs), which bounds their memory; a picture
 	// that waits more than a moment for its turn gets 503.
 	UploadDecodes int
+	// OtherBodyLimit is every other route's: pages, the console, GETs
+	// (default 16 KiB).
+	OtherBodyLimit int
+	// MaxConns caps the connections served at once (default 1024); with
+	// the route limits it bounds the memory request bodies can hold.
+	// MaxConnsPerIP caps one client address's (default 256; behind a
+	// reverse proxy every connection comes from the proxy). A negative
+	// value turns a cap off.
+	MaxConns      int
+	MaxConnsPerIP int
+	// PublicLimit limits each client address on the public routes
+	// (verification, pages, uploads; default 20/s, burst 100),
+	// APIKeyLimit each API key on the authenticated API (default 200/s,
+	// burst 1000), and AuthFailureLimit the wrong API keys each client
+	// address may send (default one per 5s, burst 10): past it the address
+	// gets 429 before its key is even checked. Off turns a limit off.
+	PublicLimit      RateLimit
+	APIKeyLimit      RateLimit
+	AuthFailureLimit RateLimit
+	// TrustedProxies are the addresses or CIDR prefixes of reverse
+	// proxies whose X-Forwarded-For names the client (default none: the
+	// peer's address is the client's).
+	TrustedProxies []string
+	// TLSCert and TLSKey are the PEM files of the certificate (chain) and
+	// key the gateway serves HTTPS with, sending HSTS too (default none:
+	// plain HTTP, as behind a reverse proxy that terminates TLS).
+	TLSCert, TLSKey string
+	// LimiterClock is the rate limits' clock (default time.Now), apart
+	// from Now, which tests pin to a date.
+	LimiterClock func() time.Time
 	// RegistryTTL is how long the gateway serves its cached copy of the
 	// registry before reading it from the ledger again (default 5s).
 	RegistryTTL time.Duration
@@ -67,9 +102,13 @@ type Config struct {
 
 // Defaults used by WithDefaults.
 const (
-	DefaultAddr        = "127.0.0.1:8080"
-	DefaultBodyLimit   = 256 << 10
-	DefaultUploadLimit = 4 << 20
+	DefaultAddr           = "127.0.0.1:8080"
+	DefaultBodyLimit      = 256 << 10
+	DefaultUploadLimit    = 4 << 20
+	DefaultWriteLimit     = 64 << 10
+	DefaultOtherBodyLimit = 16 << 10
+	DefaultMaxConns       = 1024
+	DefaultMaxConnsPerIP  = 256
 	// DefaultUploadPixels fits any phone screenshot (1440×3200 is 4.6 MP)
 	// and an 8 MP photo, far more than a QR code needs, while one decode
 	// stays near 5 bytes a pixel: 42 MiB as an RGBA PNG, 14 MiB as a JPEG.
@@ -85,13 +124,24 @@ const (
 	MaxQRSize               = 1024
 )
 
+// Default rate limits.
+var (
+	DefaultPublicLimit      = RateLimit{Rate: 20, Burst: 100}
+	DefaultAPIKeyLimit      = RateLimit{Rate: 200, Burst: 1000}
+	DefaultAuthFailureLimit = RateLimit{Rate: 0.2, Burst: 10}
+)
+
 // WithDefaults returns c with every unset field given its default.
 func (c Config) WithDefaults() Config {
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + publicHost(c.Addr)
+		scheme := "http://"
+		if c.TLSCert != "" {
+			scheme = "https://"
+		}
+		c.PublicURL = scheme + publicHost(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.BodyLimit <= 0 {
@@ -105,6 +155,19 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.UploadDecodes <= 0 {
 		c.UploadDecodes = runtime.NumCPU()
+	}
+	if c.WriteLimit <= 0 {
+		c.WriteLimit = DefaultWriteLimit
+	}
+	c.WriteLimit = min(c.WriteLimit, c.BodyLimit)
+	if c.OtherBodyLimit <= 0 {
+		c.OtherBodyLimit = DefaultOtherBodyLimit
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
 	if c.RegistryTTL <= 0 {
 		c.RegistryTTL = DefaultRegistryTTL
@@ -133,6 +196,12 @@ func (c Config) WithDefaults() Config {
 	if c.QRSize <= 0 {
 		c.QRSize = DefaultQRSize
 	}
+	c.PublicLimit = c.PublicLimit.withDefault(DefaultPublicLimit)
+	c.APIKeyLimit = c.APIKeyLimit.withDefault(DefaultAPIKeyLimit)
+	c.AuthFailureLimit = c.AuthFailureLimit.withDefault(DefaultAuthFailureLimit)
+	if c.LimiterClock == nil {
+		c.LimiterClock = time.Now
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -152,6 +221,12 @@ func (c Config) Validate() error {
 		if _, ok := parseOrigin(g); !ok {
 			return fmt.Errorf("gateway URL %q must be an http(s) URL", g)
 		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("TLS needs both a certificate and a key file")
+	}
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		return err
 	}
 	if c.QRSize < MinQRSize || c.QRSize > MaxQRSize {
 		return fmt.Errorf("QR size %d is outside %d-%d", c.QRSize, MinQRSize, MaxQRSize)

@@ -41,7 +41,7 @@ func (s *Server) handleStatusChange(action credential.Action) fiber.Handler {
 			return err
 		}
 		var body statusBody
-		if len(c.Body()) > 0 || action != credential.ActionReinstate {
+		if len(c.BodyRaw()) > 0 || action != credential.ActionReinstate {
 			if err := decodeJSON(c, &body); err != nil {
 				return err
 			}

@@ -175,32 +175,14 @@ func retiredKey(target credential.Department, i int, now time.Time) (credential.
 // further back than the compromise window only requests it (202): the key
 // stops signing, and the compromise waits for governance's confirmation.
 func (s *Server) handleCompromiseKey(c *fiber.Ctx) error {
-	var body compromiseBody
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	now := s.now().Truncate(time.Millisecond)
-	var probs []FieldProblem
-	at := now
-	if strings.TrimSpace(body.CompromisedAt) != "" {
-		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(body.CompromisedAt))
-		switch {
-		case err != nil:
-			probs = append(probs, FieldProblem{Pointer: "#/compromisedAt", Detail: "compromisedAt must be an RFC 3339 time (2026-01-02T15:04:05Z)"})
-		case t.After(now):
-			probs = append(probs, FieldProblem{Pointer: "#/compromisedAt", Detail: "compromisedAt cannot be in the future"})
-		default:
-			at = t.UTC()
-		}
-	}
-	reason := strings.TrimSpace(body.Reason)
-	if reason == "" || len([]rune(reason)) > maxCompromiseReason {
-		probs = append(probs, FieldProblem{Pointer: "#/reason", Detail: fmt.Sprintf("a compromise needs a reason of 1-%d characters", maxCompromiseReason)})
-	}
-	if len(probs) > 0 {
-		return invalidFields(probs)
-	}
+	// The body is read inside changeKey, after the caller is authenticated
+	// and allowed: an anonymous caller learns nothing from its checks.
 	return s.changeKey(c, "compromise", func(caller, target credential.Department, i int) (credential.Key, error) {
+		at, reason, err := s.compromiseInput(c)
+		if err != nil {
+			return credential.Key{}, err
+		}
+		now := s.now().Truncate(time.Millisecond)
 		k := target.Keys[i]
 		if k.Status == credential.KeyCompromised {
 			return k, credential.Errorf(credential.ReasonKeyChangeNotAllowed, "key %s was already marked compromised at %s; that is final", k.ID, k.CompromisedAt.Format(time.RFC3339Nano))
@@ -292,4 +274,35 @@ func keyIndex(d credential.Department, kid string) (int, error) {
 		}
 	}
 	return 0, credential.Errorf(credential.ReasonKeyNotFound, "department %s has no key %q", d.ID, truncate(kid, 64))
+}
+
+// compromiseInput reads and checks the body of a compromise: from when and
+// why.
+func (s *Server) compromiseInput(c *fiber.Ctx) (at time.Time, reason string, err error) {
+	var body compromiseBody
+	if err := decodeJSON(c, &body); err != nil {
+		return time.Time{}, "", err
+	}
+	now := s.now().Truncate(time.Millisecond)
+	var probs []FieldProblem
+	at = now
+	if strings.TrimSpace(body.CompromisedAt) != "" {
+		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(body.CompromisedAt))
+		switch {
+		case err != nil:
+			probs = append(probs, FieldProblem{Pointer: "#/compromisedAt", Detail: "compromisedAt must be an RFC 3339 time (2026-01-02T15:04:05Z)"})
+		case t.After(now):
+			probs = append(probs, FieldProblem{Pointer: "#/compromisedAt", Detail: "compromisedAt cannot be in the future"})
+		default:
+			at = t.UTC()
+		}
+	}
+	reason = strings.TrimSpace(body.Reason)
+	if reason == "" || len([]rune(reason)) > maxCompromiseReason {
+		probs = append(probs, FieldProblem{Pointer: "#/reason", Detail: fmt.Sprintf("a compromise needs a reason of 1-%d characters", maxCompromiseReason)})
+	}
+	if len(probs) > 0 {
+		return time.Time{}, "", invalidFields(probs)
+	}
+	return at, reason, nil
 }

@@ -23,6 +23,7 @@ type metrics struct {
 	statusChanges *prometheus.CounterVec
 	presentations *prometheus.CounterVec
 	keyChanges    *prometheus.CounterVec
+	rateLimited   *prometheus.CounterVec
 }
 
 // unmatchedRoute labels requests that matched no route, so probing random
@@ -76,6 +77,10 @@ func newMetrics(ledger any) *metrics {
 			Help: "Department signing key changes recorded in the registry (add, retire, compromise).",
 		}, []string{"action"}),
 	}
+	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "certledger_rate_limited_total", Help: "Requests refused with 429, by rate limit.",
+	}, []string{"limit"})
+	m.reg.MustRegister(m.rateLimited)
 	m.reg.MustRegister(m.requests, m.latency, m.issuances, m.verifications, m.statusChanges, m.presentations, m.keyChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if rc, ok := ledger.(RecordCacheLedger); ok {

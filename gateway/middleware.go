@@ -33,6 +33,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	rid := requestID(c.Get(HeaderRequestID))
 	c.Locals(localRequestID, rid)
 	c.Set(HeaderRequestID, rid)
+	s.setSecurityHeaders(c)
 	own := c.Route()
 
 	if err := c.Next(); err != nil {
@@ -45,6 +46,15 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 	s.finish(c, route, rid, start)
 	return nil
+}
+
+// setSecurityHeaders marks every answer, API ones too, as not to be
+// content-sniffed, and over TLS tells browsers to keep to HTTPS.
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	if s.tls != nil {
+		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+	}
 }
 
 // finish records metrics and the access log line of a request.
@@ -64,7 +74,7 @@ func (s *Server) finish(c *fiber.Ctx, route, rid string, start time.Time) {
 		slog.Int("status", status),
 		slog.Float64("ms", float64(d.Microseconds())/1000),
 		slog.Int("bytes", len(c.Response().Body())),
-		slog.String("ip", c.IP()),
+		slog.String("ip", s.clientAddr(c)),
 	}
 	if q := c.Request().URI().QueryString(); len(q) > 0 {
 		attrs = append(attrs, slog.String("query", redactQuery(string(q))))
@@ -78,7 +88,7 @@ func (s *Server) finish(c *fiber.Ctx, route, rid string, start time.Time) {
 // respondError answers err as a problem and logs what a client must not
 // see (ledger and transport internals) under the request ID.
 func (s *Server) respondError(c *fiber.Ctx, err error) {
-	p, internal := problemFor(err, s.cfg.BodyLimit)
+	p, internal := problemFor(err, s.routeBodyLimit(c.Method(), c.Path()))
 	rid, _ := c.Locals(localRequestID).(string)
 	p.RequestID = rid
 	p.Instance = c.Path()
@@ -105,6 +115,7 @@ func (s *Server) handleUncaught(c *fiber.Ctx, err error) error {
 	rid := requestID(c.Get(HeaderRequestID))
 	c.Locals(localRequestID, rid)
 	c.Set(HeaderRequestID, rid)
+	s.setSecurityHeaders(c)
 	s.respondError(c, err)
 	s.finish(c, unmatchedRoute, rid, start)
 	return nil

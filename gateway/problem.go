@@ -69,6 +69,7 @@ var (
 	kindUnavailable     = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable", "unavailable"}
 	kindTimeout         = problemKind{http.StatusRequestTimeout, "timeout", "Request timeout", "timeout"}
 	kindHeadersTooLarge = problemKind{http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request headers too large", "headers_too_large"}
+	kindEncoding        = problemKind{http.StatusUnsupportedMediaType, "unsupported-content-encoding", "Unsupported content encoding", "unsupported_content_encoding"}
 )
 
 // apiError is an error the gateway answers with a given problem kind.
@@ -85,16 +86,25 @@ func newAPIError(k problemKind, format string, args ...any) *apiError {
 	return &apiError{kind: k, reason: k.reason, detail: fmt.Sprintf(format, args...)}
 }
 
-// invalidFields is a 400 naming every field problem; the detail repeats
-// them so a client that only shows detail still says what is wrong.
+// MaxFieldProblems is the most field problems one answer lists; the
+// detail says how many more there were.
+const MaxFieldProblems = 50
+
+// invalidFields is a 400 naming the field problems, the first
+// MaxFieldProblems of them; the detail repeats them so a client that only
+// shows detail still says what is wrong.
 func invalidFields(problems []FieldProblem) *apiError {
+	total := len(problems)
+	problems = problems[:min(total, MaxFieldProblems)]
 	parts := make([]string, len(problems))
 	for i, p := range problems {
 		parts[i] = p.Detail
 	}
 	detail := strings.Join(parts, "; ")
-	if len(problems) > 1 {
-		detail = fmt.Sprintf("%d problems: %s", len(problems), detail)
+	if total > len(problems) {
+		detail = fmt.Sprintf("%d problems, the first %d: %s; and %d more", total, len(problems), detail, total-len(problems))
+	} else if total > 1 {
+		detail = fmt.Sprintf("%d problems: %s", total, detail)
 	}
 	return &apiError{kind: codeKinds[credential.CodeInvalid], reason: string(credential.ReasonInvalidField), detail: detail, errors: problems}
 }
@@ -161,8 +171,11 @@ func writeProblem(c *fiber.Ctx, p Problem) error {
 	}
 	c.Status(p.Status)
 	c.Set(fiber.HeaderContentType, ProblemContentType)
-	if p.Status == http.StatusUnauthorized {
+	switch p.Status {
+	case http.StatusUnauthorized:
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="certledger"`)
+	case http.StatusUnsupportedMediaType:
+		c.Set(fiber.HeaderAcceptEncoding, "identity") // RFC 9110, 15.5.16
 	}
 	return c.Send(b)
 }

@@ -6,10 +6,12 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -47,6 +49,10 @@ type Server struct {
 	keyMu       sync.Mutex
 	statusLists statusListCache
 	statusAlloc statusAllocator
+
+	tls                                     *tls.Config // nil: plain HTTP
+	trustedProxies                          []netip.Prefix
+	publicLimit, apiKeyLimit, authFailLimit *keyedLimiter
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is
@@ -71,15 +77,26 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		log:     cfg.Logger,
 		metrics: newMetrics(ledger),
 	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: TLS: %w", err)
+		}
+		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	s.trustedProxies, _ = parseTrustedProxies(cfg.TrustedProxies) // checked by Validate
+	s.publicLimit = newKeyedLimiter(cfg.PublicLimit, cfg.LimiterClock)
+	s.apiKeyLimit = newKeyedLimiter(cfg.APIKeyLimit, cfg.LimiterClock)
+	s.authFailLimit = newKeyedLimiter(cfg.AuthFailureLimit, cfg.LimiterClock)
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
 	if n, ok := ledger.(credential.ChangeNotifier); ok {
 		n.NotifyChanges(s.recordChanged)
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName: "certledger",
-		// The server reads up to the larger of the two limits; limitBody
-		// holds every route but the page's upload to BodyLimit.
-		BodyLimit:             max(cfg.BodyLimit, cfg.UploadLimit),
+		// headerReceived lowers this to each route's own limit.
+		BodyLimit:             max(cfg.BodyLimit, cfg.WriteLimit, cfg.UploadLimit, cfg.OtherBodyLimit),
+		Concurrency:           max(cfg.MaxConns, 0),
 		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          cfg.WriteTimeout,
 		IdleTimeout:           cfg.IdleTimeout,
@@ -92,6 +109,8 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	// Answers sent while shutting down close their keep-alive connection,
 	// so Shutdown is not left waiting for clients to hang up.
 	s.app.Server().CloseOnShutdown = true
+	s.app.Server().HeaderReceived = s.headerReceived
+	s.app.Server().MaxConnsPerIP = max(cfg.MaxConnsPerIP, 0)
 	s.routes()
 	return s, nil
 }
@@ -111,9 +130,14 @@ func (s *Server) Listen() error {
 	return s.Serve(ln)
 }
 
-// Serve serves on ln until Shutdown.
+// Serve serves on ln until Shutdown, over TLS when the configuration
+// names a certificate.
 func (s *Server) Serve(ln net.Listener) error {
-	s.log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("publicUrl", s.cfg.PublicURL))
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+	}
+	s.log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("publicUrl", s.cfg.PublicURL),
+		slog.Bool("tls", s.tls != nil))
 	return s.app.Listener(ln)
 }
 
@@ -134,6 +158,8 @@ func (s *Server) routes() {
 	// A panic in a handler becomes a logged 500 problem instead of a dead
 	// process; the stack goes to the log with the request ID.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(s.limitPublicRoutes)
+	app.Use(refuseContentEncoding)
 	app.Use(s.limitBody)
 
 	app.Get("/healthz", s.handleHealth)
@@ -169,15 +195,6 @@ func (s *Server) routes() {
 
 	// The verification page and the department console are in pages*.go and web/.
 	s.registerPages()
-}
-
-// limitBody refuses a body over BodyLimit on every route but POST /v,
-// which takes pictures of QR codes up to UploadLimit.
-func (s *Server) limitBody(c *fiber.Ctx) error {
-	if len(c.Request().Body()) > s.cfg.BodyLimit && (c.Method() != fiber.MethodPost || c.Path() != "/v") {
-		return fiber.ErrRequestEntityTooLarge
-	}
-	return c.Next()
 }
 
 // requestContext is the context for the ledger work of one request.

@@ -46,7 +46,21 @@ type serveOptions struct {
 	LogFormat   string
 	// CompromiseWindow is gateway.Config.CompromiseWindow.
 	CompromiseWindow time.Duration
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: none).
+	MemoryLimit   int64
+	MaxConns      int
+	MaxConnsPerIP int
+	// Rate limits, and the reverse proxies (comma-separated addresses or
+	// CIDR prefixes) whose X-Forwarded-For names the client.
+	PublicLimit, APIKeyLimit, AuthFailureLimit gateway.RateLimit
+	TrustedProxies                             string
+	// TLSCert and TLSKey make the gateway serve HTTPS itself.
+	TLSCert, TLSKey string
 }
+
+// defaultMemoryLimit makes the collector work harder before the process
+// outgrows a small host, instead of letting the heap double first.
+const defaultMemoryLimit = 1 << 30
 
 // ledgerBackend opens one kind of ledger for serve. Each backend registers
 // itself in an init() of its own file; flags adds backend-specific flags
@@ -78,7 +92,10 @@ func runServe(args []string) error {
 	if !ok {
 		return usageError{fmt.Errorf("unknown ledger %q (known: %s)", o.Ledger, strings.Join(backendNames(), ", "))}
 	}
-	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), Logger: log, CompromiseWindow: o.CompromiseWindow}.WithDefaults()
+	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), Logger: log,
+		CompromiseWindow: o.CompromiseWindow, MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
+		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
+		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey}.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -89,6 +106,9 @@ func runServe(args []string) error {
 	// (BenchmarkVerifyHandler) for a few more MB of heap. GOGC wins if set.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && o.MemoryLimit > 0 {
+		debug.SetMemoryLimit(o.MemoryLimit)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -175,6 +195,43 @@ func parseServeFlags(args []string) (serveOptions, error) {
 		return o, usageError{err}
 	}
 	fs.DurationVar(&o.CompromiseWindow, "compromise-window", window, "how far back a department may date a compromise of its key without governance's confirmation (env CERTLEDGER_COMPROMISE_WINDOW)")
+	if o.MemoryLimit, err = parseSize(envOr("CERTLEDGER_MEMORY_LIMIT", strconv.Itoa(defaultMemoryLimit))); err != nil {
+		return o, usageError{fmt.Errorf("CERTLEDGER_MEMORY_LIMIT: %w", err)}
+	}
+	fs.Func("memory-limit", "soft memory limit of the Go runtime, bytes or with KiB, MiB, GiB; 0 for none (default 1GiB; GOMEMLIMIT wins; env CERTLEDGER_MEMORY_LIMIT)", func(v string) (err error) {
+		o.MemoryLimit, err = parseSize(v)
+		return err
+	})
+	if o.MaxConns, err = envInt("CERTLEDGER_MAX_CONNS", gateway.DefaultMaxConns); err != nil {
+		return o, usageError{err}
+	}
+	fs.IntVar(&o.MaxConns, "max-conns", o.MaxConns, "most connections served at once; -1 for no cap (env CERTLEDGER_MAX_CONNS)")
+	if o.MaxConnsPerIP, err = envInt("CERTLEDGER_MAX_CONNS_PER_IP", gateway.DefaultMaxConnsPerIP); err != nil {
+		return o, usageError{err}
+	}
+	fs.IntVar(&o.MaxConnsPerIP, "max-conns-per-ip", o.MaxConnsPerIP, "most connections from one address; -1 for no cap, as behind a reverse proxy (env CERTLEDGER_MAX_CONNS_PER_IP)")
+	for _, l := range []struct {
+		flag, env, what string
+		dst             *gateway.RateLimit
+		def             gateway.RateLimit
+	}{
+		{"rate-public", "CERTLEDGER_RATE_PUBLIC", "requests of one client address to the public routes (verification, pages, uploads)", &o.PublicLimit, gateway.DefaultPublicLimit},
+		{"rate-api-key", "CERTLEDGER_RATE_API_KEY", "requests with one API key", &o.APIKeyLimit, gateway.DefaultAPIKeyLimit},
+		{"rate-auth-failure", "CERTLEDGER_RATE_AUTH_FAILURE", "wrong API keys from one client address", &o.AuthFailureLimit, gateway.DefaultAuthFailureLimit},
+	} {
+		if *l.dst, err = parseRateLimit(envOr(l.env, formatRateLimit(l.def))); err != nil {
+			return o, usageError{fmt.Errorf("%s: %w", l.env, err)}
+		}
+		fs.Func(l.flag, fmt.Sprintf("%s: RATE,BURST (per second, at once) or off (default %s; env %s)", l.what, formatRateLimit(l.def), l.env),
+			func(v string) (err error) {
+				*l.dst, err = parseRateLimit(v)
+				return err
+			})
+	}
+	fs.StringVar(&o.TrustedProxies, "trusted-proxies", os.Getenv("CERTLEDGER_TRUSTED_PROXIES"),
+		"comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (default none; env CERTLEDGER_TRUSTED_PROXIES)")
+	fs.StringVar(&o.TLSCert, "tls-cert", os.Getenv("CERTLEDGER_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with, and send HSTS; needs --tls-key (env CERTLEDGER_TLS_CERT)")
+	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("CERTLEDGER_TLS_KEY"), "PEM private key of --tls-cert (env CERTLEDGER_TLS_KEY)")
 	for _, name := range backendNames() {
 		if f := ledgerBackends[name].flags; f != nil {
 			f(fs)
@@ -193,16 +250,6 @@ func parseServeFlags(args []string) (serveOptions, error) {
 }
 
 // splitList reads a comma-separated flag value, ignoring empty entries.
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func newLogger(format string) (*slog.Logger, error) {
 	switch format {
 	case "text":
@@ -232,6 +279,66 @@ func envDuration(name string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s=%q is not a duration (such as 168h)", name, v)
 	}
 	return d, nil
+}
+
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a whole number", name, v)
+	}
+	return n, nil
+}
+
+// parseRateLimit reads "RATE,BURST" (RATE per second, a decimal) or "off".
+func parseRateLimit(v string) (gateway.RateLimit, error) {
+	if strings.TrimSpace(v) == "off" {
+		return gateway.Off, nil
+	}
+	r, b, ok := strings.Cut(v, ",")
+	rate, err1 := strconv.ParseFloat(strings.TrimSpace(r), 64)
+	burst, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || rate <= 0 || burst < 1 {
+		return gateway.RateLimit{}, fmt.Errorf("rate limit %q is not RATE,BURST (such as 20,100) or off", v)
+	}
+	return gateway.RateLimit{Rate: rate, Burst: burst}, nil
+}
+
+func formatRateLimit(l gateway.RateLimit) string {
+	return strconv.FormatFloat(l.Rate, 'f', -1, 64) + "," + strconv.Itoa(l.Burst)
+}
+
+func splitList(v string) []string {
+	var out []string
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseSize reads a byte count: a whole number, optionally with KiB, MiB
+// or GiB.
+func parseSize(v string) (int64, error) {
+	num, mult := strings.TrimSpace(v), int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q is not a byte count such as 1073741824, 1024MiB or 1GiB", v)
+	}
+	return n * mult, nil
 }
 
 func envBool(name string) (bool, error) {

@@ -16,19 +16,35 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 		want serveOptions
 	}{
 		{"defaults", nil, nil,
-			serveOptions{Addr: "127.0.0.1:8080", Data: "./certledger-data", Ledger: "embedded", LogFormat: "text", CompromiseWindow: gateway.DefaultCompromiseWindow}},
+			serveOptions{Addr: "127.0.0.1:8080", Data: "./certledger-data", Ledger: "embedded", LogFormat: "text", CompromiseWindow: gateway.DefaultCompromiseWindow,
+				MemoryLimit: 1 << 30, MaxConns: 1024, MaxConnsPerIP: 256,
+				PublicLimit: gateway.DefaultPublicLimit, APIKeyLimit: gateway.DefaultAPIKeyLimit, AuthFailureLimit: gateway.DefaultAuthFailureLimit}},
 		{"environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DATA": "/srv/cl", "CERTLEDGER_LEDGER": "fabric",
 			"CERTLEDGER_DEMO": "true", "CERTLEDGER_PUBLIC_URL": "https://v.example", "CERTLEDGER_LOG_FORMAT": "json",
-			"CERTLEDGER_COMPROMISE_WINDOW": "72h", "CERTLEDGER_GATEWAY_URLS": "https://a.example,https://b.example"}, nil,
+			"CERTLEDGER_COMPROMISE_WINDOW": "72h", "CERTLEDGER_GATEWAY_URLS": "https://a.example,https://b.example",
+			"CERTLEDGER_MEMORY_LIMIT": "512MiB", "CERTLEDGER_MAX_CONNS": "100", "CERTLEDGER_MAX_CONNS_PER_IP": "-1",
+			"CERTLEDGER_RATE_PUBLIC": "5,10", "CERTLEDGER_RATE_API_KEY": "off", "CERTLEDGER_RATE_AUTH_FAILURE": "0.5,3", "CERTLEDGER_TRUSTED_PROXIES": "10.0.0.0/8",
+			"CERTLEDGER_TLS_CERT": "/etc/cl/cert.pem", "CERTLEDGER_TLS_KEY": "/etc/cl/key.pem"}, nil,
 			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, PublicURL: "https://v.example", LogFormat: "json",
-				GatewayURLs: "https://a.example,https://b.example", CompromiseWindow: 72 * time.Hour}},
+				GatewayURLs: "https://a.example,https://b.example", CompromiseWindow: 72 * time.Hour,
+				MemoryLimit: 512 << 20, MaxConns: 100, MaxConnsPerIP: -1,
+				PublicLimit: gateway.RateLimit{Rate: 5, Burst: 10}, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.RateLimit{Rate: 0.5, Burst: 3}, TrustedProxies: "10.0.0.0/8",
+				TLSCert: "/etc/cl/cert.pem", TLSKey: "/etc/cl/key.pem"}},
 		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1", "CERTLEDGER_COMPROMISE_WINDOW": "72h"},
-			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x", "--compromise-window", "36h"},
-			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text", CompromiseWindow: 36 * time.Hour}},
+			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x", "--compromise-window", "36h",
+				"--memory-limit", "0", "--max-conns", "10", "--max-conns-per-ip", "5",
+				"--rate-public", "off", "--rate-api-key", "1,2", "--rate-auth-failure", "off", "--trusted-proxies", "127.0.0.1", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
+			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text", CompromiseWindow: 36 * time.Hour,
+				MaxConns: 10, MaxConnsPerIP: 5,
+				PublicLimit: gateway.Off, APIKeyLimit: gateway.RateLimit{Rate: 1, Burst: 2}, AuthFailureLimit: gateway.Off, TrustedProxies: "127.0.0.1", TLSCert: "c.pem", TLSKey: "k.pem"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_GATEWAY_URLS"} {
+			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT",
+				"CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_GATEWAY_URLS",
+				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP",
+				"CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_RATE_API_KEY", "CERTLEDGER_RATE_AUTH_FAILURE", "CERTLEDGER_TRUSTED_PROXIES",
+				"CERTLEDGER_TLS_CERT", "CERTLEDGER_TLS_KEY"} {
 				t.Setenv(k, tc.env[k])
 			}
 			got, err := parseServeFlags(tc.args)
@@ -56,11 +72,14 @@ func TestServeRejectsBadInput(t *testing.T) {
 		{"bad log format", nil, []string{"--log-format", "xml", "--data", "DATA"}, "log format"},
 		{"stray argument", nil, []string{"now"}, "unexpected"},
 		{"bad gateway URL", nil, []string{"--gateway-urls", "https://a.example,ftp://b", "--data", "DATA"}, "gateway URL"},
+		{"bad memory limit in env", map[string]string{"CERTLEDGER_MEMORY_LIMIT": "lots"}, nil, "CERTLEDGER_MEMORY_LIMIT"},
+		{"bad rate limit in env", map[string]string{"CERTLEDGER_RATE_PUBLIC": "fast"}, nil, "CERTLEDGER_RATE_PUBLIC"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("CERTLEDGER_DEMO", tc.env["CERTLEDGER_DEMO"])
-			t.Setenv("CERTLEDGER_COMPROMISE_WINDOW", tc.env["CERTLEDGER_COMPROMISE_WINDOW"])
+			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC"} {
+				t.Setenv(k, tc.env[k])
+			}
 			args := append([]string(nil), tc.args...)
 			for i, a := range args {
 				if a == "DATA" {

@@ -75,7 +75,11 @@ func startSelfHosted(ctx context.Context, dir string, logw io.Writer) (*selfHost
 	if err != nil {
 		return nil, err
 	}
-	s.srv, err = gateway.New(gateway.Config{Addr: ln.Addr().String(), Logger: slog.New(slog.NewTextHandler(logw, nil))}, s.ledger, ks)
+	// Every client of the load comes from loopback with one API key: the
+	// connection caps and rate limits, meant for many clients, are off so
+	// the load measures the gateway instead.
+	s.srv, err = gateway.New(gateway.Config{Addr: ln.Addr().String(), Logger: slog.New(slog.NewTextHandler(logw, nil)),
+		MaxConns: -1, MaxConnsPerIP: -1, PublicLimit: gateway.Off, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.Off}, s.ledger, ks)
 	if err != nil {
 		ln.Close()
 		return nil, err
