@@ -29,6 +29,20 @@ func (s *Server) vcSigner(dept credential.Department) (vc.Signer, error) {
 	return vc.Signer{KeyID: k.KeyID, Key: k.Private}, nil
 }
 
+// proofCreated is a VC proof's time: whole seconds, as verifiers expect, but
+// never before the signing key's validFrom, which a key added within the
+// current second would otherwise postdate.
+func proofCreated(now time.Time, dept credential.Department, kid string) time.Time {
+	t := now.Truncate(time.Second)
+	if k, ok := dept.Key(kid); ok && t.Before(k.ValidFrom) {
+		t = k.ValidFrom.Truncate(time.Second)
+		if t.Before(k.ValidFrom) {
+			t = t.Add(time.Second)
+		}
+	}
+	return t
+}
+
 // exportVC exports a verified document or presentation as a VC 2.0
 // credential signed with its department's current key.
 func (s *Server) exportVC(ctx context.Context, c *fiber.Ctx, reg credential.Registry, doc *credential.Document) error {
@@ -47,7 +61,7 @@ func (s *Server) exportVC(ctx context.Context, c *fiber.Ctx, reg credential.Regi
 	if err != nil {
 		return err
 	}
-	out, err := vc.Export(doc, vc.ExportParams{BaseURL: s.cfg.PublicURL, Registry: reg, StatusSequence: seq, Created: s.now().Truncate(time.Second)}, signer)
+	out, err := vc.Export(doc, vc.ExportParams{BaseURL: s.cfg.PublicURL, Registry: reg, StatusSequence: seq, Created: proofCreated(s.now(), dept, signer.KeyID)}, signer)
 	if err != nil {
 		return err
 	}
