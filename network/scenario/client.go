@@ -1,10 +1,12 @@
 package scenario
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -127,3 +129,31 @@ func expectProblem(t testing.TB, r Response, status int, reason string) problem 
 }
 
 func (r Response) decode(v any) error { return json.Unmarshal(r.Body, v) }
+
+// Announce sends only the headers of a JSON request whose body would be
+// length bytes, and returns the answer: a body over the route's limit is
+// refused from its Content-Length. Sending the body too would race the
+// gateway closing the connection after its 413.
+func (c *Client) Announce(t testing.TB, method, path, apiKey string, length int) Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(c.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n",
+		method, path, apiKey, length)
+	if err := conn.SetReadDeadline(time.Now().Add(c.http.Timeout)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("%s %s: no answer before the body: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
