@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,21 +58,10 @@ func TestServesTLS(t *testing.T) {
 	if got := e.srv.Config().PublicURL; got != publicURL {
 		t.Fatalf("public URL %q changed", got)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = e.srv.Serve(ln); close(done) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.srv.Shutdown(ctx)
-		<-done
-	})
+	addr := strings.TrimPrefix(e.listen(t), "http://")
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	for _, path := range []string{"/api/v1/types", "/"} {
-		resp, err := client.Get("https://" + ln.Addr().String() + path)
+		resp, err := client.Get("https://" + addr + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +77,7 @@ func TestServesTLS(t *testing.T) {
 		}
 	}
 	// Plain HTTP on the TLS port is refused, not served.
-	if resp, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+	if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode == 200 {
 			t.Fatal("plain HTTP served")

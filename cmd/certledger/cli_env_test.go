@@ -82,7 +82,9 @@ type cliGateway struct {
 	l    *embedded.Ledger
 }
 
-func startGateway(t *testing.T) *cliGateway {
+// provisionDemo provisions the demo on an embedded ledger in a new data
+// folder and leaves the ledger open.
+func provisionDemo(t *testing.T) (string, *embedded.Ledger, *keystore.Store) {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := embedded.Open(dir, embedded.WithNoSync())
@@ -96,6 +98,12 @@ func startGateway(t *testing.T) *cliGateway {
 	if _, err := provision.Demo(context.Background(), l, ks, dir, time.Now().UTC()); err != nil {
 		t.Fatal(err)
 	}
+	return dir, l, ks
+}
+
+func startGateway(t *testing.T) *cliGateway {
+	t.Helper()
+	dir, l, ks := provisionDemo(t)
 	keys, err := provision.ReadDemoKeys(dir)
 	if err != nil {
 		t.Fatal(err)

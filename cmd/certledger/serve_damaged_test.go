@@ -12,26 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
-	"github.com/certledger/certledger/gateway/provision"
 )
 
 // demoFolder returns a data folder with a provisioned embedded ledger, closed.
 func demoFolder(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	l, err := embedded.Open(dir, embedded.WithNoSync())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, err := keystore.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provision.Demo(context.Background(), l, ks, dir, time.Now().UTC()); err != nil {
-		t.Fatal(err)
-	}
+	dir, l, _ := provisionDemo(t)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
