@@ -37,6 +37,9 @@ const (
 	limitPublic      = "public"
 	limitAPIKey      = "api_key"
 	limitAuthFailure = "auth_failure"
+	// limitUploads counts pictures refused because every upload slot
+	// was taken (Config.UploadBodies).
+	limitUploads = "uploads"
 )
 
 // maxLimiterKeys bounds each keyed limiter's table, so an attacker cycling
