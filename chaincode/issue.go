@@ -55,8 +55,14 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err != nil {
 		return credential.IssueResult{}, err
 	}
+	// The contract holds no holder key, so it cannot tell whether a reference
+	// is scoped to the issuing department (docs/decisions/0010). It checks the
+	// form, and that a new version of a credential keeps its predecessor's.
 	if !validHex(req.HolderRef, 64) {
 		return credential.IssueResult{}, credential.Errorf(credential.ReasonInvalidField, "holderRef must be 64 hex characters (an HMAC-SHA256)")
+	}
+	if renews && doc.Version > 1 && req.HolderRef != prev.HolderRef {
+		return credential.IssueResult{}, credential.Errorf(credential.ReasonInvalidField, "holderRef of version %d must be that of version %d, %s: a new version has the same holder", doc.Version, doc.Version-1, doc.Renews)
 	}
 	existing, err := tx.GetState(recordKey(doc.ID))
 	if err != nil {

@@ -1,11 +1,6 @@
 package credential
 
-import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"strings"
-)
+import "strings"
 
 // Holder is the person or organization a credential is issued to.
 type Holder struct {
@@ -72,14 +67,4 @@ func holderError(member, format string, args ...any) error {
 	e := Errorf(ReasonInvalidField, format, args...)
 	e.Pointer = "/holder/" + member
 	return e
-}
-
-// HolderRef returns the keyed reference to a holder that the public record
-// carries. Without the key, which only gateways hold, nobody can test
-// guessed ID numbers against the ledger; with it, a gateway can find every
-// credential of one holder.
-func HolderRef(key []byte, idType, idNumber string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write(appendLP(appendLP(nil, idType), strings.ToUpper(strings.TrimSpace(idNumber))))
-	return hex.EncodeToString(m.Sum(nil))
 }

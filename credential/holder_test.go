@@ -7,44 +7,6 @@ import (
 	"github.com/certledger/certledger/credential"
 )
 
-func TestHolderRef(t *testing.T) {
-	key1 := bytes.Repeat([]byte{1}, 32)
-	key2 := bytes.Repeat([]byte{2}, 32)
-	ref := credential.HolderRef(key1, credential.IDResidentCard, "11010519491231002X")
-	if len(ref) != 64 {
-		t.Fatalf("ref %q is not hex SHA-256", ref)
-	}
-	tests := []struct {
-		name     string
-		key      []byte
-		idType   string
-		idNumber string
-		same     bool
-	}{
-		{"stable", key1, credential.IDResidentCard, "11010519491231002X", true},
-		{"lower-case x", key1, credential.IDResidentCard, "11010519491231002x", true},
-		{"surrounding white space", key1, credential.IDResidentCard, " \t11010519491231002X\u3000", true},
-		{"other key", key2, credential.IDResidentCard, "11010519491231002X", false},
-		{"other ID type", key1, credential.IDPassport, "11010519491231002X", false},
-		{"other number", key1, credential.IDResidentCard, "440524188001010014", false},
-		// Length prefixes: moving a character between type and number changes the reference.
-		{"boundary shift", key1, credential.IDResidentCard + "1", "1010519491231002X", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := credential.HolderRef(tt.key, tt.idType, tt.idNumber)
-			if (got == ref) != tt.same {
-				t.Fatalf("HolderRef = %s, base %s, want same=%v", got, ref, tt.same)
-			}
-		})
-	}
-	// The reference must not be the plain hash of the number: without the
-	// key nobody can test guesses.
-	if credential.HolderRef(nil, credential.IDResidentCard, "11010519491231002X") == ref {
-		t.Fatal("reference does not depend on the key")
-	}
-}
-
 func TestHolderValidate(t *testing.T) {
 	tests := []struct {
 		name string

@@ -66,4 +66,7 @@ func TestReissueKeepsStatus(t *testing.T) {
 	if re.Record.Status != credential.StatusValid {
 		t.Fatalf("new version of a valid credential: %+v", re.Record)
 	}
+	if re.Record.HolderRef != valid.Record.HolderRef {
+		t.Fatalf("new version's holder reference %s, want its predecessor's %s", re.Record.HolderRef, valid.Record.HolderRef)
+	}
 }

@@ -59,6 +59,6 @@ func (s *Server) pageVerifyPresented(ctx context.Context, doc *credential.Docume
 	if err != nil {
 		return verifyFacts{}, err
 	}
-	return verifyFacts{ID: doc.ID, Registry: reg, Record: ans.Record, Status: ans.Status, Document: doc,
+	return verifyFacts{ID: doc.ID, Registry: reg, Record: ans.record, Status: ans.Status, Document: doc,
 		Checks: ans.Checks, Token: tokenValid, Presented: doc.IsPresentation(), Now: ans.VerifiedAt}, nil
 }

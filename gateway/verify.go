@@ -47,7 +47,7 @@ type verifyAnswer struct {
 	Status      credential.Status  `json:"status"`
 	Checks      []credential.Check `json:"checks"`
 	ID          string             `json:"id"`
-	Record      *credential.Record `json:"record,omitempty"`
+	Record      *recordView        `json:"record,omitempty"`
 	TxID        string             `json:"txId,omitempty"`
 	BlockNumber uint64             `json:"blockNumber,omitempty"`
 	Type        *typeSummary       `json:"type,omitempty"`
@@ -66,6 +66,9 @@ type verifyAnswer struct {
 	Presented  bool             `json:"presented,omitempty"`
 	Withheld   []disclosedField `json:"withheld,omitempty"`
 	VerifiedAt time.Time        `json:"verifiedAt"`
+	// record is the record the answer was built from, for the pages;
+	// unexported, so never serialized.
+	record *credential.Record
 }
 
 type typeSummary struct {
@@ -188,7 +191,7 @@ func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document, p
 	}
 	now := s.now()
 	v := credential.Verify(credential.VerifyInput{Document: doc, Registry: reg, Record: rec, Online: true, Now: now})
-	ans := verifyAnswer{Valid: v.Valid, Status: v.Status, Checks: v.Checks, ID: doc.ID, Record: rec, VerifiedAt: now}
+	ans := verifyAnswer{Valid: v.Valid, Status: v.Status, Checks: v.Checks, ID: doc.ID, Record: viewOf(rec), VerifiedAt: now, record: rec}
 	typeCode, issuer := doc.Type, doc.Issuer
 	if rec != nil {
 		typeCode, issuer = rec.Type, rec.Issuer
@@ -288,7 +291,7 @@ func recordOnly(rec credential.Record, now time.Time) credential.Verification {
 func (s *Server) answerFor(v idVerification, disclose bool) verifyAnswer {
 	ans := verifyAnswer{
 		Valid: v.Result.Valid, Status: v.Result.Status, Checks: v.Result.Checks, ID: v.ID,
-		Record: v.Record, VerifiedAt: v.Now,
+		Record: viewOf(v.Record), VerifiedAt: v.Now, record: v.Record,
 	}
 	if v.Token != tokAbsent {
 		ans.Token = v.Token

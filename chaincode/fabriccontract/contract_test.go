@@ -116,7 +116,7 @@ func TestFabricAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	const seq = 3*chaincode.StatusListSize + 99
-	req := mustJSON(credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef([]byte("k"), "uscc", "91110000802100433B"), StatusSequence: seq})
+	req := mustJSON(credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef([]byte("k"), "samr", "uscc", "91110000802100433B"), StatusSequence: seq})
 
 	if _, err := invoke("SamrMSP", nil, chaincode.FnIssue); credential.ErrorReason(err) != credential.ReasonInvalidRequest {
 		t.Fatalf("issue without transient data: %v, want invalid_request", err)

@@ -60,7 +60,8 @@ func (k SigningKey) PublicBase64() string { return base64.StdEncoding.EncodeToSt
 // Secrets are the gateway's own HMAC keys.
 type Secrets struct {
 	// HolderKey keys credential.HolderRef. Every gateway of one ledger must
-	// hold the same key, or the same holder gets different references.
+	// hold the same key, or the same holder gets different references; with
+	// it a gateway can link one holder's credentials across departments.
 	HolderKey []byte
 	// TokenKey keys the access tokens of verification URLs.
 	TokenKey []byte

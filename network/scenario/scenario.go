@@ -93,6 +93,7 @@ func Run(t *testing.T, target Target) {
 		{"issue", s.issue},
 		{"verify document", s.verifyDocument},
 		{"verify QR text", s.verifyQR},
+		{"holder references are per department and not public", s.holderRefs},
 		{"selective disclosure and compact QR", s.presentations},
 		{"trust list verifies offline", s.trustListOffline},
 		{"tampered field fails integrity", s.tamper},

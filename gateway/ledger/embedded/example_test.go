@@ -63,7 +63,7 @@ func ExampleOpen() {
 	holderKey := []byte("a 32-byte secret held by gateways")
 	res, err := ledger.Issue(ctx, samr.MSPID, credential.IssueRequest{
 		Document:  *doc,
-		HolderRef: credential.HolderRef(holderKey, credential.IDUSCC, "91110000802100433B"),
+		HolderRef: credential.HolderRef(holderKey, samr.ID, credential.IDUSCC, "91110000802100433B"),
 		// A gateway draws this at random in the department's current
 		// status list; the contract refuses a number already taken.
 		StatusSequence: 131072 + 5,

@@ -129,7 +129,7 @@ func (f *fixture) document(dept, typeID string, fields map[string]string) *crede
 
 func (f *fixture) request(doc *credential.Document) credential.IssueRequest {
 	h := doc.Holder()
-	return credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef(f.holderKey, h.IDType, h.IDNumber)}
+	return credential.IssueRequest{Document: *doc, HolderRef: credential.HolderRef(f.holderKey, doc.Issuer, h.IDType, h.IDNumber)}
 }
 
 // issue records doc as its issuer and fails the test on error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,8 +70,9 @@ func TestNewVersionFollowsPredecessor(t *testing.T) {
 		name       string
 		keyStatus  credential.KeyStatus // of the predecessor's key; "" leaves it active
 		change     *credential.StatusChange
-		version    int  // of the new document; 0: predecessor + 1
-		noRenews   bool // the new version does not name its predecessor
+		version    int    // of the new document; 0: predecessor + 1
+		noRenews   bool   // the new version does not name its predecessor
+		holderRef  string // of the new version; "" computes it as a gateway does
 		wantReason credential.Reason
 		wantStatus credential.Status
 	}{
@@ -87,6 +89,8 @@ func TestNewVersionFollowsPredecessor(t *testing.T) {
 			wantReason: credential.ReasonInvalidDocument},
 		{name: "a version that skips one", keyStatus: credential.KeyCompromised, version: 3,
 			wantReason: credential.ReasonInvalidDocument},
+		{name: "another holder reference", keyStatus: credential.KeyCompromised, holderRef: strings.Repeat("ab", 32),
+			wantReason: credential.ReasonInvalidField},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,6 +115,9 @@ func TestNewVersionFollowsPredecessor(t *testing.T) {
 			}
 			req := f.nextVersion(prev, version, renews)
 			req.StatusSequence = 77
+			if tt.holderRef != "" {
+				req.HolderRef = tt.holderRef
+			}
 			res, err := f.ledger.Issue(ctx, f.msp(demo.Market), req)
 			if tt.wantReason != "" {
 				if got := credential.ErrorReason(err); got != tt.wantReason {
