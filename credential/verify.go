@@ -14,11 +14,14 @@ const (
 	CheckValidity  = "validity"
 )
 
-// Check is the outcome of one verification step.
+// Check is the outcome of one verification step. Reason names what failed,
+// for a check that failed on an error (a page words it in its language);
+// a check that fails for its status or validity period has none.
 type Check struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
+	Reason Reason `json:"reason,omitempty"`
 }
 
 // Verification is the answer to "is this credential good?".
@@ -47,7 +50,7 @@ func Verify(in VerifyInput) Verification {
 	add := func(name string, err error, okDetail string) bool {
 		c := Check{Name: name, OK: err == nil, Detail: okDetail}
 		if err != nil {
-			c.Detail = ErrorMessage(err)
+			c.Detail, c.Reason = ErrorMessage(err), ErrorReason(err)
 		}
 		v.Checks = append(v.Checks, c)
 		return err == nil

@@ -18,6 +18,7 @@ type verifyCase struct {
 	status    credential.Status
 	failing   []string // names of the checks that must fail; all others pass
 	detailHas map[string]string
+	reasons   map[string]credential.Reason // the reason a failing check names
 }
 
 func withKey(reg *credential.Registry, dept, kid string, change func(k *credential.Key)) {
@@ -63,11 +64,13 @@ func TestVerify(t *testing.T) {
 			detailHas: map[string]string{credential.CheckValidity: "not valid before"}},
 		{name: "not on the ledger", setup: func(t *testing.T, in *credential.VerifyInput) {
 			in.Record = nil
-		}, status: credential.StatusNotFound, failing: []string{credential.CheckLedger, credential.CheckStatus}},
+		}, status: credential.StatusNotFound, failing: []string{credential.CheckLedger, credential.CheckStatus},
+			reasons: map[string]credential.Reason{credential.CheckLedger: credential.ReasonCredentialNotFound}},
 		{name: "ledger records another digest", setup: func(t *testing.T, in *credential.VerifyInput) {
 			in.Record.Digest = strings.Repeat("0", 64)
 		}, status: credential.StatusForged, failing: []string{credential.CheckLedger},
-			detailHas: map[string]string{credential.CheckLedger: "different digest"}},
+			detailHas: map[string]string{credential.CheckLedger: "different digest"},
+			reasons:   map[string]credential.Reason{credential.CheckLedger: credential.ReasonLedgerMismatch}},
 		{name: "ledger records another issuer", setup: func(t *testing.T, in *credential.VerifyInput) {
 			in.Record.Issuer = "edu"
 		}, status: credential.StatusForged, failing: []string{credential.CheckLedger}},
@@ -78,7 +81,8 @@ func TestVerify(t *testing.T) {
 			i := slices.IndexFunc(in.Document.Claims, func(c credential.Claim) bool { return c.Name == "companyName" })
 			in.Document.Claims[i].Value = "上海冒名有限公司"
 		}, status: credential.StatusForged, failing: []string{credential.CheckIntegrity},
-			detailHas: map[string]string{credential.CheckIntegrity: "altered"}},
+			detailHas: map[string]string{credential.CheckIntegrity: "altered"},
+			reasons:   map[string]credential.Reason{credential.CheckIntegrity: credential.ReasonInvalidSignature}},
 		{name: "digest and signature replaced by another key", setup: func(t *testing.T, in *credential.VerifyInput) {
 			in.Document.Claims[0].Value += "改"
 			if err := in.Document.Sign("samr-2025", eduKey); err != nil {
@@ -93,11 +97,13 @@ func TestVerify(t *testing.T) {
 			in.Document.Proof.KeyID = "samr-9999"
 			in.Record.KeyID = "samr-9999"
 		}, status: credential.StatusForged, failing: []string{credential.CheckSignature},
-			detailHas: map[string]string{credential.CheckSignature: "not registered"}},
+			detailHas: map[string]string{credential.CheckSignature: "not registered"},
+			reasons:   map[string]credential.Reason{credential.CheckSignature: credential.ReasonUnknownKey}},
 		{name: "issuer not authorized for the type", setup: func(t *testing.T, in *credential.VerifyInput) {
 			in.Registry.Types[0].Issuers = []string{"edu"}
 		}, status: credential.StatusForged, failing: []string{credential.CheckIssuer},
-			detailHas: map[string]string{credential.CheckIssuer: "not authorized"}},
+			detailHas: map[string]string{credential.CheckIssuer: "not authorized"},
+			reasons:   map[string]credential.Reason{credential.CheckIssuer: credential.ReasonIssuerNotAuthorized}},
 		{name: "issuer not in the registry", setup: func(t *testing.T, in *credential.VerifyInput) {
 			in.Registry.Departments = in.Registry.Departments[:1]
 		}, status: credential.StatusForged, failing: []string{credential.CheckIntegrity, credential.CheckSignature, credential.CheckIssuer}},
@@ -106,7 +112,8 @@ func TestVerify(t *testing.T) {
 				k.Status, k.CompromisedAt = credential.KeyCompromised, in.Document.IssuedAt.Add(-time.Minute)
 			})
 		}, status: credential.StatusForged, failing: []string{credential.CheckSignature},
-			detailHas: map[string]string{credential.CheckSignature: "compromised"}},
+			detailHas: map[string]string{credential.CheckSignature: "compromised"},
+			reasons:   map[string]credential.Reason{credential.CheckSignature: credential.ReasonKeyNotUsable}},
 		{name: "key compromised at the issue instant", setup: func(t *testing.T, in *credential.VerifyInput) {
 			withKey(&in.Registry, "samr", "samr-2025", func(k *credential.Key) {
 				k.Status, k.CompromisedAt = credential.KeyCompromised, in.Document.IssuedAt
@@ -181,6 +188,17 @@ func TestVerify(t *testing.T) {
 				}
 				if sub, ok := tt.detailHas[c.Name]; ok && !strings.Contains(c.Detail, sub) {
 					t.Errorf("check %s detail %q does not mention %q", c.Name, c.Detail, sub)
+				}
+				// A check that failed on an error names its reason, for a page
+				// to word; one that passed names none.
+				if want, ok := tt.reasons[c.Name]; ok && c.Reason != want {
+					t.Errorf("check %s reason %q, want %q", c.Name, c.Reason, want)
+				}
+				if c.OK && c.Reason != "" {
+					t.Errorf("check %s passed but names reason %q", c.Name, c.Reason)
+				}
+				if !c.OK && in.Online && c.Name != credential.CheckStatus && c.Name != credential.CheckValidity && c.Reason == "" {
+					t.Errorf("check %s failed without a reason (%s)", c.Name, c.Detail)
 				}
 			}
 			if !slices.Equal(names, allChecks) {

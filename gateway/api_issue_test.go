@@ -220,6 +220,9 @@ func TestIssueRejects(t *testing.T) {
 				found := false
 				for _, fe := range p.Errors {
 					found = found || fe.Pointer == tc.pointer
+					if fe.Reason != "invalid_field" {
+						t.Errorf("field problem %+v has reason %q, want invalid_field", fe, fe.Reason)
+					}
 				}
 				if !found {
 					t.Errorf("errors %+v lack pointer %s", p.Errors, tc.pointer)

@@ -51,7 +51,7 @@ func TestRegistryAdminRefusals(t *testing.T) {
 		name, method, path, caller string
 		body                       any
 		status                     int
-		pointers                   []string // field pointers the problem must name
+		pointers                   []string // field pointers the problem must name, each optionally with its reason
 	}{
 		{"department without key", "PUT", "/api/v1/departments/customs", "", customsBody(t), http.StatusUnauthorized, nil},
 		{"department as an issuer", "PUT", "/api/v1/departments/customs", "samr", customsBody(t), http.StatusForbidden, nil},
@@ -71,7 +71,7 @@ func TestRegistryAdminRefusals(t *testing.T) {
 		{"bad key of a new department", "PUT", "/api/v1/departments/customs", "gov",
 			with(customsBody(t), "keys", []map[string]any{{"id": "customs-1", "publicKey": "bm90IGEga2V5", "validFrom": "2026-01-01T00:00:00Z", "status": "lost"}}),
 			http.StatusBadRequest, []string{"#/keys/0/publicKey", "#/keys/0/status"}},
-		{"MSP of another department", "PUT", "/api/v1/departments/customs", "gov", with(customsBody(t), "mspId", "SamrMSP"), http.StatusBadRequest, []string{"#/mspId"}},
+		{"MSP of another department", "PUT", "/api/v1/departments/customs", "gov", with(customsBody(t), "mspId", "SamrMSP"), http.StatusBadRequest, []string{"#/mspId msp_id_taken"}},
 		{"key added to a registered department", "PUT", "/api/v1/departments/samr", "gov",
 			map[string]any{"mspId": "SamrMSP", "uscc": "11100000MB02000124", "nameZh": "市场监督管理局", "nameEn": "Market Regulation Administration",
 				"roles": []string{"issuer"}, "keys": append(append([]credential.Key{}, samrKeys...), credential.Key{ID: "samr-extra",
@@ -92,7 +92,7 @@ func TestRegistryAdminRefusals(t *testing.T) {
 				"#/issuers/0", "#/issuers/1", "#/issuers/3"}},
 		{"type without fields", "PUT", "/api/v1/types/declarant", "gov", with(permitType(t), "fields", []any{}), http.StatusBadRequest, []string{"#/fields"}},
 		{"type ids differ", "PUT", "/api/v1/types/declarant", "gov", with(permitType(t), "id", "other"), http.StatusBadRequest, []string{"#/id"}},
-		{"type code changed", "PUT", "/api/v1/types/business-licence", "gov", permitType(t, "samr"), http.StatusBadRequest, []string{"#/code"}},
+		{"type code changed", "PUT", "/api/v1/types/business-licence", "gov", permitType(t, "samr"), http.StatusBadRequest, []string{"#/code registry_field_immutable"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,13 +101,14 @@ func TestRegistryAdminRefusals(t *testing.T) {
 				key = e.key(tc.caller)
 			}
 			p := expectProblem(t, e.do(t, tc.method, tc.path, key, tc.body), tc.status)
-			got := map[string]bool{}
+			got := map[string]string{}
 			for _, fp := range p.Errors {
-				got[fp.Pointer] = true
+				got[fp.Pointer] = fp.Reason
 			}
-			for _, ptr := range tc.pointers {
-				if !got[ptr] {
-					t.Errorf("problem does not point at %s: %+v", ptr, p.Errors)
+			for _, want := range tc.pointers {
+				ptr, reason, _ := strings.Cut(want, " ")
+				if r, ok := got[ptr]; !ok || reason != "" && r != reason {
+					t.Errorf("problem does not point at %s: %+v", want, p.Errors)
 				}
 			}
 			if tc.status == http.StatusUnprocessableEntity && !strings.Contains(p.Detail, "/api/v1/departments/samr/keys") {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway"
 	"github.com/chromedp/chromedp"
 )
@@ -256,7 +257,7 @@ func TestBrowserConsole(t *testing.T) {
 		); err != nil {
 			t.Fatal(err)
 		}
-		if msg := text(t, tab, "#login-error"); !strings.Contains(msg, "登录失败") || !strings.Contains(msg, "API key") {
+		if msg := text(t, tab, "#login-error"); !strings.Contains(msg, "登录失败") || !strings.Contains(msg, reasonText(t, credential.ReasonInvalidAPIKey, "zh", false)) || strings.Contains(msg, "API key") {
 			t.Fatalf("login error says %q", msg)
 		}
 	})
@@ -292,7 +293,7 @@ func TestBrowserConsole(t *testing.T) {
 		sees(t, tab, []string{"法定代表人", "注册资本（万元）", "成立日期"}, nil)
 	})
 
-	step(t, "a schema error from the API is shown as it is", func(t *testing.T) {
+	step(t, "a schema error from the API is shown next to its field", func(t *testing.T) {
 		fill(t, tab, map[string]string{
 			"holder-name": "闽江数据服务有限公司", "holder-idType": "uscc", "holder-idNumber": "91350100M000100Y43",
 			"f-companyName": "闽江数据服务有限公司", "f-entityType": "有限责任公司", "f-legalRepresentative": "李四",
@@ -301,8 +302,8 @@ func TestBrowserConsole(t *testing.T) {
 		if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("issue-submit")), chromedp.WaitVisible(chromedp.ID("issue-error"))); err != nil {
 			t.Fatal(err)
 		}
-		if msg := text(t, tab, "#issue-error"); !strings.Contains(msg, "registeredCapital") {
-			t.Fatalf("issue error says %q", msg)
+		if msg, _ := fieldProblem(t, tab, "f-registeredCapital"); !strings.Contains(msg, "注册资本（万元）") {
+			t.Fatalf("the capital's problem says %q; the form says %q", msg, text(t, tab, "#issue-error"))
 		}
 	})
 

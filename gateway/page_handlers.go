@@ -88,6 +88,8 @@ type errorView struct {
 	Detail  string
 }
 
+// sendError renders the error page of kind; detail is what the page says
+// about the error itself, in the page's language (see catalog.problemText).
 func (p *pages) sendError(c *fiber.Ctx, L catalog, status int, kind, detail, switchBase string) error {
 	v := errorView{
 		pageMeta: p.meta(L, "error", L.T("error."+kind+".title"), switchBase),
@@ -117,7 +119,7 @@ func (p *pages) verify(c *fiber.Ctx) error {
 	}
 	base := "/v/" + url.PathEscape(id)
 	if _, err := credential.ParseIdentifier(id); err != nil {
-		return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), base)
+		return p.sendError(c, L, fiber.StatusBadRequest, "badid", L.problemText(err, credential.ReasonInvalidIdentifier), base)
 	}
 	return p.showVerified(c, L, id, c.Query("t"), base, "")
 }
@@ -133,7 +135,7 @@ func (p *pages) showVerified(c *fiber.Ctx, L catalog, id, token, base, foreignHo
 	res, err := p.b.pageVerify(c.UserContext(), id, token)
 	if err != nil {
 		if credential.ErrorCode(err) == credential.CodeInvalid {
-			return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), errBase)
+			return p.sendError(c, L, fiber.StatusBadRequest, "badid", L.problemText(err, credential.ReasonInvalidIdentifier), errBase)
 		}
 		p.b.pageLogError(c, "verification page: ledger unavailable", err)
 		return p.sendError(c, L, fiber.StatusServiceUnavailable, "unavailable", "", errBase)
@@ -184,7 +186,7 @@ func (p *pages) lookup(c *fiber.Ctx) error {
 	var picture []byte
 	if fh, err := c.FormFile("qr"); err == nil {
 		if picture, err = readUpload(fh); err != nil {
-			return p.sendError(c, L, fiber.StatusBadRequest, "badqr", err.Error(), "/")
+			return p.sendError(c, L, fiber.StatusBadRequest, "badqr", L.problemText(err, credential.ReasonInvalidQR), "/")
 		}
 	} else if qrscan.IsImage([]byte(in)) {
 		// A picture sent as the text field takes the same bounded path.
@@ -195,28 +197,28 @@ func (p *pages) lookup(c *fiber.Ctx) error {
 		text, err := p.qr.read(c.UserContext(), picture)
 		switch {
 		case errors.Is(err, qrscan.ErrTooLarge):
-			return p.sendError(c, L, fiber.StatusRequestEntityTooLarge, "bigqr", err.Error(), "/")
+			return p.sendError(c, L, fiber.StatusRequestEntityTooLarge, "bigqr", pictureSizeText(L, err), "/")
 		case errors.Is(err, errDecodersBusy):
 			c.Set(fiber.HeaderRetryAfter, "2")
 			return p.sendError(c, L, fiber.StatusServiceUnavailable, "busy", "", "/")
 		case err != nil:
-			return p.sendError(c, L, fiber.StatusBadRequest, "badqr", err.Error(), "/")
+			return p.sendError(c, L, fiber.StatusBadRequest, "badqr", L.problemText(err, credential.ReasonInvalidQR), "/")
 		}
 		in = strings.TrimSpace(text)
 	}
 	read, err := verifier.Read([]byte(in))
 	if err != nil {
-		kind := "badid"
+		kind, reason := "badid", credential.ReasonInvalidIdentifier
 		if uploaded || credential.IsCompact(in) || strings.HasPrefix(in, "{") {
-			kind = "badqr"
+			kind, reason = "badqr", credential.ReasonInvalidQR
 		}
-		return p.sendError(c, L, fiber.StatusBadRequest, kind, err.Error(), "/")
+		return p.sendError(c, L, fiber.StatusBadRequest, kind, L.problemText(err, reason), "/")
 	}
 	if read.Kind != verifier.KindReference {
 		doc := read.Document
 		if read.Kind == verifier.KindCompact {
 			if doc, err = credential.DecodeCompact(read.Text); err != nil {
-				return p.sendError(c, L, fiber.StatusBadRequest, "badqr", credential.ErrorMessage(err), "/")
+				return p.sendError(c, L, fiber.StatusBadRequest, "badqr", L.problemText(err, credential.ReasonInvalidQR), "/")
 			}
 		}
 		return p.showPresented(c, L, doc)
@@ -224,11 +226,11 @@ func (p *pages) lookup(c *fiber.Ctx) error {
 	id, token := read.Text, ""
 	if !strings.HasPrefix(id, credential.IdentifierPrefix) {
 		if id, token, err = credential.ParseVerifyURL(read.Text); err != nil {
-			return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), "/")
+			return p.sendError(c, L, fiber.StatusBadRequest, "badid", L.problemText(err, credential.ReasonInvalidQR), "/")
 		}
 	}
 	if _, err := credential.ParseIdentifier(id); err != nil {
-		return p.sendError(c, L, fiber.StatusBadRequest, "badid", credential.ErrorMessage(err), "/")
+		return p.sendError(c, L, fiber.StatusBadRequest, "badid", L.problemText(err, credential.ReasonInvalidIdentifier), "/")
 	}
 	if host, foreign := p.b.pageQRHost(read.Text); foreign {
 		// A redirect would forget where the QR code points; say it here.
@@ -258,6 +260,16 @@ func (p *pages) showPresented(c *fiber.Ctx, L catalog, doc *credential.Document)
 		status = fiber.StatusNotFound
 	}
 	return p.send(c, status, "verify", v)
+}
+
+// pictureSizeText says how large a refused picture is, in the page's
+// language.
+func pictureSizeText(L catalog, err error) string {
+	var se *qrscan.SizeError
+	if errors.As(err, &se) {
+		return L.T("error.bigqr.size", se.Width, se.Height)
+	}
+	return ""
 }
 
 // readUpload reads an uploaded file. The body limit (Config.UploadLimit)

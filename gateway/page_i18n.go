@@ -88,8 +88,13 @@ func (c catalog) Date(t time.Time) string {
 	return t.UTC().Format("2006-01-02")
 }
 
-// loadCatalogs reads web/i18n/<lang>.json for every supported language.
+// loadCatalogs reads web/i18n/<lang>.json for every supported language,
+// with the reason catalogue's messages in that language.
 func loadCatalogs(fsys fs.FS) (map[string]catalog, error) {
+	reasons, err := loadReasonMessages(fsys)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]catalog{}
 	for _, l := range []string{langZh, langEn} {
 		b, err := fs.ReadFile(fsys, "web/i18n/"+l+".json")
@@ -100,6 +105,7 @@ func loadCatalogs(fsys fs.FS) (map[string]catalog, error) {
 		if err := json.Unmarshal(b, &msgs); err != nil {
 			return nil, fmt.Errorf("web/i18n/%s.json: %w", l, err)
 		}
+		addReasonMessages(msgs, reasons, l)
 		out[l] = catalog{lang: l, msgs: msgs}
 	}
 	return out, nil

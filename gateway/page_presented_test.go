@@ -100,7 +100,7 @@ func TestVerificationPageShowsPresentations(t *testing.T) {
 		var b bytes.Buffer
 		png.Encode(&b, blankImage(200))
 		r := e.upload(t, "blank.png", b.Bytes())
-		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "no readable QR code") {
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "No valid credential QR code could be read") {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 	})

@@ -254,8 +254,9 @@ func documentFields(L catalog, t credential.CredentialType, d *credential.Docume
 }
 
 // localizeChecks words the domain's checks in the page language. Passing
-// checks get a sentence built from the record; failing ones keep the
-// domain's own explanation, which names exactly what is wrong.
+// checks get a sentence built from the record; failing ones the message of
+// their reason, or the domain's own explanation for a reason the catalogue
+// does not word.
 func localizeChecks(L catalog, checks []credential.Check, rec *credential.Record, typeName, issuerName, keyID string) []checkView {
 	out := make([]checkView, 0, len(checks))
 	for _, c := range checks {
@@ -272,7 +273,9 @@ func localizeChecks(L catalog, checks []credential.Check, rec *credential.Record
 		case c.Name == credential.CheckValidity:
 			cv.Detail = validityText(L, rec.ValidFrom, rec.ValidUntil)
 		case !c.OK:
-			// keep the domain's precise reason
+			if m, ok := L.Reason(string(c.Reason)); ok {
+				cv.Detail = m
+			}
 		case c.Name == credential.CheckIntegrity:
 			cv.Detail = L.T("check.integrity.ok")
 		case c.Name == credential.CheckSignature:

@@ -34,9 +34,12 @@ type Problem struct {
 }
 
 // FieldProblem locates one problem in the request body with a JSON pointer
-// (RFC 6901, in URI fragment form as in RFC 9457's example).
+// (RFC 6901, in URI fragment form as in RFC 9457's example). Reason names
+// it as the problem's reason names the whole, so a form can word each
+// problem next to its field; invalid_field unless a reason says more.
 type FieldProblem struct {
 	Pointer string `json:"pointer"`
+	Reason  string `json:"reason"`
 	Detail  string `json:"detail"`
 }
 
@@ -99,6 +102,9 @@ func invalidFields(problems []FieldProblem) *apiError {
 	parts := make([]string, len(problems))
 	for i, p := range problems {
 		parts[i] = p.Detail
+		if p.Reason == "" {
+			problems[i].Reason = string(credential.ReasonInvalidField)
+		}
 	}
 	detail := strings.Join(parts, "; ")
 	if total > len(problems) {

@@ -51,3 +51,21 @@ func TestProblemReasons(t *testing.T) {
 		})
 	}
 }
+
+// Every field problem carries a reason too: invalid_field unless the check
+// named a more precise one.
+func TestFieldProblemReasons(t *testing.T) {
+	p, _ := problemFor(invalidFields([]FieldProblem{
+		{Pointer: "#/type", Detail: "type is required"},
+		{Pointer: "#/code", Reason: string(credential.ReasonTypeCodeTaken), Detail: "code X already belongs to type y"},
+	}), DefaultBodyLimit)
+	want := []string{string(credential.ReasonInvalidField), string(credential.ReasonTypeCodeTaken)}
+	if len(p.Errors) != len(want) {
+		t.Fatalf("errors %+v", p.Errors)
+	}
+	for i, fp := range p.Errors {
+		if fp.Reason != want[i] {
+			t.Errorf("%s: reason %q, want %q", fp.Pointer, fp.Reason, want[i])
+		}
+	}
+}

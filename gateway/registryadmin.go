@@ -95,7 +95,7 @@ func (s *Server) handlePutDepartment(c *fiber.Ctx) error {
 		d.Keys = []credential.Key{}
 	}
 	if other, ok := reg.DepartmentByMSP(d.MSPID); ok && other.ID != id {
-		return invalidFields([]FieldProblem{{Pointer: "#/mspId", Detail: fmt.Sprintf("MSP %s already belongs to department %s", d.MSPID, other.ID)}})
+		return invalidFields([]FieldProblem{{Pointer: "#/mspId", Reason: string(credential.ReasonMSPIDTaken), Detail: fmt.Sprintf("MSP %s already belongs to department %s", d.MSPID, other.ID)}})
 	}
 	if err := s.putRegistry(ctx, func(ctx context.Context) error { return s.ledger.PutDepartment(ctx, caller.MSPID, d) }); err != nil {
 		return err
@@ -198,7 +198,7 @@ func departmentProblems(id string, d *credential.Department) []FieldProblem {
 	if len(probs) == 0 {
 		// Whatever the contract would still refuse, said before the write.
 		if err := d.Validate(); err != nil {
-			add("#", "%s", credential.ErrorMessage(err))
+			probs = append(probs, FieldProblem{Pointer: "#", Reason: string(credential.ErrorReason(err)), Detail: credential.ErrorMessage(err)})
 		}
 	}
 	return probs
@@ -278,14 +278,14 @@ func (s *Server) handlePutType(c *fiber.Ctx) error {
 	old, exists := reg.Type(id)
 	exists = exists && old.ID == id
 	if exists && old.Code != t.Code {
-		probs = append(probs, FieldProblem{Pointer: "#/code", Detail: fmt.Sprintf("the code of type %s is %s and cannot change: identifiers embed it", id, old.Code)})
+		probs = append(probs, FieldProblem{Pointer: "#/code", Reason: string(credential.ReasonRegistryFieldImmutable), Detail: fmt.Sprintf("the code of type %s is %s and cannot change: identifiers embed it", id, old.Code)})
 	}
 	if other, ok := reg.Type(t.Code); ok && other.ID != id && other.Code == t.Code {
-		probs = append(probs, FieldProblem{Pointer: "#/code", Detail: fmt.Sprintf("code %s already belongs to type %s", t.Code, other.ID)})
+		probs = append(probs, FieldProblem{Pointer: "#/code", Reason: string(credential.ReasonTypeCodeTaken), Detail: fmt.Sprintf("code %s already belongs to type %s", t.Code, other.ID)})
 	}
 	if len(probs) == 0 {
 		if err := t.Validate(); err != nil {
-			probs = append(probs, FieldProblem{Pointer: "#", Detail: credential.ErrorMessage(err)})
+			probs = append(probs, FieldProblem{Pointer: "#", Reason: string(credential.ErrorReason(err)), Detail: credential.ErrorMessage(err)})
 		}
 	}
 	if len(probs) > 0 {

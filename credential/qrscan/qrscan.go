@@ -37,11 +37,26 @@ func CheckSize(data []byte, maxPixels int) (string, error) {
 	// Each side is checked alone first, so for any cap below 2^31 the
 	// product cannot overflow.
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPixels || cfg.Height > maxPixels || cfg.Width*cfg.Height > maxPixels {
-		return "", fmt.Errorf("%w: the %s image is %dx%d pixels; at most %.1f megapixels are read",
-			ErrTooLarge, format, cfg.Width, cfg.Height, float64(maxPixels)/(1<<20))
+		return "", &SizeError{Format: format, Width: cfg.Width, Height: cfg.Height, MaxPixels: maxPixels}
 	}
 	return format, nil
 }
+
+// SizeError is the ErrTooLarge refusal of one image, with the numbers a
+// caller needs to say it in its reader's language.
+type SizeError struct {
+	Format        string
+	Width, Height int
+	MaxPixels     int
+}
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("%v: the %s image is %dx%d pixels; at most %.1f megapixels are read",
+		ErrTooLarge, e.Format, e.Width, e.Height, float64(e.MaxPixels)/(1<<20))
+}
+
+// Is makes errors.Is(err, ErrTooLarge) hold, as for the wrapped sentinel.
+func (e *SizeError) Is(target error) bool { return target == ErrTooLarge }
 
 // IsImage reports whether data starts like a PNG or JPEG file.
 func IsImage(data []byte) bool {

@@ -73,6 +73,10 @@ func TestDecodeWithinRefusesFromTheHeader(t *testing.T) {
 	if !errors.Is(err, qrscan.ErrTooLarge) {
 		t.Fatalf("4096x4096 within 8 MP: %v", err)
 	}
+	var se *qrscan.SizeError
+	if !errors.As(err, &se) || se.Width != 4096 || se.Height != 4096 || se.MaxPixels != 8<<20 || se.Format != "png" {
+		t.Fatalf("the refusal does not give the image's size: %#v", err)
+	}
 	// Decoding would take 16 MiB for the pixels alone.
 	if got := m1.TotalAlloc - m0.TotalAlloc; got > 1<<20 {
 		t.Fatalf("refusing allocated %d bytes", got)

@@ -24,16 +24,111 @@
   function show(el, text) { el.textContent = text; el.hidden = false; }
   function hide(el) { el.textContent = ""; el.hidden = true; }
 
-  // ApiError carries an RFC 9457 problem's words to the user as they are.
-  function ApiError(status, message) { this.status = status; this.message = message; }
+  // ApiError carries an RFC 9457 problem to the user: message in the page's
+  // language, problem (the parsed body, or null) for its field problems.
+  function ApiError(status, message, problem) { this.status = status; this.message = message; this.problem = problem || null; }
 
+  function has(key) { return Object.prototype.hasOwnProperty.call(msgs, key); }
+
+  // reasonText is the catalogue's message for a problem's reason, worded
+  // for the field labelled label when one is given; "" for a reason the
+  // catalogue does not know.
+  function reasonText(reason, label) {
+    if (!reason || !has("reason." + reason)) { return ""; }
+    if (label !== undefined && has("reason." + reason + ".field")) { return t("reason." + reason + ".field", label); }
+    return t("reason." + reason);
+  }
+
+  // problemText words a problem from its reason. The server's English title
+  // and detail show only for a reason this page does not know.
   function problemText(status, body) {
     if (body && typeof body === "object") {
+      var m = reasonText(body.reason);
+      if (m) {
+        // An internal error is looked up in the gateway's log by its request ID.
+        if (status >= 500 && body.requestId) { m += " " + t("console.msg.requestId", body.requestId); }
+        return m;
+      }
       if (body.title && body.detail) { return body.title + ": " + body.detail; }
       if (body.detail) { return body.detail; }
       if (body.title) { return body.title; }
     }
     return "HTTP " + status;
+  }
+
+  // --- problems next to form fields ---------------------------------------
+
+  // fieldFor finds the input of form that a field problem's JSON pointer
+  // names: #/holder/idNumber is the input named holder.idNumber, and
+  // #/fields/<name> the type field with data-field=<name>.
+  function fieldFor(form, pointer) {
+    var parts = String(pointer || "").replace(/^#/, "").split("/").slice(1).map(function (s) {
+      return s.replace(/~1/g, "/").replace(/~0/g, "~");
+    });
+    if (!parts.length || !parts[0]) { return null; }
+    var els = form.querySelectorAll("input, select, textarea");
+    for (var i = 0; i < els.length; i++) {
+      var e = els[i];
+      if (parts[0] === "fields" ? parts.length === 2 && e.dataset.field === parts[1] : !e.dataset.field && e.name === parts.join(".")) { return e; }
+    }
+    return null;
+  }
+
+  function fieldLabel(form, input) {
+    if (input.dataset.label) { return input.dataset.label; }
+    var lab = form.querySelector("label[for='" + input.id + "']");
+    return lab ? lab.textContent.replace("*", "").trim() : input.name;
+  }
+
+  // pointerLabel names a member that has no input in the form: the holder's
+  // members by their labels, anything else by its name.
+  function pointerLabel(pointer) {
+    var parts = String(pointer || "").split("/");
+    var last = parts[parts.length - 1] || "";
+    if (parts.length === 3 && parts[1] === "holder" && has("holder." + last)) { return t("holder." + last); }
+    return last;
+  }
+
+  function clearFieldProblem(input) {
+    var p = document.getElementById(input.id + "-problem");
+    if (p) { p.remove(); }
+    if (input.getAttribute("aria-describedby") === input.id + "-problem") { input.removeAttribute("aria-describedby"); }
+    if (input.getAttribute("aria-invalid") === "true") { input.setAttribute("aria-invalid", "false"); }
+  }
+
+  function clearFieldProblems(form) {
+    Array.prototype.forEach.call(form.querySelectorAll("input, select, textarea"), clearFieldProblem);
+  }
+
+  function markField(input, text) {
+    var id = input.id + "-problem";
+    var p = document.getElementById(id);
+    if (p) {
+      p.textContent += " " + text;
+    } else {
+      p = document.createElement("p");
+      p.className = "field-problem";
+      p.id = id;
+      p.textContent = text;
+      input.insertAdjacentElement("afterend", p);
+    }
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+  }
+
+  // showProblem shows an API error in form: each field problem next to the
+  // input its pointer names, and in box the problem's own message with the
+  // field problems that have no input here.
+  function showProblem(form, box, e) {
+    clearFieldProblems(form);
+    var loose = [];
+    var errors = (e.problem && Array.isArray(e.problem.errors)) ? e.problem.errors : [];
+    errors.forEach(function (fp) {
+      var input = fieldFor(form, fp.pointer);
+      var text = reasonText(fp.reason, input ? fieldLabel(form, input) : pointerLabel(fp.pointer)) || fp.detail || "";
+      if (input) { markField(input, text); } else if (text) { loose.push(text); }
+    });
+    show(box, [e.message].concat(loose).join(" "));
   }
 
   // api calls the gateway with the department's key. opts.blob asks for a
@@ -59,7 +154,7 @@
       return resp.text().then(function (text) {
         var parsed = null;
         try { parsed = JSON.parse(text); } catch (e) { parsed = null; }
-        throw new ApiError(resp.status, problemText(resp.status, parsed));
+        throw new ApiError(resp.status, problemText(resp.status, parsed), parsed);
       });
     });
   }
@@ -219,6 +314,8 @@
 
   $("issue-type").addEventListener("change", function () { formChanged(); renderTypeFields(); });
   $("issue-form").addEventListener("input", formChanged);
+  // A field's problem goes once the field is edited.
+  $("issue-form").addEventListener("input", function (ev) { if (ev.target.id) { clearFieldProblem(ev.target); } });
 
   function newIdempotencyKey() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -231,6 +328,7 @@
     ev.preventDefault();
     var err = $("issue-error");
     hide(err);
+    clearFieldProblems(ev.target);
     var ty = currentType();
     if (!ty) { return; }
     var missing = [];
@@ -275,7 +373,7 @@
       }, t("console.msg.issued"));
     }).catch(function (e) {
       // The key stays: submitting the same form again is a retry.
-      show(err, e.message);
+      showProblem($("issue-form"), err, e);
       btn.disabled = false;
       btn.textContent = t("console.issue.button");
     });
@@ -373,6 +471,7 @@
     ev.preventDefault();
     var err = $("status-error"), ok = $("status-ok");
     hide(err); hide(ok); hide($("cred-message"));
+    clearFieldProblems(ev.target);
     if (!state.current) { return; }
     var btn = ev.submitter || document.activeElement;
     var action = btn && btn.value;
@@ -404,7 +503,7 @@
       show(ok, t("console.msg.changed", statusInfo(rec.status, rec.revocationCode).text));
       if (!$("history").hidden) { loadHistory(); }
     }).catch(function (e) {
-      show(err, e.message);
+      showProblem($("status-form"), err, e);
     }).then(function () {
       setStatus(state.current.record || { status: "valid" });
     });
