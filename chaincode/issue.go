@@ -184,9 +184,10 @@ func checkIdempotency(tx Tx, deptID string, req credential.IssueRequest) (creden
 
 // checkDocument runs every check a new document must pass: the caller
 // issues in its own name a type it is authorized for, the document matches
-// the registry's schema, its digest matches its content, the signature is
-// made with a registered active key, and it was issued just now. The
-// credential it renews is checked by predecessor.
+// the registry's schema and names a holder ID type the type accepts, its
+// digest matches its content, the signature is made with a registered
+// active key, and it was issued just now. The credential it renews is
+// checked by predecessor.
 func checkDocument(tx Tx, caller credential.Department, doc *credential.Document, now time.Time) error {
 	t, ok, err := typeByCode(tx, doc.Type)
 	if err != nil {
@@ -203,6 +204,11 @@ func checkDocument(tx Tx, caller credential.Department, doc *credential.Document
 	}
 	reg := credential.Registry{Departments: []credential.Department{caller}, Types: []credential.CredentialType{t}}
 	if _, _, err := doc.CheckStructure(reg, true); err != nil {
+		return err
+	}
+	// The full document arrives as transient data, so the holder's ID type
+	// is checked here without any of it reaching world state.
+	if err := t.CheckHolderIDType(doc.Holder().IDType); err != nil {
 		return err
 	}
 	if err := doc.CheckIntegrity(); err != nil {

@@ -35,6 +35,9 @@ func NewDocument(p IssueParams) (*Document, error) {
 	if err := holder.Validate(); err != nil {
 		return nil, err
 	}
+	if err := p.Type.CheckHolderIDType(holder.IDType); err != nil {
+		return nil, err
+	}
 	for name := range p.Fields {
 		if _, ok := p.Type.Field(name); !ok {
 			return nil, Errorf(ReasonInvalidField, "field %s is not part of type %s", name, p.Type.ID)

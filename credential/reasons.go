@@ -36,6 +36,10 @@ const (
 	// ReasonCompromiseBeforeKey: a key cannot be compromised before its
 	// validFrom; everything it ever signed would turn forged.
 	ReasonCompromiseBeforeKey Reason = "compromise_before_key"
+
+	// ReasonHolderIDTypeNotAccepted: the credential type is not issued to
+	// holders identified by that kind of ID (CredentialType.HolderIDTypes).
+	ReasonHolderIDTypeNotAccepted Reason = "holder_id_type_not_accepted"
 )
 
 // Reasons of CodeNotFound.
@@ -122,6 +126,8 @@ var reasonCodes = map[Reason]Code{
 	ReasonIssuerNotAuthorized:  CodeInvalid,
 	ReasonNotVerified:          CodeInvalid,
 	ReasonCompromiseBeforeKey:  CodeInvalid,
+
+	ReasonHolderIDTypeNotAccepted: CodeInvalid,
 
 	ReasonCredentialNotFound: CodeNotFound,
 	ReasonDocumentNotFound:   CodeNotFound,

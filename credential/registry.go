@@ -97,6 +97,10 @@ type CredentialType struct {
 	Fields              []FieldSpec `json:"fields"`
 	Issuers             []string    `json:"issuers"` // department IDs authorized to issue
 	DefaultValidityDays int         `json:"defaultValidityDays"`
+	// HolderIDTypes are the holder ID types (IDUSCC, ...) the type is
+	// issued to; empty accepts any. Left out of the JSON when empty, so
+	// entries without it encode as they did.
+	HolderIDTypes []string `json:"holderIdTypes,omitempty"`
 }
 
 // Registry is the whole catalogue: departments and credential types, each
@@ -279,7 +283,7 @@ func (t CredentialType) Validate() error {
 			return Errorf(ReasonInvalidRegistryEntry, "type %s: field %s needs Chinese and English labels", t.ID, f.Name)
 		}
 	}
-	return nil
+	return t.validateHolderIDTypes()
 }
 
 // Field returns the spec of the named field.

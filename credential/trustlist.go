@@ -194,13 +194,13 @@ func (tl *TrustList) Current(now time.Time) bool { return now.Before(tl.NextUpda
 // Verify checks a document or presentation offline against the trust list:
 // credential.Verify with the list's registry, plus a check that the list is
 // still current. Like every offline answer it is never "valid": revocation
-// and suspension need the ledger.
-func (tl *TrustList) Verify(d *Document, now time.Time) Verification {
-	v := Verify(VerifyInput{Document: d, Registry: tl.Registry, Online: false, Now: now})
+// and suspension need the ledger. The details state times in loc.
+func (tl *TrustList) Verify(d *Document, now time.Time, loc *time.Location) Verification {
+	v := Verify(VerifyInput{Document: d, Registry: tl.Registry, Online: false, Now: now, Location: loc})
 	c := Check{Name: CheckTrustList, OK: tl.Current(now),
-		Detail: "trust list " + formatSeq(tl.Sequence) + " of " + tl.IssuedAt.Format(time.RFC3339) + ", current until " + tl.NextUpdate.Format(time.RFC3339)}
+		Detail: "trust list " + formatSeq(tl.Sequence) + " of " + FormatTime(tl.IssuedAt, loc) + ", current until " + FormatTime(tl.NextUpdate, loc)}
 	if !c.OK {
-		c.Detail = "trust list " + formatSeq(tl.Sequence) + " is out of date since " + tl.NextUpdate.Format(time.RFC3339) + ": key changes after it are unknown"
+		c.Detail = "trust list " + formatSeq(tl.Sequence) + " is out of date since " + FormatTime(tl.NextUpdate, loc) + ": key changes after it are unknown"
 	}
 	v.Checks = append(v.Checks, c)
 	return v
@@ -209,12 +209,12 @@ func (tl *TrustList) Verify(d *Document, now time.Time) Verification {
 // VerifyCompact decodes a compact QR payload and verifies it offline
 // against the trust list. A payload that does not decode is an error; one
 // that decodes always yields a Verification, forged or not.
-func (tl *TrustList) VerifyCompact(text string, now time.Time) (*Document, Verification, error) {
+func (tl *TrustList) VerifyCompact(text string, now time.Time, loc *time.Location) (*Document, Verification, error) {
 	d, err := DecodeCompact(text)
 	if err != nil {
 		return nil, Verification{}, err
 	}
-	return d, tl.Verify(d, now), nil
+	return d, tl.Verify(d, now, loc), nil
 }
 
 func formatSeq(n uint64) string { return "#" + strconv.FormatUint(n, 10) }

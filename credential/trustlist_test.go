@@ -65,7 +65,7 @@ func TestTrustListRoundTripAndOfflineVerification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, v, err := tl.VerifyCompact(text, now)
+	_, v, err := tl.VerifyCompact(text, now, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestTrustListRoundTripAndOfflineVerification(t *testing.T) {
 		t.Fatalf("offline: valid=%v status=%s", v.Valid, v.Status)
 	}
 	// After its next update the list still verifies, but says it is stale.
-	late := tl.Verify(doc, now.Add(8*24*time.Hour))
+	late := tl.Verify(doc, now.Add(8*24*time.Hour), time.UTC)
 	if c := late.Checks[len(late.Checks)-1]; c.Name != credential.CheckTrustList || c.OK || !strings.Contains(c.Detail, "out of date") {
 		t.Fatalf("stale list check: %+v", c)
 	}
@@ -200,7 +200,7 @@ func BenchmarkTrustListVerifyCompact(b *testing.B) {
 	text, _ := credential.EncodeCompact(p)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, v, err := tl.VerifyCompact(text, now); err != nil || v.Status != credential.StatusUnknown {
+		if _, v, err := tl.VerifyCompact(text, now, time.UTC); err != nil || v.Status != credential.StatusUnknown {
 			b.Fatal(err, v.Status)
 		}
 	}

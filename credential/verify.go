@@ -41,6 +41,9 @@ type VerifyInput struct {
 	Record   *Record
 	Online   bool
 	Now      time.Time
+	// Location is the deployment's time zone, in which the details of the
+	// checks state times (nil: UTC).
+	Location *time.Location
 }
 
 // Verify runs every check on a document and derives its status. It never
@@ -106,7 +109,7 @@ func Verify(in VerifyInput) Verification {
 		v.Checks = append(v.Checks,
 			Check{Name: CheckLedger, OK: false, Detail: "not checked offline: status unknown until verified online"},
 			Check{Name: CheckStatus, OK: false, Detail: "unknown offline: suspension or revocation needs the ledger"})
-		validityOK := addValidity(&v, d.ValidFrom, d.ValidUntil, in.Now)
+		validityOK := addValidity(&v, d.ValidFrom, d.ValidUntil, in.Now, in.Location)
 		switch {
 		case forged || !issuerOK:
 			v.Status = StatusForged
@@ -174,22 +177,22 @@ func Verify(in VerifyInput) Verification {
 	if r != nil {
 		from, until = r.ValidFrom, r.ValidUntil
 	}
-	validityOK := addValidity(&v, from, until, in.Now)
+	validityOK := addValidity(&v, from, until, in.Now, in.Location)
 	v.Valid = integrityOK && signatureOK && issuerOK && ledgerOK && statusOK && validityOK
 	return v
 }
 
-func addValidity(v *Verification, from, until time.Time, now time.Time) bool {
+func addValidity(v *Verification, from, until, now time.Time, loc *time.Location) bool {
 	c := Check{Name: CheckValidity, OK: true}
 	switch {
 	case now.Before(from):
-		c.OK, c.Detail = false, "not valid before "+from.UTC().Format(time.RFC3339)
+		c.OK, c.Detail = false, "not valid before "+FormatTime(from, loc)
 	case !until.IsZero() && !now.Before(until):
-		c.OK, c.Detail = false, "expired at "+until.UTC().Format(time.RFC3339)
+		c.OK, c.Detail = false, "expired at "+FormatTime(until, loc)
 	case until.IsZero():
-		c.Detail = "valid from " + from.UTC().Format(time.RFC3339) + ", no expiry"
+		c.Detail = "valid from " + FormatTime(from, loc) + ", no expiry"
 	default:
-		c.Detail = "valid from " + from.UTC().Format(time.RFC3339) + " until " + until.UTC().Format(time.RFC3339)
+		c.Detail = "valid from " + FormatTime(from, loc) + " until " + FormatTime(until, loc)
 	}
 	v.Checks = append(v.Checks, c)
 	return c.OK

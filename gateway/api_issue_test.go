@@ -28,6 +28,10 @@ func TestCatalogue(t *testing.T) {
 				t.Errorf("type %+v", ty)
 			}
 		}
+		// Each type names the holder ID types it is issued to.
+		if !strings.Contains(string(r.Body), `"id":"business-licence"`) || !strings.Contains(string(r.Body), `"holderIdTypes":["uscc"]`) {
+			t.Errorf("the catalogue does not say a business licence is held by a company: %s", r.Body)
+		}
 	})
 	t.Run("departments with public keys", func(t *testing.T) {
 		r := e.do(t, "GET", "/api/v1/departments", "", nil)
@@ -82,8 +86,9 @@ func TestIssue(t *testing.T) {
 	if _, err := credential.ParseIdentifier(out.ID); err != nil || out.Document.ID != out.ID || out.Record.ID != out.ID {
 		t.Fatalf("identifiers: %q %q %q (%v)", out.ID, out.Document.ID, out.Record.ID, err)
 	}
+	// validUntil "2034-01-01" includes that day in Asia/Shanghai.
 	if out.Document.IssuedAt.Before(before) || out.Document.ValidFrom != time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) ||
-		out.Document.ValidUntil != time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC) {
+		out.Document.ValidUntil != time.Date(2034, 1, 1, 16, 0, 0, 0, time.UTC) {
 		t.Fatalf("times: issued %v from %v until %v", out.Document.IssuedAt, out.Document.ValidFrom, out.Document.ValidUntil)
 	}
 	if c, _ := out.Document.Claim("registeredCapital"); c.Value != "500" {
@@ -189,6 +194,9 @@ func TestIssueRejects(t *testing.T) {
 			m["holder"] = map[string]any{"name": "某公司", "idType": "uscc", "idNumber": "91350100M000100Y44"}
 		}), nil, 400, "idNumber", "#/holder/idNumber", "invalid_field"},
 		{"unknown holder ID type", samr, with(func(m map[string]any) { m["holder"].(map[string]any)["idType"] = "library_card" }), nil, 400, "idType", "#/holder/idType", "invalid_field"},
+		{"a resident as a business licence's holder", samr, with(func(m map[string]any) {
+			m["holder"] = map[string]any{"name": "张三", "idType": "resident_id", "idNumber": "11010519491231002X"}
+		}), nil, 400, "uscc", "#/holder/idType", "holder_id_type_not_accepted"},
 		{"missing required field", samr, with(func(m map[string]any) { delete(fields(m), "companyName") }), nil, 400, "companyName", "#/fields/companyName", "invalid_field"},
 		{"required field blank", samr, with(func(m map[string]any) { fields(m)["companyName"] = "  " }), nil, 400, "companyName", "#/fields/companyName", "invalid_field"},
 		{"unknown field", samr, with(func(m map[string]any) { fields(m)["colour"] = "red" }), nil, 400, "colour", "#/fields/colour", "invalid_field"},
@@ -220,8 +228,8 @@ func TestIssueRejects(t *testing.T) {
 				found := false
 				for _, fe := range p.Errors {
 					found = found || fe.Pointer == tc.pointer
-					if fe.Reason != "invalid_field" {
-						t.Errorf("field problem %+v has reason %q, want invalid_field", fe, fe.Reason)
+					if fe.Reason != tc.reason {
+						t.Errorf("field problem %+v has reason %q, want %s", fe, fe.Reason, tc.reason)
 					}
 				}
 				if !found {

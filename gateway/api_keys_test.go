@@ -123,10 +123,10 @@ func TestKeyCompromiseAndReissue(t *testing.T) {
 	}
 	t.Run("offline, with a trust list fetched after the compromise", func(t *testing.T) {
 		tl := e.trustList(t)
-		if _, v, _ := tl.VerifyCompact(lateOffline, time.Now()); v.Status != credential.StatusForged {
+		if _, v, _ := tl.VerifyCompact(lateOffline, time.Now(), time.UTC); v.Status != credential.StatusForged {
 			t.Fatalf("late: %+v", v)
 		}
-		if _, v, _ := tl.VerifyCompact(earlyOffline, time.Now()); v.Status != credential.StatusUnknown {
+		if _, v, _ := tl.VerifyCompact(earlyOffline, time.Now(), time.UTC); v.Status != credential.StatusUnknown {
 			t.Fatalf("early: %+v", v)
 		}
 	})

@@ -93,6 +93,8 @@ func TestRegistryAdminRefusals(t *testing.T) {
 		{"type without fields", "PUT", "/api/v1/types/declarant", "gov", with(permitType(t), "fields", []any{}), http.StatusBadRequest, []string{"#/fields"}},
 		{"type ids differ", "PUT", "/api/v1/types/declarant", "gov", with(permitType(t), "id", "other"), http.StatusBadRequest, []string{"#/id"}},
 		{"type code changed", "PUT", "/api/v1/types/business-licence", "gov", permitType(t, "samr"), http.StatusBadRequest, []string{"#/code registry_field_immutable"}},
+		{"type: unknown and repeated holder ID types", "PUT", "/api/v1/types/declarant", "gov",
+			with(permitType(t), "holderIdTypes", []string{"uscc", "library_card", "uscc"}), http.StatusBadRequest, []string{"#/holderIdTypes/1", "#/holderIdTypes/2"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,8 +162,8 @@ func TestOnboardDepartment(t *testing.T) {
 
 	put("/api/v1/types/declarant", permitType(t), http.StatusCreated)
 	var updated struct{ Type credential.CredentialType }
-	apiResponse{Body: put("/api/v1/types/declarant", permitType(t, "customs"), http.StatusOK)}.decode(t, &updated)
-	if !updated.Type.AuthorizesIssuer("customs") {
+	apiResponse{Body: put("/api/v1/types/declarant", with(permitType(t, "customs"), "holderIdTypes", []string{"uscc"}), http.StatusOK)}.decode(t, &updated)
+	if !updated.Type.AuthorizesIssuer("customs") || len(updated.Type.HolderIDTypes) != 1 || updated.Type.HolderIDTypes[0] != "uscc" {
 		t.Fatalf("type %+v", updated.Type)
 	}
 	// Existing types take a new issuer too; the others stay authorized.
@@ -227,6 +229,11 @@ func TestOnboardDepartment(t *testing.T) {
 	if v := e.verify(t, map[string]any{"document": out.Document}); !v.Valid || v.Issuer == nil || v.Issuer.ID != "customs" {
 		t.Fatalf("credential of customs does not verify: %+v", v)
 	}
+	expectReason(t, e.do(t, "POST", "/api/v1/credentials", ak.APIKey, map[string]any{
+		"type":   "declarant",
+		"holder": map[string]any{"name": "张三", "idType": "resident_id", "idNumber": "11010519491231002X"},
+		"fields": map[string]any{"companyName": "张三", "registeredOn": "2025-06-01"},
+	}), http.StatusBadRequest, string(credential.ReasonHolderIDTypeNotAccepted))
 	// Governance cannot give up its own role through the API either.
 	govEntry := e.department(t, "gov")
 	govEntry.Roles = []credential.Role{credential.RoleIssuer}

@@ -50,7 +50,7 @@ func TestTrustList(t *testing.T) {
 		t.Fatalf("list %+v", first)
 	}
 	lic := e.mustIssue(t, "信任列表有限公司")
-	d, v, err := first.VerifyCompact(compactOf(t, e, lic.ID), now)
+	d, v, err := first.VerifyCompact(compactOf(t, e, lic.ID), now, time.UTC)
 	if err != nil || d.ID != lic.ID || v.Status != credential.StatusUnknown || v.Valid {
 		t.Fatalf("offline verification %v %+v", err, v)
 	}

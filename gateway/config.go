@@ -99,6 +99,10 @@ type Config struct {
 	CompromiseWindow time.Duration
 	// QRSize is the default side of QR code PNGs in pixels (default 320).
 	QRSize int
+	// TimeZone is the deployment's time zone (default Asia/Shanghai): a
+	// plain date in the API is a day there, and the pages and the console
+	// show times in it. Every gateway of one deployment needs the same.
+	TimeZone *time.Location
 	// Logger receives the access log and errors (default slog.Default()).
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests pin it.
@@ -126,8 +130,10 @@ const (
 	DefaultTrustListTTL   = 24 * time.Hour
 	// DefaultCompromiseWindow is Config.CompromiseWindow's default.
 	DefaultCompromiseWindow = 7 * 24 * time.Hour
-	MinQRSize               = 128
-	MaxQRSize               = 1024
+	// DefaultTimeZone names Config.TimeZone's default, China Standard Time.
+	DefaultTimeZone = "Asia/Shanghai"
+	MinQRSize       = 128
+	MaxQRSize       = 1024
 )
 
 // Default rate limits.
@@ -205,6 +211,10 @@ func (c Config) WithDefaults() Config {
 	if c.QRSize <= 0 {
 		c.QRSize = DefaultQRSize
 	}
+	if c.TimeZone == nil {
+		// A failure leaves it nil, and Validate says why.
+		c.TimeZone, _ = LoadTimeZone(DefaultTimeZone)
+	}
 	c.PublicLimit = c.PublicLimit.withDefault(DefaultPublicLimit)
 	c.APIKeyLimit = c.APIKeyLimit.withDefault(DefaultAPIKeyLimit)
 	c.AuthFailureLimit = c.AuthFailureLimit.withDefault(DefaultAuthFailureLimit)
@@ -240,7 +250,27 @@ func (c Config) Validate() error {
 	if c.QRSize < MinQRSize || c.QRSize > MaxQRSize {
 		return fmt.Errorf("QR size %d is outside %d-%d", c.QRSize, MinQRSize, MaxQRSize)
 	}
+	if c.TimeZone == nil {
+		_, err := LoadTimeZone(DefaultTimeZone)
+		return fmt.Errorf("no time zone given, and the default: %w", err)
+	}
 	return nil
+}
+
+// LoadTimeZone loads an IANA time zone such as Asia/Shanghai. "Local"
+// and "" are refused: the deployment's zone must not depend on the host's
+// settings. The certledger binary embeds the tz database (time/tzdata); a
+// program without it needs the system's.
+func LoadTimeZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("time zone %q: name an IANA zone such as %s or UTC", name, DefaultTimeZone)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q is not in the tz database (%v): name an IANA zone such as %s; "+
+			"a program built without time/tzdata also needs the system's zoneinfo", name, err, DefaultTimeZone)
+	}
+	return loc, nil
 }
 
 // publicHost turns a listen address into a host a browser can reach: an

@@ -81,7 +81,7 @@ func (s *Server) handleIssue(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	in, err := parseIssueBody(reg, dept, body)
+	in, err := parseIssueBody(reg, dept, body, s.cfg.TimeZone)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,8 @@ func checkIdempotencyHeader(v string, present bool) error {
 // collects every field problem, so a form can mark all of them at once.
 // The domain's credential.Issue validates again when it builds the
 // document; this pass only exists to report everything, not just the first.
-func parseIssueBody(reg credential.Registry, dept credential.Department, b issueBody) (issueInput, error) {
+// Plain dates are days in loc, the deployment's time zone.
+func parseIssueBody(reg credential.Registry, dept credential.Department, b issueBody, loc *time.Location) (issueInput, error) {
 	var probs []FieldProblem
 	add := func(pointer, format string, args ...any) {
 		probs = append(probs, FieldProblem{Pointer: pointer, Detail: fmt.Sprintf(format, args...)})
@@ -247,6 +248,10 @@ func parseIssueBody(reg credential.Registry, dept credential.Department, b issue
 		in.Holder = b.Holder.Normalize()
 		if err := in.Holder.Validate(); err != nil {
 			add(holderPointer(err), "%s", credential.ErrorMessage(err))
+		} else if err := t.CheckHolderIDType(in.Holder.IDType); ok && err != nil {
+			// Its own reason, like an unauthorized type: another holder
+			// is needed, not a corrected field.
+			return in, holderIDTypeRefused(err)
 		}
 	}
 
@@ -283,10 +288,10 @@ func parseIssueBody(reg credential.Registry, dept credential.Department, b issue
 	}
 
 	var err error
-	if in.ValidFrom, err = parseTime(b.ValidFrom); err != nil {
+	if in.ValidFrom, err = parseTime(b.ValidFrom, loc, credential.DayStart); err != nil {
 		add("#/validFrom", "validFrom %s", err.Error())
 	}
-	if in.ValidUntil, err = parseTime(b.ValidUntil); err != nil {
+	if in.ValidUntil, err = parseTime(b.ValidUntil, loc, credential.DayEnd); err != nil {
 		add("#/validUntil", "validUntil %s", err.Error())
 	}
 	if !in.ValidFrom.IsZero() && !in.ValidUntil.IsZero() && !in.ValidUntil.After(in.ValidFrom) {
@@ -326,19 +331,25 @@ func fieldText(raw json.RawMessage) (string, bool, error) {
 	return "", false, fmt.Errorf("must be a string or a number")
 }
 
-// parseTime accepts an RFC 3339 time or a YYYY-MM-DD date (midnight UTC).
-func parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+// parseTime accepts an RFC 3339 time, the instant it names, or a
+// YYYY-MM-DD date, a day in loc bounded as bound says (credential.ParseTime).
+func parseTime(s string, loc *time.Location, bound credential.DayBound) (time.Time, error) {
+	if strings.TrimSpace(s) == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	t, err := credential.ParseTime(s, loc, bound)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("must be an RFC 3339 time (2026-01-02T15:04:05+08:00) or a date (2026-01-02), got %q", truncate(s, 40))
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("must be an RFC 3339 time (2026-01-02T15:04:05Z) or a date (2026-01-02), got %q", truncate(s, 40))
+	return t.UTC(), nil
+}
+
+// holderIDTypeRefused is the 400 of a holder whose ID type the credential
+// type does not accept, pointing at holder.idType.
+func holderIDTypeRefused(err error) *apiError {
+	msg := credential.ErrorMessage(err)
+	return &apiError{kind: codeKinds[credential.CodeInvalid], reason: string(credential.ReasonHolderIDTypeNotAccepted), detail: msg,
+		errors: []FieldProblem{{Pointer: "#/holder/idType", Reason: string(credential.ReasonHolderIDTypeNotAccepted), Detail: msg}}}
 }
 
 // holderPointer locates a holder validation error in the request body.

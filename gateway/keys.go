@@ -287,10 +287,11 @@ func (s *Server) compromiseInput(c *fiber.Ctx) (at time.Time, reason string, err
 	var probs []FieldProblem
 	at = now
 	if strings.TrimSpace(body.CompromisedAt) != "" {
-		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(body.CompromisedAt))
+		// A plain date is the start of that day in the deployment's zone.
+		t, err := credential.ParseTime(body.CompromisedAt, s.cfg.TimeZone, credential.DayStart)
 		switch {
 		case err != nil:
-			probs = append(probs, FieldProblem{Pointer: "#/compromisedAt", Detail: "compromisedAt must be an RFC 3339 time (2026-01-02T15:04:05Z)"})
+			probs = append(probs, FieldProblem{Pointer: "#/compromisedAt", Detail: "compromisedAt must be an RFC 3339 time (2026-01-02T15:04:05+08:00) or a date (2026-01-02)"})
 		case t.After(now):
 			probs = append(probs, FieldProblem{Pointer: "#/compromisedAt", Detail: "compromisedAt cannot be in the future"})
 		default:

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // domainReasons reads the Reason constants from credential/reasons.go, the
@@ -99,7 +100,7 @@ func gatewayReasons(t *testing.T) []string {
 // placeholders but the field label of the field forms, no reason codes or
 // JSON pointers. A reason added without its messages fails here.
 func TestEveryReasonHasMessages(t *testing.T) {
-	cats, err := loadCatalogs(webFS)
+	cats, err := loadCatalogs(webFS, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -344,8 +344,9 @@ func TestBrowserConsole(t *testing.T) {
 		if got := text(t, v, ".banner-title"); got != "有效" {
 			t.Fatalf("status banner says %q", got)
 		}
-		// The dates entered on the Chinese console are Beijing midnights.
-		sees(t, v, []string{"闽江数据服务有限公司", "李四", id, "2026-01-01 00:00 (UTC+8)", "2036-01-01 00:00 (UTC+8)"}, nil)
+		// The dates entered on the console are days in the deployment's
+		// zone (Asia/Shanghai), the end date included: shown as days.
+		sees(t, v, []string{"闽江数据服务有限公司", "李四", id, "2026-01-01 至 2036-01-01"}, []string{"2036-01-02", "2026-01-01 00:00", "08:00 (UTC+8)"})
 	})
 
 	step(t, "suspend and reinstate with the buttons", func(t *testing.T) {

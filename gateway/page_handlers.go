@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/qrscan"
@@ -322,6 +323,20 @@ type consoleView struct {
 	// Messages is the catalog for console.js, emitted as a JSON data block
 	// (never executed, so the CSP needs no inline-script exception).
 	Messages template.JS
+	// Settings is the deployment's time zone for console.js, in a JSON
+	// data block of its own: the console states times in it, not in the
+	// browser's.
+	Settings template.JS
+	// TimeZone names that zone for the form's hint.
+	TimeZone string
+}
+
+// consoleSettings is console.js's view of the deployment: the IANA name of
+// its time zone, and the zone's offset now, for a browser that does not
+// know the name.
+type consoleSettings struct {
+	TimeZone      string `json:"timeZone"`
+	OffsetMinutes int    `json:"offsetMinutes"`
 }
 
 // console serves GET /console: a static shell that console.js drives
@@ -332,7 +347,13 @@ func (p *pages) console(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := consoleView{pageMeta: p.meta(L, "console", L.T("console.title"), "/console"), Messages: template.JS(msgs)}
+	_, offset := time.Now().In(L.loc).Zone()
+	settings, err := json.Marshal(consoleSettings{TimeZone: L.loc.String(), OffsetMinutes: offset / 60})
+	if err != nil {
+		return err
+	}
+	v := consoleView{pageMeta: p.meta(L, "console", L.T("console.title"), "/console"), Messages: template.JS(msgs),
+		Settings: template.JS(settings), TimeZone: L.loc.String()}
 	js, err := p.r.assetURL("console.js")
 	if err != nil {
 		return err

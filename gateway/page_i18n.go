@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/certledger/certledger/credential"
 )
 
 // Page languages. Chinese is the default: the pages serve Chinese
@@ -21,10 +23,12 @@ const (
 // link without ?lang= keeps it.
 const langCookie = "certledger_lang"
 
-// catalog holds one language's page strings, keyed by message name.
+// catalog holds one language's page strings, keyed by message name, and
+// the deployment's time zone, in which every page states times.
 type catalog struct {
 	lang string
 	msgs map[string]string
+	loc  *time.Location
 }
 
 // T returns the message for key, formatted with args when given. A missing
@@ -61,36 +65,73 @@ func (c catalog) Pick(zh, en string) string {
 	return en
 }
 
-// chinaTime is China Standard Time, which has no daylight saving: Chinese
-// pages show times as their readers' clocks do, English pages in UTC. Both
-// name their zone, so the same instant is never ambiguous.
-var chinaTime = time.FixedZone("UTC+8", 8*3600)
-
-// Time formats an instant to the minute in the language's zone.
+// Time formats an instant to the minute in the deployment's zone, naming
+// the zone's offset ("UTC+8"), so the same instant is never ambiguous, in
+// either language.
 func (c catalog) Time(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	if c.lang == langZh {
-		return t.In(chinaTime).Format("2006-01-02 15:04") + " (UTC+8)"
-	}
-	return t.UTC().Format("2006-01-02 15:04") + " UTC"
+	l := t.In(c.loc)
+	return l.Format("2006-01-02 15:04") + " (" + offsetName(l) + ")"
 }
 
-// Date formats the calendar day of an instant in the language's zone.
+// Date formats the calendar day of an instant in the deployment's zone.
 func (c catalog) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	if c.lang == langZh {
-		return t.In(chinaTime).Format("2006-01-02")
+	return t.In(c.loc).Format(time.DateOnly)
+}
+
+// From formats the start of a validity: the day alone when it starts at
+// midnight, as one given as a plain date does.
+func (c catalog) From(t time.Time) string {
+	if !t.IsZero() && credential.IsMidnight(t, c.loc) {
+		return c.Date(t)
 	}
-	return t.UTC().Format("2006-01-02")
+	return c.Time(t)
+}
+
+// Until formats the end of a validity: an end at midnight is shown as the
+// day before, the last day it includes (有效期至 2027-12-31 ends as
+// 2028-01-01 starts), as docs/api.md says a plain validUntil means.
+func (c catalog) Until(t time.Time) string {
+	if !t.IsZero() && credential.IsMidnight(t, c.loc) {
+		return credential.LastDay(t, c.loc)
+	}
+	return c.Time(t)
+}
+
+// LastDay is the last calendar day a validity ending at until includes.
+func (c catalog) LastDay(until time.Time) string {
+	if until.IsZero() {
+		return ""
+	}
+	return credential.LastDay(until, c.loc)
+}
+
+// offsetName names the zone offset of t: UTC, UTC+8, UTC-3:30.
+func offsetName(t time.Time) string {
+	_, off := t.Zone()
+	if off == 0 {
+		return "UTC"
+	}
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	s := "UTC" + sign + strconv.Itoa(off/3600)
+	if m := off % 3600 / 60; m != 0 {
+		s += fmt.Sprintf(":%02d", m)
+	}
+	return s
 }
 
 // loadCatalogs reads web/i18n/<lang>.json for every supported language,
-// with the reason catalogue's messages in that language.
-func loadCatalogs(fsys fs.FS) (map[string]catalog, error) {
+// with the reason catalogue's messages in that language; the catalogs
+// state times in loc.
+func loadCatalogs(fsys fs.FS, loc *time.Location) (map[string]catalog, error) {
 	reasons, err := loadReasonMessages(fsys)
 	if err != nil {
 		return nil, err
@@ -106,7 +147,7 @@ func loadCatalogs(fsys fs.FS) (map[string]catalog, error) {
 			return nil, fmt.Errorf("web/i18n/%s.json: %w", l, err)
 		}
 		addReasonMessages(msgs, reasons, l)
-		out[l] = catalog{lang: l, msgs: msgs}
+		out[l] = catalog{lang: l, msgs: msgs, loc: loc}
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -42,10 +43,11 @@ type renderer struct {
 	assets   map[string]asset
 }
 
-func newRenderer() (*renderer, error) {
+// newRenderer builds the pages of a deployment whose time zone is loc.
+func newRenderer(loc *time.Location) (*renderer, error) {
 	r := &renderer{pages: map[string]*template.Template{}, assets: map[string]asset{}}
 	var err error
-	if r.catalogs, err = loadCatalogs(webFS); err != nil {
+	if r.catalogs, err = loadCatalogs(webFS, loc); err != nil {
 		return nil, err
 	}
 	entries, err := fs.ReadDir(webFS, "web/static")

@@ -12,7 +12,7 @@ import (
 )
 
 func TestCatalogsHaveTheSameKeys(t *testing.T) {
-	cats, err := loadCatalogs(webFS)
+	cats, err := loadCatalogs(webFS, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 // TestTemplatesAndScriptUseKnownKeys catches a typo in a message key, which
 // would otherwise show the raw key on a page.
 func TestTemplatesAndScriptUseKnownKeys(t *testing.T) {
-	cats, err := loadCatalogs(webFS)
+	cats, err := loadCatalogs(webFS, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,31 +106,56 @@ func TestMaskIDNumber(t *testing.T) {
 	}
 }
 
-func TestTimesNameTheirZone(t *testing.T) {
-	cats, err := loadCatalogs(webFS)
-	if err != nil {
-		t.Fatal(err)
-	}
+// Both languages state times in the deployment's zone, naming its offset;
+// a validity bound at midnight there is a day, and an end at midnight is
+// shown as the last day it includes.
+func TestTimesAreInTheDeploymentZone(t *testing.T) {
 	at := time.Date(2026, 11, 25, 20, 40, 0, 0, time.UTC)
-	cases := []struct{ lang, time, date string }{
-		{langZh, "2026-11-26 04:40 (UTC+8)", "2026-11-26"},
-		{langEn, "2026-11-25 20:40 UTC", "2026-11-25"},
+	midnight := time.Date(2028, 1, 1, 0, 0, 0, 0, shanghai(t))
+	cases := []struct {
+		zone        string
+		time, date  string
+		from, until string // of midnight
+	}{
+		{"Asia/Shanghai", "2026-11-26 04:40 (UTC+8)", "2026-11-26", "2028-01-01", "2027-12-31"},
+		{"UTC", "2026-11-25 20:40 (UTC)", "2026-11-25", "2027-12-31 16:00 (UTC)", "2027-12-31 16:00 (UTC)"},
+		{"America/St_Johns", "2026-11-25 17:10 (UTC-3:30)", "2026-11-25", "2027-12-31 12:30 (UTC-3:30)", "2027-12-31 12:30 (UTC-3:30)"},
 	}
 	for _, c := range cases {
-		if got := cats[c.lang].Time(at); got != c.time {
-			t.Errorf("%s Time = %q, want %q", c.lang, got, c.time)
+		loc, err := LoadTimeZone(c.zone)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if got := cats[c.lang].Date(at); got != c.date {
-			t.Errorf("%s Date = %q, want %q", c.lang, got, c.date)
+		cats, err := loadCatalogs(webFS, loc)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if cats[c.lang].Time(time.Time{}) != "" {
-			t.Errorf("%s: the zero time is not empty", c.lang)
+		for _, lang := range []string{langZh, langEn} {
+			L := cats[lang]
+			for _, g := range []struct{ what, got, want string }{
+				{"Time", L.Time(at), c.time}, {"Date", L.Date(at), c.date},
+				{"From", L.From(midnight), c.from}, {"Until", L.Until(midnight), c.until},
+				{"zero Time", L.Time(time.Time{}), ""}, {"zero Until", L.Until(time.Time{}), ""},
+			} {
+				if g.got != g.want {
+					t.Errorf("%s %s: %s = %q, want %q", c.zone, lang, g.what, g.got, g.want)
+				}
+			}
 		}
 	}
 }
 
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := LoadTimeZone("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
 func TestBuildVerifyViewNotYetValid(t *testing.T) {
-	cats, err := loadCatalogs(webFS)
+	cats, err := loadCatalogs(webFS, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,10 +116,10 @@ func describeStatus(L catalog, st credential.Status, rec *credential.Record, val
 		v.Detail = L.T("status.revoked." + string(code) + ".desc")
 	case credential.StatusExpired:
 		v.Tone, v.Icon = "muted", "icon-clock"
-		v.Title, v.Detail = L.T("status.expired"), L.T("status.expired.desc", L.Date(validUntil))
+		v.Title, v.Detail = L.T("status.expired"), L.T("status.expired.desc", L.LastDay(validUntil))
 	case credential.StatusNotYetValid:
 		v.Tone, v.Icon = "info", "icon-clock"
-		v.Title, v.Detail = L.T("status.not_yet_valid"), L.T("status.not_yet_valid.desc", L.Time(validFrom))
+		v.Title, v.Detail = L.T("status.not_yet_valid"), L.T("status.not_yet_valid.desc", L.From(validFrom))
 	case credential.StatusNotFound:
 		v.Tone, v.Icon = "bad", "icon-alert"
 		v.Title, v.Detail = L.T("status.not_found"), L.T("status.not_found.desc")
@@ -139,12 +139,13 @@ func describeStatus(L catalog, st credential.Status, rec *credential.Record, val
 	return v
 }
 
-// validityText words a validity period.
+// validityText words a validity period; the end is its last day when the
+// period runs to a midnight (see catalog.Until).
 func validityText(L catalog, from, until time.Time) string {
 	if until.IsZero() {
-		return L.T("validity.open", L.Time(from))
+		return L.T("validity.open", L.From(from))
 	}
-	return L.T("validity.range", L.Time(from), L.Time(until))
+	return L.T("validity.range", L.From(from), L.Until(until))
 }
 
 // maskIDNumber hides the middle of a personal identity number, as printed
@@ -183,7 +184,7 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 	if v.IssuerName == "" {
 		v.IssuerName = rec.Issuer
 	}
-	v.ValidFrom, v.ValidUntil = L.Time(rec.ValidFrom), L.Time(rec.ValidUntil)
+	v.ValidFrom, v.ValidUntil = L.From(rec.ValidFrom), L.Until(rec.ValidUntil)
 	if rec.ValidUntil.IsZero() {
 		v.ValidUntil = L.T("validity.none")
 	}

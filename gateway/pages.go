@@ -11,7 +11,7 @@ import (
 // verification page a QR code opens, the department console and their
 // embedded assets. New calls it after the API routes.
 func (s *Server) registerPages() {
-	r, err := newRenderer()
+	r, err := newRenderer(s.cfg.TimeZone)
 	if err != nil {
 		// The templates and translations are embedded at build time; a
 		// failure here is a build defect that every test catches.

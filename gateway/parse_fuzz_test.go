@@ -33,7 +33,7 @@ func FuzzIssueBody(f *testing.F) {
 			}
 			return
 		}
-		in, err := parseIssueBody(reg, samr, body)
+		in, err := parseIssueBody(reg, samr, body, time.UTC)
 		if err != nil {
 			p, _ := problemFor(err, DefaultBodyLimit)
 			if p.Status < 400 || p.Status >= 500 || p.Detail == "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/certledger/certledger/credential"
@@ -338,6 +339,15 @@ func typeProblems(id string, t *credential.CredentialType) []FieldProblem {
 		}
 		if f.MaxLength < 0 || f.MaxLength > 0 && f.Type != credential.FieldString {
 			add(ptr+"/maxLength", "maxLength is a positive number of characters, for string fields only")
+		}
+	}
+	for i, idType := range t.HolderIDTypes {
+		ptr := fmt.Sprintf("#/holderIdTypes/%d", i)
+		switch {
+		case !slices.Contains(credential.IDTypes(), idType):
+			add(ptr, "unknown holder ID type %q: use %s", truncate(idType, 40), strings.Join(credential.IDTypes(), ", "))
+		case slices.Contains(t.HolderIDTypes[:i], idType):
+			add(ptr, "holder ID type %s is listed twice", idType)
 		}
 	}
 	return probs

@@ -128,7 +128,7 @@ func TestQRDecoderBoundsConcurrentDecodes(t *testing.T) {
 // The page answers an oversized picture with 413 and a busy decoder with
 // 503 and Retry-After, whether it came as the file or the text field.
 func TestUploadStatuses(t *testing.T) {
-	r, err := newRenderer()
+	r, err := newRenderer(time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -190,7 +190,7 @@ func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document, p
 		rec = publicRecord(rec)
 	}
 	now := s.now()
-	v := credential.Verify(credential.VerifyInput{Document: doc, Registry: reg, Record: rec, Online: true, Now: now})
+	v := credential.Verify(credential.VerifyInput{Document: doc, Registry: reg, Record: rec, Online: true, Now: now, Location: s.cfg.TimeZone})
 	ans := verifyAnswer{Valid: v.Valid, Status: v.Status, Checks: v.Checks, ID: doc.ID, Record: viewOf(rec), VerifiedAt: now, record: rec}
 	typeCode, issuer := doc.Type, doc.Issuer
 	if rec != nil {
@@ -270,7 +270,7 @@ func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerificati
 		out.Result = recordOnly(*rec, out.Now)
 		return out, nil
 	}
-	out.Result = credential.Verify(credential.VerifyInput{Document: out.Document, Registry: reg, Record: rec, Online: true, Now: out.Now})
+	out.Result = credential.Verify(credential.VerifyInput{Document: out.Document, Registry: reg, Record: rec, Online: true, Now: out.Now, Location: s.cfg.TimeZone})
 	return out, nil
 }
 

@@ -56,6 +56,9 @@ type serveOptions struct {
 	TrustedProxies                             string
 	// TLSCert and TLSKey make the gateway serve HTTPS itself.
 	TLSCert, TLSKey string
+	// TimeZone is gateway.Config.TimeZone: the same on every gateway of a
+	// deployment, whichever ledger it serves.
+	TimeZone *time.Location
 }
 
 // defaultMemoryLimit makes the collector work harder before the process
@@ -95,7 +98,7 @@ func runServe(args []string) error {
 	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), Logger: log,
 		CompromiseWindow: o.CompromiseWindow, MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
 		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
-		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey}.WithDefaults()
+		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey, TimeZone: o.TimeZone}.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -232,6 +235,9 @@ func parseServeFlags(args []string) (serveOptions, error) {
 		"comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (default none; env CERTLEDGER_TRUSTED_PROXIES)")
 	fs.StringVar(&o.TLSCert, "tls-cert", os.Getenv("CERTLEDGER_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with, and send HSTS; needs --tls-key (env CERTLEDGER_TLS_CERT)")
 	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("CERTLEDGER_TLS_KEY"), "PEM private key of --tls-cert (env CERTLEDGER_TLS_KEY)")
+	if err := timeZoneFlag(fs, &o.TimeZone, "a plain date in the API is a day there, and the pages and the console show times in it"); err != nil {
+		return o, err
+	}
 	for _, name := range backendNames() {
 		if f := ledgerBackends[name].flags; f != nil {
 			f(fs)

@@ -44,17 +44,49 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 				"CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_GATEWAY_URLS",
 				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP",
 				"CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_RATE_API_KEY", "CERTLEDGER_RATE_AUTH_FAILURE", "CERTLEDGER_TRUSTED_PROXIES",
-				"CERTLEDGER_TLS_CERT", "CERTLEDGER_TLS_KEY"} {
+				"CERTLEDGER_TLS_CERT", "CERTLEDGER_TLS_KEY", "CERTLEDGER_TIME_ZONE"} {
 				t.Setenv(k, tc.env[k])
 			}
 			got, err := parseServeFlags(tc.args)
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got.TimeZone == nil || got.TimeZone.String() != gateway.DefaultTimeZone {
+				t.Fatalf("time zone %v, want %s", got.TimeZone, gateway.DefaultTimeZone)
+			}
+			got.TimeZone = nil
 			if got != tc.want {
 				t.Fatalf("got %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// The deployment's time zone: Asia/Shanghai unless CERTLEDGER_TIME_ZONE or
+// --time-zone names another; the flag wins.
+func TestServeTimeZone(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want string
+	}{
+		{"", nil, "Asia/Shanghai"},
+		{"UTC", nil, "UTC"},
+		{"Europe/Berlin", []string{"--time-zone", "America/New_York"}, "America/New_York"},
+	} {
+		t.Setenv("CERTLEDGER_TIME_ZONE", tc.env)
+		o, err := parseServeFlags(tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.TimeZone.String() != tc.want {
+			t.Errorf("env %q, args %q: time zone %s, want %s", tc.env, tc.args, o.TimeZone, tc.want)
+		}
+	}
+	// The host's zone is no deployment's: it would change with the machine.
+	t.Setenv("CERTLEDGER_TIME_ZONE", "")
+	if _, err := parseServeFlags([]string{"--time-zone", "Local"}); err == nil || !strings.Contains(err.Error(), "IANA zone") {
+		t.Fatalf("--time-zone Local: %v", err)
 	}
 }
 
@@ -74,10 +106,11 @@ func TestServeRejectsBadInput(t *testing.T) {
 		{"bad gateway URL", nil, []string{"--gateway-urls", "https://a.example,ftp://b", "--data", "DATA"}, "gateway URL"},
 		{"bad memory limit in env", map[string]string{"CERTLEDGER_MEMORY_LIMIT": "lots"}, nil, "CERTLEDGER_MEMORY_LIMIT"},
 		{"bad rate limit in env", map[string]string{"CERTLEDGER_RATE_PUBLIC": "fast"}, nil, "CERTLEDGER_RATE_PUBLIC"},
+		{"unknown time zone in env", map[string]string{"CERTLEDGER_TIME_ZONE": "Mars/Olympus"}, nil, "CERTLEDGER_TIME_ZONE"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC"} {
+			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_TIME_ZONE"} {
 				t.Setenv(k, tc.env[k])
 			}
 			args := append([]string(nil), tc.args...)

@@ -26,6 +26,9 @@ type verifyOptions struct {
 	AnchorFile string
 	Gateway    string
 	Input      string
+	// TimeZone states the times of an offline report (online, the
+	// gateway's own zone does).
+	TimeZone *time.Location
 }
 
 // notValid exits 1: the input was read but is not (or not yet known to be)
@@ -53,6 +56,9 @@ func runVerify(args []string) error {
 	fs.StringVar(&o.Anchor, "anchor", "", "the governance department's Ed25519 public key (base64), obtained out of band; without it the first trust list seen is trusted and its keys recorded in <trust list>"+verifier.AnchorSuffix)
 	fs.StringVar(&o.AnchorFile, "anchor-file", "", "where trust on first use records the governance keys (default <trust list>"+verifier.AnchorSuffix+")")
 	fs.StringVar(&o.Gateway, "gateway", os.Getenv("CERTLEDGER_GATEWAY"), "gateway base URL for online verification (env CERTLEDGER_GATEWAY)")
+	if err := timeZoneFlag(fs, &o.TimeZone, "offline reports state times in it; online, the gateway states them in its own"); err != nil {
+		return err
+	}
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger verify [--offline --trust-list FILE [--anchor KEY]] [--gateway URL] INPUT\n\n"+
 			"INPUT is a credential or presentation JSON file, a file holding QR text (a verification URL or a CL1: payload),\n"+
@@ -95,7 +101,7 @@ func runVerify(args []string) error {
 		if err != nil {
 			return notValid{fmt.Errorf("trust list %s: %w", o.TrustList, err)}
 		}
-		if rep, err = verifier.Offline(in, tl, time.Now()); err != nil {
+		if rep, err = verifier.Offline(in, tl, time.Now(), o.TimeZone); err != nil {
 			return notValid{err}
 		}
 		rep.Notes = append(notes, rep.Notes...)

@@ -80,6 +80,11 @@ func TestVerifyCommand(t *testing.T) {
 		{"by-reference URL offline", append(offline, urlFile), 1, []string{"holds only a link", "NOT CONFIRMED"}},
 		{"by-reference QR image online", append(online, refPNG), 0, []string{"by-reference QR text (verification URL) read from a QR code image", "Legal representative (法定代表人): 张三", "VALID"}},
 		{"standard input", append(online, "-"), 0, []string{"VALID"}},
+		// Times are stated in the deployment's zone: offline the CLI's,
+		// Asia/Shanghai unless --time-zone says otherwise; online the gateway's.
+		{"offline times in China Standard Time", append(offline, docFile), 3, []string{"+08:00 until ", "+08:00, current until "}},
+		{"offline times in another zone", append(append(offline, "--time-zone", "UTC"), docFile), 3, []string{"Z until ", "Z, current until "}},
+		{"online times in the gateway's zone", append(online, docFile), 0, []string{"+08:00 until "}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,12 +40,18 @@ func num(name, zh, en string, required bool) credential.FieldSpec {
 	return credential.FieldSpec{Name: name, Type: credential.FieldNumber, Required: required, LabelZh: zh, LabelEn: en}
 }
 
+// personIDs are the holder ID types of a credential held by a person; a
+// fresh slice each time, so no two types share one.
+func personIDs() []string {
+	return []string{credential.IDResidentCard, credential.IDPassport, credential.IDOther}
+}
+
 // Types returns the demo credential types. Each type code is the defining
 // department's USCC followed by a three-digit number (GB/T 36904).
 func Types() []credential.CredentialType {
 	return []credential.CredentialType{
 		{ID: "business-licence", Code: "11100000MB02000124001", NameZh: "营业执照", NameEn: "Business Licence",
-			Issuers: []string{Market}, DefaultValidityDays: 3650,
+			Issuers: []string{Market}, DefaultValidityDays: 3650, HolderIDTypes: []string{credential.IDUSCC},
 			Fields: []credential.FieldSpec{
 				str("companyName", "名称", "Company name", true, 200),
 				str("entityType", "类型", "Entity type", true, 100),
@@ -56,7 +62,7 @@ func Types() []credential.CredentialType {
 				str("businessScope", "经营范围", "Business scope", false, 2000),
 			}},
 		{ID: "diploma", Code: "11100000MB0300013R001", NameZh: "毕业证书", NameEn: "Diploma",
-			Issuers: []string{Education},
+			Issuers: []string{Education}, HolderIDTypes: personIDs(),
 			Fields: []credential.FieldSpec{
 				str("school", "学校", "School", true, 200),
 				str("major", "专业", "Major", true, 100),
@@ -66,7 +72,7 @@ func Types() []credential.CredentialType {
 				str("certificateNumber", "证书编号", "Certificate number", true, 64),
 			}},
 		{ID: "professional-qualification", Code: "11100000MB0400018U001", NameZh: "职业资格证书", NameEn: "Professional Qualification",
-			Issuers: []string{HumanRes}, DefaultValidityDays: 1825,
+			Issuers: []string{HumanRes}, DefaultValidityDays: 1825, HolderIDTypes: personIDs(),
 			Fields: []credential.FieldSpec{
 				str("occupation", "职业（工种）", "Occupation", true, 100),
 				str("grade", "等级", "Grade", true, 50),

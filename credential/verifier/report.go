@@ -36,9 +36,10 @@ type Report struct {
 	Notes    []string
 }
 
-// Offline verifies in against a trust list. A by-reference QR code carries
-// no signed content and cannot be verified offline.
-func Offline(in Input, tl *credential.TrustList, now time.Time) (Report, error) {
+// Offline verifies in against a trust list, stating times in loc (the
+// deployment's time zone). A by-reference QR code carries no signed content
+// and cannot be verified offline.
+func Offline(in Input, tl *credential.TrustList, now time.Time, loc *time.Location) (Report, error) {
 	r := Report{Input: in}
 	var d *credential.Document
 	switch in.Kind {
@@ -59,7 +60,7 @@ func Offline(in Input, tl *credential.TrustList, now time.Time) (Report, error) 
 	default:
 		d = in.Document
 	}
-	v := tl.Verify(d, now)
+	v := tl.Verify(d, now, loc)
 	r.ID, r.Valid, r.Status, r.Checks = d.ID, v.Valid, v.Status, v.Checks
 	reg := tl.Registry
 	if t, ok := reg.Type(d.Type); ok {

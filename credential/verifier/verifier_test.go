@@ -130,7 +130,7 @@ func TestReadAndOffline(t *testing.T) {
 			if err != nil || in.Kind != tc.kind {
 				t.Fatalf("%v %v", in.Kind, err)
 			}
-			r, err := verifier.Offline(in, tl, time.Now())
+			r, err := verifier.Offline(in, tl, time.Now(), time.UTC)
 			if err != nil || r.Status != tc.status || r.Valid || (len(r.Withheld) > 0) != tc.withheld {
 				t.Fatalf("%+v %v", r, err)
 			}
@@ -142,7 +142,7 @@ func TestReadAndOffline(t *testing.T) {
 		if err := forged.Sign(d.Proof.KeyID, rogue); err != nil {
 			t.Fatal(err)
 		}
-		r, err := verifier.Offline(verifier.Input{Kind: verifier.KindDocument, Document: &forged}, tl, time.Now())
+		r, err := verifier.Offline(verifier.Input{Kind: verifier.KindDocument, Document: &forged}, tl, time.Now(), time.UTC)
 		if err != nil || r.Status != credential.StatusForged || r.Checks[1].Name != credential.CheckSignature || r.Checks[1].OK {
 			t.Fatalf("%+v %v", r, err)
 		}
@@ -150,7 +150,7 @@ func TestReadAndOffline(t *testing.T) {
 	for _, bad := range []string{"", "hello", "{}", `{"proof": 1}`, "CL1:!!!", "\x89PNG\r\n\x1a\nnot really"} {
 		in, err := verifier.Read([]byte(bad))
 		if err == nil {
-			if _, err = verifier.Offline(in, tl, time.Now()); err == nil {
+			if _, err = verifier.Offline(in, tl, time.Now(), time.UTC); err == nil {
 				t.Errorf("%q was accepted", bad)
 			}
 		}

@@ -91,7 +91,10 @@ func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dat
 		res.Registered = append(res.Registered, "department "+d.ID)
 	}
 	for _, t := range demo.Types() {
-		if _, ok := reg.Type(t.ID); ok {
+		if have, ok := reg.Type(t.ID); ok {
+			if err := addHolderIDTypes(ctx, ledger, gov.MSPID, have, t, &res); err != nil {
+				return res, err
+			}
 			continue
 		}
 		if err := ledger.PutCredentialType(ctx, gov.MSPID, t); err != nil {
@@ -130,6 +133,22 @@ func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dat
 		}
 	}
 	return res, nil
+}
+
+// addHolderIDTypes gives a demo type registered before types named their
+// holders' ID types the demo's list, so the console of an older demo folder
+// offers a business licence only to companies too. The rest of the entry
+// stays as the ledger has it.
+func addHolderIDTypes(ctx context.Context, ledger credential.Ledger, govMSP string, have, want credential.CredentialType, res *Result) error {
+	if len(have.HolderIDTypes) > 0 || len(want.HolderIDTypes) == 0 || have.Code != want.Code {
+		return nil
+	}
+	have.HolderIDTypes = want.HolderIDTypes
+	if err := ledger.PutCredentialType(ctx, govMSP, have); err != nil {
+		return fmt.Errorf("provision: holder ID types of type %s: %w", have.ID, err)
+	}
+	res.Registered = append(res.Registered, "holder ID types of type "+have.ID)
+	return nil
 }
 
 func demoKeyEntry(d credential.Department, apiKey string) DemoKey {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,46 @@ func TestDemoRefusesAForeignRegistry(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(f.dir, provision.DemoKeysFile)); err == nil {
 		t.Fatal("demo-keys.json written for a refused registry")
+	}
+}
+
+// A demo folder provisioned before types named their holders' ID types
+// gets the demo's lists on the next run, once; the rest of each entry
+// stays as the ledger has it.
+func TestDemoAddsHolderIDTypesToAnOlderFolder(t *testing.T) {
+	ctx := context.Background()
+	f := open(t, t.TempDir())
+	defer f.ledger.Close()
+	if _, err := provision.Demo(ctx, f.ledger, f.ks, f.dir, now); err != nil {
+		t.Fatal(err)
+	}
+	gov := demo.Departments()[0]
+	for _, ty := range demo.Types() {
+		ty.HolderIDTypes = nil
+		ty.DefaultValidityDays = 7 // a change of the governance department's, which the run keeps
+		if err := f.ledger.PutCredentialType(ctx, gov.MSPID, ty); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	res, err := provision.Demo(ctx, f.ledger, f.ks, f.dir, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Registered) != 3 || len(res.NewAPIKeys) != 0 {
+		t.Fatalf("the run on an older folder did %+v", res)
+	}
+	reg, err := f.ledger.Registry(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range demo.Types() {
+		got, _ := reg.Type(want.ID)
+		if strings.Join(got.HolderIDTypes, ",") != strings.Join(want.HolderIDTypes, ",") || got.DefaultValidityDays != 7 {
+			t.Errorf("type %s: holder ID types %v, default validity %d", want.ID, got.HolderIDTypes, got.DefaultValidityDays)
+		}
+	}
+	if res, err := provision.Demo(ctx, f.ledger, f.ks, f.dir, now.Add(2*time.Hour)); err != nil || len(res.Registered) != 0 {
+		t.Fatalf("a second run: %+v %v", res, err)
 	}
 }

@@ -105,6 +105,9 @@ type problem struct {
 	Status int    `json:"status"`
 	Reason string `json:"reason"`
 	Detail string `json:"detail"`
+	Errors []struct {
+		Pointer string `json:"pointer"`
+	} `json:"errors"`
 }
 
 // expectProblem checks that r is a problem+json answer with the given

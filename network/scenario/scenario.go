@@ -105,6 +105,7 @@ func Run(t *testing.T, target Target) {
 		{"idempotent retry", s.idempotency},
 		{"key rotation and compromise", s.keyRotation},
 		{"bad input", s.badInput},
+		{"a type's holder ID types", s.holderIDTypes},
 		{"governance onboards a department", s.onboard},
 		{"restart keeps everything", s.restart},
 		{"acknowledged issuances survive kill -9", s.crash},

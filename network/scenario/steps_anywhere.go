@@ -128,7 +128,7 @@ func (s *suite) trustListOffline(t *testing.T) {
 	if err != nil {
 		t.Fatalf("trust list does not verify with the governance keys: %v", err)
 	}
-	_, v, err := tl.VerifyCompact(s.compact, time.Now())
+	_, v, err := tl.VerifyCompact(s.compact, time.Now(), time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,7 @@ func (f *fixture) document(dept, typeID string, fields map[string]string) *crede
 	d := f.depts[dept]
 	doc, err := credential.Issue(credential.IssueParams{
 		Type: f.types[typeID], Issuer: d,
-		Holder:   credential.Holder{Name: "北京某某科技有限公司", IDType: credential.IDUSCC, IDNumber: "91110000802100433B"},
+		Holder:   holderFor(f.types[typeID], "北京某某科技有限公司"),
 		Fields:   fields,
 		IssuedAt: f.clock.Now(),
 	}, d.Keys[0].ID, f.keys[dept])
@@ -125,6 +125,15 @@ func (f *fixture) document(dept, typeID string, fields map[string]string) *crede
 		f.t.Fatal(err)
 	}
 	return doc
+}
+
+// holderFor is a holder the type is issued to: a company when it accepts
+// one, else a person.
+func holderFor(t credential.CredentialType, name string) credential.Holder {
+	if t.AcceptsHolderIDType(credential.IDUSCC) {
+		return credential.Holder{Name: name, IDType: credential.IDUSCC, IDNumber: "91110000802100433B"}
+	}
+	return credential.Holder{Name: name, IDType: credential.IDResidentCard, IDNumber: "11010519491231002X"}
 }
 
 func (f *fixture) request(doc *credential.Document) credential.IssueRequest {

@@ -174,7 +174,7 @@ func TestRenewal(t *testing.T) {
 	renew := func(dept, typeID string, fields map[string]string, renews string) (credential.IssueRequest, error) {
 		d := f.depts[dept]
 		doc, err := credential.Issue(credential.IssueParams{Type: f.types[typeID], Issuer: d, Renews: renews, IssuedAt: f.clock.Now(),
-			Holder: credential.Holder{Name: "续期公司", IDType: credential.IDUSCC, IDNumber: "91110000802100433B"}, Fields: fields,
+			Holder: holderFor(f.types[typeID], "续期公司"), Fields: fields,
 		}, d.Keys[0].ID, f.keys[dept])
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,9 @@
 
   var KEY_STORAGE = "certledger.apiKey";
   var msgs = JSON.parse(document.getElementById("console-messages").textContent);
+  // The deployment's time zone: times are shown as its clocks show them,
+  // whatever the zone of the browser.
+  var settings = JSON.parse(document.getElementById("console-settings").textContent);
   var lang = document.documentElement.lang.indexOf("zh") === 0 ? "zh" : "en";
 
   var state = { apiKey: "", dept: null, types: [], catalogue: [], current: null, idempotencyKey: "" };
@@ -259,10 +262,33 @@
     return null;
   }
 
+  // The holder ID types the page lists, before any type narrows them.
+  var allIdTypes = Array.prototype.map.call($("holder-idType").options, function (o) {
+    return { value: o.value, text: o.textContent };
+  });
+
+  // renderIdTypes offers only the ID types the credential type is issued
+  // to (a business licence: uscc); a type that names none takes any.
+  function renderIdTypes(ty) {
+    var sel = $("holder-idType");
+    var accepted = (ty && ty.holderIdTypes) || [];
+    var previous = sel.value;
+    sel.textContent = "";
+    allIdTypes.forEach(function (it) {
+      if (accepted.length && accepted.indexOf(it.value) < 0) { return; }
+      var o = document.createElement("option");
+      o.value = it.value;
+      o.textContent = it.text;
+      sel.appendChild(o);
+    });
+    if (Array.prototype.some.call(sel.options, function (o) { return o.value === previous; })) { sel.value = previous; }
+  }
+
   function renderTypeFields() {
     var box = $("type-fields");
     box.textContent = "";
     var ty = currentType();
+    renderIdTypes(ty);
     if (!ty) { return; }
     (ty.fields || []).forEach(function (f) {
       var wrap = document.createElement("div");
@@ -353,11 +379,10 @@
       holder: { name: $("holder-name").value.trim(), idType: $("holder-idType").value, idNumber: $("holder-idNumber").value.trim() },
       fields: fields
     };
-    // A date means midnight where the pages show time: China Standard Time
-    // on Chinese pages, UTC on English ones.
-    var midnight = lang === "zh" ? "T00:00:00+08:00" : "T00:00:00Z";
-    if ($("valid-from").value) { body.validFrom = $("valid-from").value + midnight; }
-    if ($("valid-until").value) { body.validUntil = $("valid-until").value + midnight; }
+    // Plain dates: the gateway reads them as days in the deployment's time
+    // zone, the end date included, as it reads them from any client.
+    if ($("valid-from").value) { body.validFrom = $("valid-from").value; }
+    if ($("valid-until").value) { body.validUntil = $("valid-until").value; }
     var btn = $("issue-submit");
     if (btn.dataset.done) { return; }
     if (!state.idempotencyKey) { state.idempotencyKey = newIdempotencyKey(); }
@@ -511,14 +536,43 @@
 
   // --- history -------------------------------------------------------------
 
-  // fmtTime shows an instant as the pages do: Chinese in UTC+8, English in
-  // UTC, always naming the zone.
+  // zoneParts splits an instant into the deployment zone's calendar and
+  // clock fields. A browser that does not know the zone's name uses its
+  // offset at the time the page was served.
+  var zoneFormat = null;
+  try {
+    zoneFormat = new Intl.DateTimeFormat("en-US", { timeZone: settings.timeZone, hourCycle: "h23",
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  } catch (e) { zoneFormat = null; }
+  function zoneParts(d) {
+    var p = {};
+    if (zoneFormat) {
+      zoneFormat.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+      return p;
+    }
+    var s = new Date(d.getTime() + settings.offsetMinutes * 60000).toISOString();
+    return { year: s.slice(0, 4), month: s.slice(5, 7), day: s.slice(8, 10), hour: s.slice(11, 13), minute: s.slice(14, 16) };
+  }
+
+  // offsetName names a zone offset in minutes as the pages do: UTC,
+  // UTC+8, UTC-3:30.
+  function offsetName(min) {
+    if (min === 0) { return "UTC"; }
+    var sign = min < 0 ? "-" : "+";
+    min = Math.abs(min);
+    var h = Math.floor(min / 60), m = min % 60;
+    return "UTC" + sign + h + (m ? ":" + ("0" + m).slice(-2) : "");
+  }
+
+  // fmtTime shows an instant as the pages do: to the minute in the
+  // deployment's zone, naming the zone's offset.
   function fmtTime(iso) {
     var d = new Date(iso);
     if (!iso || isNaN(d.getTime())) { return iso || ""; }
-    var zh = lang === "zh";
-    var shifted = new Date(d.getTime() + (zh ? 8 * 3600 * 1000 : 0));
-    return shifted.toISOString().slice(0, 16).replace("T", " ") + (zh ? " (UTC+8)" : " UTC");
+    var p = zoneParts(d);
+    var wall = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute);
+    var offset = Math.round((wall - Math.floor(d.getTime() / 60000) * 60000) / 60000);
+    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute + " (" + offsetName(offset) + ")";
   }
 
   // actionText names a change; a revocation is named by its kind

@@ -14,9 +14,22 @@ import (
 	"github.com/certledger/certledger/credential/demo"
 )
 
-// benchHolder is a valid GB 11643 number: the holder of every load-test
-// credential (a holder may hold any number of credentials).
-const benchHolderID = "11010519491231002X"
+// benchHolderID (GB 11643) and benchCompanyID (GB 32100) are valid
+// numbers: the holders of every load-test credential (a holder may hold
+// any number of credentials).
+const (
+	benchHolderID  = "11010519491231002X"
+	benchCompanyID = "91350100M000100Y43"
+)
+
+// benchHolder is a holder named name that type t is issued to: a person,
+// or a company for a type held by companies (a business licence).
+func benchHolder(t credential.CredentialType, name string) credential.Holder {
+	if t.AcceptsHolderIDType(credential.IDResidentCard) {
+		return credential.Holder{Name: name, IDType: credential.IDResidentCard, IDNumber: benchHolderID}
+	}
+	return credential.Holder{Name: name, IDType: credential.IDUSCC, IDNumber: benchCompanyID}
+}
 
 // fieldValues fills every field of t with a plausible value, Chinese text
 // for strings, numbered by n so no two requests are alike.
@@ -43,7 +56,7 @@ func fieldValues(t credential.CredentialType, n int) map[string]string {
 func issueBody(t credential.CredentialType, n int) []byte {
 	b, err := json.Marshal(issueRequest{
 		Type:   t.ID,
-		Holder: credential.Holder{Name: "压测持证人" + strconv.Itoa(n), IDType: credential.IDResidentCard, IDNumber: benchHolderID},
+		Holder: benchHolder(t, "压测持证人"+strconv.Itoa(n)),
 		Fields: fieldValues(t, n),
 	})
 	if err != nil {
@@ -82,7 +95,7 @@ func newLocalCredential(typeID string, now time.Time) (localCredential, error) {
 	}
 	doc, err := credential.Issue(credential.IssueParams{
 		Type: t, Issuer: issuer, IssuedAt: now,
-		Holder: credential.Holder{Name: "压测持证人", IDType: credential.IDResidentCard, IDNumber: benchHolderID},
+		Holder: benchHolder(t, "压测持证人"),
 		Fields: fieldValues(t, 1),
 	}, "bench-1", priv)
 	if err != nil {

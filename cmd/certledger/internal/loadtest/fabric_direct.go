@@ -59,7 +59,7 @@ func newDirectIssuer(p *profile.Profile, c *fabric.Contract, run string) (*direc
 func (d *directIssuer) issue(ctx context.Context, i int) error {
 	n := strconv.Itoa(i)
 	doc, err := credential.Issue(credential.IssueParams{Type: d.typ, Issuer: d.issuer, IssuedAt: time.Now().UTC(),
-		Holder: credential.Holder{Name: "压测持证人" + n, IDType: credential.IDResidentCard, IDNumber: "11010519491231002X"},
+		Holder: benchHolder(d.typ, "压测持证人"+n),
 		Fields: map[string]string{"companyName": "压测公司" + n, "entityType": "有限责任公司", "legalRepresentative": "张三",
 			"registeredCapital": "500", "establishedOn": "2020-03-15", "address": "福建省福州市鼓楼区五四路100号", "businessScope": "软件开发"},
 	}, d.keyID, d.key)
