@@ -138,7 +138,7 @@ func runAbuseCase(ctx context.Context, exe string, c AbuseCase) (AbuseResult, er
 	res.PeakRSS = g.peakRSS()
 	res.Survived = g.alive() && g.healthy()
 	if !res.Survived {
-		res.Notes = append(res.Notes, "the gateway did not survive the case: "+g.logTail())
+		res.Notes = append(res.Notes, "The gateway did not survive the case: "+g.logTail())
 	}
 	res.judge()
 	return res, nil

@@ -47,9 +47,9 @@ var expectedStatuses = map[AbuseKind][]int{
 func (r *AbuseResult) judge() {
 	if r.Case.Kind == KindWrongKey {
 		r.Pass = r.Survived && r.share429() >= AbuseShare429 && r.NoRetryAfter == 0
-		r.Notes = append(r.Notes, fmt.Sprintf("%.0f requests/s; %.1f%% answered 429", r.rate(), r.share429()*100))
+		r.Notes = append(r.Notes, fmt.Sprintf("%.0f requests/s, %.2f%% of them answered 429", r.rate(), r.share429()*100))
 		if r.NoRetryAfter > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("%d answers 429 without Retry-After", r.NoRetryAfter))
+			r.Notes = append(r.Notes, fmt.Sprintf("%d answers 429 came without Retry-After", r.NoRetryAfter))
 		}
 	} else {
 		r.Pass = r.Survived && r.PeakRSS > 0 && r.PeakRSS < AbusePeakRSS
@@ -61,14 +61,14 @@ func (r *AbuseResult) judge() {
 		}
 	}
 	if len(odd) > 0 {
-		r.Notes = append(r.Notes, "unexpected answers: "+strings.Join(odd, ", "))
+		r.Notes = append(r.Notes, "Unexpected answers: "+strings.Join(odd, ", "))
 	}
 	if r.Errors > 0 {
 		var kinds []string
 		for _, k := range slices.Sorted(maps.Keys(r.ErrorKinds)) {
 			kinds = append(kinds, fmt.Sprintf("%s x %d", k, r.ErrorKinds[k]))
 		}
-		r.Notes = append(r.Notes, fmt.Sprintf("errors without an answer: %s; first: %s", strings.Join(kinds, ", "), r.FirstError))
+		r.Notes = append(r.Notes, fmt.Sprintf("Requests without an answer: %s; the first: %s", strings.Join(kinds, ", "), r.FirstError))
 	}
 }
 

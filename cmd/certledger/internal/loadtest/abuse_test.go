@@ -114,7 +114,7 @@ func TestAbuseJudge(t *testing.T) {
 	if dead.judge(); dead.Pass {
 		t.Error("a gateway that did not survive passed")
 	}
-	if r := result(KindGzipBomb, 1, map[int]int{200: 1, 415: 3}, 0); !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "unexpected answers: 200 x 1") }) {
+	if r := result(KindGzipBomb, 1, map[int]int{200: 1, 415: 3}, 0); !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "Unexpected answers: 200 x 1") }) {
 		t.Errorf("an unexpected answer is not noted: %q", r.Notes)
 	}
 }
