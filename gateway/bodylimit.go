@@ -16,7 +16,7 @@ func (s *Server) routeBodyLimit(method, path string) int {
 		return s.cfg.OtherBodyLimit
 	}
 	switch {
-	case uploadRoute(method, path):
+	case path == "/v" && method == fiber.MethodPost:
 		return s.cfg.UploadLimit
 	case path == "/api/v1/verify" || path == "/api/v1/vc":
 		return s.cfg.BodyLimit
@@ -24,11 +24,6 @@ func (s *Server) routeBodyLimit(method, path string) int {
 		return s.cfg.WriteLimit
 	}
 	return s.cfg.OtherBodyLimit
-}
-
-// uploadRoute tells the picture upload of the verification page.
-func uploadRoute(method, path string) bool {
-	return method == fiber.MethodPost && strings.ToLower(strings.TrimSuffix(path, "/")) == "/v"
 }
 
 // headerReceived gives fasthttp the route's body limit once the headers
@@ -39,22 +34,28 @@ func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfi
 	if err := u.Parse(nil, h.RequestURI()); err != nil {
 		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.OtherBodyLimit}
 	}
-	method, path := string(h.Method()), string(u.Path())
-	if uploadRoute(method, path) && !s.uploads.admit(h) {
+	limit := s.routeBodyLimit(string(h.Method()), string(u.Path()))
+	if !s.gateBody(h, limit) {
 		// Refused unread: handleUncaught answers 503 for the body over
 		// this limit.
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
 	}
-	return fasthttp.RequestConfig{MaxRequestBodySize: s.routeBodyLimit(method, path)}
+	return fasthttp.RequestConfig{MaxRequestBodySize: limit}
 }
 
 // limitBody checks the body against the limit of the route Fiber matched,
 // in case the header-time match (on the raw path) was more generous.
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	if s.uploads.refused(&c.Context().Request.Header) {
-		return s.uploadsBusy(c) // a body small enough to pass the refusal's limit
+	if s.bodies.refused(&c.Context().Request.Header) {
+		return s.bodiesBusy(c) // a body small enough to pass the refusal's limit
 	}
-	if limit := s.routeBodyLimit(c.Method(), c.Path()); len(c.Request().Body()) > limit {
+	// The declared length, when there is one: Body() would write a
+	// multipart form fasthttp has already parsed out all over again.
+	n := c.Request().Header.ContentLength()
+	if n < 0 {
+		n = len(c.Request().Body())
+	}
+	if limit := s.routeBodyLimit(c.Method(), c.Path()); n > limit {
 		return tooLarge(limit)
 	}
 	return c.Next()

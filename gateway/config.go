@@ -41,11 +41,12 @@ type Config struct {
 	// (default: the number of CPUs), which bounds their memory; a picture
 	// that waits more than a moment for its turn gets 503.
 	UploadDecodes int
-	// UploadBodies is how many uploads are received at once (default
-	// 4): a picture's body is held in memory from its headers on, so this
-	// times UploadLimit bounds the memory uploads take. An upload that
-	// waits more than a moment for its turn gets 503 before it is read.
-	UploadBodies int
+	// BodyMemory is how many bytes of request bodies over 64 KiB are
+	// received at once (default 16 MiB: four 4 MiB uploads, or 64 full
+	// verification bodies). A body is held in memory from its headers on,
+	// so this bounds what large bodies hold; one that waits more than a
+	// moment for room gets 503 before it is read.
+	BodyMemory int64
 	// OtherBodyLimit is every other route's: pages, the console, GETs
 	// (default 16 KiB).
 	OtherBodyLimit int
@@ -122,7 +123,7 @@ const (
 	// and an 8 MP photo, far more than a QR code needs, while one decode
 	// stays near 5 bytes a pixel: 42 MiB as an RGBA PNG, 14 MiB as a JPEG.
 	DefaultUploadPixels   = 8 << 20
-	DefaultUploadBodies   = 4
+	DefaultBodyMemory     = 16 << 20
 	DefaultRegistryTTL    = 5 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultIssueAttempts  = 3
@@ -165,8 +166,8 @@ func (c Config) WithDefaults() Config {
 	if c.UploadPixels <= 0 {
 		c.UploadPixels = DefaultUploadPixels
 	}
-	if c.UploadBodies <= 0 {
-		c.UploadBodies = DefaultUploadBodies
+	if c.BodyMemory <= 0 {
+		c.BodyMemory = DefaultBodyMemory
 	}
 	if c.UploadDecodes <= 0 {
 		c.UploadDecodes = runtime.NumCPU()

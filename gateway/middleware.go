@@ -35,8 +35,8 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	c.Set(HeaderRequestID, rid)
 	s.setSecurityHeaders(c)
 	own := c.Route()
-	if c.Method() == fiber.MethodPost {
-		defer s.endUpload(c)
+	if c.Method() != fiber.MethodGet {
+		defer s.endBody(c)
 	}
 
 	if err := c.Next(); err != nil {
@@ -119,10 +119,10 @@ func (s *Server) handleUncaught(c *fiber.Ctx, err error) error {
 	c.Locals(localRequestID, rid)
 	c.Set(HeaderRequestID, rid)
 	s.setSecurityHeaders(c)
-	if s.uploads.refused(&c.Context().Request.Header) {
-		err = s.uploadsBusy(c)
+	if s.bodies.refused(&c.Context().Request.Header) {
+		err = s.bodiesBusy(c)
 	}
-	s.uploads.end(&c.Context().Request.Header)
+	s.bodies.end(&c.Context().Request.Header)
 	s.respondError(c, err)
 	s.finish(c, unmatchedRoute, rid, start)
 	return nil

@@ -37,9 +37,9 @@ const (
 	limitPublic      = "public"
 	limitAPIKey      = "api_key"
 	limitAuthFailure = "auth_failure"
-	// limitUploads counts pictures refused because every upload slot
-	// was taken (Config.UploadBodies).
-	limitUploads = "uploads"
+	// limitBodies counts large bodies refused unread because the body
+	// budget stayed full (Config.BodyMemory).
+	limitBodies = "bodies"
 )
 
 // maxLimiterKeys bounds each keyed limiter's table, so an attacker cycling

@@ -53,7 +53,7 @@ type Server struct {
 	tls                                     *tls.Config // nil: plain HTTP
 	trustedProxies                          []netip.Prefix
 	publicLimit, apiKeyLimit, authFailLimit *keyedLimiter
-	uploads                                 *uploadGate
+	bodies                                  *bodyGate
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is
@@ -89,7 +89,7 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	s.publicLimit = newKeyedLimiter(cfg.PublicLimit, cfg.LimiterClock)
 	s.apiKeyLimit = newKeyedLimiter(cfg.APIKeyLimit, cfg.LimiterClock)
 	s.authFailLimit = newKeyedLimiter(cfg.AuthFailureLimit, cfg.LimiterClock)
-	s.uploads = newUploadGate(cfg.UploadBodies, uploadWait, cfg.ReadTimeout+cfg.RequestTimeout+cfg.WriteTimeout)
+	s.bodies = newBodyGate(cfg.BodyMemory, bodyWait, cfg.ReadTimeout+cfg.RequestTimeout+cfg.WriteTimeout)
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
 	if n, ok := ledger.(credential.ChangeNotifier); ok {
 		n.NotifyChanges(s.recordChanged)

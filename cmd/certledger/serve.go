@@ -103,13 +103,6 @@ func runServe(args []string) error {
 		return usageError{err}
 	}
 
-	// The gateway's live heap is small (the registry, a few buffers) while
-	// every request allocates ~15-30 KB, so the default GOGC=100 collects
-	// many times a second. 400 cuts the verification path's CPU by ~15%
-	// (BenchmarkVerifyHandler) for a few more MB of heap. GOGC wins if set.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 	if os.Getenv("GOMEMLIMIT") == "" && o.MemoryLimit > 0 {
 		debug.SetMemoryLimit(o.MemoryLimit)
 	}
