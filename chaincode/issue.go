@@ -55,6 +55,9 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err != nil {
 		return credential.IssueResult{}, err
 	}
+	if err := checkActingKey(req.APIKeyID); err != nil {
+		return credential.IssueResult{}, err
+	}
 	if !validHex(req.HolderRef, 64) {
 		return credential.IssueResult{}, credential.Errorf(credential.ReasonInvalidField, "holderRef must be 64 hex characters (an HMAC-SHA256)")
 	}
@@ -67,12 +70,13 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	}
 
 	change := credential.Change{
-		Action: credential.ActionIssue,
-		Actor:  caller.ID,
-		MSPID:  caller.MSPID,
-		TxID:   tx.TxID(),
-		Time:   now.UTC(),
-		Status: credential.StatusValid,
+		Action:   credential.ActionIssue,
+		Actor:    caller.ID,
+		APIKeyID: req.APIKeyID,
+		MSPID:    caller.MSPID,
+		TxID:     tx.TxID(),
+		Time:     now.UTC(),
+		Status:   credential.StatusValid,
 	}
 	rec := credential.Record{
 		ID:         doc.ID,
