@@ -6,11 +6,15 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway/apiclient"
+	"github.com/certledger/certledger/gateway/keystore"
+	"github.com/certledger/certledger/network/scenario"
 )
 
 // runCLIEnv runs the command with extra environment variables.
@@ -130,5 +134,50 @@ func TestParseExpiry(t *testing.T) {
 		if _, err := parseExpiry(in, now); err == nil {
 			t.Errorf("%q accepted", in)
 		}
+	}
+}
+
+// TestServeMovesKeystoreAPIKeysToTheLedger: a data folder whose
+// keystore.json holds an API key hash, as earlier releases kept them, is
+// served with that key working, listed as migrated, and gone from the
+// keystore.
+func TestServeMovesKeystoreAPIKeysToTheLedger(t *testing.T) {
+	dir := demoFolder(t)
+	old := "clk_" + strings.Repeat("M", 43)
+	path := filepath.Join(dir, keystore.FileName)
+	var ks map[string]any
+	raw, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(raw, &ks) != nil {
+		t.Fatalf("keystore.json: %v", err)
+	}
+	ks["apiKeys"] = []map[string]string{{"dept": "samr", "sha256": credential.APIKeyHash(old), "created": "2025-06-01T08:00:00Z"}}
+	if err := os.WriteFile(path, mustJSON(t, ks), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := &scenario.Server{Bin: binary, DataDir: dir}
+	srv.Start(t)
+	t.Cleanup(srv.Close)
+	c := &apiclient.Client{BaseURL: srv.URL(), APIKey: old}
+	if dept, err := c.Department(t.Context()); err != nil || dept != "samr" {
+		t.Fatalf("the keystore's key: %q %v", dept, err)
+	}
+	gov := &apiclient.Client{BaseURL: srv.URL(), APIKey: srv.Keys()["gov"].APIKey}
+	keys, err := gov.ListAPIKeys(t.Context(), "samr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := credential.APIKeyIDOf(credential.APIKeyHash(old))
+	var found bool
+	for _, k := range keys {
+		found = found || k.ID == id && k.Label == "migrated from keystore.json (created 2025-06-01)" && k.CreatedBy == "samr"
+	}
+	if !found {
+		t.Fatalf("samr's keys %+v lack the migrated %s", keys, id)
+	}
+	srv.Stop(t)
+	raw, _ = os.ReadFile(path)
+	if strings.Contains(string(raw), credential.APIKeyHash(old)) {
+		t.Fatal("the keystore still holds the migrated key's hash")
 	}
 }
