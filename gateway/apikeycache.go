@@ -66,7 +66,7 @@ func (kc *apiKeyCache) authenticate(ctx context.Context, secret string) (*apiKey
 		return nil, err
 	}
 	e := snap.find(h)
-	if e == nil && now.Sub(snap.at) >= apiKeyMissRefresh {
+	if age := now.Sub(snap.at); e == nil && (age >= apiKeyMissRefresh || age < 0) {
 		if snap, err = kc.fresh(ctx, snap); err != nil {
 			return nil, err
 		}
@@ -97,10 +97,12 @@ func (s *apiKeySnapshot) find(h [sha256.Size]byte) *apiKeyEntry {
 
 // snapshot returns the copy to authenticate against. A copy past the TTL
 // is refreshed by one request while concurrent ones keep using it; a
-// failed refresh keeps it until apiKeyMaxStale TTLs.
+// failed refresh keeps it until apiKeyMaxStale TTLs. A copy read "after"
+// now (the clock was set back) is read again at once, or it would pass
+// for fresh until the clock caught up.
 func (kc *apiKeyCache) snapshot(ctx context.Context, now time.Time) (*apiKeySnapshot, error) {
 	cur := kc.cur.Load()
-	if cur != nil {
+	if cur != nil && !now.Before(cur.at) {
 		age := now.Sub(cur.at)
 		if age < kc.ttl {
 			return cur, nil
@@ -121,8 +123,10 @@ func (kc *apiKeyCache) snapshot(ctx context.Context, now time.Time) (*apiKeySnap
 	}
 	kc.loadMu.Lock()
 	defer kc.loadMu.Unlock()
-	if c := kc.cur.Load(); c != nil && kc.now().Sub(c.at) < kc.ttl {
-		return c, nil
+	if c := kc.cur.Load(); c != nil && c != cur {
+		if age := kc.now().Sub(c.at); age >= 0 && age < kc.ttl {
+			return c, nil // read by the request we waited for
+		}
 	}
 	return kc.load(ctx)
 }

@@ -64,6 +64,12 @@ func TestAPIKeyCacheReadsOncePerTTL(t *testing.T) {
 	if _, err := kc.authenticate(t.Context(), secrets[0]); err != nil || l.reads.Load() != 2 {
 		t.Fatalf("after the TTL: %v, %d reads", err, l.reads.Load())
 	}
+	// A clock set back makes the copy look read in the future: it is read
+	// again rather than taken for fresh until the clock catches up.
+	now = now.Add(-time.Hour)
+	if _, err := kc.authenticate(t.Context(), secrets[0]); err != nil || l.reads.Load() != 3 {
+		t.Fatalf("after the clock went back: %v, %d reads", err, l.reads.Load())
+	}
 	// Past apiKeyMaxStale TTLs a failing ledger fails the request.
 	l.keys = nil
 	now = now.Add(apiKeyMaxStale * 2 * time.Second)

@@ -95,7 +95,8 @@ func (u *keyUse) saw(p *atomic.Int64, now time.Time) {
 	if !u.dirty.Load() {
 		u.dirty.Store(true)
 	}
-	if u.path == "" || now.UnixNano()-u.lastSave.Load() < int64(keyUseSaveEvery) || !u.saving.CompareAndSwap(false, true) {
+	since := now.UnixNano() - u.lastSave.Load() // negative after the clock was set back: write
+	if u.path == "" || since >= 0 && since < int64(keyUseSaveEvery) || !u.saving.CompareAndSwap(false, true) {
 		return
 	}
 	defer u.saving.Store(false)
