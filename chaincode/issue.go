@@ -55,6 +55,9 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err != nil {
 		return credential.IssueResult{}, err
 	}
+	if err := checkActingKey(req.APIKeyID); err != nil {
+		return credential.IssueResult{}, err
+	}
 	// The contract holds no holder key, so it cannot tell whether a reference
 	// is scoped to the issuing department (docs/decisions/0010). It checks the
 	// form, and that a new version of a credential keeps its predecessor's.
@@ -73,12 +76,13 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	}
 
 	change := credential.Change{
-		Action: credential.ActionIssue,
-		Actor:  caller.ID,
-		MSPID:  caller.MSPID,
-		TxID:   tx.TxID(),
-		Time:   now.UTC(),
-		Status: credential.StatusValid,
+		Action:   credential.ActionIssue,
+		Actor:    caller.ID,
+		APIKeyID: req.APIKeyID,
+		MSPID:    caller.MSPID,
+		TxID:     tx.TxID(),
+		Time:     now.UTC(),
+		Status:   credential.StatusValid,
 	}
 	rec := credential.Record{
 		ID:         doc.ID,

@@ -14,6 +14,11 @@ const (
 	prefixIdempotency = "idem/"      // idem/<department id>/<key> -> idempotencyEntry
 	prefixDocument    = "doc/"       // doc/<identifier> -> Document (private data)
 	prefixStatusIndex = "statusidx/" // statusidx/<department id>/<list>/<sequence> -> statusIndexEntry
+	// An API key's record is written once; its revocation is a key of its
+	// own, so each can carry the key-level policy of the department that
+	// wrote it (the key's department or governance, either may revoke).
+	prefixAPIKey           = "apikey/"        // apikey/<key id> -> credential.APIKey as created
+	prefixAPIKeyRevocation = "apikeyrevoked/" // apikeyrevoked/<key id> -> apiKeyRevocation
 )
 
 // prefixEnd returns the smallest key greater than every key with prefix p:
@@ -26,6 +31,10 @@ func typeKey(id string) string       { return prefixType + id }
 func typeCodeKey(code string) string { return prefixTypeCode + code }
 func recordKey(id string) string     { return prefixRecord + id }
 func documentKey(id string) string   { return prefixDocument + id }
+func apiKeyKey(id string) string     { return prefixAPIKey + id }
+func apiKeyRevocationKey(id string) string {
+	return prefixAPIKeyRevocation + id
+}
 func idempotencyKey(dept, key string) string {
 	return prefixIdempotency + dept + "/" + key
 }

@@ -24,6 +24,9 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 	if err != nil {
 		return credential.Record{}, err
 	}
+	if err := checkActingKey(ch.APIKeyID); err != nil {
+		return credential.Record{}, err
+	}
 	caller, err := CallerDepartment(tx)
 	if err != nil {
 		return credential.Record{}, err
@@ -44,14 +47,15 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 		return credential.Record{}, ledgerErr("read the transaction time", err)
 	}
 	change := credential.Change{
-		Action: ch.Action,
-		Reason: reason,
-		Code:   next.RevocationCode,
-		Actor:  caller.ID,
-		MSPID:  caller.MSPID,
-		TxID:   tx.TxID(),
-		Time:   now.UTC(),
-		Status: next.Status,
+		Action:   ch.Action,
+		Reason:   reason,
+		Code:     next.RevocationCode,
+		Actor:    caller.ID,
+		APIKeyID: ch.APIKeyID,
+		MSPID:    caller.MSPID,
+		TxID:     tx.TxID(),
+		Time:     now.UTC(),
+		Status:   next.Status,
 	}
 	if ch.Action != credential.ActionRevoke {
 		change.Code = ""

@@ -22,6 +22,9 @@ const (
 	// EventBatchName is the event of an IssueBatch transaction: a JSON
 	// array of the ChangeEvent of every credential it recorded.
 	EventBatchName = "certledger.changes"
+	// EventAPIKeyName is the event of an API key's creation or revocation:
+	// the key's credential.APIKey after the change.
+	EventAPIKeyName = "certledger.apikey"
 	// TransientRequest is the transient map key carrying the IssueRequest.
 	TransientRequest = "request"
 	// TransientRequests is the transient map key carrying IssueBatch's
@@ -48,6 +51,9 @@ const (
 	FnGetDocument       = "GetDocument"
 	FnGetHistory        = "GetHistory"
 	FnGetStatusEntries  = "GetStatusEntries"
+	FnCreateAPIKey      = "CreateAPIKey"
+	FnRevokeAPIKey      = "RevokeAPIKey"
+	FnGetAPIKeys        = "GetAPIKeys"
 )
 
 // KV is one entry of a range scan.

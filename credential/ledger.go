@@ -23,6 +23,9 @@ type IssueRequest struct {
 	// credential of the department holds. 0 asks for no position: the
 	// credential then has no W3C VC status entry (docs/decisions/0004).
 	StatusSequence uint64 `json:"statusSequence,omitempty"`
+	// APIKeyID is the API key the issuance was requested with, recorded in
+	// the change (Change.APIKeyID); empty when there was none.
+	APIKeyID string `json:"apiKeyId,omitempty"`
 }
 
 // StatusEntry is one credential of a department's status list, as the
@@ -67,6 +70,8 @@ type StatusChange struct {
 	Action Action         `json:"action"`
 	Reason string         `json:"reason"`
 	Code   RevocationCode `json:"code,omitempty"` // revocations only
+	// APIKeyID is the API key the change was requested with (Change.APIKeyID).
+	APIKeyID string `json:"apiKeyId,omitempty"`
 }
 
 // Ledger is what the gateway needs from a ledger backend. Every write is made
@@ -99,6 +104,15 @@ type Ledger interface {
 	// sequence numbers fall in list (list*131072 onwards), from the
 	// contract's status index.
 	StatusEntries(ctx context.Context, dept string, list uint64) ([]StatusEntry, error)
+	// CreateAPIKey records a department API key, as mspID: the key's own
+	// department or the governance department.
+	CreateAPIKey(ctx context.Context, mspID string, k NewAPIKey) (APIKey, error)
+	// RevokeAPIKey revokes a key for good, as mspID: the key's own
+	// department or the governance department.
+	RevokeAPIKey(ctx context.Context, mspID string, r APIKeyRevocation) (APIKey, error)
+	// APIKeys lists department dept's API keys, revoked and expired ones
+	// included, oldest first; every department's when dept is empty.
+	APIKeys(ctx context.Context, dept string) ([]APIKey, error)
 	// Close releases the backend.
 	Close() error
 }
@@ -109,4 +123,12 @@ type Ledger interface {
 // changed record; it must not block.
 type ChangeNotifier interface {
 	NotifyChanges(fn func(Record))
+}
+
+// APIKeyNotifier is implemented by ledgers that learn of API keys created
+// or revoked by any client (the Fabric backend, from the channel's events),
+// so a gateway takes a revocation made elsewhere at once instead of at its
+// next read. The function must not block.
+type APIKeyNotifier interface {
+	NotifyAPIKeyChanges(fn func(APIKey))
 }

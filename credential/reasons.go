@@ -49,6 +49,7 @@ const (
 	ReasonDepartmentNotFound Reason = "department_not_found"
 	ReasonKeyNotFound        Reason = "key_not_found"
 	ReasonStatusListNotFound Reason = "status_list_not_found"
+	ReasonAPIKeyNotFound     Reason = "api_key_not_found"
 )
 
 // Reasons of CodeConflict: the request clashes with the ledger's state.
@@ -73,12 +74,20 @@ const (
 	// ReasonCompromiseNotPending: there is no reported compromise of the
 	// key waiting for the governance department's confirmation.
 	ReasonCompromiseNotPending Reason = "compromise_not_pending"
+	// ReasonAPIKeyExists: the ledger already records a key with this hash.
+	ReasonAPIKeyExists         Reason = "api_key_exists"
+	ReasonAPIKeyAlreadyRevoked Reason = "api_key_already_revoked"
+	// ReasonLastGovernanceAPIKey: revoking the governance department's last
+	// usable API key would leave no one able to create keys.
+	ReasonLastGovernanceAPIKey Reason = "last_governance_api_key"
 )
 
 // Reasons of CodeUnauthorized.
 const (
 	ReasonMissingAPIKey   Reason = "missing_api_key"
 	ReasonInvalidAPIKey   Reason = "invalid_api_key"
+	ReasonAPIKeyExpired   Reason = "api_key_expired"  // a recorded key past its expiry
+	ReasonAPIKeyRevoked   Reason = "api_key_revoked"  // a recorded key its department or governance revoked
 	ReasonUnknownIdentity Reason = "unknown_identity" // the contract cannot read the caller's identity
 )
 
@@ -134,6 +143,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonDepartmentNotFound: CodeNotFound,
 	ReasonKeyNotFound:        CodeNotFound,
 	ReasonStatusListNotFound: CodeNotFound,
+	ReasonAPIKeyNotFound:     CodeNotFound,
 
 	ReasonDuplicateID:            CodeConflict,
 	ReasonIdempotencyKeyReused:   CodeConflict,
@@ -150,9 +160,14 @@ var reasonCodes = map[Reason]Code{
 	ReasonConcurrentChange:       CodeConflict,
 	ReasonReissueNotApplicable:   CodeConflict,
 	ReasonCompromiseNotPending:   CodeConflict,
+	ReasonAPIKeyExists:           CodeConflict,
+	ReasonAPIKeyAlreadyRevoked:   CodeConflict,
+	ReasonLastGovernanceAPIKey:   CodeConflict,
 
 	ReasonMissingAPIKey:   CodeUnauthorized,
 	ReasonInvalidAPIKey:   CodeUnauthorized,
+	ReasonAPIKeyExpired:   CodeUnauthorized,
+	ReasonAPIKeyRevoked:   CodeUnauthorized,
 	ReasonUnknownIdentity: CodeUnauthorized,
 
 	ReasonNotIssuer:            CodeForbidden,

@@ -54,10 +54,13 @@ type Change struct {
 	Reason string         `json:"reason,omitempty"`
 	Code   RevocationCode `json:"code,omitempty"`
 	Actor  string         `json:"actor"` // department ID
-	MSPID  string         `json:"mspId"`
-	TxID   string         `json:"txId"`
-	Time   time.Time      `json:"time"`
-	Status Status         `json:"status"` // status after the change
+	// APIKeyID names the department's API key the change was requested
+	// with (its public ID, never the key); empty when made without one.
+	APIKeyID string    `json:"apiKeyId,omitempty"`
+	MSPID    string    `json:"mspId"`
+	TxID     string    `json:"txId"`
+	Time     time.Time `json:"time"`
+	Status   Status    `json:"status"` // status after the change
 }
 
 // Record is the public ledger entry of a credential. It holds no personal

@@ -57,7 +57,7 @@ func TestRegistryAdminRefusals(t *testing.T) {
 		{"department as an issuer", "PUT", "/api/v1/departments/customs", "samr", customsBody(t), http.StatusForbidden, nil},
 		{"type as an issuer", "PUT", "/api/v1/types/declarant", "edu", permitType(t, "samr"), http.StatusForbidden, nil},
 		{"api key without key", "POST", "/api/v1/departments/samr/api-keys", "", nil, http.StatusUnauthorized, nil},
-		{"api key as an issuer", "POST", "/api/v1/departments/samr/api-keys", "samr", nil, http.StatusForbidden, nil},
+		{"api key for another department as an issuer", "POST", "/api/v1/departments/edu/api-keys", "samr", nil, http.StatusForbidden, nil},
 		{"api key for an unknown department", "POST", "/api/v1/departments/nosuch/api-keys", "gov", nil, http.StatusNotFound, nil},
 		{"empty body", "PUT", "/api/v1/departments/customs", "gov", "", http.StatusBadRequest, nil},
 		{"not JSON", "PUT", "/api/v1/departments/customs", "gov", "{", http.StatusBadRequest, nil},

@@ -9,6 +9,8 @@ import (
 
 // authenticate resolves the request's `Authorization: Bearer <api key>` to
 // the department it belongs to, as the registry currently describes it.
+// The key is checked against the ledger's key list (apiKeyCache): unknown,
+// revoked and expired keys are refused with reasons of their own.
 func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 	h := c.Get(fiber.HeaderAuthorization)
 	scheme, key, ok := strings.Cut(strings.TrimSpace(h), " ")
@@ -22,17 +24,22 @@ func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 		return credential.Department{}, s.rateLimited(c, limitAuthFailure, wait)
 	}
 	key = strings.TrimSpace(key)
-	deptID, ok := s.keys.Authenticate(key)
-	if !ok {
-		return credential.Department{}, credential.Errorf(credential.ReasonInvalidAPIKey, "the API key is not valid")
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	entry, err := s.apiKeys.authenticate(ctx, key)
+	if err != nil {
+		if credential.ErrorCode(err) != credential.CodeUnauthorized {
+			refund() // the ledger failed, not the client
+		}
+		return credential.Department{}, err
 	}
 	refund()
 	if _, wait := s.apiKeyLimit.take(apiKeyBucket(key)); wait > 0 {
 		return credential.Department{}, s.rateLimited(c, limitAPIKey, wait)
 	}
+	deptID := entry.key.Dept
 	c.Locals(localDept, deptID)
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
+	c.Locals(localAPIKey, entry.key.ID)
 	reg, err := s.registry.get(ctx)
 	if err != nil {
 		return credential.Department{}, err
@@ -49,6 +56,13 @@ func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 		return credential.Department{}, credential.Errorf(credential.ReasonUnknownDepartment, "department %s is not in the registry", deptID)
 	}
 	return dept, nil
+}
+
+// actingKey is the ID of the API key the request authenticated with, for
+// the ledger to record beside the department; empty before authenticate.
+func actingKey(c *fiber.Ctx) string {
+	id, _ := c.Locals(localAPIKey).(string)
+	return id
 }
 
 // ownRecord reads a credential's record for the department that issued it:

@@ -80,6 +80,16 @@ type Config struct {
 	// RegistryTTL is how long the gateway serves its cached copy of the
 	// registry before reading it from the ledger again (default 5s).
 	RegistryTTL time.Duration
+	// APIKeyTTL is how long the gateway authenticates against its copy of
+	// the ledger's API key list before reading it again (default 2s): a
+	// key revoked through another gateway of the ledger is refused here at
+	// most this long after, sooner on Fabric when the channel's event
+	// arrives.
+	APIKeyTTL time.Duration
+	// APIKeyUseFile is where the gateway keeps when it last accepted each
+	// API key, written at most once a minute and at shutdown (default
+	// none: in memory only).
+	APIKeyUseFile string
 	// RequestTimeout bounds the ledger work of one request (default 30s).
 	RequestTimeout time.Duration
 	// ReadTimeout, WriteTimeout and IdleTimeout bound connections
@@ -125,6 +135,7 @@ const (
 	DefaultUploadPixels   = 8 << 20
 	DefaultBodyMemory     = 16 << 20
 	DefaultRegistryTTL    = 5 * time.Second
+	DefaultAPIKeyTTL      = 2 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultIssueAttempts  = 3
 	DefaultQRSize         = 320
@@ -187,6 +198,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.RegistryTTL <= 0 {
 		c.RegistryTTL = DefaultRegistryTTL
+	}
+	if c.APIKeyTTL <= 0 {
+		c.APIKeyTTL = DefaultAPIKeyTTL
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout

@@ -16,6 +16,7 @@ import (
 const (
 	localRequestID = "certledger.requestID"
 	localDept      = "certledger.dept"
+	localAPIKey    = "certledger.apiKey" // the ID of the API key the request authenticated with
 )
 
 // HeaderRequestID carries the request ID both ways: a client (or a proxy)
@@ -84,6 +85,9 @@ func (s *Server) finish(c *fiber.Ctx, route, rid string, start time.Time) {
 	}
 	if dept, ok := c.Locals(localDept).(string); ok {
 		attrs = append(attrs, slog.String("dept", dept))
+	}
+	if id := actingKey(c); id != "" {
+		attrs = append(attrs, slog.String("apiKey", id))
 	}
 	s.log.LogAttrs(c.UserContext(), level, "http", attrs...)
 }

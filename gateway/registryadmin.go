@@ -13,16 +13,9 @@ import (
 )
 
 // The governance department onboards departments through these endpoints:
-// it registers a department and the types it may issue, and gives it an API
-// key for this gateway. Every registry write is signed with the governance
+// it registers a department and the types it may issue (and gives it an API
+// key, apikeys.go). Every registry write is signed with the governance
 // department's ledger identity, the only one the contract accepts.
-
-// APIKeyIssuer is implemented by keystores that can create API keys
-// (*keystore.Store does). Without it the gateway cannot give a department
-// its first key.
-type APIKeyIssuer interface {
-	NewAPIKey(deptID string) (string, error)
-}
 
 // kindKeysElsewhere refuses key changes sent with a department update.
 var kindKeysElsewhere = problemKind{http.StatusUnprocessableEntity, "keys-managed-elsewhere", "Keys change through the key endpoints", "keys_managed_elsewhere"}
@@ -36,13 +29,6 @@ type departmentAnswer struct {
 // typeAnswer is the body of a credential type write.
 type typeAnswer struct {
 	Type credential.CredentialType `json:"type"`
-}
-
-// apiKeyAnswer carries a new API key, the only time it is shown.
-type apiKeyAnswer struct {
-	Department string `json:"department"`
-	APIKey     string `json:"apiKey"`
-	Note       string `json:"note"`
 }
 
 // governanceCaller authenticates the request and requires the caller to
@@ -351,37 +337,4 @@ func typeProblems(id string, t *credential.CredentialType) []FieldProblem {
 		}
 	}
 	return probs
-}
-
-// handleNewAPIKey creates an API key for a registered department in this
-// gateway's keystore. Only its hash is kept, so the answer is the one time
-// it is shown; the department's other keys keep working.
-func (s *Server) handleNewAPIKey(c *fiber.Ctx) error {
-	caller, err := s.governanceCaller(c, "create API keys")
-	if err != nil {
-		return err
-	}
-	store, ok := s.keys.(APIKeyIssuer)
-	if !ok {
-		return newAPIError(kindUnavailable, "this gateway's keystore cannot create API keys")
-	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	id := c.Params("dept")
-	reg, err := s.registry.fresh(ctx)
-	if err != nil {
-		return err
-	}
-	if _, ok := reg.Department(id); !ok {
-		return credential.Errorf(credential.ReasonDepartmentNotFound, "department %q is not in the registry; register it first with PUT /api/v1/departments/{dept}", truncate(id, 40))
-	}
-	key, err := store.NewAPIKey(id)
-	if err != nil {
-		return fmt.Errorf("creating an API key: %w", err)
-	}
-	s.log.Info("API key created", slog.String("dept", id), slog.String("by", caller.ID))
-	// The key is a secret: no cache may keep the answer.
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(fiber.StatusCreated).JSON(apiKeyAnswer{Department: id, APIKey: key,
-		Note: "This key is shown once; the gateway keeps only its hash. Hand it to the department over a secure channel."})
 }

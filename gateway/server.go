@@ -22,14 +22,12 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 )
 
-// Secrets is what the gateway needs from its keystore: its HMAC keys, the
-// mapping of API keys to departments, and the departments' signing keys.
+// Secrets is what the gateway needs from its keystore: its HMAC keys and
+// the departments' signing keys. API keys live on the ledger.
 // *keystore.Store implements it; a backend with signing keys elsewhere
 // (the Fabric connection profile) wraps a Store and overrides SigningKeys.
 type Secrets interface {
 	Secrets() keystore.Secrets
-	// Authenticate returns the department an API key belongs to.
-	Authenticate(apiKey string) (deptID string, ok bool)
 	// SigningKeys returns the private keys held for a department.
 	SigningKeys(deptID string) []keystore.SigningKey
 }
@@ -44,6 +42,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	registry *registryCache
+	apiKeys  *apiKeyCache
 	// keyMu serializes this gateway's key operations and registry writes,
 	// each a read-modify-write of a whole registry entry.
 	keyMu       sync.Mutex
@@ -91,8 +90,13 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	s.authFailLimit = newKeyedLimiter(cfg.AuthFailureLimit, cfg.LimiterClock)
 	s.bodies = newBodyGate(cfg.BodyMemory, bodyWait, cfg.ReadTimeout+cfg.RequestTimeout+cfg.WriteTimeout)
 	s.registry = &registryCache{ledger: ledger, ttl: cfg.RegistryTTL, now: cfg.Now, log: cfg.Logger}
+	s.apiKeys = &apiKeyCache{ledger: ledger, ttl: cfg.APIKeyTTL, now: cfg.Now, log: cfg.Logger,
+		use: openKeyUse(cfg.APIKeyUseFile, cfg.Now(), cfg.Logger)}
 	if n, ok := ledger.(credential.ChangeNotifier); ok {
 		n.NotifyChanges(s.recordChanged)
+	}
+	if n, ok := ledger.(credential.APIKeyNotifier); ok {
+		n.NotifyAPIKeyChanges(s.apiKeys.apply)
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName: "certledger",
@@ -144,9 +148,14 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Shutdown stops accepting connections and waits for in-flight requests
-// until ctx ends. It does not close the ledger, which the caller owns.
+// until ctx ends, then writes the API keys' last-used times. It does not
+// close the ledger, which the caller owns.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.app.ShutdownWithContext(ctx)
+	err := s.app.ShutdownWithContext(ctx)
+	if uerr := s.apiKeys.use.save(); uerr != nil {
+		s.log.Warn("writing the API key use file failed", slog.String("path", s.cfg.APIKeyUseFile), slog.String("error", uerr.Error()))
+	}
+	return err
 }
 
 // routes registers every route: the API first, then the pages. Unknown
@@ -172,7 +181,9 @@ func (s *Server) routes() {
 	api.Get("/types", s.handleTypes)
 	api.Get("/departments", s.handleDepartments)
 	api.Put("/departments/:dept", s.handlePutDepartment)
+	api.Get("/departments/:dept/api-keys", s.handleListAPIKeys)
 	api.Post("/departments/:dept/api-keys", s.handleNewAPIKey)
+	api.Delete("/departments/:dept/api-keys/:id", s.handleRevokeAPIKey)
 	api.Put("/types/:type", s.handlePutType)
 	api.Post("/departments/:dept/keys", s.handleAddKey)
 	api.Post("/departments/:dept/keys/:kid/retire", s.handleRetireKey)

@@ -49,7 +49,7 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 
 // GetEvaluateTransactions marks the read-only transactions in the metadata.
 func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{chaincode.FnGetRegistry, chaincode.FnGetRecord, chaincode.FnGetDocument, chaincode.FnGetHistory, chaincode.FnGetStatusEntries}
+	return []string{chaincode.FnGetRegistry, chaincode.FnGetRecord, chaincode.FnGetDocument, chaincode.FnGetHistory, chaincode.FnGetStatusEntries, chaincode.FnGetAPIKeys}
 }
 
 // PutDepartment adds or replaces a department (governance only, except the
@@ -121,6 +121,31 @@ func (c *Contract) GetStatusEntries(ctx contractapi.TransactionContextInterface,
 		return "", chaincode.EncodeError(credential.Errorf(credential.ReasonInvalidStatusList, "status list %q is not a decimal number", list))
 	}
 	return asJSON(chaincode.GetStatusEntries(fabricTx{ctx}, dept, n))
+}
+
+// CreateAPIKey records a department API key from a NewAPIKey (its hash,
+// never the key) and returns the APIKey record.
+func (c *Contract) CreateAPIKey(ctx contractapi.TransactionContextInterface, keyJSON string) (string, error) {
+	var k credential.NewAPIKey
+	if err := decodeArg(keyJSON, "API key", &k); err != nil {
+		return "", chaincode.EncodeError(err)
+	}
+	return asJSON(chaincode.CreateAPIKey(writer(ctx), k))
+}
+
+// RevokeAPIKey applies an APIKeyRevocation and returns the revoked key.
+func (c *Contract) RevokeAPIKey(ctx contractapi.TransactionContextInterface, revocationJSON string) (string, error) {
+	var r credential.APIKeyRevocation
+	if err := decodeArg(revocationJSON, "API key revocation", &r); err != nil {
+		return "", chaincode.EncodeError(err)
+	}
+	return asJSON(chaincode.RevokeAPIKey(writer(ctx), r))
+}
+
+// GetAPIKeys returns a department's API keys (every department's for an
+// empty dept), oldest first.
+func (c *Contract) GetAPIKeys(ctx contractapi.TransactionContextInterface, dept string) (string, error) {
+	return asJSON(chaincode.GetAPIKeys(fabricTx{ctx}, dept))
 }
 
 func decodeArg(s, what string, v any) error {

@@ -36,7 +36,8 @@ func TestNewChaincodeBuildsMetadata(t *testing.T) {
 func TestFunctionNamesMatchMethods(t *testing.T) {
 	c := NewContract()
 	ty := reflect.TypeOf(c)
-	for _, fn := range append(c.GetEvaluateTransactions(), chaincode.FnPutDepartment, chaincode.FnPutCredentialType, chaincode.FnIssue, chaincode.FnChangeStatus) {
+	for _, fn := range append(c.GetEvaluateTransactions(), chaincode.FnPutDepartment, chaincode.FnPutCredentialType, chaincode.FnIssue, chaincode.FnChangeStatus,
+		chaincode.FnCreateAPIKey, chaincode.FnRevokeAPIKey) {
 		if _, ok := ty.MethodByName(fn); !ok {
 			t.Errorf("contract has no transaction %s", fn)
 		}
@@ -203,6 +204,33 @@ func TestFabricAdapter(t *testing.T) {
 	}
 	if _, err := invoke("", nil, chaincode.FnGetRecord, "1.2.156.3005.2.nonsense"); credential.ErrorReason(err) != credential.ReasonInvalidIdentifier {
 		t.Fatalf("malformed id: %v, want invalid_identifier", err)
+	}
+
+	// API keys: governance creates one for samr, samr lists and revokes it;
+	// each write carries its writer's key-level policy and an event.
+	_, newKey := credential.GenerateAPIKey(demo.Market)
+	newKey.Label = "console"
+	out, err = invoke("GovMSP", nil, chaincode.FnCreateAPIKey, mustJSON(newKey))
+	var ak credential.APIKey
+	if err != nil || json.Unmarshal([]byte(out), &ak) != nil || ak.ID != newKey.ID || ak.CreatedBy != demo.Governance || stub.event != chaincode.EventAPIKeyName {
+		t.Fatalf("create API key %s: %v (event %q)", out, err, stub.event)
+	}
+	if got := w.policy["apikey/"+ak.ID]; !slices.Equal(got, []string{"GovMSP"}) {
+		t.Errorf("policy of the API key names %q, want GovMSP", got)
+	}
+	if _, err := invoke("EduMSP", nil, chaincode.FnRevokeAPIKey, mustJSON(credential.APIKeyRevocation{Dept: demo.Market, ID: ak.ID})); credential.ErrorReason(err) != credential.ReasonNotKeyOwner {
+		t.Fatalf("another department revoking: %v, want not_key_owner", err)
+	}
+	if _, err := invoke("SamrMSP", nil, chaincode.FnRevokeAPIKey, mustJSON(credential.APIKeyRevocation{Dept: demo.Market, ID: ak.ID})); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.policy["apikeyrevoked/"+ak.ID]; !slices.Equal(got, []string{"SamrMSP"}) {
+		t.Errorf("policy of the revocation names %q, want SamrMSP", got)
+	}
+	out, err = invoke("", nil, chaincode.FnGetAPIKeys, demo.Market)
+	var listed []credential.APIKey
+	if err != nil || json.Unmarshal([]byte(out), &listed) != nil || len(listed) != 1 || listed[0].RevokedBy != demo.Market || listed[0].Label != "console" {
+		t.Fatalf("API keys of samr %s: %v", out, err)
 	}
 
 	// A failure of the ledger itself is an internal error: the client's

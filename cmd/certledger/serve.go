@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -61,6 +62,10 @@ type serveOptions struct {
 	TimeZone *time.Location
 }
 
+// apiKeyUseFile, in the data folder, keeps when this gateway last accepted
+// each API key.
+const apiKeyUseFile = "api-key-use.json"
+
 // defaultMemoryLimit makes the collector work harder before the process
 // outgrows a small host, instead of letting the heap double first.
 const defaultMemoryLimit = 1 << 30
@@ -98,7 +103,8 @@ func runServe(args []string) error {
 	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), Logger: log,
 		CompromiseWindow: o.CompromiseWindow, MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
 		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
-		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey, TimeZone: o.TimeZone}.WithDefaults()
+		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey, TimeZone: o.TimeZone,
+		APIKeyUseFile: filepath.Join(o.Data, apiKeyUseFile), Now: gatewayClock()}.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -127,6 +133,11 @@ func runServe(args []string) error {
 		}
 	}()
 
+	// Before provisioning, so the demo keys a keystore of an earlier
+	// release holds are found on the ledger and kept.
+	if _, err := gateway.MigrateAPIKeys(ctx, ledger, ks, log); err != nil {
+		return err
+	}
 	if o.Demo {
 		res, err := provision.Demo(ctx, ledger, ks, o.Data, time.Now().UTC())
 		if err != nil {

@@ -1,8 +1,9 @@
-// Package keystore keeps a gateway's secrets in its data folder: the keyed
-// hashes of department API keys, the departments' Ed25519 signing keys, and
-// the gateway's own HMAC keys (holder reference, verification token,
-// idempotency). Everything lives in one JSON file of mode 0600, rewritten
-// atomically on every change.
+// Package keystore keeps a gateway's secrets in its data folder: the
+// departments' Ed25519 signing keys and the gateway's own HMAC keys (holder
+// reference, verification token, idempotency). Everything lives in one JSON
+// file of mode 0600, rewritten atomically on every change. API keys live on
+// the ledger; the hashes an earlier release kept here are read only until
+// the gateway has moved them there (LegacyAPIKeys, ForgetAPIKeys).
 //
 // A ledger backend that gets signing keys from elsewhere (the Fabric backend
 // reads them from the network's connection profile) adds them with
@@ -13,7 +14,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 )
@@ -33,14 +32,6 @@ const FileName = "keystore.json"
 
 // SecretSize is the size in bytes of each gateway HMAC key.
 const SecretSize = 32
-
-// APIKeyPrefix starts every API key, so a leaked key is recognizable (secret
-// scanners, logs) and a key pasted in the wrong place is easy to spot.
-const APIKeyPrefix = "clk_"
-
-// apiKeyBytes of randomness make guessing a key hopeless, which is why a
-// plain SHA-256 (no slow KDF) is enough to store it.
-const apiKeyBytes = 32
 
 // SigningKey is a department's Ed25519 private key with the key ID it is
 // registered under on the ledger.
@@ -105,6 +96,13 @@ type apiKeyEntry struct {
 	deptID  string
 	hash    [sha256.Size]byte
 	created time.Time
+}
+
+// LegacyAPIKey is an API key hash an earlier release kept in the keystore.
+type LegacyAPIKey struct {
+	DeptID  string
+	SHA256  string // lower-case hex of the whole key text
+	Created time.Time
 }
 
 // Open opens the store in dir, creating dir (mode 0700) and a store with
@@ -252,54 +250,42 @@ func (s *Store) Secrets() Secrets {
 	return s.secrets
 }
 
-// HashAPIKey returns the SHA-256 of an API key, as stored.
-func HashAPIKey(key string) [sha256.Size]byte { return sha256.Sum256([]byte(key)) }
-
-// NewAPIKey creates and stores a new API key for a department and returns
-// its text; only its hash is kept.
-func (s *Store) NewAPIKey(deptID string) (string, error) {
-	if deptID == "" {
-		return "", errors.New("keystore: department ID is required")
+// LegacyAPIKeys returns the API key hashes the store still holds.
+func (s *Store) LegacyAPIKeys() []LegacyAPIKey {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]LegacyAPIKey, 0, len(s.apiKeys))
+	for _, e := range s.apiKeys {
+		out = append(out, LegacyAPIKey{DeptID: e.deptID, SHA256: hex.EncodeToString(e.hash[:]), Created: e.created})
 	}
-	key := APIKeyPrefix + base64.RawURLEncoding.EncodeToString(randomBytes(apiKeyBytes))
+	return out
+}
+
+// ForgetAPIKeys drops the API key hashes given (lower-case hex), once the
+// ledger holds them.
+func (s *Store) ForgetAPIKeys(hashes []string) error {
+	drop := make(map[string]bool, len(hashes))
+	for _, h := range hashes {
+		drop[h] = true
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.apiKeys = append(s.apiKeys, apiKeyEntry{deptID: deptID, hash: HashAPIKey(key), created: time.Now().UTC()})
+	old := s.apiKeys
+	var kept []apiKeyEntry
+	for _, e := range s.apiKeys {
+		if !drop[hex.EncodeToString(e.hash[:])] {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == len(old) {
+		return nil
+	}
+	s.apiKeys = kept
 	if err := s.save(); err != nil {
-		s.apiKeys = s.apiKeys[:len(s.apiKeys)-1]
-		return "", err
+		s.apiKeys = old
+		return err
 	}
-	return key, nil
-}
-
-// Authenticate returns the department an API key belongs to. It compares
-// the key's hash with every stored hash in constant time and without early
-// exit, so timing tells nothing about which stored hash came close.
-func (s *Store) Authenticate(key string) (deptID string, ok bool) {
-	if !strings.HasPrefix(key, APIKeyPrefix) {
-		return "", false
-	}
-	h := HashAPIKey(key)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, e := range s.apiKeys {
-		if subtle.ConstantTimeCompare(h[:], e.hash[:]) == 1 {
-			deptID, ok = e.deptID, true
-		}
-	}
-	return deptID, ok
-}
-
-// HasAPIKey reports whether the department has at least one API key.
-func (s *Store) HasAPIKey(deptID string) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, e := range s.apiKeys {
-		if e.deptID == deptID {
-			return true
-		}
-	}
-	return false
+	return nil
 }
 
 // NewSigningKey generates and stores an Ed25519 key for a department. The

@@ -3,9 +3,11 @@ package keystore_test
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -54,10 +56,6 @@ func TestStorePersistsAcrossReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiKey, err := s.NewAPIKey("samr")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	sk, err := s.NewSigningKey("samr", now)
 	if err != nil {
@@ -74,48 +72,49 @@ func TestStorePersistsAcrossReopen(t *testing.T) {
 	if !bytes.Equal(s2.Secrets().HolderKey, s.Secrets().HolderKey) || !bytes.Equal(s2.Secrets().TokenKey, s.Secrets().TokenKey) {
 		t.Fatal("secrets changed across reopen")
 	}
-	if dept, ok := s2.Authenticate(apiKey); !ok || dept != "samr" {
-		t.Fatalf("Authenticate after reopen = %q, %v", dept, ok)
-	}
 	keys := s2.SigningKeys("samr")
 	if len(keys) != 1 || keys[0].KeyID != sk.KeyID || !keys[0].Private.Equal(sk.Private) {
 		t.Fatalf("signing keys after reopen = %+v", keys)
 	}
-	raw, _ := os.ReadFile(s.Path())
-	if strings.Contains(string(raw), apiKey) || strings.Contains(string(raw), strings.TrimPrefix(apiKey, keystore.APIKeyPrefix)) {
-		t.Fatal("the store file contains the API key in the clear")
-	}
 }
 
-func TestAuthenticate(t *testing.T) {
-	s, err := keystore.Open(t.TempDir())
+// A keystore.json of an earlier release holds API key hashes: they are
+// read as legacy keys until the gateway has recorded them on the ledger
+// and forgets them, which persists.
+func TestLegacyAPIKeys(t *testing.T) {
+	dir := t.TempDir()
+	secret := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, keystore.SecretSize))
+	samr, edu := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	old := fmt.Sprintf(`{"version": 1, "holderKey": %q, "tokenKey": %q, "idempotencyKey": %q,
+		"apiKeys": [{"dept": "samr", "sha256": %q, "created": "2025-06-01T08:00:00Z"},
+		            {"dept": "edu", "sha256": %q, "created": "2025-07-01T08:00:00Z"}],
+		"signingKeys": []}`, secret, secret, secret, samr, edu)
+	if err := os.WriteFile(filepath.Join(dir, keystore.FileName), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := keystore.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	samr, _ := s.NewAPIKey("samr")
-	edu, _ := s.NewAPIKey("edu")
-	tests := []struct {
-		name, key, want string
-		ok              bool
-	}{
-		{"samr key", samr, "samr", true},
-		{"edu key", edu, "edu", true},
-		{"empty", "", "", false},
-		{"without prefix", strings.TrimPrefix(samr, keystore.APIKeyPrefix), "", false},
-		{"last character changed", samr[:len(samr)-1] + string(rune(samr[len(samr)-1]^1)), "", false},
-		{"truncated", samr[:len(samr)-1], "", false},
-		{"with suffix", samr + "x", "", false},
+	want := []keystore.LegacyAPIKey{
+		{DeptID: "samr", SHA256: samr, Created: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)},
+		{DeptID: "edu", SHA256: edu, Created: time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC)},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, ok := s.Authenticate(tc.key)
-			if got != tc.want || ok != tc.ok {
-				t.Fatalf("Authenticate = %q, %v; want %q, %v", got, ok, tc.want, tc.ok)
-			}
-		})
+	if got := s.LegacyAPIKeys(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("legacy keys %+v, want %+v", got, want)
 	}
-	if !s.HasAPIKey("samr") || s.HasAPIKey("hrss") {
-		t.Fatal("HasAPIKey is wrong")
+	if err := s.ForgetAPIKeys([]string{samr, strings.Repeat("ef", 32)}); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := keystore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s2.LegacyAPIKeys(); !reflect.DeepEqual(got, want[1:]) {
+		t.Fatalf("after forgetting samr's key and reopening: %+v, want %+v", got, want[1:])
+	}
+	if !bytes.Equal(s2.Secrets().HolderKey, bytes.Repeat([]byte{7}, keystore.SecretSize)) {
+		t.Fatal("forgetting API keys changed the secrets")
 	}
 }
 
@@ -185,12 +184,9 @@ func Example() {
 	dir, _ := os.MkdirTemp("", "keystore-example")
 	defer os.RemoveAll(dir)
 	s, _ := keystore.Open(dir)
-	key, _ := s.NewAPIKey("samr")
-	dept, ok := s.Authenticate(key)
-	fmt.Println(dept, ok, strings.HasPrefix(key, keystore.APIKeyPrefix))
-	_, ok = s.Authenticate(keystore.APIKeyPrefix + "guessed")
-	fmt.Println(ok)
+	k, _ := s.NewSigningKey("samr", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	held := s.SigningKeys("samr")
+	fmt.Println(k.KeyID, len(held), held[0].Private.Equal(k.Private))
 	// Output:
-	// samr true true
-	// false
+	// samr-20260102T030405Z 1 true
 }

@@ -1,8 +1,8 @@
 // Package provision sets up a ledger for a demonstration: the demo
 // departments with fresh signing keys, the demo credential types, and one API
-// key per department written to <data>/demo-keys.json. It only uses
-// credential.Ledger and the gateway keystore, so it works the same on every
-// ledger backend.
+// key per department, recorded on the ledger and written to
+// <data>/demo-keys.json. It only uses credential.Ledger and the gateway
+// keystore, so it works the same on every ledger backend.
 package provision
 
 import (
@@ -51,7 +51,8 @@ var ErrForeignRegistry = errors.New("the registry is not empty and was not provi
 
 // Demo provisions the demo on ledger, or completes an earlier run that was
 // interrupted; on a folder already provisioned it changes nothing and keeps
-// the existing keys. now stamps the new signing keys.
+// the existing keys, as long as the ledger still accepts them (a revoked or
+// expired demo key is replaced). now stamps the new signing keys.
 func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dataDir string, now time.Time) (Result, error) {
 	res := Result{KeysPath: filepath.Join(dataDir, DemoKeysFile)}
 	reg, err := ledger.Registry(ctx)
@@ -107,17 +108,26 @@ func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dat
 	if err != nil {
 		return res, err
 	}
+	recorded, err := ledger.APIKeys(ctx, "")
+	if err != nil {
+		return res, fmt.Errorf("provision: read the API keys: %w", err)
+	}
+	usable := map[string]string{} // hash -> department, of keys active at now
+	for _, k := range recorded {
+		if k.State(now) == credential.APIKeyActive {
+			usable[k.SHA256] = k.Dept
+		}
+	}
 	changed := false
 	for _, d := range depts {
 		entry, ok := keys[d.ID]
-		if ok && entry.APIKey != "" {
-			if owner, valid := ks.Authenticate(entry.APIKey); valid && owner == d.ID {
-				continue // keep the key the user already has
-			}
+		if ok && entry.APIKey != "" && usable[credential.APIKeyHash(entry.APIKey)] == d.ID {
+			continue // keep the key the user already has
 		}
-		apiKey, err := ks.NewAPIKey(d.ID)
-		if err != nil {
-			return res, fmt.Errorf("provision: %w", err)
+		apiKey, req := credential.GenerateAPIKey(d.ID)
+		req.Label = "demo"
+		if _, err := ledger.CreateAPIKey(ctx, gov.MSPID, req); err != nil {
+			return res, fmt.Errorf("provision: API key of %s: %w", d.ID, err)
 		}
 		keys[d.ID] = demoKeyEntry(d, apiKey)
 		res.NewAPIKeys = append(res.NewAPIKeys, d.ID)

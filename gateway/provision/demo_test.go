@@ -64,11 +64,19 @@ func TestDemoOnEmptyFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	recorded, err := f.ledger.APIKeys(context.Background(), "")
+	if err != nil || len(recorded) != 4 {
+		t.Fatalf("API keys on the ledger: %+v %v", recorded, err)
+	}
+	owners := map[string]credential.APIKey{}
+	for _, k := range recorded {
+		owners[k.SHA256] = k
+	}
 	wantTypes := map[string][]string{demo.Governance: {}, demo.Market: {"business-licence"}, demo.Education: {"diploma"}, demo.HumanRes: {"professional-qualification"}}
 	for _, d := range demo.Departments() {
 		k := keys[d.ID]
-		if owner, ok := f.ks.Authenticate(k.APIKey); !ok || owner != d.ID {
-			t.Errorf("%s: API key does not authenticate", d.ID)
+		if rec := owners[credential.APIKeyHash(k.APIKey)]; rec.Dept != d.ID || rec.CreatedBy != demo.Governance || rec.Label != "demo" {
+			t.Errorf("%s: the ledger records its API key as %+v", d.ID, rec)
 		}
 		if k.MSPID != d.MSPID || k.NameZh != d.NameZh || k.NameEn != d.NameEn || len(k.Types) != len(wantTypes[d.ID]) {
 			t.Errorf("%s: entry %+v", d.ID, k)
@@ -115,6 +123,23 @@ func TestDemoRerunKeepsKeys(t *testing.T) {
 		}
 	}
 
+	t.Run("a revoked key is replaced", func(t *testing.T) {
+		samr := credential.APIKeyIDOf(credential.APIKeyHash(first[demo.Market].APIKey))
+		if _, err := f.ledger.RevokeAPIKey(context.Background(), "SamrMSP", credential.APIKeyRevocation{Dept: demo.Market, ID: samr}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := provision.Demo(context.Background(), f.ledger, f.ks, dir, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.NewAPIKeys) != 1 || res.NewAPIKeys[0] != demo.Market {
+			t.Fatalf("%+v, want a new key for samr only", res)
+		}
+		keys, _ := provision.ReadDemoKeys(dir)
+		if keys[demo.Market].APIKey == first[demo.Market].APIKey || keys[demo.Education].APIKey != first[demo.Education].APIKey {
+			t.Fatal("the revoked key was kept, or another one replaced")
+		}
+	})
 	t.Run("lost keys file gets new API keys, same registry", func(t *testing.T) {
 		if err := os.Remove(filepath.Join(dir, provision.DemoKeysFile)); err != nil {
 			t.Fatal(err)

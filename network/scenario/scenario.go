@@ -101,6 +101,7 @@ func Run(t *testing.T, target Target) {
 		{"cross-department access is forbidden", s.crossDepartment},
 		{"suspend, reinstate, revoke", s.lifecycle},
 		{"history", s.history},
+		{"API key lifecycle", s.apiKeyLifecycle},
 		{"W3C VC export and status list", s.verifiableCredential},
 		{"idempotent retry", s.idempotency},
 		{"key rotation and compromise", s.keyRotation},

@@ -34,6 +34,9 @@ type Target interface {
 	// Crash kills the gateway with SIGKILL and starts it again on the same
 	// data.
 	Crash(t testing.TB)
+	// MoveClock sets the gateway's clock to the wall clock plus offset
+	// (0 puts it back), at once and without a restart.
+	MoveClock(t testing.TB, offset time.Duration)
 }
 
 var (
@@ -43,7 +46,8 @@ var (
 )
 
 // Binary builds the certledger command once per test process and returns its
-// path.
+// path. It is built with the scenarioclock tag, which lets the suite move
+// the gateway's clock (Target.MoveClock); release builds lack that hook.
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -53,7 +57,7 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "certledger")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/certledger/certledger/cmd/certledger").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", "scenarioclock", "-o", binPath, "github.com/certledger/certledger/cmd/certledger").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -101,7 +105,7 @@ func (s *Server) Start(t testing.TB) {
 		"--rate-public", "off", "--rate-api-key", "off", "--rate-auth-failure", "off", "--max-conns-per-ip", "-1"}, s.Args...)
 	cmd := exec.Command(s.Bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), "CERTLEDGER_SCENARIO_CLOCK="+s.clockFile())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -174,6 +178,19 @@ func (s *Server) Restart(t testing.TB) { s.Stop(t); s.Start(t) }
 
 // Crash implements Target.
 func (s *Server) Crash(t testing.TB) { s.kill(); s.Start(t) }
+
+// MoveClock implements Target: the gateway's clock reads the offset from
+// a file at every call (cmd/certledger/clock_scenario.go).
+func (s *Server) MoveClock(t testing.TB, offset time.Duration) {
+	t.Helper()
+	if err := os.WriteFile(s.clockFile(), []byte(offset.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *Server) clockFile() string {
+	return filepath.Join(filepath.Dir(s.DataDir), filepath.Base(s.DataDir)+"-clock")
+}
 
 // Close stops the server, for t.Cleanup.
 func (s *Server) Close() {

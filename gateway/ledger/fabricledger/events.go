@@ -68,6 +68,7 @@ func (s *peerSource) record(ctx context.Context, id string) ([]byte, error) {
 type listener struct {
 	cache   *recordCache
 	hook    *changeHook // reported every change; may be nil
+	apiKeys *apiKeyHook // reported every API key created or revoked; may be nil
 	blocks  *blockCache
 	log     *slog.Logger
 	sources []eventSource // in order of preference
@@ -233,6 +234,16 @@ func (ln *listener) apply(ev *client.ChaincodeEvent) {
 			ln.undecodable(ev, err)
 			return
 		}
+	case chaincode.EventAPIKeyName:
+		var k credential.APIKey
+		if err := json.Unmarshal(ev.Payload, &k); err != nil {
+			// No record changed: the gateway's next read of the key list
+			// brings what this event said.
+			ln.log.Error("fabric: undecodable API key event", slog.String("tx", ev.TransactionID), slog.String("error", err.Error()))
+			return
+		}
+		ln.apiKeys.call(k)
+		return
 	default:
 		return
 	}
@@ -280,7 +291,7 @@ func (l *Ledger) startListener(channel, cc string) {
 			add(d)
 		}
 	}
-	l.events = &listener{cache: l.records, hook: &l.hook, blocks: l.blocks, log: l.log, sources: srcs,
+	l.events = &listener{cache: l.records, hook: &l.hook, apiKeys: &l.apiKeys, blocks: l.blocks, log: l.log, sources: srcs,
 		probe: eventProbe, retry: 250 * time.Millisecond, timeout: l.opts.EvaluateTimeout, catchUp: eventCatchUp}
 	l.events.start()
 }

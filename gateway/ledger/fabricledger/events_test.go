@@ -293,7 +293,8 @@ func TestListenerLeavesLaggingPeer(t *testing.T) {
 
 // TestListenerReportsChanges: every record change the stream delivers,
 // single or batched, reaches the function registered with NotifyChanges,
-// so the gateway learns of changes other clients made.
+// and every API key created or revoked the one registered with
+// NotifyAPIKeyChanges, so the gateway learns of changes other clients made.
 func TestListenerReportsChanges(t *testing.T) {
 	a := &fakeSource{id: "gov", h: 5}
 	l := &Ledger{log: slog.New(slog.DiscardHandler), records: newRecordCache(10), blocks: newBlockCache(10)}
@@ -304,7 +305,12 @@ func TestListenerReportsChanges(t *testing.T) {
 		defer mu.Unlock()
 		seen = append(seen, r.ID+":"+string(r.Status))
 	})
-	l.events = &listener{cache: l.records, blocks: l.blocks, log: l.log, sources: []eventSource{a}, hook: &l.hook,
+	l.NotifyAPIKeyChanges(func(k credential.APIKey) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, k.ID+":"+k.RevokedBy)
+	})
+	l.events = &listener{cache: l.records, blocks: l.blocks, log: l.log, sources: []eventSource{a}, hook: &l.hook, apiKeys: &l.apiKeys,
 		probe: 20 * time.Millisecond, retry: 10 * time.Millisecond, timeout: time.Second, catchUp: time.Minute}
 	l.events.start()
 	defer l.events.stop()
@@ -313,12 +319,13 @@ func TestListenerReportsChanges(t *testing.T) {
 	a.push(t, 6, chaincode.EventName, change(x, credential.ActionRevoke))
 	y, z := rec("Y", 1, credential.StatusValid), rec("Z", 1, credential.StatusSuspended)
 	a.push(t, 7, chaincode.EventBatchName, []chaincode.ChangeEvent{change(y, credential.ActionIssue), change(z, credential.ActionIssue)})
-	eventually(t, "three changes reported", func() bool {
+	a.push(t, 8, chaincode.EventAPIKeyName, credential.APIKey{ID: "ak_0123456789abcdef", Dept: "samr", RevokedBy: "gov"})
+	eventually(t, "four changes reported", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(seen) == 3
+		return len(seen) == 4
 	})
-	if want := "X:revoked Y:valid Z:suspended"; strings.Join(seen, " ") != want {
+	if want := "X:revoked Y:valid Z:suspended ak_0123456789abcdef:gov"; strings.Join(seen, " ") != want {
 		t.Fatalf("reported %v, want %s", seen, want)
 	}
 }

@@ -26,6 +26,7 @@ type Ledger struct {
 	records *recordCache // fed by events (events.go)
 	events  *listener    // nil when the record cache is off
 	hook    changeHook   // called by events with each changed record
+	apiKeys apiKeyHook   // called by events with each created or revoked API key
 
 	// Reads of one credential go to its issuing department's peers, which
 	// committed its issuance and every change before answering, so a

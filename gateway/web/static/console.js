@@ -609,6 +609,7 @@
           tx.title = ch.txId;
           li.appendChild(tx);
         }
+        if (ch.apiKeyId) { li.appendChild(el("div", "tl-tx mono", t("console.history.apiKey") + " " + ch.apiKeyId)); }
         list.appendChild(li);
       });
       list.hidden = false;
