@@ -10,12 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 )
 
+// kek seals every store of these tests.
+var kek = atrest.Generate()
+
 func TestOpenCreatesPrivateStoreWithFreshSecrets(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "gw")
-	s, err := keystore.Open(dir)
+	s, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +43,7 @@ func TestOpenCreatesPrivateStoreWithFreshSecrets(t *testing.T) {
 	if bytes.Equal(sec.HolderKey, sec.TokenKey) || bytes.Equal(sec.TokenKey, sec.IdempotencyKey) {
 		t.Fatal("gateway secrets are not independent")
 	}
-	other, err := keystore.Open(t.TempDir())
+	other, err := keystore.Open(t.TempDir(), kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +54,7 @@ func TestOpenCreatesPrivateStoreWithFreshSecrets(t *testing.T) {
 
 func TestStorePersistsAcrossReopen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := keystore.Open(dir)
+	s, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +71,7 @@ func TestStorePersistsAcrossReopen(t *testing.T) {
 		t.Fatalf("key ID = %s", sk.KeyID)
 	}
 
-	s2, err := keystore.Open(dir)
+	s2, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +92,7 @@ func TestStorePersistsAcrossReopen(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
-	s, err := keystore.Open(t.TempDir())
+	s, err := keystore.Open(t.TempDir(), kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,14 +125,14 @@ func TestAuthenticate(t *testing.T) {
 
 func TestOpenRefusesReadableStore(t *testing.T) {
 	dir := t.TempDir()
-	s, err := keystore.Open(dir)
+	s, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(s.Path(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keystore.Open(dir); err == nil || !strings.Contains(err.Error(), "0600") {
+	if _, err := keystore.Open(dir, kek); err == nil || !strings.Contains(err.Error(), "0600") {
 		t.Fatalf("Open of a 0644 store: %v, want a refusal naming 0600", err)
 	}
 }
@@ -145,7 +149,7 @@ func TestOpenRejectsCorruptStore(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, keystore.FileName), []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := keystore.Open(dir); err == nil {
+			if _, err := keystore.Open(dir, kek); err == nil {
 				t.Fatal("Open accepted a corrupt store")
 			}
 		})
@@ -153,7 +157,7 @@ func TestOpenRejectsCorruptStore(t *testing.T) {
 }
 
 func TestPutSigningKeyReplacesSameID(t *testing.T) {
-	s, err := keystore.Open(t.TempDir())
+	s, err := keystore.Open(t.TempDir(), kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +188,7 @@ func TestPutSigningKeyReplacesSameID(t *testing.T) {
 func Example() {
 	dir, _ := os.MkdirTemp("", "keystore-example")
 	defer os.RemoveAll(dir)
-	s, _ := keystore.Open(dir)
+	s, _ := keystore.Open(dir, kek)
 	key, _ := s.NewAPIKey("samr")
 	dept, ok := s.Authenticate(key)
 	fmt.Println(dept, ok, strings.HasPrefix(key, keystore.APIKeyPrefix))

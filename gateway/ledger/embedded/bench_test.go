@@ -103,7 +103,7 @@ func BenchmarkCheckFile(b *testing.B) {
 	})
 	b.Run("open", func(b *testing.B) {
 		for range b.N {
-			l, err := Open(f.dir, WithNoSync())
+			l, err := Open(f.dir, testKEK, WithNoSync())
 			if err != nil {
 				b.Fatal(err)
 			}
