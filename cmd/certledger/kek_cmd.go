@@ -116,6 +116,9 @@ func runKEKRotate(args []string) error {
 	if !hasLedger && !hasStore {
 		return usageError{fmt.Errorf("%s holds neither %s nor %s: nothing to rotate", dir, keystore.FileName, embedded.FileName)}
 	}
+	if err := checkJournal(dir, from, to); err != nil {
+		return err
+	}
 	if err := checkRotatable(dir, hasLedger, hasStore, from, to); err != nil {
 		return err
 	}
@@ -180,26 +183,34 @@ func checkRotatable(dir string, hasLedger, hasStore bool, from, to atrest.KEK) e
 	return nil
 }
 
-// startRotation writes the journal; a journal of an interrupted rotation
-// is taken over only by a run with the same two keys, either way round.
-func startRotation(dir string, from, to atrest.KEK) error {
+// checkJournal lets a run take over the journal of an interrupted rotation
+// only with the same two keys, either way round.
+func checkJournal(dir string, from, to atrest.KEK) error {
 	path := filepath.Join(dir, rotationJournalName)
-	if b, err := os.ReadFile(path); err == nil {
-		j, err := parseJournal(b)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if (j.From != from.ID() || j.To != to.ID()) && (j.From != to.ID() || j.To != from.ID()) {
-			return fmt.Errorf("an unfinished rotation of %s from %s to %s: finish it with those two keys first", dir, j.From, j.To)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
+	j, err := parseJournal(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if (j.From != from.ID() || j.To != to.ID()) && (j.From != to.ID() || j.To != from.ID()) {
+		return fmt.Errorf("an unfinished rotation of %s from %s to %s: finish it with those two keys first", dir, j.From, j.To)
+	}
+	return nil
+}
+
+// startRotation writes the journal.
+func startRotation(dir string, from, to atrest.KEK) error {
 	b, err := json.Marshal(rotationJournal{From: from.ID(), To: to.ID(), Started: time.Now().UTC()})
 	if err != nil {
 		return err
 	}
-	return keystore.WriteFileAtomic(path, append(b, '\n'), 0o600)
+	return keystore.WriteFileAtomic(filepath.Join(dir, rotationJournalName), append(b, '\n'), 0o600)
 }
 
 func exists(path string) bool {
