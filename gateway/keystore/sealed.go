@@ -3,6 +3,7 @@ package keystore
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -87,6 +88,9 @@ func (s *Store) seal(plain []byte) ([]byte, error) {
 // under from (it is rewritten, atomically), already under to (nothing is
 // written) or still in clear; changed reports whether the file was written.
 func Rekey(dir string, from, to atrest.KEK) (changed bool, err error) {
+	if !from.Valid() || !to.Valid() {
+		return false, errors.New("keystore: Rekey needs the old and the new key-encryption key")
+	}
 	path := filepath.Join(dir, FileName)
 	b, err := os.ReadFile(path)
 	if err != nil {

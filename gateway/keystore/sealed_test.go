@@ -231,4 +231,7 @@ func TestRekey(t *testing.T) {
 	if _, err := keystore.Rekey(t.TempDir(), from, to); err == nil {
 		t.Fatal("Rekey of a folder without a store succeeded")
 	}
+	if _, err := keystore.Rekey(dir, from, atrest.KEK{}); err == nil {
+		t.Fatal("Rekey to no KEK succeeded")
+	}
 }
