@@ -14,6 +14,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 )
 
@@ -267,7 +268,7 @@ func TestKeystoreAPIKeysMoveToTheLedger(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, keystore.FileName), []byte(file), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := keystore.Open(dir)
+	ks, err := keystore.Open(dir, atrest.Generate())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
@@ -65,12 +66,13 @@ type ledgerWrap struct {
 func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	t.Helper()
 	dir := t.TempDir()
-	l, err := embedded.Open(dir, embedded.WithNoSync())
+	kek := atrest.Generate()
+	l, err := embedded.Open(dir, kek, embedded.WithNoSync())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	ks, err := keystore.Open(dir)
+	ks, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}

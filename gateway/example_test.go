@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
@@ -21,9 +22,12 @@ import (
 func Example() {
 	dir, _ := os.MkdirTemp("", "gateway-example")
 	defer os.RemoveAll(dir)
-	ledger, _ := embedded.Open(dir)
+	// The operator's key-encryption key seals the keystore and the ledger's
+	// private documents (atrest.LoadFile reads it from a file).
+	kek := atrest.Generate()
+	ledger, _ := embedded.Open(dir, kek)
 	defer ledger.Close()
-	ks, _ := keystore.Open(dir)
+	ks, _ := keystore.Open(dir, kek)
 	provision.Demo(context.Background(), ledger, ks, dir, time.Now())
 	keys, _ := provision.ReadDemoKeys(dir)
 

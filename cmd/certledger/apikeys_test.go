@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/credential/demo"
 	"github.com/certledger/certledger/gateway/apiclient"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/network/scenario"
 )
@@ -144,18 +147,9 @@ func TestParseExpiry(t *testing.T) {
 func TestServeMovesKeystoreAPIKeysToTheLedger(t *testing.T) {
 	dir := demoFolder(t)
 	old := "clk_" + strings.Repeat("M", 43)
-	path := filepath.Join(dir, keystore.FileName)
-	var ks map[string]any
-	raw, err := os.ReadFile(path)
-	if err != nil || json.Unmarshal(raw, &ks) != nil {
-		t.Fatalf("keystore.json: %v", err)
-	}
-	ks["apiKeys"] = []map[string]string{{"dept": "samr", "sha256": credential.APIKeyHash(old), "created": "2025-06-01T08:00:00Z"}}
-	if err := os.WriteFile(path, mustJSON(t, ks), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeClearKeystore(t, dir, []map[string]string{{"dept": "samr", "sha256": credential.APIKeyHash(old), "created": "2025-06-01T08:00:00Z"}})
 
-	srv := &scenario.Server{Bin: binary, DataDir: dir}
+	srv := &scenario.Server{Bin: binary, DataDir: dir, KEKFile: demoKEKFile(dir)}
 	srv.Start(t)
 	t.Cleanup(srv.Close)
 	c := &apiclient.Client{BaseURL: srv.URL(), APIKey: old}
@@ -176,8 +170,43 @@ func TestServeMovesKeystoreAPIKeysToTheLedger(t *testing.T) {
 		t.Fatalf("samr's keys %+v lack the migrated %s", keys, id)
 	}
 	srv.Stop(t)
-	raw, _ = os.ReadFile(path)
-	if strings.Contains(string(raw), credential.APIKeyHash(old)) {
-		t.Fatal("the keystore still holds the migrated key's hash")
+	kek, _, err := atrest.LoadOrCreateDemo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := keystore.Open(dir, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if legacy := ks.LegacyAPIKeys(); len(legacy) != 0 {
+		t.Fatalf("the keystore still holds the migrated key's hash: %+v", legacy)
+	}
+}
+
+// writeClearKeystore rewrites the folder's sealed keystore as the clear
+// file of an earlier release, holding apiKeys beside its secrets and
+// signing keys.
+func writeClearKeystore(t *testing.T, dir string, apiKeys []map[string]string) {
+	t.Helper()
+	kek, _, err := atrest.LoadOrCreateDemo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := keystore.Open(dir, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	sec := ks.Secrets()
+	signing := []map[string]any{}
+	for _, d := range demo.Departments() {
+		for _, k := range ks.SigningKeys(d.ID) {
+			signing = append(signing, map[string]any{"dept": k.DeptID, "kid": k.KeyID, "seed": b64(k.Private.Seed()), "created": k.Created})
+		}
+	}
+	clear := map[string]any{"version": 1, "holderKey": b64(sec.HolderKey), "tokenKey": b64(sec.TokenKey),
+		"idempotencyKey": b64(sec.IdempotencyKey), "apiKeys": apiKeys, "signingKeys": signing}
+	if err := os.WriteFile(filepath.Join(dir, keystore.FileName), mustJSON(t, clear), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
@@ -83,15 +84,20 @@ type cliGateway struct {
 }
 
 // provisionDemo provisions the demo on an embedded ledger in a new data
-// folder and leaves the ledger open.
+// folder, sealed under the folder's demo KEK as `serve --demo` makes it
+// (demoKEKFile), and leaves the ledger open.
 func provisionDemo(t *testing.T) (string, *embedded.Ledger, *keystore.Store) {
 	t.Helper()
 	dir := t.TempDir()
-	l, err := embedded.Open(dir, embedded.WithNoSync())
+	kek, _, err := atrest.LoadOrCreateDemo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := keystore.Open(dir)
+	l, err := embedded.Open(dir, kek, embedded.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +106,9 @@ func provisionDemo(t *testing.T) (string, *embedded.Ledger, *keystore.Store) {
 	}
 	return dir, l, ks
 }
+
+// demoKEKFile is the KEK of a folder provisionDemo made.
+func demoKEKFile(dir string) string { return filepath.Join(dir, atrest.DemoFileName) }
 
 func startGateway(t *testing.T) *cliGateway {
 	t.Helper()

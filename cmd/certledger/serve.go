@@ -19,6 +19,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
@@ -28,8 +29,8 @@ func init() {
 	commands["serve"] = command{run: runServe, summary: "run the gateway: REST API, verification pages, metrics"}
 	ledgerBackends["embedded"] = ledgerBackend{
 		summary: "in-process ledger in the data folder",
-		open: func(ctx context.Context, o serveOptions, ks *keystore.Store) (credential.Ledger, error) {
-			return embedded.Open(o.Data)
+		open: func(ctx context.Context, o serveOptions, ks *keystore.Store, kek atrest.KEK) (credential.Ledger, error) {
+			return embedded.Open(o.Data, kek)
 		},
 	}
 }
@@ -37,10 +38,13 @@ func init() {
 // serveOptions is the configuration of `certledger serve`, from flags and
 // environment variables (a flag wins over its variable).
 type serveOptions struct {
-	Addr      string
-	Data      string
-	Ledger    string
-	Demo      bool
+	Addr   string
+	Data   string
+	Ledger string
+	Demo   bool
+	// KEK is where the key-encryption key of the data folder comes from;
+	// with Demo and none given, the folder's demo KEK is used.
+	KEK       kekSource
 	PublicURL string
 	// GatewayURLs are the other gateways' public URLs, comma-separated.
 	GatewayURLs string
@@ -78,8 +82,9 @@ type ledgerBackend struct {
 	flags   func(fs *flag.FlagSet)
 	// open returns the ledger. ks is the gateway keystore in the data
 	// folder: a backend whose departments' signing keys live elsewhere
-	// (the Fabric connection profile) stores them there.
-	open func(ctx context.Context, o serveOptions, ks *keystore.Store) (credential.Ledger, error)
+	// (the Fabric connection profile) stores them there. kek encrypts what
+	// the backend keeps in the data folder.
+	open func(ctx context.Context, o serveOptions, ks *keystore.Store, kek atrest.KEK) (credential.Ledger, error)
 }
 
 var ledgerBackends = map[string]ledgerBackend{}
@@ -116,14 +121,22 @@ func runServe(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if err := os.MkdirAll(o.Data, 0o700); err != nil {
-		return err
-	}
-	ks, err := keystore.Open(o.Data)
+	kek, note, err := dataKEK(o.KEK, o.Data, o.Demo)
 	if err != nil {
 		return err
 	}
-	ledger, err := backend.open(ctx, o, ks)
+	if note != "" {
+		fmt.Println(note)
+		log.Warn("demo key-encryption key in the data folder", slog.String("kek", kek.ID()), slog.String("path", filepath.Join(o.Data, atrest.DemoFileName)))
+	}
+	if err := os.MkdirAll(o.Data, 0o700); err != nil {
+		return err
+	}
+	ks, err := keystore.Open(o.Data, kek)
+	if err != nil {
+		return err
+	}
+	ledger, err := backend.open(ctx, o, ks, kek)
 	if err != nil {
 		return fmt.Errorf("open the %s ledger: %w", o.Ledger, err)
 	}
@@ -193,7 +206,8 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.StringVar(&o.Addr, "addr", envOr("CERTLEDGER_ADDR", gateway.DefaultAddr), "listen address (env CERTLEDGER_ADDR)")
 	fs.StringVar(&o.Data, "data", envOr("CERTLEDGER_DATA", "./certledger-data"), "data folder: ledger, keystore, demo keys (env CERTLEDGER_DATA)")
 	fs.StringVar(&o.Ledger, "ledger", envOr("CERTLEDGER_LEDGER", "embedded"), "ledger backend: "+strings.Join(backendNames(), ", ")+" (env CERTLEDGER_LEDGER)")
-	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json (env CERTLEDGER_DEMO)")
+	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json; without a KEK, generate one in <data>/"+atrest.DemoFileName+" (env CERTLEDGER_DEMO)")
+	addKEKFlag(fs, &o.KEK)
 	fs.StringVar(&o.PublicURL, "public-url", os.Getenv("CERTLEDGER_PUBLIC_URL"), "base URL in verification links and QR codes (default http://<addr>; env CERTLEDGER_PUBLIC_URL)")
 	fs.StringVar(&o.GatewayURLs, "gateway-urls", os.Getenv("CERTLEDGER_GATEWAY_URLS"), "public URLs of the deployment's other gateways, comma-separated: QR codes pointing elsewhere are reported as foreign (env CERTLEDGER_GATEWAY_URLS)")
 	fs.StringVar(&o.LogFormat, "log-format", envOr("CERTLEDGER_LOG_FORMAT", "text"), "log format: text or json (env CERTLEDGER_LOG_FORMAT)")

@@ -72,7 +72,7 @@ func TestServeRefusesADamagedLedger(t *testing.T) {
 			// A gateway that starts anyway is stopped by the timeout.
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, binary, "serve", "--data", dir, "--addr", "127.0.0.1:0")
+			cmd := exec.CommandContext(ctx, binary, "serve", "--data", dir, "--kek-file", demoKEKFile(dir), "--addr", "127.0.0.1:0")
 			cmd.Env = append(os.Environ(), "CERTLEDGER_DEMO=")
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr

@@ -12,6 +12,7 @@ import (
 
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/fabricledger"
 	"github.com/certledger/certledger/network"
@@ -48,7 +49,7 @@ func init() {
 // openFabric connects to the network of --network. The departments' issuer
 // signing keys live in the network folder; they are copied into the
 // gateway keystore, where issuance and --demo provisioning look for them.
-func openFabric(ctx context.Context, o serveOptions, ks *keystore.Store) (credential.Ledger, error) {
+func openFabric(ctx context.Context, o serveOptions, ks *keystore.Store, _ atrest.KEK) (credential.Ledger, error) {
 	p, err := profile.Load(fabricNetworkDir)
 	if err != nil {
 		return nil, fmt.Errorf("read the connection profile of %s (run `certledger network up` first?): %w", fabricNetworkDir, err)

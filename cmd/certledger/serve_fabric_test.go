@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/network/profile"
 )
@@ -37,7 +38,7 @@ func TestImportIssuerKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &profile.Profile{Departments: []profile.Department{{ID: "samr", IssuerKey: keyFile, IssuerKeyID: "samr-issuer-1"}}}
-	ks, err := keystore.Open(filepath.Join(dir, "data"))
+	ks, err := keystore.Open(filepath.Join(dir, "data"), atrest.Generate())
 	if err != nil {
 		t.Fatal(err)
 	}

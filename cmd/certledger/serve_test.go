@@ -24,17 +24,19 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 			"CERTLEDGER_COMPROMISE_WINDOW": "72h", "CERTLEDGER_GATEWAY_URLS": "https://a.example,https://b.example",
 			"CERTLEDGER_MEMORY_LIMIT": "512MiB", "CERTLEDGER_MAX_CONNS": "100", "CERTLEDGER_MAX_CONNS_PER_IP": "-1",
 			"CERTLEDGER_RATE_PUBLIC": "5,10", "CERTLEDGER_RATE_API_KEY": "off", "CERTLEDGER_RATE_AUTH_FAILURE": "0.5,3", "CERTLEDGER_TRUSTED_PROXIES": "10.0.0.0/8",
-			"CERTLEDGER_TLS_CERT": "/etc/cl/cert.pem", "CERTLEDGER_TLS_KEY": "/etc/cl/key.pem"}, nil,
-			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, PublicURL: "https://v.example", LogFormat: "json",
+			"CERTLEDGER_TLS_CERT": "/etc/cl/cert.pem", "CERTLEDGER_TLS_KEY": "/etc/cl/key.pem",
+			"CERTLEDGER_KEK_FILE": "/etc/cl/kek.b64", "CERTLEDGER_KEK": "text"}, nil,
+			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, KEK: kekSource{File: "/etc/cl/kek.b64", Text: "text"},
+				PublicURL: "https://v.example", LogFormat: "json",
 				GatewayURLs: "https://a.example,https://b.example", CompromiseWindow: 72 * time.Hour,
 				MemoryLimit: 512 << 20, MaxConns: 100, MaxConnsPerIP: -1,
 				PublicLimit: gateway.RateLimit{Rate: 5, Burst: 10}, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.RateLimit{Rate: 0.5, Burst: 3}, TrustedProxies: "10.0.0.0/8",
 				TLSCert: "/etc/cl/cert.pem", TLSKey: "/etc/cl/key.pem"}},
-		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1", "CERTLEDGER_COMPROMISE_WINDOW": "72h"},
-			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--public-url", "http://x", "--compromise-window", "36h",
+		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1", "CERTLEDGER_COMPROMISE_WINDOW": "72h", "CERTLEDGER_KEK_FILE": "/etc/cl/kek.b64"},
+			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--kek-file", "k.b64", "--public-url", "http://x", "--compromise-window", "36h",
 				"--memory-limit", "0", "--max-conns", "10", "--max-conns-per-ip", "5",
 				"--rate-public", "off", "--rate-api-key", "1,2", "--rate-auth-failure", "off", "--trusted-proxies", "127.0.0.1", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
-			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", PublicURL: "http://x", LogFormat: "text", CompromiseWindow: 36 * time.Hour,
+			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", KEK: kekSource{File: "k.b64"}, PublicURL: "http://x", LogFormat: "text", CompromiseWindow: 36 * time.Hour,
 				MaxConns: 10, MaxConnsPerIP: 5,
 				PublicLimit: gateway.Off, APIKeyLimit: gateway.RateLimit{Rate: 1, Burst: 2}, AuthFailureLimit: gateway.Off, TrustedProxies: "127.0.0.1", TLSCert: "c.pem", TLSKey: "k.pem"}},
 	}
@@ -44,7 +46,7 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 				"CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_GATEWAY_URLS",
 				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP",
 				"CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_RATE_API_KEY", "CERTLEDGER_RATE_AUTH_FAILURE", "CERTLEDGER_TRUSTED_PROXIES",
-				"CERTLEDGER_TLS_CERT", "CERTLEDGER_TLS_KEY", "CERTLEDGER_TIME_ZONE"} {
+				"CERTLEDGER_TLS_CERT", "CERTLEDGER_TLS_KEY", "CERTLEDGER_TIME_ZONE", "CERTLEDGER_KEK_FILE", "CERTLEDGER_KEK"} {
 				t.Setenv(k, tc.env[k])
 			}
 			got, err := parseServeFlags(tc.args)
@@ -107,17 +109,20 @@ func TestServeRejectsBadInput(t *testing.T) {
 		{"bad memory limit in env", map[string]string{"CERTLEDGER_MEMORY_LIMIT": "lots"}, nil, "CERTLEDGER_MEMORY_LIMIT"},
 		{"bad rate limit in env", map[string]string{"CERTLEDGER_RATE_PUBLIC": "fast"}, nil, "CERTLEDGER_RATE_PUBLIC"},
 		{"unknown time zone in env", map[string]string{"CERTLEDGER_TIME_ZONE": "Mars/Olympus"}, nil, "CERTLEDGER_TIME_ZONE"},
+		{"no key-encryption key", nil, []string{"--data", "DATA"}, "kek generate"},
+		{"key-encryption key twice", map[string]string{"CERTLEDGER_KEK": "x"}, []string{"--data", "DATA", "--kek-file", "k"}, "not both"},
+		{"key-encryption key that is not one", map[string]string{"CERTLEDGER_KEK": "c2hvcnQ="}, []string{"--data", "DATA"}, "CERTLEDGER_KEK"},
+		{"missing key-encryption key file", nil, []string{"--data", "DATA", "--kek-file", "DATA/none"}, "no such file"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_TIME_ZONE"} {
+			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_TIME_ZONE", "CERTLEDGER_KEK", "CERTLEDGER_KEK_FILE"} {
 				t.Setenv(k, tc.env[k])
 			}
 			args := append([]string(nil), tc.args...)
+			data := t.TempDir()
 			for i, a := range args {
-				if a == "DATA" {
-					args[i] = t.TempDir()
-				}
+				args[i] = strings.Replace(a, "DATA", data, 1)
 			}
 			err := runServe(args)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {

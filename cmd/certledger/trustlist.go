@@ -25,6 +25,7 @@ func init() {
 type trustListOptions struct {
 	Gateway  string
 	Data     string
+	KEK      kekSource
 	Out      string
 	Validity time.Duration
 }
@@ -37,6 +38,7 @@ func runTrustList(args []string) error {
 	var o trustListOptions
 	fs.StringVar(&o.Gateway, "gateway", os.Getenv("CERTLEDGER_GATEWAY"), "fetch the list from this gateway's /api/v1/trust-list (env CERTLEDGER_GATEWAY)")
 	fs.StringVar(&o.Data, "data", "", "sign the list here from the embedded ledger and keystore in this data folder (the gateway must be stopped: the ledger file is locked while it runs)")
+	addKEKFlag(fs, &o.KEK)
 	fs.StringVar(&o.Out, "o", "-", "output file (- for standard output)")
 	fs.DurationVar(&o.Validity, "validity", gateway.DefaultTrustListTTL, "with --data: how long the list stays current")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -59,7 +61,7 @@ func runTrustList(args []string) error {
 	if o.Gateway != "" {
 		list, err = fetchTrustList(ctx, o.Gateway)
 	} else {
-		list, err = signLocalTrustList(ctx, o.Data, o.Validity)
+		list, err = signLocalTrustList(ctx, o.Data, o.KEK, o.Validity)
 	}
 	if err != nil {
 		return err
@@ -119,15 +121,19 @@ func fetchTrustList(ctx context.Context, base string) ([]byte, error) {
 	return body, nil
 }
 
-func signLocalTrustList(ctx context.Context, dir string, validity time.Duration) ([]byte, error) {
+func signLocalTrustList(ctx context.Context, dir string, src kekSource, validity time.Duration) ([]byte, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, usageError{fmt.Errorf("--data: %w", err)}
 	}
-	ks, err := keystore.Open(dir)
+	kek, _, err := dataKEK(src, dir, false)
 	if err != nil {
 		return nil, err
 	}
-	l, err := embedded.Open(dir, embedded.WithLockTimeout(2*time.Second))
+	ks, err := keystore.Open(dir, kek)
+	if err != nil {
+		return nil, err
+	}
+	l, err := embedded.Open(dir, kek, embedded.WithLockTimeout(2*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("open the embedded ledger in %s (is a gateway running on it?): %w", dir, err)
 	}

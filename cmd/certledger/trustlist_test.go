@@ -26,12 +26,17 @@ func TestTrustListExport(t *testing.T) {
 
 	t.Run("from the data folder", func(t *testing.T) {
 		res := runCLI(t, "trust-list", "export", "--data", g.Dir)
+		if res.Code != 2 {
+			t.Fatalf("without a KEK: exit %d: %s", res.Code, res.Stderr)
+		}
+		mustContain(t, "stderr", res.Stderr, "no key-encryption key", "--kek-file "+demoKEKFile(g.Dir))
+		res = runCLI(t, "trust-list", "export", "--data", g.Dir, "--kek-file", demoKEKFile(g.Dir))
 		if res.Code != 1 {
 			t.Fatalf("with the gateway running: exit %d: %s", res.Code, res.Stderr)
 		}
 		mustContain(t, "stderr", res.Stderr, "is a gateway running")
 		g.stop()
-		res = runCLI(t, "trust-list", "export", "--data", g.Dir, "--validity", "1h")
+		res = runCLI(t, "trust-list", "export", "--data", g.Dir, "--kek-file", demoKEKFile(g.Dir), "--validity", "1h")
 		if res.Code != 0 {
 			t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 		}

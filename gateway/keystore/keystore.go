@@ -1,9 +1,10 @@
 // Package keystore keeps a gateway's secrets in its data folder: the
 // departments' Ed25519 signing keys and the gateway's own HMAC keys (holder
 // reference, verification token, idempotency). Everything lives in one JSON
-// file of mode 0600, rewritten atomically on every change. API keys live on
-// the ledger; the hashes an earlier release kept here are read only until
-// the gateway has moved them there (LegacyAPIKeys, ForgetAPIKeys).
+// file of mode 0600, rewritten atomically on every change and sealed under
+// the operator's key-encryption key (sealed.go). API keys live on the
+// ledger; the hashes an earlier release kept here are read only until the
+// gateway has moved them there (LegacyAPIKeys, ForgetAPIKeys).
 //
 // A ledger backend that gets signing keys from elsewhere (the Fabric backend
 // reads them from the network's connection profile) adds them with
@@ -25,6 +26,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/certledger/certledger/gateway/atrest"
 )
 
 // FileName is the name of the store inside its folder.
@@ -86,6 +89,7 @@ type fileData struct {
 // Store is the keystore of one gateway. It is safe for concurrent use.
 type Store struct {
 	path    string
+	sealer  *atrest.Sealer
 	mu      sync.RWMutex
 	secrets Secrets
 	apiKeys []apiKeyEntry
@@ -105,14 +109,18 @@ type LegacyAPIKey struct {
 	Created time.Time
 }
 
-// Open opens the store in dir, creating dir (mode 0700) and a store with
-// fresh gateway secrets when there is none. It refuses a store file that
-// others can read, since it holds private keys.
-func Open(dir string) (*Store, error) {
+// Open opens the store in dir, sealed under kek, creating dir (mode 0700)
+// and a store with fresh gateway secrets when there is none. It refuses a
+// store file that others can read, since it holds private keys, and seals a
+// clear one (written before encryption) under kek.
+func Open(dir string, kek atrest.KEK) (*Store, error) {
+	if !kek.Valid() {
+		return nil, errors.New("keystore: no key-encryption key given; " + atrest.GenerateHint)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("keystore: %w", err)
 	}
-	s := &Store{path: filepath.Join(dir, FileName)}
+	s := &Store{path: filepath.Join(dir, FileName), sealer: kek.Sealer(atrest.PurposeKeystore)}
 	b, err := os.ReadFile(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -131,8 +139,17 @@ func Open(dir string) (*Store, error) {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("keystore: %s has mode %v; it holds private keys and must be 0600 (chmod 600 it)", s.path, fi.Mode().Perm())
 	}
+	b, clear, err := s.unseal(b)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.decode(b); err != nil {
 		return nil, fmt.Errorf("keystore: %s: %w", s.path, err)
+	}
+	if clear {
+		if err := s.save(); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -183,8 +200,9 @@ func (s *Store) decode(b []byte) error {
 	return nil
 }
 
-// save writes the store atomically: a synced temporary file renamed over the
-// old one, so a crash leaves either the old or the new store, never half.
+// save writes the store sealed and atomically: a synced temporary file
+// renamed over the old one, so a crash leaves either the old or the new
+// store, never half.
 // Callers hold s.mu for writing (or own s exclusively).
 func (s *Store) save() error {
 	f := fileData{
@@ -206,7 +224,10 @@ func (s *Store) save() error {
 	if err != nil {
 		return fmt.Errorf("keystore: %w", err)
 	}
-	return WriteFileAtomic(s.path, append(b, '\n'), 0o600)
+	if b, err = s.seal(b); err != nil {
+		return err
+	}
+	return WriteFileAtomic(s.path, b, 0o600)
 }
 
 // WriteFileAtomic writes data to path with the given mode through a synced

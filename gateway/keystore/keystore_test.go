@@ -12,12 +12,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 )
 
+// kek seals every store of these tests.
+var kek = atrest.Generate()
+
 func TestOpenCreatesPrivateStoreWithFreshSecrets(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "gw")
-	s, err := keystore.Open(dir)
+	s, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +45,7 @@ func TestOpenCreatesPrivateStoreWithFreshSecrets(t *testing.T) {
 	if bytes.Equal(sec.HolderKey, sec.TokenKey) || bytes.Equal(sec.TokenKey, sec.IdempotencyKey) {
 		t.Fatal("gateway secrets are not independent")
 	}
-	other, err := keystore.Open(t.TempDir())
+	other, err := keystore.Open(t.TempDir(), kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +56,7 @@ func TestOpenCreatesPrivateStoreWithFreshSecrets(t *testing.T) {
 
 func TestStorePersistsAcrossReopen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := keystore.Open(dir)
+	s, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +69,7 @@ func TestStorePersistsAcrossReopen(t *testing.T) {
 		t.Fatalf("key ID = %s", sk.KeyID)
 	}
 
-	s2, err := keystore.Open(dir)
+	s2, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +96,7 @@ func TestLegacyAPIKeys(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, keystore.FileName), []byte(old), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := keystore.Open(dir)
+	s, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +110,7 @@ func TestLegacyAPIKeys(t *testing.T) {
 	if err := s.ForgetAPIKeys([]string{samr, strings.Repeat("ef", 32)}); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := keystore.Open(dir)
+	s2, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +124,14 @@ func TestLegacyAPIKeys(t *testing.T) {
 
 func TestOpenRefusesReadableStore(t *testing.T) {
 	dir := t.TempDir()
-	s, err := keystore.Open(dir)
+	s, err := keystore.Open(dir, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(s.Path(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keystore.Open(dir); err == nil || !strings.Contains(err.Error(), "0600") {
+	if _, err := keystore.Open(dir, kek); err == nil || !strings.Contains(err.Error(), "0600") {
 		t.Fatalf("Open of a 0644 store: %v, want a refusal naming 0600", err)
 	}
 }
@@ -144,7 +148,7 @@ func TestOpenRejectsCorruptStore(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, keystore.FileName), []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := keystore.Open(dir); err == nil {
+			if _, err := keystore.Open(dir, kek); err == nil {
 				t.Fatal("Open accepted a corrupt store")
 			}
 		})
@@ -152,7 +156,7 @@ func TestOpenRejectsCorruptStore(t *testing.T) {
 }
 
 func TestPutSigningKeyReplacesSameID(t *testing.T) {
-	s, err := keystore.Open(t.TempDir())
+	s, err := keystore.Open(t.TempDir(), kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +187,7 @@ func TestPutSigningKeyReplacesSameID(t *testing.T) {
 func Example() {
 	dir, _ := os.MkdirTemp("", "keystore-example")
 	defer os.RemoveAll(dir)
-	s, _ := keystore.Open(dir)
+	s, _ := keystore.Open(dir, kek)
 	k, _ := s.NewSigningKey("samr", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	held := s.SigningKeys("samr")
 	fmt.Println(k.KeyID, len(held), held[0].Private.Equal(k.Private))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/demo"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
@@ -25,11 +26,11 @@ type folder struct {
 // open opens the ledger and keystore of a data folder, as serve does.
 func open(t *testing.T, dir string) folder {
 	t.Helper()
-	l, err := embedded.Open(dir, embedded.WithNoSync())
+	l, err := embedded.Open(dir, kek, embedded.WithNoSync())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := keystore.Open(dir)
+	ks, err := keystore.Open(dir, kek)
 	if err != nil {
 		l.Close()
 		t.Fatal(err)
@@ -38,6 +39,9 @@ func open(t *testing.T, dir string) folder {
 }
 
 var now = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+
+// kek seals every data folder of these tests.
+var kek = atrest.Generate()
 
 func TestDemoOnEmptyFolder(t *testing.T) {
 	f := open(t, t.TempDir())

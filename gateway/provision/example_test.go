@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
@@ -14,9 +15,10 @@ import (
 func ExampleDemo() {
 	dir, _ := os.MkdirTemp("", "provision-example")
 	defer os.RemoveAll(dir)
-	ledger, _ := embedded.Open(dir)
+	kek := atrest.Generate() // the operator's key-encryption key
+	ledger, _ := embedded.Open(dir, kek)
 	defer ledger.Close()
-	ks, _ := keystore.Open(dir)
+	ks, _ := keystore.Open(dir, kek)
 
 	res, err := provision.Demo(context.Background(), ledger, ks, dir, time.Now())
 	fmt.Println(err, len(res.Registered), res.NewAPIKeys)

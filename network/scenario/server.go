@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/certledger/certledger/gateway/atrest"
 )
 
 // DemoKey is one department's entry in <data>/demo-keys.json.
@@ -73,6 +75,9 @@ type Server struct {
 	Bin     string
 	DataDir string
 	Args    []string // extra flags, e.g. --ledger fabric --network DIR
+	// KEKFile is the key-encryption key passed with --kek-file; empty, Start
+	// makes one beside the data folder, as an operator keeps it outside.
+	KEKFile string
 	LogPath string
 	// StartTimeout bounds the wait for /healthz.
 	StartTimeout time.Duration
@@ -96,12 +101,18 @@ func (s *Server) Start(t testing.TB) {
 	if s.LogPath == "" {
 		s.LogPath = filepath.Join(s.DataDir, "..", filepath.Base(s.DataDir)+"-gateway.log")
 	}
+	if s.KEKFile == "" {
+		s.KEKFile = filepath.Join(s.DataDir, "..", filepath.Base(s.DataDir)+".kek")
+		if err := atrest.WriteFile(s.KEKFile, atrest.Generate()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	logf, err := os.OpenFile(s.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The suites drive one gateway hard from one address: its abuse limits are off (s.Args may turn them on).
-	args := append([]string{"serve", "--demo", "--data", s.DataDir, "--addr", s.addr,
+	args := append([]string{"serve", "--demo", "--data", s.DataDir, "--kek-file", s.KEKFile, "--addr", s.addr,
 		"--rate-public", "off", "--rate-api-key", "off", "--rate-auth-failure", "off", "--max-conns-per-ip", "-1"}, s.Args...)
 	cmd := exec.Command(s.Bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf

@@ -126,7 +126,7 @@ func TestTamperedLedgerIsRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, n, recs := issued(t)
 			tt.tamper(t, dir, n, recs)
-			_, err := Open(dir)
+			_, err := Open(dir, testKEK)
 			var ce *ChainError
 			if !errors.As(err, &ce) {
 				t.Fatalf("Open: %v, want a *ChainError", err)
@@ -138,7 +138,7 @@ func TestTamperedLedgerIsRefused(t *testing.T) {
 			if !strings.Contains(err.Error(), "entry "+strconvU(want)) {
 				t.Fatalf("error %q does not name entry %d", err, want)
 			}
-			if _, verr := Verify(dir); verr == nil || verr.Error() != err.Error() {
+			if _, verr := Verify(dir, testKEK); verr == nil || verr.Error() != err.Error() {
 				t.Fatalf("Verify: %v, want %v", verr, err)
 			}
 		})
@@ -148,10 +148,10 @@ func TestTamperedLedgerIsRefused(t *testing.T) {
 func TestReopenKeepsEverything(t *testing.T) {
 	ctx := context.Background()
 	dir, n, recs := issued(t)
-	if got, err := Verify(dir); err != nil || got != n {
+	if got, err := Verify(dir, testKEK); err != nil || got != n {
 		t.Fatalf("Verify: %d entries, %v; want %d", got, err, n)
 	}
-	l, err := Open(dir)
+	l, err := Open(dir, testKEK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,19 +187,19 @@ func TestReopenKeepsEverything(t *testing.T) {
 
 func TestOpenRefusesAFolderInUse(t *testing.T) {
 	dir := t.TempDir()
-	l, err := Open(dir)
+	l, err := Open(dir, testKEK)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if _, err := Open(dir, WithLockTimeout(50*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "in use") {
+	if _, err := Open(dir, testKEK, WithLockTimeout(50*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("second Open: %v, want in use", err)
 	}
 }
 
 func TestLogEntriesDescribeTransactions(t *testing.T) {
 	dir, n, recs := issued(t)
-	l, err := Open(dir)
+	l, err := Open(dir, testKEK)
 	if err != nil {
 		t.Fatal(err)
 	}

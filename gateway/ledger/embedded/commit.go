@@ -39,7 +39,7 @@ func (r *request) reset() { r.result, r.err, r.seq, r.event = nil, nil, 0, nil }
 // peer endorses a proposal.
 func (l *Ledger) endorse(r *request) error {
 	return l.db.View(func(btx *bolt.Tx) error {
-		r.sim = newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
+		r.sim = l.newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
 		r.simResult, r.err = safeRun(r.run, r.sim)
 		if r.err == nil {
 			r.sim.resolveDepartment()
@@ -192,7 +192,7 @@ func (l *Ledger) execute(btx *bolt.Tx, r *request, end *tip) error {
 	} else {
 		// Another transaction changed what this one read: run it again
 		// on the current state, as if it had been endorsed just now.
-		sim = newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
+		sim = l.newSimTx(btx, r.txID, r.time, r.mspID, r.transient, false)
 		r.result, r.err = safeRun(r.run, sim)
 		if r.err != nil {
 			return nil
@@ -254,17 +254,25 @@ func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx, end *tip) error {
 	entry := LogEntry{Seq: seq, TxID: r.txID, Time: r.time, MSPID: r.mspID, Department: sim.department, Function: r.function, Prev: end.hash}
 
 	// store writes (or, with a nil value, deletes) one item and keeps the
-	// state digest in step.
-	store := func(bucket, key, value []byte) error {
+	// state digest, which covers plaintext, in step; stored is what goes
+	// into the file when it differs from value (a sealed private value).
+	store := func(bucket, key, value, stored []byte) error {
 		b := btx.Bucket(bucket)
 		if old := b.Get(key); old != nil {
-			digest.sub(itemHash(bucket, key, old))
+			plain, err := plainValue(l.private, bucket, key, old)
+			if err != nil {
+				return err
+			}
+			digest.sub(itemHash(bucket, key, plain))
 		}
 		if value == nil {
 			return b.Delete(key)
 		}
 		digest.add(itemHash(bucket, key, value))
-		return b.Put(key, value)
+		if stored == nil {
+			stored = value
+		}
+		return b.Put(key, stored)
 	}
 
 	groups := []struct {
@@ -272,11 +280,12 @@ func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx, end *tip) error {
 		bucket  []byte
 		writes  map[string]write
 		history bool
+		sealed  bool
 	}{
-		{NSState, bucketState, sim.state, true},
-		{NSPrivate, bucketPrivate, sim.private, false},
-		{NSPolicy, bucketPolicy, sim.policy, false},
-		{NSPrivatePolicy, bucketPrivatePolicy, sim.privatePolicy, false},
+		{NSState, bucketState, sim.state, true, false},
+		{NSPrivate, bucketPrivate, sim.private, false, true},
+		{NSPolicy, bucketPolicy, sim.policy, false, false},
+		{NSPrivatePolicy, bucketPrivatePolicy, sim.privatePolicy, false, false},
 	}
 	for _, g := range groups {
 		for _, k := range sortedKeys(g.writes) {
@@ -288,12 +297,15 @@ func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx, end *tip) error {
 			} else {
 				lw.ValueHash = valueHash(w.value)
 			}
-			if err := store(g.bucket, []byte(k), value); err != nil {
+			if g.sealed && !w.delete && w.stored == nil {
+				return fmt.Errorf("embedded: the private value %s was not sealed", k)
+			}
+			if err := store(g.bucket, []byte(k), value, w.stored); err != nil {
 				return err
 			}
 			entry.Writes = append(entry.Writes, lw)
 			if g.history {
-				if err := store(bucketHistory, historyKey(k, seq), encodeHistory(r.txID, r.time, w.value, w.delete)); err != nil {
+				if err := store(bucketHistory, historyKey(k, seq), encodeHistory(r.txID, r.time, w.value, w.delete), nil); err != nil {
 					return err
 				}
 			}
@@ -302,7 +314,7 @@ func (l *Ledger) apply(btx *bolt.Tx, r *request, sim *simTx, end *tip) error {
 	// The bootstrap transaction creates the caller's department, so only
 	// the state after its writes names it.
 	if entry.Department == "" {
-		if d, err := chaincode.CallerDepartment(newSimTx(btx, r.txID, r.time, r.mspID, nil, true)); err == nil {
+		if d, err := chaincode.CallerDepartment(l.newSimTx(btx, r.txID, r.time, r.mspID, nil, true)); err == nil {
 			entry.Department = d.ID
 		}
 	}

@@ -136,7 +136,7 @@ func TestAcknowledgedIssuanceSurvivesKill(t *testing.T) {
 		t.Fatal("the child acknowledged nothing")
 	}
 
-	l, err := Open(dir)
+	l, err := Open(dir, testKEK)
 	if err != nil {
 		t.Fatalf("reopen after kill: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/demo"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 )
 
@@ -20,7 +21,10 @@ func ExampleOpen() {
 	dir, _ := os.MkdirTemp("", "certledger-example")
 	defer os.RemoveAll(dir)
 
-	ledger, err := embedded.Open(dir)
+	// The operator's key-encryption key seals the private documents; a
+	// gateway reads it with atrest.LoadFile or atrest.Parse.
+	kek := atrest.Generate()
+	ledger, err := embedded.Open(dir, kek)
 	if err != nil {
 		log.Fatal(err) // a *embedded.ChainError if the folder was tampered with
 	}

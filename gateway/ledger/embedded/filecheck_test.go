@@ -72,7 +72,7 @@ func TestDamagedFileIsRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, _, _ := issued(t)
 			damageLedgerFile(t, dir, tc.damage)
-			l, err := Open(dir)
+			l, err := Open(dir, testKEK)
 			if err == nil {
 				l.Close()
 				t.Fatal("Open accepted a damaged file")
@@ -86,7 +86,7 @@ func TestDamagedFileIsRefused(t *testing.T) {
 			if de.Path != path || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("message %q does not name %s and %q", err, path, tc.want)
 			}
-			if _, err := Verify(dir); !errors.As(err, &de) {
+			if _, err := Verify(dir, testKEK); !errors.As(err, &de) {
 				t.Fatalf("Verify: %v, want a *DamagedFileError", err)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/demo"
+	"github.com/certledger/certledger/gateway/atrest"
 )
 
 // fakeClock is a settable clock for transaction timestamps.
@@ -46,6 +47,18 @@ type fixture struct {
 }
 
 var start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// testKEK seals the private values of every ledger of these tests. It is
+// fixed because a test's helper process opens the same folder.
+var testKEK = mustParseKEK("Q2VydExlZGdlciB0ZXN0IEtFSywgbmV2ZXIgdXNlZCE=")
+
+func mustParseKEK(text string) atrest.KEK {
+	k, err := atrest.Parse(text)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 func newFixture(t testing.TB, opts ...Option) *fixture {
 	t.Helper()
@@ -85,7 +98,7 @@ func newFixtureIn(t testing.TB, dir string, opts ...Option) *fixture {
 
 func (f *fixture) open(opts ...Option) {
 	f.t.Helper()
-	l, err := Open(f.dir, append([]Option{WithClock(f.clock.Now)}, opts...)...)
+	l, err := Open(f.dir, testKEK, append([]Option{WithClock(f.clock.Now)}, opts...)...)
 	if err != nil {
 		f.t.Fatal(err)
 	}

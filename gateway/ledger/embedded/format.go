@@ -7,20 +7,24 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// formatVersion is the layout of ledger.db this program reads and writes:
-// its buckets and the encodings of state, history and log entries. A change
-// that an older program would misread raises it.
-const formatVersion = 1
+// formatVersion is the layout of ledger.db this program writes: its
+// buckets and the encodings of state, history and log entries. A change
+// that an older program would misread raises it. Format 2 seals private
+// values (sealing.go); this program still reads format 1, whose private
+// values are in clear, and rewrites such a file in format 2 when it opens it.
+const formatVersion = 2
 
 // unrecordedFormat is the format of files written before the file recorded
 // its format: they have the ledger's buckets and no format record.
 const unrecordedFormat = 1
 
-// The format record lives in its own bucket, outside allBuckets, so it is
-// not part of the state digest: it describes the file, not the ledger.
+// The format and KEK records live in their own bucket, outside allBuckets,
+// so they are not part of the state digest: they describe the file, not the
+// ledger.
 var (
 	bucketMeta = []byte("meta")
 	keyFormat  = []byte("format") // decimal format version
+	keyKEK     = []byte("kek")    // ID of the KEK private values are sealed under (format 2)
 )
 
 // FormatError refuses a ledger file in a format this program does not read.
@@ -31,7 +35,7 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	return fmt.Sprintf("embedded: %s has ledger format version %d, but this CertLedger reads format %d: "+
+	return fmt.Sprintf("embedded: %s has ledger format version %d, but this CertLedger reads formats up to %d: "+
 		"run the CertLedger release that wrote the file (or a newer one), or restore a backup of the data folder made by this release",
 		e.Path, e.Version, e.Supported)
 }
@@ -61,11 +65,15 @@ func fileFormat(btx *bolt.Tx, path string) (version uint64, recorded bool, err e
 	return version, true, nil
 }
 
-// recordFormat writes the format record.
-func recordFormat(btx *bolt.Tx, version uint64) error {
+// recordFormat writes the format record of this program's format and the
+// ID of the KEK the file's private values are sealed under.
+func recordFormat(btx *bolt.Tx, kekID string) error {
 	meta, err := btx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return err
 	}
-	return meta.Put(keyFormat, strconv.AppendUint(nil, version, 10))
+	if err := meta.Put(keyFormat, strconv.AppendUint(nil, formatVersion, 10)); err != nil {
+		return err
+	}
+	return meta.Put(keyKEK, []byte(kekID))
 }

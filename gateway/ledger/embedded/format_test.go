@@ -28,17 +28,20 @@ func TestFormatVersion(t *testing.T) {
 		refused    bool   // Open and Verify refuse the file
 		wantRecord string // the format record left in the file
 	}{
-		{"new file", func(t *testing.T) (string, uint64) { return t.TempDir(), 0 }, false, "1"},
+		{"new file", func(t *testing.T) (string, uint64) { return t.TempDir(), 0 }, false, "2"},
+		{"file of format 1", func(t *testing.T) (string, uint64) {
+			return format1Folder(t), format1Entries
+		}, false, "2"},
 		{"file from before the format record", func(t *testing.T) (string, uint64) {
-			dir, n, _ := issued(t)
+			dir := format1Folder(t)
 			edit(t, dir, func(btx *bolt.Tx) error { return btx.DeleteBucket(bucketMeta) })
-			return dir, n
-		}, false, "1"},
+			return dir, format1Entries
+		}, false, "2"},
 		{"file of a newer format", func(t *testing.T) (string, uint64) {
 			dir, n, _ := issued(t)
-			edit(t, dir, setRecord("2"))
+			edit(t, dir, setRecord("3"))
 			return dir, n
-		}, true, "2"},
+		}, true, "3"},
 		{"unreadable format record", func(t *testing.T) (string, uint64) {
 			dir, n, _ := issued(t)
 			edit(t, dir, setRecord("two"))
@@ -48,13 +51,13 @@ func TestFormatVersion(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, n := tt.prepare(t)
-			l, err := Open(dir)
+			l, err := Open(dir, testKEK)
 			if tt.refused {
 				if err == nil {
 					l.Close()
 					t.Fatal("Open accepted the file")
 				}
-				if _, verr := Verify(dir); verr == nil || verr.Error() != err.Error() {
+				if _, verr := Verify(dir, testKEK); verr == nil || verr.Error() != err.Error() {
 					t.Fatalf("Verify: %v, want %v", verr, err)
 				}
 			} else {
@@ -78,12 +81,12 @@ func TestFormatVersion(t *testing.T) {
 func TestNewerFormatErrorSaysWhatToDo(t *testing.T) {
 	dir, _, _ := issued(t)
 	edit(t, dir, setRecord("7"))
-	_, err := Open(dir)
+	_, err := Open(dir, testKEK)
 	var fe *FormatError
 	if !errors.As(err, &fe) || fe.Version != 7 || fe.Supported != formatVersion {
 		t.Fatalf("Open: %v, want a *FormatError for format 7", err)
 	}
-	for _, want := range []string{filepath.Join(dir, FileName), "format version 7", "reads format 1", "release that wrote the file"} {
+	for _, want := range []string{filepath.Join(dir, FileName), "format version 7", "reads formats up to 2", "release that wrote the file"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

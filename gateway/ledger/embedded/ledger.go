@@ -19,6 +19,7 @@ import (
 
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/gateway/atrest"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -75,6 +76,7 @@ func WithNoSync() Option { return func(c *Config) { c.NoSync = true } }
 type Ledger struct {
 	cfg     Config
 	db      *bolt.DB
+	private *atrest.Sealer // seals private-collection values (sealing.go)
 	queue   chan *request
 	stopped chan struct{}
 	tip     tip // end of the log; only the committer touches it after Open
@@ -95,10 +97,23 @@ var _ credential.Ledger = (*Ledger)(nil)
 var ErrClosed = errors.New("embedded: ledger is closed")
 
 // Open opens (creating if needed) the ledger in dir, verifies its log and
-// state, and starts the committer. A folder whose log does not verify is
-// refused with a *ChainError naming the entry where it breaks; one whose log
-// ends before the entry the tip file records, with a *RollbackError.
-func Open(dir string, opts ...Option) (*Ledger, error) {
+// state, and starts the committer. Private values are sealed under kek; a
+// file sealed under another KEK is refused with an *atrest.WrongKEKError,
+// and a file of format 1 (private values in clear) is rewritten sealed. A
+// folder whose log does not verify is refused with a *ChainError naming the
+// entry where it breaks; one whose log ends before the entry the tip file
+// records, with a *RollbackError.
+func Open(dir string, kek atrest.KEK, opts ...Option) (*Ledger, error) {
+	return open(dir, kek, atrest.KEK{}, opts)
+}
+
+// open is Open; when rekeyTo is a KEK, the file is rewritten with its
+// private values sealed under rekeyTo instead of kek before the ledger
+// starts (Rekey).
+func open(dir string, kek, rekeyTo atrest.KEK, opts []Option) (*Ledger, error) {
+	if !kek.Valid() {
+		return nil, errors.New("embedded: no key-encryption key given; " + atrest.GenerateHint)
+	}
 	cfg := DefaultConfig()
 	for _, o := range opts {
 		o(&cfg)
@@ -142,13 +157,23 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		hasFormat bool
 		end       tip
 		verified  bool
+		sealer    = kek.Sealer(atrest.PurposeLedgerPrivate)
+		stored    *atrest.Sealer // how the file's private values are stored: nil in clear
 	)
 	if err := db.View(func(btx *bolt.Tx) (err error) {
 		if format, hasFormat, err = fileFormat(btx, path); err != nil {
 			return err
 		}
+		if format >= formatVersion {
+			stored = sealer
+		}
 		if hasLedgerBuckets(btx) {
-			if end, err = verify(btx); err != nil {
+			if stored != nil {
+				if err := checkKEK(btx, stored, path); err != nil {
+					return err
+				}
+			}
+			if end, err = verify(btx, stored); err != nil {
 				return err
 			}
 			verified = true
@@ -167,19 +192,33 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 				return err
 			}
 		}
-		if hasFormat {
+		if hasFormat || format < formatVersion {
 			return nil
 		}
-		return recordFormat(btx, format)
+		return recordFormat(btx, sealer.KEKID())
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("embedded: initialize %s: %w", path, err)
 	}
 	if !verified {
-		if err := db.View(func(btx *bolt.Tx) (err error) { end, err = verify(btx); return err }); err != nil {
+		if err := db.View(func(btx *bolt.Tx) (err error) { end, err = verify(btx, stored); return err }); err != nil {
 			db.Close()
 			return nil, err
 		}
+	}
+	if format < formatVersion || rekeyTo.Valid() {
+		target := kek
+		if rekeyTo.Valid() {
+			target = rekeyTo
+		}
+		err := rewrite(db, path, stored, target.Sealer(atrest.PurposeLedgerPrivate), cfg.NoSync)
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("embedded: close %s: %w", path, cerr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return open(dir, target, atrest.KEK{}, opts)
 	}
 	tf, err := openTip(tipPath, recorded, newest, hasTip, tipRecord{seq: end.seq, hash: end.hash}, !cfg.NoSync)
 	if err != nil {
@@ -189,6 +228,7 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 	l := &Ledger{
 		cfg:     cfg,
 		db:      db,
+		private: sealer,
 		queue:   make(chan *request, cfg.QueueSize),
 		stopped: make(chan struct{}),
 		subs:    map[*subscription]struct{}{},
@@ -283,7 +323,7 @@ func (l *Ledger) view(mspID string, fn func(tx chaincode.Tx, btx *bolt.Tx) error
 		return ErrClosed
 	}
 	return l.db.View(func(btx *bolt.Tx) error {
-		return fn(newSimTx(btx, "", l.cfg.Clock().UTC(), mspID, nil, true), btx)
+		return fn(l.newSimTx(btx, "", l.cfg.Clock().UTC(), mspID, nil, true), btx)
 	})
 }
 

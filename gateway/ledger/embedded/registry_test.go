@@ -13,7 +13,7 @@ import (
 
 func openEmpty(t *testing.T) *Ledger {
 	t.Helper()
-	l, err := Open(t.TempDir(), WithClock(func() time.Time { return start }))
+	l, err := Open(t.TempDir(), testKEK, WithClock(func() time.Time { return start }))
 	if err != nil {
 		t.Fatal(err)
 	}

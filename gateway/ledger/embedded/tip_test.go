@@ -97,7 +97,7 @@ func TestRolledBackLedgerIsRefused(t *testing.T) {
 	}
 	corruptNewerMeta(t, filepath.Join(f.dir, FileName))
 
-	_, err = Open(f.dir)
+	_, err = Open(f.dir, testKEK)
 	var rb *RollbackError
 	if !errors.As(err, &rb) {
 		t.Fatalf("Open of a rolled-back file: %v, want a *RollbackError", err)
@@ -115,7 +115,7 @@ func TestRolledBackLedgerIsRefused(t *testing.T) {
 	if err := os.Remove(filepath.Join(f.dir, TipFileName)); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Open(f.dir)
+	l, err := Open(f.dir, testKEK)
 	if err != nil {
 		t.Fatalf("Open after removing the tip: %v", err)
 	}
@@ -143,7 +143,7 @@ func TestLedgerReplacedByAnotherIsRefused(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(a.dir, TipFileName), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(a.dir)
+	_, err = Open(a.dir, testKEK)
 	var rb *RollbackError
 	if !errors.As(err, &rb) || rb.TipSeq != rb.LedgerSeq {
 		t.Fatalf("Open with another ledger's tip: %v, want a *RollbackError for a hash mismatch", err)
@@ -189,7 +189,7 @@ func TestTornTipWrite(t *testing.T) {
 
 	tear(0)
 	tear(1)
-	if _, err := Open(f.dir); err == nil || !strings.Contains(err.Error(), TipFileName) {
+	if _, err := Open(f.dir, testKEK); err == nil || !strings.Contains(err.Error(), TipFileName) {
 		t.Fatalf("Open with both slots damaged: %v, want a refusal naming %s", err, TipFileName)
 	}
 }

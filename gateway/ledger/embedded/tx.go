@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/certledger/certledger/chaincode"
+	"github.com/certledger/certledger/gateway/atrest"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -76,6 +77,10 @@ var errReadOnly = errors.New("embedded: write in a read-only transaction")
 type write struct {
 	value  []byte
 	delete bool
+	// stored is the sealed form of a private value, made by the
+	// simulation so that sealing runs on the caller's goroutine and not in
+	// the committer.
+	stored []byte
 }
 
 // simTx runs the contract against a bbolt transaction the way a Fabric
@@ -84,6 +89,7 @@ type write struct {
 // only if the contract succeeds.
 type simTx struct {
 	btx       *bolt.Tx
+	sealer    *atrest.Sealer // of private values
 	txID      string
 	time      time.Time
 	mspID     string
@@ -117,9 +123,9 @@ type event struct {
 	payload []byte
 }
 
-func newSimTx(btx *bolt.Tx, txID string, t time.Time, mspID string, transient map[string][]byte, readOnly bool) *simTx {
+func (l *Ledger) newSimTx(btx *bolt.Tx, txID string, t time.Time, mspID string, transient map[string][]byte, readOnly bool) *simTx {
 	return &simTx{
-		btx: btx, txID: txID, time: t, mspID: mspID, transient: transient, readOnly: readOnly,
+		btx: btx, sealer: l.private, txID: txID, time: t, mspID: mspID, transient: transient, readOnly: readOnly,
 		state: map[string]write{}, private: map[string]write{}, policy: map[string]write{}, privatePolicy: map[string]write{},
 		reads: map[string]readValue{},
 	}
@@ -254,12 +260,26 @@ func (t *simTx) RestrictTo(key string, mspIDs ...string) error {
 	return t.put(t.policy, key, p)
 }
 
+// GetPrivateData opens the sealed value; the read set keeps the sealed
+// bytes, which are what the committer compares.
 func (t *simTx) GetPrivateData(collection, key string) ([]byte, error) {
-	return t.get(bucketPrivate, privateKey(collection, key)), nil
+	k := privateKey(collection, key)
+	v := t.get(bucketPrivate, k)
+	if v == nil {
+		return nil, nil
+	}
+	return plainValue(t.sealer, bucketPrivate, []byte(k), v)
 }
 
 func (t *simTx) PutPrivateData(collection, key string, value []byte) error {
-	return t.put(t.private, privateKey(collection, key), value)
+	k := privateKey(collection, key)
+	if err := t.put(t.private, k, value); err != nil {
+		return err
+	}
+	w := t.private[k]
+	w.stored = sealPrivate(t.sealer, k, w.value)
+	t.private[k] = w
+	return nil
 }
 
 func (t *simTx) RestrictPrivateTo(collection, key string, mspIDs ...string) error {

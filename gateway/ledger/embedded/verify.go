@@ -2,17 +2,20 @@ package embedded
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 
+	"github.com/certledger/certledger/gateway/atrest"
 	bolt "go.etcd.io/bbolt"
 )
 
 // verify walks the whole log: sequence numbers, links and entry hashes, and
 // that every transaction ID maps back to its entry; then it recomputes the
-// state digest from the buckets and compares it with the last entry's. It
-// returns the end of the log.
-func verify(btx *bolt.Tx) (tip, error) {
+// state digest from the buckets and compares it with the last entry's. The
+// digest covers private values' plaintext: sealed opens them (nil: they are
+// stored in clear). It returns the end of the log.
+func verify(btx *bolt.Tx, sealed *atrest.Sealer) (tip, error) {
 	var (
 		n    uint64
 		last LogEntry
@@ -46,7 +49,11 @@ func verify(btx *bolt.Tx) (tip, error) {
 			continue
 		}
 		err := btx.Bucket(name).ForEach(func(k, v []byte) error {
-			d.add(itemHash(name, k, v))
+			plain, err := plainValue(sealed, name, k, v)
+			if err != nil {
+				return err
+			}
+			d.add(itemHash(name, k, plain))
 			return nil
 		})
 		if err != nil {
@@ -69,15 +76,20 @@ func verify(btx *bolt.Tx) (tip, error) {
 func (l *Ledger) VerifyChain() (uint64, error) {
 	var end tip
 	err := l.db.View(func(btx *bolt.Tx) (err error) {
-		end, err = verify(btx)
+		end, err = verify(btx, l.private)
 		return err
 	})
 	return end.seq, err
 }
 
 // Verify checks the ledger in dir without opening it for writing, for
-// operators and tests. It fails if another process holds the ledger open.
-func Verify(dir string) (uint64, error) {
+// operators and tests; the state digest covers private values' plaintext,
+// so it needs the KEK they are sealed under. It fails if another process
+// holds the ledger open.
+func Verify(dir string, kek atrest.KEK) (uint64, error) {
+	if !kek.Valid() {
+		return 0, errors.New("embedded: no key-encryption key given; " + atrest.GenerateHint)
+	}
 	path := filepath.Join(dir, FileName)
 	if err := checkFile(path, true, true, DefaultConfig().LockTimeout); err != nil {
 		return 0, err
@@ -89,7 +101,8 @@ func Verify(dir string) (uint64, error) {
 	defer db.Close()
 	var end tip
 	err = db.View(func(btx *bolt.Tx) error {
-		if _, _, err := fileFormat(btx, path); err != nil {
+		format, _, err := fileFormat(btx, path)
+		if err != nil {
 			return err
 		}
 		for _, b := range allBuckets {
@@ -97,8 +110,14 @@ func Verify(dir string) (uint64, error) {
 				return fmt.Errorf("embedded: %s has no %s bucket: not a ledger file", path, b)
 			}
 		}
-		var err error
-		end, err = verify(btx)
+		var sealed *atrest.Sealer
+		if format >= formatVersion {
+			sealed = kek.Sealer(atrest.PurposeLedgerPrivate)
+			if err := checkKEK(btx, sealed, path); err != nil {
+				return err
+			}
+		}
+		end, err = verify(btx, sealed)
 		return err
 	})
 	return end.seq, err

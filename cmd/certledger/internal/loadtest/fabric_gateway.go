@@ -2,7 +2,9 @@ package loadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -10,6 +12,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/certledger/certledger/gateway/atrest"
 )
 
 // gatewayProcess is `certledger serve --ledger fabric --demo` run by the
@@ -43,12 +47,20 @@ func startGatewayProcess(ctx context.Context, exe, netDir, name string, args ...
 	addr := l.Addr().String()
 	l.Close()
 	data := filepath.Join(netDir, name)
+	// The keystore is sealed under a KEK kept outside the data folder, as
+	// an operator keeps it; a second start of the same gateway reuses it.
+	kekFile := filepath.Join(netDir, name+".kek")
+	if _, err := os.Stat(kekFile); errors.Is(err, fs.ErrNotExist) {
+		if err := atrest.WriteFile(kekFile, atrest.Generate()); err != nil {
+			return nil, err
+		}
+	}
 	logf, err := os.OpenFile(filepath.Join(netDir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	g := &gatewayProcess{url: "http://" + addr, data: data, done: make(chan struct{})}
-	g.cmd = exec.Command(exe, append(append([]string{"serve", "--ledger", "fabric", "--network", netDir, "--demo", "--data", data, "--addr", addr}, unlimitedArgs...), args...)...)
+	g.cmd = exec.Command(exe, append(append([]string{"serve", "--ledger", "fabric", "--network", netDir, "--demo", "--data", data, "--kek-file", kekFile, "--addr", addr}, unlimitedArgs...), args...)...)
 	g.cmd.Stdout, g.cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := g.cmd.Start(); err != nil {

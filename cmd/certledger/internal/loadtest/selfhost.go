@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
@@ -24,6 +25,7 @@ type selfHosted struct {
 	Dir       string
 	URL       string
 	Keys      map[string]provision.DemoKey
+	kek       atrest.KEK
 	ledger    *embedded.Ledger
 	srv       *gateway.Server
 	served    chan error
@@ -58,11 +60,17 @@ func startSelfHosted(ctx context.Context, dir string, logw io.Writer) (*selfHost
 		}
 		s.logFile, logw = f, f
 	}
-	ks, err := keystore.Open(s.Dir)
+	// As `serve --demo` does: the folder's own demo KEK seals its data.
+	kek, _, err := atrest.LoadOrCreateDemo(s.Dir)
 	if err != nil {
 		return nil, err
 	}
-	if s.ledger, err = embedded.Open(s.Dir); err != nil {
+	s.kek = kek
+	ks, err := keystore.Open(s.Dir, kek)
+	if err != nil {
+		return nil, err
+	}
+	if s.ledger, err = embedded.Open(s.Dir, s.kek); err != nil {
 		return nil, err
 	}
 	if _, err := provision.Demo(ctx, s.ledger, ks, s.Dir, time.Now().UTC()); err != nil {
@@ -121,7 +129,7 @@ func (s *selfHosted) reopenCheck(ctx context.Context, ids []string) (found int, 
 	if err := s.stop(); err != nil {
 		return 0, nil, fmt.Errorf("stop the gateway: %w", err)
 	}
-	l, err := embedded.Open(s.Dir)
+	l, err := embedded.Open(s.Dir, s.kek)
 	if err != nil {
 		return 0, nil, fmt.Errorf("reopen the ledger: %w", err)
 	}
