@@ -99,6 +99,10 @@ type Ledger interface {
 	// sequence numbers fall in list (list*131072 onwards), from the
 	// contract's status index.
 	StatusEntries(ctx context.Context, dept string, list uint64) ([]StatusEntry, error)
+	// CredentialsByHolder returns one page of the credentials the
+	// contract's holder index lists under the query's references, current
+	// versions only (docs/decisions/0012-holder-view.md).
+	CredentialsByHolder(ctx context.Context, q HolderQuery) (HolderPage, error)
 	// Close releases the backend.
 	Close() error
 }

@@ -9,8 +9,10 @@ import (
 
 // formatVersion is the layout of ledger.db this program reads and writes:
 // its buckets and the encodings of state, history and log entries. A change
-// that an older program would misread raises it.
-const formatVersion = 1
+// that an older program would misread raises it, and so does one it would
+// leave inconsistent: 2 holds a complete holder index (holderindex.go), which
+// a program of format 1 would not extend as it issues.
+const formatVersion = 2
 
 // unrecordedFormat is the format of files written before the file recorded
 // its format: they have the ledger's buckets and no format record.

@@ -196,6 +196,12 @@ func Open(dir string, opts ...Option) (*Ledger, error) {
 		tipFile: tf,
 	}
 	go l.committer()
+	if format < holderIndexFormat {
+		if err := l.indexOldRecords(path); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
 	return l, nil
 }
 
