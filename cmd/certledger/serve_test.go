@@ -72,6 +72,10 @@ func TestServeRejectsBadInput(t *testing.T) {
 		{"bad log format", nil, []string{"--log-format", "xml", "--data", "DATA"}, "log format"},
 		{"stray argument", nil, []string{"now"}, "unexpected"},
 		{"bad gateway URL", nil, []string{"--gateway-urls", "https://a.example,ftp://b", "--data", "DATA"}, "gateway URL"},
+		{"department gateway without URL", nil, []string{"--department-gateways", "samr=https://a.example,edu", "--data", "DATA"}, "not key=value"},
+		{"department gateway twice", nil, []string{"--department-gateways", "edu=https://a.example,edu=https://b.example", "--data", "DATA"}, "twice"},
+		{"bad department gateway URL", nil, []string{"--department-gateways", "edu=ftp://b", "--data", "DATA"}, "of department edu"},
+		{"bad department ID", nil, []string{"--department-gateways", "Edu Bureau=https://b.example", "--data", "DATA"}, "not a department ID"},
 		{"bad memory limit in env", map[string]string{"CERTLEDGER_MEMORY_LIMIT": "lots"}, nil, "CERTLEDGER_MEMORY_LIMIT"},
 		{"bad rate limit in env", map[string]string{"CERTLEDGER_RATE_PUBLIC": "fast"}, nil, "CERTLEDGER_RATE_PUBLIC"},
 	}
