@@ -103,7 +103,7 @@ func GetCredentialsByHolder(tx Tx, q credential.HolderQuery) (credential.HolderP
 	if err != nil {
 		return page, err
 	}
-	var entries []KV
+	entries := make([]KV, 0, limit+2)
 	for _, ref := range refs {
 		if ref < afterRef {
 			continue
@@ -143,6 +143,7 @@ func GetCredentialsByHolder(tx Tx, q credential.HolderQuery) (credential.HolderP
 	if err != nil {
 		return page, err
 	}
+	page.Records = make([]credential.Record, 0, len(values))
 	for i, b := range values {
 		if b == nil {
 			continue

@@ -111,6 +111,7 @@ func (s *Server) holderCredentials(ctx context.Context, h credential.Holder, aft
 		return page, err
 	}
 	now := s.now()
+	page.Items = make([]walletItem, 0, len(res.Records))
 	for _, rec := range res.Records {
 		page.Items = append(page.Items, s.walletItemOf(reg, rec, now))
 	}

@@ -23,7 +23,7 @@ import (
 // walletEnv is a gateway on a real embedded ledger with the demo registry,
 // and a clock the test moves.
 type walletEnv struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	ledger *embedded.Ledger
 	ks     *keystore.Store
@@ -33,7 +33,7 @@ type walletEnv struct {
 	now    time.Time
 }
 
-func newWalletEnv(t *testing.T, cfg Config, wrap func(credential.Ledger) credential.Ledger) *walletEnv {
+func newWalletEnv(t testing.TB, cfg Config, wrap func(credential.Ledger) credential.Ledger) *walletEnv {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := embedded.Open(dir, embedded.WithNoSync())
@@ -55,7 +55,9 @@ func newWalletEnv(t *testing.T, cfg Config, wrap func(credential.Ledger) credent
 	e := &walletEnv{t: t, ledger: l, ks: ks, keys: keys, logs: &bytes.Buffer{}, now: time.Now().UTC()}
 	cfg.PublicURL = "https://verify.example.test"
 	cfg.Now = func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
-	cfg.RegistryTTL = time.Nanosecond
+	if cfg.RegistryTTL == 0 {
+		cfg.RegistryTTL = time.Nanosecond
+	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(e.logs, nil))
 	var ledger credential.Ledger = l
 	if wrap != nil {
@@ -352,4 +354,29 @@ func TestHolderViewAcrossDepartmentGateways(t *testing.T) {
 	if _, err := e.srv.holderCredential(ctx, personQ, diploma); credential.ErrorReason(err) != credential.ReasonCredentialNotFound {
 		t.Fatalf("Q asking for P's diploma here: %v", err)
 	}
+}
+
+// BenchmarkHolderCredentials is the service behind the holder's list, for a
+// holder with 50 credentials of two departments, on the embedded ledger,
+// from parallel clients.
+func BenchmarkHolderCredentials(b *testing.B) {
+	e := newWalletEnv(b, Config{RegistryTTL: time.Minute}, nil)
+	for i := range 25 {
+		e.issue("samr", companyC, i)
+		e.issue("edu", companyC, i)
+	}
+	ctx := context.Background()
+	if page, err := e.srv.holderCredentials(ctx, companyC, ""); err != nil || len(page.Items) != 50 {
+		b.Fatalf("%d items, %v", len(page.Items), err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := e.srv.holderCredentials(ctx, companyC, ""); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
