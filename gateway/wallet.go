@@ -59,8 +59,9 @@ type walletCredential struct {
 	QRURL        string               `json:"qrUrl,omitempty"`
 }
 
-// legacyLabel names the department-independent reference in page cursors.
-const legacyLabel = "legacy"
+// legacyLabel names the department-independent reference in page cursors;
+// no department ID has an underscore.
+const legacyLabel = "_legacy"
 
 // holderRefSet is a holder's reference in every department of the
 // registry, plus the legacy one, each with the label cursors carry.

@@ -211,6 +211,11 @@ func TestHolderCredentials(t *testing.T) {
 	if got := e.list(companyC); !slices.Equal(ids(got), sorted(licences...)) {
 		t.Fatalf("C lists %d licences, want %d", len(got), len(licences))
 	}
+	// The legacy reference sorts among the departments' by its value; its
+	// label resumes after it like any other.
+	if _, err := e.srv.holderCredentials(ctx, companyC, legacyLabel+"/11100000MB02000124001.11100000MB02000124.0"); err != nil {
+		t.Fatalf("a cursor in the legacy reference: %v", err)
+	}
 	for _, bad := range []string{"nobody/11100000MB02000124001", "samr", "samr/", strings.Repeat("a", 64) + "/X"} {
 		if _, err := e.srv.holderCredentials(ctx, companyC, bad); credential.ErrorReason(err) != credential.ReasonInvalidRequest {
 			t.Errorf("cursor %q: %v, want invalid_request", bad, err)
