@@ -98,7 +98,7 @@ func TestIssueIsDeterministic(t *testing.T) {
 // Every kind of key has its own prefix, and the range scans of the registry
 // see only their own kind.
 func TestKeyPrefixesDoNotOverlap(t *testing.T) {
-	prefixes := []string{prefixDepartment, prefixMSP, prefixType, prefixTypeCode, prefixRecord, prefixIdempotency, prefixDocument, prefixStatusIndex, prefixAPIKey, prefixAPIKeyRevocation}
+	prefixes := []string{prefixDepartment, prefixMSP, prefixType, prefixTypeCode, prefixRecord, prefixIdempotency, prefixDocument, prefixStatusIndex, prefixAPIKey, prefixAPIKeyRevocation, prefixHolderIndex}
 	for _, p := range prefixes {
 		for _, q := range prefixes {
 			if p != q && strings.HasPrefix(q, p) {

@@ -121,6 +121,10 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err := restrictTo(tx, recordKey(rec.ID), caller.MSPID); err != nil {
 		return credential.IssueResult{}, err
 	}
+	// A new version takes its predecessor's place in the holder's list.
+	if err := indexHolder(tx, rec, caller.MSPID); err != nil {
+		return credential.IssueResult{}, err
+	}
 	if err := putDocument(tx, doc, caller.MSPID); err != nil {
 		return credential.IssueResult{}, err
 	}

@@ -113,6 +113,10 @@ type Ledger interface {
 	// APIKeys lists department dept's API keys, revoked and expired ones
 	// included, oldest first; every department's when dept is empty.
 	APIKeys(ctx context.Context, dept string) ([]APIKey, error)
+	// CredentialsByHolder returns one page of the credentials the
+	// contract's holder index lists under the query's references, current
+	// versions only (docs/decisions/0012-holder-view.md).
+	CredentialsByHolder(ctx context.Context, q HolderQuery) (HolderPage, error)
 	// Close releases the backend.
 	Close() error
 }

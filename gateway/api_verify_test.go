@@ -168,6 +168,7 @@ func TestVerifyShowsTheStatusReasonOnlyToTheHolder(t *testing.T) {
 func TestVerifyNamesTheQRHost(t *testing.T) {
 	e := newAPIEnv(t, func(c *gateway.Config, _ *ledgerWrap) {
 		c.GatewayURLs = []string{"https://Other-Gateway.example.test:443/certledger"}
+		c.DepartmentGateways = map[string]string{"edu": "https://edu.example.test"}
 	})
 	lic := e.mustIssue(t, "主机测试有限公司")
 	_, token, _ := credential.ParseVerifyURL(lic.VerifyURL)
@@ -181,6 +182,7 @@ func TestVerifyNamesTheQRHost(t *testing.T) {
 		{"this gateway", lic.VerifyURL, "verify.example.test", false},
 		{"this gateway, host in capitals and default port", "https://VERIFY.example.test:443" + path, "verify.example.test", false},
 		{"another gateway of the deployment", "https://other-gateway.example.test/certledger" + path, "other-gateway.example.test", false},
+		{"a department's own gateway", "https://edu.example.test" + path, "edu.example.test", false},
 		{"a look-alike site", "https://evil.example" + path, "evil.example", true},
 		{"this host on another port", "https://verify.example.test:8443" + path, "verify.example.test:8443", true},
 		{"this host over plain http", "http://verify.example.test" + path, "verify.example.test", true},

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/certledger/certledger/credential"
 )
 
 // Config is the gateway's configuration. The zero value of every field
@@ -22,6 +24,11 @@ type Config struct {
 	// a QR code pointing at one of them is genuine, one pointing anywhere
 	// else but PublicURL is reported as a foreign host.
 	GatewayURLs []string
+	// DepartmentGateways maps a department ID to the public URL of the
+	// gateway that acts as that department, where its holders open their
+	// documents when this gateway cannot read them (docs/decisions/0012).
+	// Its URLs count as the deployment's own, like GatewayURLs.
+	DepartmentGateways map[string]string
 	// Each route reads at most its own body limit, in bytes; a larger body
 	// gets 413, refused from its Content-Length before it is read.
 	//
@@ -254,6 +261,14 @@ func (c Config) Validate() error {
 	for _, g := range c.GatewayURLs {
 		if _, ok := parseOrigin(g); !ok {
 			return fmt.Errorf("gateway URL %q must be an http(s) URL", g)
+		}
+	}
+	for dept, g := range c.DepartmentGateways {
+		if !credential.ValidRegistryID(dept) {
+			return fmt.Errorf("department gateway: %q is not a department ID", dept)
+		}
+		if _, ok := parseOrigin(g); !ok {
+			return fmt.Errorf("gateway URL %q of department %s must be an http(s) URL", g, dept)
 		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {

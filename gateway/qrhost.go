@@ -29,14 +29,19 @@ func parseOrigin(raw string) (origin, bool) {
 
 // qrHost names the host a verification URL sends a phone to, and whether
 // it is foreign: neither this gateway's public URL nor another gateway of
-// the deployment (Config.GatewayURLs). A look-alike site can copy a real
-// identifier and token and show whatever it likes to whoever scans it.
+// the deployment (Config.GatewayURLs, Config.DepartmentGateways). A
+// look-alike site can copy a real identifier and token and show whatever it
+// likes to whoever scans it.
 func (s *Server) qrHost(verifyURL string) (host string, foreign bool) {
 	o, ok := parseOrigin(verifyURL)
 	if !ok {
 		return "", false
 	}
-	for _, own := range append([]string{s.cfg.PublicURL}, s.cfg.GatewayURLs...) {
+	gateways := append([]string{s.cfg.PublicURL}, s.cfg.GatewayURLs...)
+	for _, g := range s.cfg.DepartmentGateways {
+		gateways = append(gateways, g)
+	}
+	for _, own := range gateways {
 		if g, ok := parseOrigin(own); ok && g == o {
 			return o.host, false
 		}

@@ -18,7 +18,7 @@ import (
 
 func init() {
 	commands["network"] = command{run: runNetwork,
-		summary: "run the Hyperledger Fabric network: build|up|down|status|logs|stop|start|add-department"}
+		summary: "run the Hyperledger Fabric network: build|up|down|status|logs|stop|start|add-department|index-holders"}
 }
 
 const networkUsage = `usage: certledger network <subcommand> [flags]
@@ -32,6 +32,8 @@ const networkUsage = `usage: certledger network <subcommand> [flags]
   start NODE            start one stopped node
   add-department [--id mps --msp MpsMSP --name-zh 公安局 --name-en "Public Security Bureau" --peers 1]
                         add a department to the running network's channel
+  index-holders         list the credentials issued before the holder index in it
+                        (as the governance department; once, after upgrading the contract)
 
 Flags take their defaults from the environment: CERTLEDGER_NETWORK_DIR,
 CERTLEDGER_CONSENSUS, CERTLEDGER_BASE_PORT, CERTLEDGER_BATCH_TIMEOUT.
@@ -61,6 +63,8 @@ func runNetwork(args []string) error {
 		return networkNode(ctx, sub, rest)
 	case "add-department":
 		return networkAddDepartment(ctx, rest)
+	case "index-holders":
+		return networkIndexHolders(ctx, rest)
 	}
 	fmt.Fprintln(os.Stderr, networkUsage)
 	return usageError{fmt.Errorf("unknown subcommand %q", sub)}

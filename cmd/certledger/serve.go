@@ -48,7 +48,9 @@ type serveOptions struct {
 	PublicURL string
 	// GatewayURLs are the other gateways' public URLs, comma-separated.
 	GatewayURLs string
-	LogFormat   string
+	// DepartmentGateways are dept=URL pairs, comma-separated.
+	DepartmentGateways string
+	LogFormat          string
 	// CompromiseWindow is gateway.Config.CompromiseWindow.
 	CompromiseWindow time.Duration
 	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: none).
@@ -105,7 +107,11 @@ func runServe(args []string) error {
 	if !ok {
 		return usageError{fmt.Errorf("unknown ledger %q (known: %s)", o.Ledger, strings.Join(backendNames(), ", "))}
 	}
-	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), Logger: log,
+	deptGateways, err := parsePairs(o.DepartmentGateways)
+	if err != nil {
+		return usageError{fmt.Errorf("--department-gateways: %w", err)}
+	}
+	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), DepartmentGateways: deptGateways, Logger: log,
 		CompromiseWindow: o.CompromiseWindow, MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
 		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
 		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey, TimeZone: o.TimeZone,
@@ -209,6 +215,7 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json; without a KEK, generate one in <data>/"+atrest.DemoFileName+" (env CERTLEDGER_DEMO)")
 	addKEKFlag(fs, &o.KEK)
 	fs.StringVar(&o.PublicURL, "public-url", os.Getenv("CERTLEDGER_PUBLIC_URL"), "base URL in verification links and QR codes (default http://<addr>; env CERTLEDGER_PUBLIC_URL)")
+	fs.StringVar(&o.DepartmentGateways, "department-gateways", os.Getenv("CERTLEDGER_DEPARTMENT_GATEWAYS"), "where each department's own gateway is, as dept=URL pairs, comma-separated: a holder opens a credential there when this gateway does not act as its issuer (env CERTLEDGER_DEPARTMENT_GATEWAYS)")
 	fs.StringVar(&o.GatewayURLs, "gateway-urls", os.Getenv("CERTLEDGER_GATEWAY_URLS"), "public URLs of the deployment's other gateways, comma-separated: QR codes pointing elsewhere are reported as foreign (env CERTLEDGER_GATEWAY_URLS)")
 	fs.StringVar(&o.LogFormat, "log-format", envOr("CERTLEDGER_LOG_FORMAT", "text"), "log format: text or json (env CERTLEDGER_LOG_FORMAT)")
 	window, err := envDuration("CERTLEDGER_COMPROMISE_WINDOW", gateway.DefaultCompromiseWindow)
@@ -343,6 +350,25 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// parsePairs reads comma-separated key=value pairs; nil for "".
+func parsePairs(v string) (map[string]string, error) {
+	var out map[string]string
+	for _, p := range splitList(v) {
+		k, val, ok := strings.Cut(p, "=")
+		if k, val = strings.TrimSpace(k), strings.TrimSpace(val); !ok || k == "" || val == "" {
+			return nil, fmt.Errorf("%q is not key=value", p)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("%s is given twice", k)
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = val
+	}
+	return out, nil
 }
 
 // parseSize reads a byte count: a whole number, optionally with KiB, MiB

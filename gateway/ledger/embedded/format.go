@@ -9,10 +9,15 @@ import (
 
 // formatVersion is the layout of ledger.db this program writes: its
 // buckets and the encodings of state, history and log entries. A change
-// that an older program would misread raises it. Format 2 seals private
-// values (sealing.go); this program still reads format 1, whose private
-// values are in clear, and rewrites such a file in format 2 when it opens it.
-const formatVersion = 2
+// that an older program would misread raises it, and so does one it would
+// leave inconsistent. Format 2 seals private values (sealing.go); format 3
+// also holds a complete holder index (holderindex.go), which a program of an
+// earlier format would not extend as it issues. This program reads formats
+// 1 and 2 and brings such a file to format 3 when it opens it.
+const formatVersion = 3
+
+// sealedFormat is the first format whose private values are sealed.
+const sealedFormat = 2
 
 // unrecordedFormat is the format of files written before the file recorded
 // its format: they have the ledger's buckets and no format record.
@@ -24,7 +29,7 @@ const unrecordedFormat = 1
 var (
 	bucketMeta = []byte("meta")
 	keyFormat  = []byte("format") // decimal format version
-	keyKEK     = []byte("kek")    // ID of the KEK private values are sealed under (format 2)
+	keyKEK     = []byte("kek")    // ID of the KEK private values are sealed under (from sealedFormat)
 )
 
 // FormatError refuses a ledger file in a format this program does not read.
@@ -65,14 +70,14 @@ func fileFormat(btx *bolt.Tx, path string) (version uint64, recorded bool, err e
 	return version, true, nil
 }
 
-// recordFormat writes the format record of this program's format and the
-// ID of the KEK the file's private values are sealed under.
-func recordFormat(btx *bolt.Tx, kekID string) error {
+// recordFormat writes the format record and the ID of the KEK the file's
+// private values are sealed under.
+func recordFormat(btx *bolt.Tx, version uint64, kekID string) error {
 	meta, err := btx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return err
 	}
-	if err := meta.Put(keyFormat, strconv.AppendUint(nil, formatVersion, 10)); err != nil {
+	if err := meta.Put(keyFormat, strconv.AppendUint(nil, version, 10)); err != nil {
 		return err
 	}
 	return meta.Put(keyKEK, []byte(kekID))

@@ -164,7 +164,7 @@ func open(dir string, kek, rekeyTo atrest.KEK, opts []Option) (*Ledger, error) {
 		if format, hasFormat, err = fileFormat(btx, path); err != nil {
 			return err
 		}
-		if format >= formatVersion {
+		if format >= sealedFormat {
 			stored = sealer
 		}
 		if hasLedgerBuckets(btx) {
@@ -195,7 +195,7 @@ func open(dir string, kek, rekeyTo atrest.KEK, opts []Option) (*Ledger, error) {
 		if hasFormat || format < formatVersion {
 			return nil
 		}
-		return recordFormat(btx, sealer.KEKID())
+		return recordFormat(btx, formatVersion, sealer.KEKID())
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("embedded: initialize %s: %w", path, err)
@@ -206,12 +206,12 @@ func open(dir string, kek, rekeyTo atrest.KEK, opts []Option) (*Ledger, error) {
 			return nil, err
 		}
 	}
-	if format < formatVersion || rekeyTo.Valid() {
+	if format < sealedFormat || rekeyTo.Valid() {
 		target := kek
 		if rekeyTo.Valid() {
 			target = rekeyTo
 		}
-		err := rewrite(db, path, stored, target.Sealer(atrest.PurposeLedgerPrivate), cfg.NoSync)
+		err := rewrite(db, path, stored, target.Sealer(atrest.PurposeLedgerPrivate), cfg.NoSync, max(format, sealedFormat))
 		if cerr := db.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("embedded: close %s: %w", path, cerr)
 		}
@@ -236,6 +236,12 @@ func open(dir string, kek, rekeyTo atrest.KEK, opts []Option) (*Ledger, error) {
 		tipFile: tf,
 	}
 	go l.committer()
+	if format < holderIndexFormat {
+		if err := l.indexOldRecords(path); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
 	return l, nil
 }
 

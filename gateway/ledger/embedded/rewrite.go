@@ -22,11 +22,11 @@ const rewriteChunk = 32 << 20
 
 // rewrite copies the ledger in db into a new file whose private values are
 // sealed with to (from opens the old ones; nil: they are in clear), records
-// this program's format and to's KEK, and renames the file over path. The
+// format version and to's KEK, and renames the file over path. The
 // rename makes it all or nothing. A copy rather than an update in place,
 // because bbolt reuses freed pages without clearing them: the old clear or
 // old-KEK values would stay readable in the file.
-func rewrite(db *bolt.DB, path string, from, to *atrest.Sealer, noSync bool) (err error) {
+func rewrite(db *bolt.DB, path string, from, to *atrest.Sealer, noSync bool, version uint64) (err error) {
 	tmpPath := path + RewriteSuffix
 	if err := os.Remove(tmpPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("embedded: remove %s: %w", tmpPath, err)
@@ -62,7 +62,7 @@ func rewrite(db *bolt.DB, path string, from, to *atrest.Sealer, noSync bool) (er
 	if err != nil {
 		return fmt.Errorf("embedded: rewrite %s: %w", path, err)
 	}
-	if err := dst.Update(func(btx *bolt.Tx) error { return recordFormat(btx, to.KEKID()) }); err != nil {
+	if err := dst.Update(func(btx *bolt.Tx) error { return recordFormat(btx, version, to.KEKID()) }); err != nil {
 		return fmt.Errorf("embedded: rewrite %s: %w", path, err)
 	}
 	err, dst = dst.Close(), nil

@@ -50,7 +50,7 @@ func checkKEK(btx *bolt.Tx, s *atrest.Sealer, path string) error {
 		recorded = meta.Get(keyKEK)
 	}
 	if recorded == nil {
-		return fmt.Errorf("embedded: %s has ledger format %d but no record of its key-encryption key: not a ledger file, or damaged", path, formatVersion)
+		return fmt.Errorf("embedded: %s has a sealed ledger format but no record of its key-encryption key: not a ledger file, or damaged", path)
 	}
 	if string(recorded) != s.KEKID() {
 		return &atrest.WrongKEKError{Path: path, Sealed: string(recorded), Given: s.KEKID()}

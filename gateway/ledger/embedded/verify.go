@@ -111,7 +111,7 @@ func Verify(dir string, kek atrest.KEK) (uint64, error) {
 			}
 		}
 		var sealed *atrest.Sealer
-		if format >= formatVersion {
+		if format >= sealedFormat {
 			sealed = kek.Sealer(atrest.PurposeLedgerPrivate)
 			if err := checkKEK(btx, sealed, path); err != nil {
 				return err

@@ -1,0 +1,344 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/certledger/certledger/credential"
+)
+
+// The holder index lists each credential under the holder reference of its
+// public record, so a gateway holding the holder key finds one holder's
+// credentials without scanning every record (docs/decisions/0012):
+//
+//	holderidx/<holder reference>/<type code>.<issuer USCC>.<serial> -> holderIndexEntry
+//
+// One key per credential (its serial), whatever its version: a new version
+// overwrites its predecessor's entry, so the index names the newest. Keys
+// and values hold only the reference, which the record carries already, and
+// identifiers: no personal data, and nothing a reader of the records could
+// not compute.
+const prefixHolderIndex = "holderidx/"
+
+// Contract functions of the holder index.
+const (
+	FnGetCredentialsByHolder = "GetCredentialsByHolder" // a query
+	FnIndexHolders           = "IndexHolders"           // governance's backfill
+)
+
+// holderIndexEntry is the value of a holder index key.
+type holderIndexEntry struct {
+	ID string `json:"id"` // the newest version's identifier
+}
+
+func holderIndexPrefix(ref string) string { return prefixHolderIndex + ref + "/" }
+
+// holderIndexKey is the index key of credential id under reference ref.
+func holderIndexKey(ref string, id credential.Identifier) string {
+	return holderIndexPrefix(ref) + id.TypeCode + "." + id.Issuer + "." + id.Serial
+}
+
+// indexHolder lists rec under its holder reference, in the transaction that
+// writes the record. Only the issuing department's peers can endorse a later
+// change of the entry, as of the record: another department can neither
+// hide a credential from its holder's list nor add one.
+func indexHolder(tx Tx, rec credential.Record, mspID string) error {
+	id, err := credential.ParseIdentifier(rec.ID)
+	if err != nil {
+		return err
+	}
+	k := holderIndexKey(rec.HolderRef, id)
+	if err := putJSON(tx, k, holderIndexEntry{ID: rec.ID}); err != nil {
+		return err
+	}
+	return restrictTo(tx, k, mspID)
+}
+
+// BoundedRanger is a Tx whose range scans stop after n keys and read no
+// further. The holder index is read through it, so that a holder with
+// thousands of credentials costs one page's reads per call. The queries
+// of both backends run on one.
+type BoundedRanger interface {
+	// StateRangeN returns the first n keys of [start, end) in byte order.
+	StateRangeN(start, end string, n int) ([]KV, error)
+}
+
+var errNoBoundedRange = errors.New("the transaction cannot bound a range scan")
+
+func boundedRanger(tx Tx) (BoundedRanger, error) {
+	br, ok := tx.(BoundedRanger)
+	if !ok {
+		return nil, ledgerErr("scan the holder index", errNoBoundedRange)
+	}
+	return br, nil
+}
+
+// GetCredentialsByHolder returns one page of the records the holder index
+// lists under q.Refs, in index key order, and the cursor of the next page.
+// It reads at most q.Limit+2 index entries (one more tells whether another
+// page follows, and one is the cursor's own) and q.Limit records, in one
+// range scan per reference. An entry whose record does not carry the
+// reference it is listed under is left out: the index only points, the
+// record decides.
+func GetCredentialsByHolder(tx Tx, q credential.HolderQuery) (credential.HolderPage, error) {
+	page := credential.HolderPage{Records: []credential.Record{}}
+	refs, err := holderRefs(q.Refs)
+	if err != nil {
+		return page, err
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = credential.MaxHolderPage
+	}
+	if limit < 0 || limit > credential.MaxHolderPage {
+		return page, credential.Errorf(credential.ReasonInvalidRequest, "limit must be 1 to %d, not %d", credential.MaxHolderPage, q.Limit)
+	}
+	afterRef, afterKey, err := holderCursor(q.After)
+	if err != nil {
+		return page, err
+	}
+	br, err := boundedRanger(tx)
+	if err != nil {
+		return page, err
+	}
+	entries := make([]KV, 0, limit+2)
+	for _, ref := range refs {
+		if ref < afterRef {
+			continue
+		}
+		prefix := holderIndexPrefix(ref)
+		start, n := prefix, limit+1-len(entries)
+		if ref == afterRef {
+			// The cursor names the last entry of the previous page.
+			start, n = afterKey, n+1
+		}
+		kvs, err := br.StateRangeN(start, prefixEnd(prefix), n)
+		if err != nil {
+			return page, ledgerErr("scan "+start, err)
+		}
+		for _, kv := range kvs {
+			if kv.Key != afterKey {
+				entries = append(entries, kv)
+			}
+		}
+		if len(entries) > limit {
+			break
+		}
+	}
+	if len(entries) > limit {
+		entries = entries[:limit]
+		page.Next = strings.TrimPrefix(entries[limit-1].Key, prefixHolderIndex)
+	}
+	ids := make([]string, len(entries))
+	for i, kv := range entries {
+		var e holderIndexEntry
+		if err := json.Unmarshal(kv.Value, &e); err != nil {
+			return page, ledgerErr("decode "+kv.Key, err)
+		}
+		ids[i] = e.ID
+	}
+	values, err := readRecords(tx, ids)
+	if err != nil {
+		return page, err
+	}
+	page.Records = make([]credential.Record, 0, len(values))
+	for i, b := range values {
+		if b == nil {
+			continue
+		}
+		var rec credential.Record
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return page, ledgerErr("decode "+recordKey(ids[i]), err)
+		}
+		if strings.HasPrefix(entries[i].Key, holderIndexPrefix(rec.HolderRef)) {
+			page.Records = append(page.Records, rec)
+		}
+	}
+	return page, nil
+}
+
+// holderRefs validates a query's references and returns them sorted, in
+// the order of their index keys, without duplicates.
+func holderRefs(refs []string) ([]string, error) {
+	if len(refs) == 0 || len(refs) > credential.MaxHolderRefs {
+		return nil, credential.Errorf(credential.ReasonInvalidRequest, "a holder query names 1 to %d references, not %d", credential.MaxHolderRefs, len(refs))
+	}
+	for _, r := range refs {
+		if !validHex(r, 64) {
+			return nil, credential.Errorf(credential.ReasonInvalidRequest, "holder reference %q is not 64 hex characters", truncated(r))
+		}
+	}
+	out := slices.Clone(refs)
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// holderCursor parses a page cursor, <reference>/<type code>.<issuer>.<serial>:
+// the reference to resume in and the index key to resume after. An empty
+// cursor starts before every reference.
+func holderCursor(after string) (ref, key string, err error) {
+	if after == "" {
+		return "", "", nil
+	}
+	ref, rest, ok := strings.Cut(after, "/")
+	if !ok || !validHex(ref, 64) || !validLineage(rest) {
+		return "", "", credential.Errorf(credential.ReasonInvalidRequest, "the page cursor %q is not one this ledger returned", truncated(after))
+	}
+	return ref, prefixHolderIndex + after, nil
+}
+
+// validLineage accepts <type code>.<issuer>.<serial> as identifiers spell
+// them: at most 80 characters of 0-9, A-Z and '.'.
+func validLineage(s string) bool {
+	if s == "" || len(s) > 80 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func truncated(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// readRecords reads the records of ids, nil for an absent one: in one
+// round trip to the peer when the transaction can.
+func readRecords(tx Tx, ids []string) ([][]byte, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = recordKey(id)
+	}
+	if mg, ok := tx.(multiGetter); ok && len(keys) > 0 {
+		values, err := mg.GetStates(keys)
+		if err != nil {
+			return nil, ledgerErr("read the holder's records", err)
+		}
+		if len(values) != len(keys) {
+			return nil, ledgerErr("read the holder's records", errShortRead)
+		}
+		return values, nil
+	}
+	values := make([][]byte, len(keys))
+	for i, k := range keys {
+		v, err := tx.GetState(k)
+		if err != nil {
+			return nil, ledgerErr("read "+k, err)
+		}
+		values[i] = v
+	}
+	return values, nil
+}
+
+// IndexBatch bounds the records one IndexHolders transaction scans.
+const IndexBatch = 500
+
+// IndexProgress is what one IndexHolders transaction did.
+type IndexProgress struct {
+	Scanned int `json:"scanned"` // records read
+	Indexed int `json:"indexed"` // index entries written
+	// Next is the identifier to resume after; empty when every record has
+	// been scanned.
+	Next string `json:"next,omitempty"`
+}
+
+// IndexHolders lists in the holder index the records written before the
+// contract kept one: up to IndexBatch records after identifier after, in key
+// order. A record is listed when it is the newest version of its credential
+// and its entry is missing; entries the contract wrote are left alone, so a
+// run repeated or interrupted does no harm. Governance only: it is a
+// one-off operation of the channel (docs/decisions/0012).
+func IndexHolders(tx Tx, after string) (IndexProgress, error) {
+	var p IndexProgress
+	if _, err := requireGovernance(tx); err != nil {
+		return p, err
+	}
+	start := prefixRecord
+	if after != "" {
+		if _, err := credential.ParseIdentifier(after); err != nil {
+			return p, err
+		}
+		start = recordKey(after)
+	}
+	br, err := boundedRanger(tx)
+	if err != nil {
+		return p, err
+	}
+	kvs, err := br.StateRangeN(start, prefixEnd(prefixRecord), IndexBatch+2)
+	if err != nil {
+		return p, ledgerErr("scan "+start, err)
+	}
+	if len(kvs) > 0 && after != "" && kvs[0].Key == start {
+		kvs = kvs[1:]
+	}
+	more := len(kvs) > IndexBatch
+	kvs = kvs[:min(len(kvs), IndexBatch)]
+	msps := map[string]string{} // department ID -> MSP ID
+	for _, kv := range kvs {
+		var rec credential.Record
+		if err := json.Unmarshal(kv.Value, &rec); err != nil {
+			return p, ledgerErr("decode "+kv.Key, err)
+		}
+		p.Scanned++
+		ok, err := unindexed(tx, rec)
+		if err != nil {
+			return p, err
+		}
+		if !ok {
+			continue
+		}
+		msp, known := msps[rec.Issuer]
+		if !known {
+			d, found, err := department(tx, rec.Issuer)
+			if err != nil {
+				return p, err
+			}
+			if !found {
+				return p, credential.Errorf(credential.ReasonInternal, "credential %s names issuer %q, which is not in the registry", rec.ID, rec.Issuer)
+			}
+			msp, msps[rec.Issuer] = d.MSPID, d.MSPID
+		}
+		if err := indexHolder(tx, rec, msp); err != nil {
+			return p, err
+		}
+		p.Indexed++
+	}
+	if more {
+		p.Next = strings.TrimPrefix(kvs[len(kvs)-1].Key, prefixRecord)
+	}
+	return p, nil
+}
+
+// unindexed reports whether rec is the newest version of its credential
+// and the holder index lacks its entry.
+func unindexed(tx Tx, rec credential.Record) (bool, error) {
+	id, err := credential.ParseIdentifier(rec.ID)
+	if err != nil {
+		return false, ledgerErr("parse the identifier of "+rec.ID, err)
+	}
+	if id.Version < 999 {
+		next := id
+		next.Version++
+		b, err := tx.GetState(recordKey(next.String()))
+		if err != nil {
+			return false, ledgerErr("read "+recordKey(next.String()), err)
+		}
+		if b != nil {
+			return false, nil
+		}
+	}
+	k := holderIndexKey(rec.HolderRef, id)
+	b, err := tx.GetState(k)
+	if err != nil {
+		return false, ledgerErr("read "+k, err)
+	}
+	return b == nil, nil
+}
