@@ -31,7 +31,7 @@ func runBenchFabric(args []string) error {
 	fs.BoolVar(&cfg.Keep, "keep", false, "leave the network running and its folder in place")
 	fs.IntVar(&cfg.Rounds, "rounds", loadtest.DefaultFabricRounds, "rounds of all phases, interleaved so that load from elsewhere on the machine hits both sides alike")
 	chaos := fs.Bool("chaos", false, "instead of the comparison, issue under load while killing the Raft leader, a peer and the gateway and restarting the network; check every acknowledged credential is on the ledger once")
-	outage := fs.Duration("outage", loadtest.DefaultChaosOutage, "with --chaos: how long the killed orderer and peer stay down")
+	outage := fs.Duration("outage", loadtest.DefaultChaosOutage, "with --chaos: how long the killed orderer and peer, and the stopped network, stay down")
 	drain := fs.Duration("drain", loadtest.DefaultChaosDrain, "with --chaos: how long clients keep retrying their last issuance after the load ends")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger bench-fabric [flags]\n\nBrings up a Fabric network, starts `certledger serve --ledger fabric --demo` on it, and measures\nissuance against raw kv put and POST /api/v1/verify against raw kv get, with the same client loop\nand concurrency, then reports the ratios, bring-up time and every process's peak memory.\n\nWith --chaos it runs the issuance load through faults instead (--duration of load before the\nfirst fault and after each recovery) and reports what clients saw and what the ledger holds.\n\nflags:")

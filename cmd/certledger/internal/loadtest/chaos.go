@@ -34,7 +34,9 @@ type ChaosConfig struct {
 	Concurrency int
 	// Settle is the load before the first fault and after each recovery.
 	Settle time.Duration
-	// Outage is how long the killed orderer and peer stay down.
+	// Outage is how long the killed orderer and peer, and the stopped
+	// network, stay down. Longer than the gateway's request timeout, it
+	// shows what clients are answered while the ledger cannot be reached.
 	Outage time.Duration
 	// Drain bounds how long, after the load ends, clients keep retrying the
 	// issuance they were making (default DefaultChaosDrain).

@@ -22,7 +22,8 @@ type fault struct {
 // kill -9 of the Raft leader, then of the issuing department's first peer
 // (each down for cfg.Outage, then started again), kill -9 of the gateway
 // (started again at once on the same data folder and address), and the
-// whole network stopped gracefully and brought up again on its folder.
+// whole network stopped gracefully, down for cfg.Outage, and brought up
+// again on its folder.
 func injectFaults(ctx context.Context, e *fabricEnv, cfg ChaosConfig, load *chaosLoad) ([]fault, error) {
 	var faults []fault
 	wait := func(d time.Duration) error {
@@ -84,8 +85,13 @@ func injectFaults(ctx context.Context, e *fabricEnv, cfg ChaosConfig, load *chao
 		func() error { return e.gw.start(ctx) }); err != nil {
 		return faults, err
 	}
-	if err := run("network down (every node stopped, SIGTERM) and up again on its folder",
-		func() error { return network.Down(e.dir, false) },
+	if err := run("network down (every node stopped, SIGTERM) for "+cfg.Outage.String()+", then up again on its folder",
+		func() error {
+			if err := network.Down(e.dir, false); err != nil {
+				return err
+			}
+			return wait(cfg.Outage)
+		},
 		func() error {
 			_, err := network.Up(ctx, network.Options{Dir: e.dir, Progress: cfg.Progress})
 			return err

@@ -29,7 +29,6 @@ type window struct {
 	acks       int
 	outcomes   [numOutcomes]int
 	stall      time.Duration // longest time without an acknowledgment
-	firstAck   time.Duration // from the fault to the first acknowledgment after it
 	p50, p99   time.Duration // of the acknowledged attempts
 	maxLatency time.Duration
 }
@@ -51,7 +50,7 @@ func (r *ChaosReport) windows() []window {
 		w := &ws[i]
 		var lat []time.Duration
 		for _, a := range r.load.attempts {
-			if a.at.Before(w.from) || !a.at.Before(w.to) {
+			if end := a.at.Add(a.latency); end.Before(w.from) || !end.Before(w.to) {
 				continue
 			}
 			w.outcomes[a.out]++
@@ -64,9 +63,6 @@ func (r *ChaosReport) windows() []window {
 		for _, t := range ackTimes {
 			if !t.Before(w.from) && t.Before(w.to) {
 				w.acks++
-				if w.firstAck == 0 && w.fault != nil {
-					w.firstAck = t.Sub(w.from)
-				}
 			}
 		}
 		w.stall = longestGap(ackTimes, w.from, w.to)
@@ -175,7 +171,7 @@ func (r *ChaosReport) WriteTable(w io.Writer) {
 		fmt.Fprintln(w, s)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	head := "window\tback after\tfirst ack after\tlongest stall\tacks\tp50\tp99\tmax"
+	head := "window\tback after\tlongest stall\tacks\tp50\tp99\tmax"
 	for _, o := range errorColumns {
 		head += "\t" + o.String()
 	}
@@ -196,7 +192,7 @@ func (r *ChaosReport) windowCells(x window) []string {
 	if x.fault != nil {
 		back = secs(x.fault.restored.Sub(x.fault.at))
 	}
-	cells := []string{x.name, back, secs(x.firstAck), secs(x.stall), fmt.Sprint(x.acks), fms(x.p50), fms(x.p99), fms(x.maxLatency)}
+	cells := []string{x.name, back, secs(x.stall), fmt.Sprint(x.acks), fms(x.p50), fms(x.p99), fms(x.maxLatency)}
 	for _, o := range errorColumns {
 		cells = append(cells, fmt.Sprint(x.outcomes[o]))
 	}
@@ -215,7 +211,7 @@ func (r *ChaosReport) Markdown(cmdline string) string {
 	fmt.Fprintf(&s, "a client whose attempt fails (an error status, no answer, a timeout) sends the same request with the same key again, after the answer's `Retry-After` or a pause growing from 0.25 s to 2 s, until it is acknowledged (201). ")
 	fmt.Fprintf(&s, "After %s of load, and %s after each recovery, the harness injects in turn: ", r.cfg.Settle, r.cfg.Settle)
 	fmt.Fprintf(&s, "kill -9 of the orderer that leads Raft (found from `consensus_etcdraft_is_leader`), started again after %s; kill -9 of peer0.hrss, the peer the gateway endorses on first, started again after %s; kill -9 of the gateway, started again at once on the same data folder and address; ", r.cfg.Outage, r.cfg.Outage)
-	fmt.Fprintf(&s, "`network down` (every node stopped with SIGTERM) and `network up` on the same folder. When the load ends, the issuances under way are retried until acknowledged (for up to %s). ", r.cfg.Drain)
+	fmt.Fprintf(&s, "`network down` (every node stopped with SIGTERM) and, %s later, `network up` on the same folder. When the load ends, the issuances under way are retried until acknowledged (for up to %s). ", r.cfg.Outage, r.cfg.Drain)
 	fmt.Fprintf(&s, "Then the load tool lists every credential of %s on the ledger from its status lists (`GetStatusEntries`) and reads each one's document (`GetDocument`) straight from hrss's peers through the Fabric Gateway client: every acknowledged credential must be there with the acknowledged digest, and no holder name (logical issuance) may have two.\n\n", chaosDept)
 	fmt.Fprintf(&s, "| machine | |\n|---|---|\n| CPUs | %d |\n| CPU model | %s |\n", m.CPUs, m.CPUModel)
 	if m.LoadAvg != "" {
@@ -230,8 +226,8 @@ func (r *ChaosReport) Markdown(cmdline string) string {
 	} else {
 		fmt.Fprintf(&s, "- **PASS**: every acknowledged credential is on the ledger, once; no answer was a 500; every 503 carried `Retry-After`.\n")
 	}
-	head := "| window | back after | first ack after | longest stall | acks | p50 | p99 | max |"
-	rule := "|---|--:|--:|--:|--:|--:|--:|--:|"
+	head := "| window | back after | longest stall | acks | p50 | p99 | max |"
+	rule := "|---|--:|--:|--:|--:|--:|--:|"
 	for _, o := range errorColumns {
 		head += " " + o.String() + " |"
 		rule += "--:|"
@@ -240,6 +236,6 @@ func (r *ChaosReport) Markdown(cmdline string) string {
 	for _, x := range r.windows() {
 		fmt.Fprintf(&s, "| %s |\n", strings.Join(r.windowCells(x), " | "))
 	}
-	fmt.Fprintf(&s, "\nEach window runs from its fault to the next one (the first from the start of the load); its counts are of the HTTP attempts sent in it. *back after* is from the fault until the node, gateway or network was healthy again, *first ack after* from the fault to the first acknowledgment after it, *longest stall* the longest time in the window without any acknowledgment; p50, p99 and max are the latencies of the acknowledged attempts. *no answer* is a refused or broken connection (the gateway killed, or restarting).\n")
+	fmt.Fprintf(&s, "\nEach window runs from its fault to the next one (the first from the start of the load, the last to its end); its counts are of the HTTP attempts answered (or failed) in it. *back after* is from the fault until the node, gateway or network was healthy again, *longest stall* the longest time in the window without any acknowledgment, counted from the last one before the window; p50, p99 and max are the latencies of the acknowledged attempts. *no answer* is a refused or broken connection (the gateway killed, or restarting).\n")
 	return s.String()
 }
