@@ -18,9 +18,13 @@ const (
 	CodeUnauthorized Code = "unauthorized"
 	CodeForbidden    Code = "forbidden"
 	CodeInternal     Code = "internal"
+	// CodeUnavailable is a failure that passes: the ledger cannot be
+	// reached or did not answer in time, and the same request may be sent
+	// again (an issuance with the same idempotency key).
+	CodeUnavailable Code = "unavailable"
 )
 
-var knownCodes = []Code{CodeInvalid, CodeNotFound, CodeConflict, CodeUnauthorized, CodeForbidden, CodeInternal}
+var knownCodes = []Code{CodeInvalid, CodeNotFound, CodeConflict, CodeUnauthorized, CodeForbidden, CodeInternal, CodeUnavailable}
 
 // Known reports whether c is one of the application error codes.
 func (c Code) Known() bool { return slices.Contains(knownCodes, c) }

@@ -107,7 +107,15 @@ const (
 const (
 	ReasonInternal      Reason = "internal"
 	ReasonLedgerFailure Reason = "ledger_failure"
-	ReasonLedgerClosed  Reason = "ledger_closed"
+)
+
+// Reasons of CodeUnavailable: try the same request again later.
+const (
+	// ReasonLedgerUnavailable: no peer or orderer took the request, or the
+	// ledger did not confirm it in time (its outcome may still be decided).
+	ReasonLedgerUnavailable Reason = "ledger_unavailable"
+	// ReasonLedgerClosed: the gateway is shutting down.
+	ReasonLedgerClosed Reason = "ledger_closed"
 )
 
 // reasonCodes gives every reason its code; a test checks that each
@@ -181,7 +189,9 @@ var reasonCodes = map[Reason]Code{
 
 	ReasonInternal:      CodeInternal,
 	ReasonLedgerFailure: CodeInternal,
-	ReasonLedgerClosed:  CodeInternal,
+
+	ReasonLedgerUnavailable: CodeUnavailable,
+	ReasonLedgerClosed:      CodeUnavailable,
 }
 
 // Code returns the code r belongs to; CodeInternal for a reason this

@@ -266,6 +266,9 @@ func TestInternalErrorsAreNotEchoed(t *testing.T) {
 			if strings.Contains(string(r.Body), "secret") || strings.Contains(string(r.Body), "peer0") {
 				t.Fatalf("internals echoed: %s", r.Body)
 			}
+			if tc.status == 503 && r.Header.Get("Retry-After") == "" {
+				t.Fatal("a 503 without Retry-After")
+			}
 			if tc.status == 500 && !strings.Contains(p.Detail, p.RequestID) {
 				t.Fatalf("detail %q does not give the request ID", p.Detail)
 			}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,11 @@ import (
 
 // ProblemContentType is the media type of RFC 9457 problem details.
 const ProblemContentType = "application/problem+json"
+
+// unavailableRetryAfter is the Retry-After, in seconds, of a 503 that does
+// not set its own: about a Raft leader election, or a peer's restart seen
+// from a client that retries.
+const unavailableRetryAfter = "2"
 
 // problemTypeBase prefixes problem type URIs. A URN names the problem
 // without promising a web page that might not exist.
@@ -61,6 +67,7 @@ var codeKinds = map[credential.Code]problemKind{
 	credential.CodeUnauthorized: {http.StatusUnauthorized, "unauthorized", "Authentication required", "unauthorized"},
 	credential.CodeForbidden:    {http.StatusForbidden, "forbidden", "Forbidden", "forbidden"},
 	credential.CodeInternal:     {http.StatusInternalServerError, "internal", "Internal server error", string(credential.ReasonInternal)},
+	credential.CodeUnavailable:  kindUnavailable,
 }
 
 // Problems the gateway raises itself, beyond the application codes.
@@ -70,6 +77,7 @@ var (
 	kindNoRoute         = problemKind{http.StatusNotFound, "no-route", "Not found", "no_route"}
 	kindMethod          = problemKind{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "method_not_allowed"}
 	kindUnavailable     = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable", "unavailable"}
+	kindLedgerTimeout   = problemKind{http.StatusServiceUnavailable, "unavailable", "Service unavailable", string(credential.ReasonLedgerUnavailable)}
 	kindTimeout         = problemKind{http.StatusRequestTimeout, "timeout", "Request timeout", "timeout"}
 	kindHeadersTooLarge = problemKind{http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request headers too large", "headers_too_large"}
 	kindEncoding        = problemKind{http.StatusUnsupportedMediaType, "unsupported-content-encoding", "Unsupported content encoding", "unsupported_content_encoding"}
@@ -141,6 +149,11 @@ func problemFor(err error, bodyLimit int) (p Problem, internal bool) {
 		if k.status != http.StatusInternalServerError {
 			detail = ce.Message
 		}
+	case errors.Is(err, context.DeadlineExceeded):
+		// The request's time for ledger work ran out. What it sent may still
+		// commit, so the client is told to retry, not that it failed.
+		k, detail = kindLedgerTimeout, "the ledger did not answer in time; send the same request again (an issuance with the same Idempotency-Key is never recorded twice)"
+		reason = k.reason
 	case errors.As(err, &fe):
 		switch fe.Code {
 		case http.StatusNotFound:
@@ -182,6 +195,10 @@ func writeProblem(c *fiber.Ctx, p Problem) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="certledger"`)
 	case http.StatusUnsupportedMediaType:
 		c.Set(fiber.HeaderAcceptEncoding, "identity") // RFC 9110, 15.5.16
+	case http.StatusServiceUnavailable:
+		if c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
+			c.Set(fiber.HeaderRetryAfter, unavailableRetryAfter)
+		}
 	}
 	return c.Send(b)
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -27,6 +28,12 @@ func TestProblemReasons(t *testing.T) {
 			409, "conflict", "status_sequence_taken", "status sequence 7 is taken in department samr; draw another", false},
 		{"internal application error", credential.Wrapf(errors.New("peer0 said no"), credential.ReasonLedgerFailure, "the ledger could not record the change"),
 			500, "internal", "ledger_failure", "internal error", true},
+		{"ledger unavailable", credential.Errorf(credential.ReasonLedgerUnavailable, "the ledger could not get the transaction endorsed in time; try again"),
+			503, "unavailable", "ledger_unavailable", "the ledger could not get the transaction endorsed in time; try again", true},
+		{"ledger closing", credential.Errorf(credential.ReasonLedgerClosed, "the ledger connection is closing"),
+			503, "unavailable", "ledger_closed", "the ledger connection is closing", true},
+		{"request time over", fmt.Errorf("issue: %w", context.DeadlineExceeded),
+			503, "unavailable", "ledger_unavailable", "the ledger did not answer in time; send the same request again (an issuance with the same Idempotency-Key is never recorded twice)", true},
 		{"application error without a reason", &credential.Error{Code: credential.CodeConflict, Message: "x"},
 			409, "conflict", "conflict", "x", false},
 		{"not an application error", errors.New("disk on fire"), 500, "internal", "internal", "internal error", true},

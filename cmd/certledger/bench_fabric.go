@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
@@ -29,8 +30,11 @@ func runBenchFabric(args []string) error {
 	fs.StringVar(&write, "write", "", "update the Fabric section of this Markdown file (e.g. docs/benchmarks.md)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "leave the network running and its folder in place")
 	fs.IntVar(&cfg.Rounds, "rounds", loadtest.DefaultFabricRounds, "rounds of all phases, interleaved so that load from elsewhere on the machine hits both sides alike")
+	chaos := fs.Bool("chaos", false, "instead of the comparison, issue under load while killing the Raft leader, a peer and the gateway and restarting the network; check every acknowledged credential is on the ledger once")
+	outage := fs.Duration("outage", loadtest.DefaultChaosOutage, "with --chaos: how long the killed orderer and peer, and the stopped network, stay down")
+	drain := fs.Duration("drain", loadtest.DefaultChaosDrain, "with --chaos: how long clients keep retrying their last issuance after the load ends")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: certledger bench-fabric [flags]\n\nBrings up a Fabric network, starts `certledger serve --ledger fabric --demo` on it, and measures\nissuance against raw kv put and POST /api/v1/verify against raw kv get, with the same client loop\nand concurrency, then reports the ratios, bring-up time and every process's peak memory.\n\nflags:")
+		fmt.Fprintln(fs.Output(), "usage: certledger bench-fabric [flags]\n\nBrings up a Fabric network, starts `certledger serve --ledger fabric --demo` on it, and measures\nissuance against raw kv put and POST /api/v1/verify against raw kv get, with the same client loop\nand concurrency, then reports the ratios, bring-up time and every process's peak memory.\n\nWith --chaos it runs the issuance load through faults instead (--duration of load before the\nfirst fault and after each recovery) and reports what clients saw and what the ledger holds.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -41,11 +45,19 @@ func runBenchFabric(args []string) error {
 		return err
 	}
 	cfg.Exe, cfg.Progress = exe, os.Stderr
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *chaos {
+		cc := loadtest.ChaosConfig{Dir: cfg.Dir, BasePort: cfg.BasePort, BatchTimeout: cfg.BatchTimeout, Concurrency: cfg.Concurrency,
+			Settle: cfg.Duration, Outage: *outage, Drain: *drain, Keep: cfg.Keep, Exe: exe, Progress: os.Stderr}
+		if fs.NArg() > 0 || cc.Validate() != nil {
+			return benchUsageError{fmt.Errorf("bad arguments %q", args)}
+		}
+		return runChaos(ctx, cc, write, args)
+	}
 	if fs.NArg() > 0 || cfg.Validate() != nil {
 		return benchUsageError{fmt.Errorf("bad arguments %q", args)}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	b, err := loadtest.RunFabric(ctx, cfg)
 	if err != nil {
 		return err
@@ -60,6 +72,25 @@ func runBenchFabric(args []string) error {
 	}
 	if !b.Passed() {
 		return fmt.Errorf("the gateway reached less than %.0f%% of raw Fabric", loadtest.FabricTarget*100)
+	}
+	return nil
+}
+
+func runChaos(ctx context.Context, cfg loadtest.ChaosConfig, write string, args []string) error {
+	r, err := loadtest.RunChaos(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	r.WriteTable(os.Stdout)
+	if write != "" {
+		if err := loadtest.UpdateMarkdownSection(write, loadtest.ChaosSectionBegin, loadtest.ChaosSectionEnd, r.Markdown(commandLine("certledger bench-fabric", args))); err != nil {
+			return fmt.Errorf("write %s: %w", write, err)
+		}
+		fmt.Fprintf(os.Stderr, "results written to %s\n", write)
+	}
+	if f := r.Failures(); len(f) > 0 {
+		return fmt.Errorf("chaos: %s", strings.Join(f, "; "))
 	}
 	return nil
 }

@@ -25,16 +25,23 @@ type Client struct {
 }
 
 // Dial connects to dept's first peer. gRPC dials on first use.
-func Dial(p *profile.Profile, dept string) (*Client, error) {
+func Dial(p *profile.Profile, dept string) (*Client, error) { return DialPeer(p, dept, 0) }
+
+// DialPeer connects to dept's peer number i, in profile order, as the
+// department's client identity.
+func DialPeer(p *profile.Profile, dept string, i int) (*Client, error) {
 	d, ok := p.Department(dept)
 	if !ok {
 		return nil, fmt.Errorf("no department %s in the profile", dept)
+	}
+	if i < 0 || i >= len(d.Peers) {
+		return nil, fmt.Errorf("department %s has no peer %d", dept, i)
 	}
 	id, sign, err := d.ClientIdentity()
 	if err != nil {
 		return nil, err
 	}
-	conn, err := d.Peers[0].Dial()
+	conn, err := d.Peers[i].Dial()
 	if err != nil {
 		return nil, err
 	}

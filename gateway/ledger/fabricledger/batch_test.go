@@ -36,7 +36,7 @@ func TestBatcherCloseReleasesWaiters(t *testing.T) {
 	for range n {
 		select {
 		case err := <-errs:
-			if credential.ErrorCode(err) != credential.CodeInternal || err.Error() != errLedgerClosed.Error() {
+			if credential.ErrorCode(err) != credential.CodeUnavailable || err.Error() != errLedgerClosed.Error() {
 				t.Fatalf("a waiting issuance ended with %v, want %v", err, errLedgerClosed)
 			}
 		case <-time.After(5 * time.Second):

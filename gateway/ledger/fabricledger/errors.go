@@ -87,10 +87,13 @@ func peerUnreachable(ctx context.Context, err error) bool {
 }
 
 // transient reports failures that pass when the network settles: no
-// endorsers found yet, or a peer, orderer or chaincode not answering.
+// endorsers found yet, a peer, orderer or chaincode not answering, or a
+// peer's own failure to run the chaincode (Aborted: the Fabric Gateway's
+// code for a peer-made 500, such as a chaincode server that is down; the
+// chaincode's answers are Unknown).
 func transient(err error) bool {
 	switch code(err) {
-	case codes.FailedPrecondition, codes.Unavailable, codes.DeadlineExceeded:
+	case codes.FailedPrecondition, codes.Unavailable, codes.DeadlineExceeded, codes.Aborted:
 		return true
 	}
 	return false
@@ -103,6 +106,16 @@ func internalError(what, txID string) *credential.Error {
 		return credential.Errorf(credential.ReasonLedgerFailure, "the ledger could not %s (transaction %s)", what, txID)
 	}
 	return credential.Errorf(credential.ReasonLedgerFailure, "the ledger could not %s", what)
+}
+
+// unavailableError is what a client sees when the network did not take or
+// confirm a call in time: a 503 it may retry (an issuance with the same
+// idempotency key is never recorded twice). The details go to the log.
+func unavailableError(what, txID string) *credential.Error {
+	if txID != "" {
+		return credential.Errorf(credential.ReasonLedgerUnavailable, "the ledger could not %s in time (transaction %s); try again", what, txID)
+	}
+	return credential.Errorf(credential.ReasonLedgerUnavailable, "the ledger could not %s in time; try again", what)
 }
 
 // describe renders err with the per-node details of its gRPC status, for

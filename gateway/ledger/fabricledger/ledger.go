@@ -138,9 +138,13 @@ func (l *Ledger) evaluate(ctx context.Context, peers func() []*peer, qscc bool, 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if !transient(lastErr) || time.Now().After(until) {
+		switch {
+		case !transient(lastErr):
 			l.log.Error("fabric: read failed", slog.String("fn", fn), slog.String("error", describe(lastErr)))
 			return nil, internalError("answer the query", "")
+		case time.Now().After(until):
+			l.log.Error("fabric: read failed until the retries ran out", slog.String("fn", fn), slog.String("error", describe(lastErr)))
+			return nil, unavailableError("answer the query", "")
 		}
 		if err := sleep(ctx, 250*time.Millisecond); err != nil {
 			return nil, err

@@ -176,7 +176,7 @@ func (l *Ledger) endorse(ctx context.Context, d *dept, call submitCall) (*client
 	// on its side (Aborted: e.g. it could not hand a private document to
 	// the peer the collection required, one that just went down). An
 	// unsubmitted endorsement changes nothing, so all are tried again.
-	return nil, nil, startupError{internalError("get the transaction endorsed", lastTx)}
+	return nil, nil, startupError{unavailableError("get the transaction endorsed", lastTx)}
 }
 
 // orderFor bounds how long one signed transaction is offered to the
@@ -225,7 +225,7 @@ func (l *Ledger) order(ctx context.Context, d *dept, first *peer, tx *client.Tra
 		}
 		pause = min(pause*2, 2*time.Second)
 	}
-	return nil, nil, internalError("hand the transaction to the orderers", tx.TransactionID())
+	return nil, nil, unavailableError("hand the transaction to the orderers", tx.TransactionID())
 }
 
 // await waits for the validation code until Options.CommitTimeout. After each
@@ -244,7 +244,9 @@ func (l *Ledger) await(ctx context.Context, d *dept, on *peer, tx *client.Transa
 		}
 		if !errors.Is(err, errNoStatusYet) || !time.Now().Before(deadline) {
 			if errors.Is(err, errNoStatusYet) {
-				return nil, internalError("confirm the transaction in time; its outcome is not known yet", tx.TransactionID())
+				// Its outcome is not known yet: a retry with the same
+				// idempotency key finds the credential if it committed.
+				return nil, unavailableError("confirm the transaction", tx.TransactionID())
 			}
 			return nil, err
 		}

@@ -24,6 +24,8 @@ type gatewayProcess struct {
 	data    string
 	startup time.Duration
 	done    chan struct{}
+	argv    []string // to start it again the same way
+	logPath string
 }
 
 // plainGatewayArgs start the reference gateway without the measures of
@@ -55,40 +57,51 @@ func startGatewayProcess(ctx context.Context, exe, netDir, name string, args ...
 			return nil, err
 		}
 	}
-	logf, err := os.OpenFile(filepath.Join(netDir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	g := &gatewayProcess{url: "http://" + addr, data: data, logPath: filepath.Join(netDir, name+".log"),
+		argv: append(append([]string{exe, "serve", "--ledger", "fabric", "--network", netDir, "--demo", "--data", data, "--kek-file", kekFile, "--addr", addr}, unlimitedArgs...), args...)}
+	if err := g.start(ctx); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// start runs the gateway and waits until it is healthy and has written
+// its demo keys.
+func (g *gatewayProcess) start(ctx context.Context) error {
+	logf, err := os.OpenFile(g.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	g := &gatewayProcess{url: "http://" + addr, data: data, done: make(chan struct{})}
-	g.cmd = exec.Command(exe, append(append([]string{"serve", "--ledger", "fabric", "--network", netDir, "--demo", "--data", data, "--kek-file", kekFile, "--addr", addr}, unlimitedArgs...), args...)...)
-	g.cmd.Stdout, g.cmd.Stderr = logf, logf
+	cmd, done := exec.Command(g.argv[0], g.argv[1:]...), make(chan struct{})
+	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
-	if err := g.cmd.Start(); err != nil {
+	if err := cmd.Start(); err != nil {
 		logf.Close()
-		return nil, err
+		return err
 	}
-	go func() { g.cmd.Wait(); logf.Close(); close(g.done) }()
+	g.cmd, g.done = cmd, done
+	go func() { cmd.Wait(); logf.Close(); close(done) }()
 	for {
 		select {
-		case <-g.done:
-			return nil, fmt.Errorf("the gateway exited during start-up; see %s", logf.Name())
+		case <-done:
+			return fmt.Errorf("the gateway exited during start-up; see %s", g.logPath)
 		case <-ctx.Done():
 			g.stop()
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 		if resp, err := http.Get(g.url + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				if _, err := os.Stat(filepath.Join(data, "demo-keys.json")); err == nil {
+				if _, err := os.Stat(filepath.Join(g.data, "demo-keys.json")); err == nil {
 					g.startup = time.Since(start)
-					return g, nil
+					return nil
 				}
 			}
 		}
 		if time.Since(start) > 3*time.Minute {
 			g.stop()
-			return nil, fmt.Errorf("the gateway was not healthy after 3 minutes; see %s", logf.Name())
+			return fmt.Errorf("the gateway was not healthy after 3 minutes; see %s", g.logPath)
 		}
 	}
 }
@@ -106,4 +119,15 @@ func (g *gatewayProcess) stop() {
 		g.cmd.Process.Kill()
 		<-g.done
 	}
+}
+
+// kill ends the gateway with SIGKILL, as a crash would, and waits for it.
+func (g *gatewayProcess) kill() {
+	select {
+	case <-g.done:
+		return
+	default:
+	}
+	g.cmd.Process.Kill()
+	<-g.done
 }

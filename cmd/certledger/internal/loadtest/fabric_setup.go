@@ -25,6 +25,7 @@ type fabricEnv struct {
 	cc        *rawfabric.Client // CertLedger's contract as samr
 	procs     map[string]int    // by name: every node, both gateways, this process
 	undo      []func()          // in the order of setting up
+	keep      bool              // leave the network and gateways running
 }
 
 // close undoes the set-up in reverse order.
@@ -39,40 +40,12 @@ func (e *fabricEnv) close() {
 // it set up is undone by close, even after an error, except what Keep
 // keeps.
 func setUpFabric(ctx context.Context, cfg FabricConfig, r *FabricReport) (*fabricEnv, error) {
-	e := &fabricEnv{dir: cfg.Dir}
-	undoUnlessKept := func(f func()) {
-		if !cfg.Keep {
-			e.undo = append(e.undo, f)
-		}
-	}
-	if !network.LocateFabric().Ready() {
-		t := time.Now()
-		if _, err := network.Build(ctx, cfg.Progress); err != nil {
-			return e, err
-		}
-		r.build = time.Since(t)
-	}
-	temporary := e.dir == ""
-	if temporary {
-		d, err := os.MkdirTemp("", "certledger-bench-fabric-")
-		if err != nil {
-			return e, err
-		}
-		e.dir = filepath.Join(d, "network")
-		undoUnlessKept(func() { os.RemoveAll(d) })
-	}
-	base, err := freeBasePort(cfg.BasePort)
-	if err != nil {
+	e := &fabricEnv{dir: cfg.Dir, keep: cfg.Keep}
+	var err error
+	if r.build, r.up, err = e.upNetwork(ctx, cfg); err != nil {
 		return e, err
 	}
-	t := time.Now()
-	e.profile, err = network.Up(ctx, network.Options{Dir: e.dir, BasePort: base, BatchTimeout: cfg.BatchTimeout, Progress: cfg.Progress})
-	undoUnlessKept(func() { network.Down(e.dir, temporary) })
-	if err != nil {
-		return e, err
-	}
-	r.up = time.Since(t)
-	if err := e.startGateways(ctx, cfg, undoUnlessKept); err != nil {
+	if err := e.startGateways(ctx, cfg); err != nil {
 		return e, err
 	}
 	r.gatewayUp = e.gw.startup
@@ -91,6 +64,43 @@ func setUpFabric(ctx context.Context, cfg FabricConfig, r *FabricReport) (*fabri
 	return e, nil
 }
 
+// undoUnlessKept has close undo f, unless the run keeps what it set up.
+func (e *fabricEnv) undoUnlessKept(f func()) {
+	if !e.keep {
+		e.undo = append(e.undo, f)
+	}
+}
+
+// upNetwork builds the Fabric binaries when they are missing (build is
+// the time that took, 0 when cached) and brings up a new network in
+// cfg.Dir, or a temporary folder, on free ports.
+func (e *fabricEnv) upNetwork(ctx context.Context, cfg FabricConfig) (build, up time.Duration, err error) {
+	if !network.LocateFabric().Ready() {
+		t := time.Now()
+		if _, err := network.Build(ctx, cfg.Progress); err != nil {
+			return 0, 0, err
+		}
+		build = time.Since(t)
+	}
+	temporary := e.dir == ""
+	if temporary {
+		d, err := os.MkdirTemp("", "certledger-bench-fabric-")
+		if err != nil {
+			return build, 0, err
+		}
+		e.dir = filepath.Join(d, "network")
+		e.undoUnlessKept(func() { os.RemoveAll(d) })
+	}
+	base, err := freeBasePort(cfg.BasePort)
+	if err != nil {
+		return build, 0, err
+	}
+	t := time.Now()
+	e.profile, err = network.Up(ctx, network.Options{Dir: e.dir, BasePort: base, BatchTimeout: cfg.BatchTimeout, Progress: cfg.Progress})
+	e.undoUnlessKept(func() { network.Down(e.dir, temporary) })
+	return build, time.Since(t), err
+}
+
 // freeBasePort searches bench-fabric's range of the port plan, below the
 // ephemeral range the benchmark's own many client connections draw from;
 // from another --base-port it searches as many ports.
@@ -102,16 +112,16 @@ func freeBasePort(from int) (int, error) {
 	return network.FreeBasePort(r.From, r.To)
 }
 
-func (e *fabricEnv) startGateways(ctx context.Context, cfg FabricConfig, undoUnlessKept func(func())) error {
+func (e *fabricEnv) startGateways(ctx context.Context, cfg FabricConfig) error {
 	var err error
 	if e.gw, err = startGatewayProcess(ctx, cfg.Exe, e.dir, "bench-gateway"); err != nil {
 		return err
 	}
-	undoUnlessKept(e.gw.stop)
+	e.undoUnlessKept(func() { e.gw.stop() })
 	if e.plain, err = startGatewayProcess(ctx, cfg.Exe, e.dir, "bench-gateway-plain", plainGatewayArgs...); err != nil {
 		return err
 	}
-	undoUnlessKept(e.plain.stop)
+	e.undoUnlessKept(func() { e.plain.stop() })
 	return nil
 }
 
