@@ -1,7 +1,7 @@
 // Package keystore keeps a gateway's secrets in its data folder: the keyed
 // hashes of department API keys, the departments' Ed25519 signing keys, and
-// the gateway's own HMAC keys (holder reference, verification token,
-// idempotency). Everything lives in one JSON file of mode 0600, rewritten
+// the gateway's own secrets (HMAC keys of the holder reference, verification
+// token and idempotency; the session cookies' key). Everything lives in one JSON file of mode 0600, rewritten
 // atomically on every change.
 //
 // A ledger backend that gets signing keys from elsewhere (the Fabric backend
@@ -68,6 +68,9 @@ type Secrets struct {
 	// IdempotencyKey keys the hashes of Idempotency-Key headers and request
 	// bodies sent to the ledger.
 	IdempotencyKey []byte
+	// SessionKey is what the keys sealing citizens' session cookies are
+	// derived from. A store written before it existed gets one on Open.
+	SessionKey []byte
 }
 
 type fileAPIKey struct {
@@ -88,6 +91,7 @@ type fileData struct {
 	HolderKey      string           `json:"holderKey"`
 	TokenKey       string           `json:"tokenKey"`
 	IdempotencyKey string           `json:"idempotencyKey"`
+	SessionKey     string           `json:"sessionKey,omitempty"`
 	APIKeys        []fileAPIKey     `json:"apiKeys"`
 	SigningKeys    []fileSigningKey `json:"signingKeys"`
 }
@@ -118,7 +122,8 @@ func Open(dir string) (*Store, error) {
 	b, err := os.ReadFile(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		s.secrets = Secrets{HolderKey: randomBytes(SecretSize), TokenKey: randomBytes(SecretSize), IdempotencyKey: randomBytes(SecretSize)}
+		s.secrets = Secrets{HolderKey: randomBytes(SecretSize), TokenKey: randomBytes(SecretSize), IdempotencyKey: randomBytes(SecretSize),
+			SessionKey: randomBytes(SecretSize)}
 		if err := s.save(); err != nil {
 			return nil, err
 		}
@@ -135,6 +140,13 @@ func Open(dir string) (*Store, error) {
 	}
 	if err := s.decode(b); err != nil {
 		return nil, fmt.Errorf("keystore: %s: %w", s.path, err)
+	}
+	if s.secrets.SessionKey == nil {
+		// A store from before session cookies: its other secrets stay.
+		s.secrets.SessionKey = randomBytes(SecretSize)
+		if err := s.save(); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -162,6 +174,9 @@ func (s *Store) decode(b []byte) error {
 		return b
 	}
 	s.secrets = Secrets{HolderKey: dec("holderKey", f.HolderKey), TokenKey: dec("tokenKey", f.TokenKey), IdempotencyKey: dec("idempotencyKey", f.IdempotencyKey)}
+	if f.SessionKey != "" {
+		s.secrets.SessionKey = dec("sessionKey", f.SessionKey)
+	}
 	if err != nil {
 		return err
 	}
@@ -194,6 +209,7 @@ func (s *Store) save() error {
 		HolderKey:      base64.StdEncoding.EncodeToString(s.secrets.HolderKey),
 		TokenKey:       base64.StdEncoding.EncodeToString(s.secrets.TokenKey),
 		IdempotencyKey: base64.StdEncoding.EncodeToString(s.secrets.IdempotencyKey),
+		SessionKey:     base64.StdEncoding.EncodeToString(s.secrets.SessionKey),
 		APIKeys:        []fileAPIKey{},
 		SigningKeys:    []fileSigningKey{},
 	}

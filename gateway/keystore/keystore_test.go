@@ -2,6 +2,7 @@ package keystore_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"crypto/ed25519"
 	"fmt"
 	"os"
@@ -31,12 +32,12 @@ func TestOpenCreatesPrivateStoreWithFreshSecrets(t *testing.T) {
 		t.Fatalf("folder mode = %v, want 0700", di.Mode().Perm())
 	}
 	sec := s.Secrets()
-	for name, k := range map[string][]byte{"holder": sec.HolderKey, "token": sec.TokenKey, "idempotency": sec.IdempotencyKey} {
+	for name, k := range map[string][]byte{"holder": sec.HolderKey, "token": sec.TokenKey, "idempotency": sec.IdempotencyKey, "session": sec.SessionKey} {
 		if len(k) != keystore.SecretSize || bytes.Equal(k, make([]byte, keystore.SecretSize)) {
 			t.Fatalf("%s key = %x, want %d random bytes", name, k, keystore.SecretSize)
 		}
 	}
-	if bytes.Equal(sec.HolderKey, sec.TokenKey) || bytes.Equal(sec.TokenKey, sec.IdempotencyKey) {
+	if bytes.Equal(sec.HolderKey, sec.TokenKey) || bytes.Equal(sec.TokenKey, sec.IdempotencyKey) || bytes.Equal(sec.IdempotencyKey, sec.SessionKey) {
 		t.Fatal("gateway secrets are not independent")
 	}
 	other, err := keystore.Open(t.TempDir())
@@ -193,4 +194,48 @@ func Example() {
 	// Output:
 	// samr true true
 	// false
+}
+
+// A store written before session cookies existed has no sessionKey: it opens
+// with its other secrets unchanged and a new session key, saved at once so
+// the next open (another process, a restart) reads the same one.
+func TestOpenAddsSessionKeyToOlderStore(t *testing.T) {
+	dir := t.TempDir()
+	s, err := keystore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.Secrets()
+	raw, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	delete(f, "sessionKey")
+	old, _ := json.Marshal(f)
+	if err := os.WriteFile(s.Path(), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := keystore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s2.Secrets()
+	if !bytes.Equal(got.HolderKey, before.HolderKey) || !bytes.Equal(got.TokenKey, before.TokenKey) || !bytes.Equal(got.IdempotencyKey, before.IdempotencyKey) {
+		t.Fatal("the older store's secrets changed")
+	}
+	if len(got.SessionKey) != keystore.SecretSize || bytes.Equal(got.SessionKey, before.SessionKey) {
+		t.Fatalf("session key %x: want a new %d-byte key", got.SessionKey, keystore.SecretSize)
+	}
+	s3, err := keystore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(s3.Secrets().SessionKey, got.SessionKey) {
+		t.Fatal("the new session key was not saved")
+	}
 }
