@@ -71,6 +71,9 @@ func (p *pages) send(c *fiber.Ctx, status int, page string, data any) error {
 		return err
 	}
 	setPageHeaders(c)
+	if m, ok := data.(interface{ ReferrerPolicy() string }); ok {
+		c.Set(fiber.HeaderReferrerPolicy, m.ReferrerPolicy())
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderVary, "Accept-Language, Cookie")

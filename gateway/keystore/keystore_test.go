@@ -2,8 +2,8 @@ package keystore_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"crypto/ed25519"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
