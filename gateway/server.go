@@ -92,7 +92,7 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	s.trustedProxies, _ = parseTrustedProxies(cfg.TrustedProxies) // checked by Validate
-	s.origin, _ = parseOrigin(cfg.PublicURL)                    // checked by Validate
+	s.origin, _ = parseOrigin(cfg.PublicURL)                      // checked by Validate
 	var err error
 	if s.sessions, err = newSessionKeeper(cfg, sec.SessionKey, s.tls != nil); err != nil {
 		return nil, fmt.Errorf("gateway: sessions: %w", err)

@@ -70,14 +70,14 @@ type citizenEnv struct {
 }
 
 type citizenOption struct {
-	inProcess bool                              // the gateway reaches the provider in-process
-	noState   bool                              // no state folder: ended sessions in memory
-	wrap      func(http.Handler) http.Handler   // put something in front of the provider
-	config    func(*Config)                     // change the gateway's configuration
-	ln        net.Listener                      // listen here (a restart on the same address)
-	dir       string                            // reuse this data folder (a restart)
-	clock     *testClock                        // share a clock across a restart
-	ledger    *embedded.Ledger                  // reuse an open ledger (a restart)
+	inProcess bool                            // the gateway reaches the provider in-process
+	noState   bool                            // no state folder: ended sessions in memory
+	wrap      func(http.Handler) http.Handler // put something in front of the provider
+	config    func(*Config)                   // change the gateway's configuration
+	ln        net.Listener                    // listen here (a restart on the same address)
+	dir       string                          // reuse this data folder (a restart)
+	clock     *testClock                      // share a clock across a restart
+	ledger    *embedded.Ledger                // reuse an open ledger (a restart)
 	accounts  func([]demoidp.Account) []demoidp.Account
 }
 
