@@ -29,7 +29,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 	_, id := e.startSignIn(t, b, "")
 	b.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, _ := e.postLogin(t, b, id, zhangWei.username, zhangWei.password) // the provider's 303 to its callback
-	resp, err := b.Get(resp.Header.Get("Location"))                      // its 302 to the gateway
+	resp, err := b.Get(resp.Header.Get("Location"))                        // its 302 to the gateway
 	if err != nil {
 		t.Fatal(err)
 	}
