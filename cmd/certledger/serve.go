@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -56,6 +58,13 @@ type serveOptions struct {
 	TrustedProxies                             string
 	// TLSCert and TLSKey make the gateway serve HTTPS itself.
 	TLSCert, TLSKey string
+	// Citizen sign-in: the OpenID provider and the gateway's registration
+	// with it (the secret from the environment or a file), the claims, the
+	// sessions' expiries. Scopes are comma-separated.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCClientSecretFile string
+	OIDCRedirectURL, OIDCScopes                                      string
+	OIDCClaimIDType, OIDCClaimIDNumber, OIDCClaimName                string
+	SessionIdle, SessionLifetime                                     time.Duration
 }
 
 // defaultMemoryLimit makes the collector work harder before the process
@@ -92,10 +101,15 @@ func runServe(args []string) error {
 	if !ok {
 		return usageError{fmt.Errorf("unknown ledger %q (known: %s)", o.Ledger, strings.Join(backendNames(), ", "))}
 	}
+	oidcCfg, err := oidcConfig(o)
+	if err != nil {
+		return usageError{err}
+	}
 	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), Logger: log,
 		CompromiseWindow: o.CompromiseWindow, MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
 		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
-		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey}.WithDefaults()
+		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey,
+		OIDC: oidcCfg, SessionIdle: o.SessionIdle, SessionLifetime: o.SessionLifetime, StateDir: o.Data}.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -140,11 +154,29 @@ func runServe(args []string) error {
 			log.Info("demo provisioned", slog.Any("registered", res.Registered))
 		}
 		fmt.Printf("Demo API keys: %s\n", res.KeysPath)
+		if err := startDemoProvider(&cfg, res); err != nil {
+			return fmt.Errorf("demo identity provider: %w", err)
+		}
+		cfg = cfg.WithDefaults()
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("demo identity provider: %w", err)
+		}
 	}
 
 	srv, err := gateway.New(cfg, ledger, ks)
 	if err != nil {
 		return err
+	}
+	if o.Demo {
+		// The samples go through the gateway's own issuance API in-process,
+		// as a department's requests would; on a later start they replay.
+		n, err := provision.IssueSamples(ctx, func(r *http.Request) (*http.Response, error) { return srv.App().Test(r, -1) }, o.Data)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("demo sample credentials issued", slog.Int("count", n))
+		}
 	}
 	// Listen before announcing, so a taken port fails the command at once.
 	ln, err := net.Listen("tcp", srv.Config().Addr)
@@ -155,6 +187,10 @@ func runServe(args []string) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Printf("CertLedger gateway on %s (ledger %s, data %s); verification links use %s\n",
 		ln.Addr(), o.Ledger, o.Data, srv.Config().PublicURL)
+	if o.Demo {
+		fmt.Printf("Demo citizens sign in at %s/me with a username and password from %s (\"citizens\")\n",
+			srv.Config().PublicURL, filepath.Join(o.Data, provision.DemoKeysFile))
+	}
 
 	select {
 	case err := <-serveErr:
@@ -186,7 +222,7 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.StringVar(&o.Addr, "addr", envOr("CERTLEDGER_ADDR", gateway.DefaultAddr), "listen address (env CERTLEDGER_ADDR)")
 	fs.StringVar(&o.Data, "data", envOr("CERTLEDGER_DATA", "./certledger-data"), "data folder: ledger, keystore, demo keys (env CERTLEDGER_DATA)")
 	fs.StringVar(&o.Ledger, "ledger", envOr("CERTLEDGER_LEDGER", "embedded"), "ledger backend: "+strings.Join(backendNames(), ", ")+" (env CERTLEDGER_LEDGER)")
-	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json (env CERTLEDGER_DEMO)")
+	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments, types, citizens and sample credentials on an empty ledger, write <data>/demo-keys.json, and serve the demo identity provider at <public-url>/demo-idp (env CERTLEDGER_DEMO)")
 	fs.StringVar(&o.PublicURL, "public-url", os.Getenv("CERTLEDGER_PUBLIC_URL"), "base URL in verification links and QR codes (default http://<addr>; env CERTLEDGER_PUBLIC_URL)")
 	fs.StringVar(&o.GatewayURLs, "gateway-urls", os.Getenv("CERTLEDGER_GATEWAY_URLS"), "public URLs of the deployment's other gateways, comma-separated: QR codes pointing elsewhere are reported as foreign (env CERTLEDGER_GATEWAY_URLS)")
 	fs.StringVar(&o.LogFormat, "log-format", envOr("CERTLEDGER_LOG_FORMAT", "text"), "log format: text or json (env CERTLEDGER_LOG_FORMAT)")
@@ -232,6 +268,9 @@ func parseServeFlags(args []string) (serveOptions, error) {
 		"comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (default none; env CERTLEDGER_TRUSTED_PROXIES)")
 	fs.StringVar(&o.TLSCert, "tls-cert", os.Getenv("CERTLEDGER_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with, and send HSTS; needs --tls-key (env CERTLEDGER_TLS_CERT)")
 	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("CERTLEDGER_TLS_KEY"), "PEM private key of --tls-cert (env CERTLEDGER_TLS_KEY)")
+	if err := citizenFlags(fs, &o); err != nil {
+		return o, usageError{err}
+	}
 	for _, name := range backendNames() {
 		if f := ledgerBackends[name].flags; f != nil {
 			f(fs)
@@ -245,6 +284,9 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	}
 	if o.CompromiseWindow <= 0 {
 		return o, usageError{fmt.Errorf("the compromise window must be positive, got %s", o.CompromiseWindow)}
+	}
+	if err := checkCitizenFlags(o); err != nil {
+		return o, usageError{err}
 	}
 	return o, nil
 }
