@@ -58,8 +58,9 @@ func TestSecureSessionCookieOverHTTPS(t *testing.T) {
 	e := newCitizenEnv(t, citizenOption{config: func(c *Config) {
 		c.PublicURL = "https://verify.example.test"
 		c.OIDC.RedirectURL = "https://verify.example.test/me/callback"
+	}, routes: func(s *Server) {
+		s.app.Get("/test/start", func(c *fiber.Ctx) error { return s.startSession(c, zhangWei.holder) })
 	}})
-	e.srv.app.Get("/test/start", func(c *fiber.Ctx) error { return e.srv.startSession(c, zhangWei.holder) })
 	r := e.call(t, "GET", "/test/start", "")
 	c, ok := setCookie(r.header, "__Host-"+sessionCookieName)
 	if !ok || !c.Secure || !c.HttpOnly || c.Path != "/" {
@@ -228,5 +229,26 @@ func TestSignOutPageAsksFirst(t *testing.T) {
 	r = e.call(t, "POST", "/me/logout", cookie, "Origin", e.base, "Accept", "text/html")
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/me" {
 		t.Fatalf("form sign-out: %d %v", r.status, r.header)
+	}
+}
+
+// TestSignInAgainEndsTheEarlierSession: one browser, one holder; the
+// session from before is over, and the new one has another ID.
+func TestSignInAgainEndsTheEarlierSession(t *testing.T) {
+	e := newCitizenEnv(t, citizenOption{})
+	b := e.browser(t)
+	e.signIn(t, b, zhangWei)
+	first := e.sessionCookie(t, b)
+	e.signIn(t, b, company)
+	second := e.sessionCookie(t, b)
+	if _, r := e.holder(t, first); r.status != http.StatusUnauthorized || r.reason != string(credential.ReasonSessionExpired) {
+		t.Fatalf("the earlier session after a new sign-in: %d %s", r.status, r.body)
+	}
+	if got, r := e.holder(t, second); r.status != http.StatusOK || got != company.holder {
+		t.Fatalf("the new session: %d %s", r.status, r.body)
+	}
+	var s1, s2 session
+	if e.srv.sessions.cookies.open(first, &s1) != nil || e.srv.sessions.cookies.open(second, &s2) != nil || s1.ID == s2.ID {
+		t.Fatal("the new session kept the old ID")
 	}
 }

@@ -74,11 +74,10 @@ type citizenOption struct {
 	noState   bool                            // no state folder: ended sessions in memory
 	wrap      func(http.Handler) http.Handler // put something in front of the provider
 	config    func(*Config)                   // change the gateway's configuration
-	ln        net.Listener                    // listen here (a restart on the same address)
 	dir       string                          // reuse this data folder (a restart)
 	clock     *testClock                      // share a clock across a restart
 	ledger    *embedded.Ledger                // reuse an open ledger (a restart)
-	accounts  func([]demoidp.Account) []demoidp.Account
+	routes    func(*Server)                   // add test routes before the gateway serves
 }
 
 func newCitizenEnv(t *testing.T, o citizenOption) *citizenEnv {
@@ -106,11 +105,9 @@ func newCitizenEnv(t *testing.T, o citizenOption) *citizenEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := o.ln
-	if ln == nil {
-		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
 	var accounts []demoidp.Account
@@ -120,9 +117,6 @@ func newCitizenEnv(t *testing.T, o citizenOption) *citizenEnv {
 			t.Fatal(err)
 		}
 		accounts = append(accounts, demoidp.Account{Username: c.username, PasswordHash: h, Name: c.holder.Name, IDType: c.holder.IDType, IDNumber: c.holder.IDNumber})
-	}
-	if o.accounts != nil {
-		accounts = o.accounts(accounts)
 	}
 	const clientID, secret = "certledger-gateway", "a-test-client-secret-of-32-bytes"
 	idp, err := demoidp.New(demoidp.Config{Issuer: base + "/demo-idp", ClientID: clientID, ClientSecret: secret,
@@ -163,6 +157,9 @@ func newCitizenEnv(t *testing.T, o citizenOption) *citizenEnv {
 		}
 		return c.JSON(h)
 	})
+	if o.routes != nil {
+		o.routes(srv)
+	}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -212,7 +209,14 @@ func (e *citizenEnv) startSignIn(t *testing.T, b *http.Client, next string) (pag
 // back to the gateway's callback and on to where the sign-in returns.
 func (e *citizenEnv) postLogin(t *testing.T, b *http.Client, requestID, username, password string) (*http.Response, string) {
 	t.Helper()
-	resp, err := b.PostForm(e.base+"/demo-idp/login", url.Values{"authRequestID": {requestID}, "username": {username}, "password": {password}})
+	form := url.Values{"authRequestID": {requestID}, "username": {username}, "password": {password}}
+	req, err := http.NewRequest("POST", e.base+"/demo-idp/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.base) // as a browser sends with a form post
+	resp, err := b.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
