@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/certledger/certledger/credential"
@@ -87,3 +88,37 @@ func TestASessionIsNoAPIKey(t *testing.T) {
 
 // someIdentifier is a well-formed identifier of a business licence.
 var someIdentifier = credential.Identifier{TypeCode: "11100000MB02000124001", Issuer: "11100000MB02000124", Serial: "A", Version: 1}.String()
+
+// TestPagesThatPostWithTheSessionKeepTheirOrigin: under no-referrer a
+// browser sends "Origin: null" with a form post, which the check refuses;
+// every page with a form that posts here uses same-origin instead.
+func TestPagesThatPostWithTheSessionKeepTheirOrigin(t *testing.T) {
+	e := newCitizenEnv(t, citizenOption{})
+	cookie := e.signedInCookie(t)
+	for _, path := range []string{"/", "/me", "/me/logout"} {
+		r := e.call(t, "GET", path, cookie)
+		body := string(r.body)
+		if !strings.Contains(body, `method="post"`) {
+			t.Fatalf("%s has no form to check", path)
+		}
+		if r.header.Get("Referrer-Policy") != "same-origin" || !strings.Contains(body, `<meta name="referrer" content="same-origin">`) {
+			t.Errorf("%s: Referrer-Policy %q", path, r.header.Get("Referrer-Policy"))
+		}
+	}
+	// The home page's lookup, posted by a signed-in citizen's browser.
+	req := httptest.NewRequest("POST", "/v", strings.NewReader("id="+someIdentifier))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.base)
+	req.AddCookie(&http.Cookie{Name: e.srv.sessions.name, Value: cookie})
+	resp, err := e.srv.App().Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := readBody(t, resp); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("lookup with the session cookie: %d %s", resp.StatusCode, b)
+	}
+	// The verification page keeps no-referrer: its URL holds the token.
+	if r := e.call(t, "GET", "/v/"+someIdentifier, cookie); r.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("/v/{id}: Referrer-Policy %q", r.header.Get("Referrer-Policy"))
+	}
+}
