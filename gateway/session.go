@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -159,6 +160,7 @@ func (s *Server) endSession(c *fiber.Ctx) error {
 		until := time.Unix(sess.IssuedAt, 0).Add(s.sessions.lifetime)
 		if err := s.sessions.ended.end(sess.ID, until); err != nil {
 			if err == errTooManyEnded {
+				s.log.Warn("a sign-out was refused: the memory set of ended sessions is full", slog.String("requestId", requestIDOf(c)))
 				return newAPIError(kindUnavailable, "the gateway cannot end more sessions right now; try again later")
 			}
 			return fmt.Errorf("recording the ended session: %w", err)

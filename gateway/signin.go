@@ -217,10 +217,9 @@ func (s *Server) citizenError(c *fiber.Ctx, err error) error {
 	if !wantsHTML(c) {
 		return err
 	}
-	p, internal := problemFor(err, s.cfg.OtherBodyLimit)
-	if internal {
-		s.logError(c, "request failed", err)
-		return err
+	p, _ := problemFor(err, s.cfg.OtherBodyLimit)
+	if p.Status == http.StatusInternalServerError {
+		return err // observe logs it and answers with the request ID to quote
 	}
 	kind := p.Reason
 	switch kind {

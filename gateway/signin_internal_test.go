@@ -254,3 +254,19 @@ func TestSignInConfigValidation(t *testing.T) {
 		t.Fatalf("defaults: %+v", c.OIDC)
 	}
 }
+
+// TestSignInWhileTheProviderIsDown: the gateway starts and serves without
+// its provider; sign-in answers 503 until the provider is back.
+func TestSignInWhileTheProviderIsDown(t *testing.T) {
+	e := newCitizenEnv(t, citizenOption{config: func(c *Config) { c.OIDC.Issuer = "http://127.0.0.1:1/idp" }})
+	if r := e.call(t, "GET", "/me/login", ""); r.status != http.StatusServiceUnavailable || r.reason != "unavailable" {
+		t.Fatalf("problem: %d %s", r.status, r.body)
+	}
+	r := e.call(t, "GET", "/me/login", "", "Accept", "text/html")
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `data-status="idp_unavailable"`) {
+		t.Fatalf("page: %d %s", r.status, r.body)
+	}
+	if r := e.call(t, "GET", "/healthz", ""); r.status != http.StatusOK {
+		t.Fatalf("health without the provider: %d", r.status)
+	}
+}
