@@ -64,3 +64,34 @@ func TestEndedSessionsFileDropsExpiredEntries(t *testing.T) {
 		t.Fatalf("after reopening: short %v (want swept), long %v (want kept)", short, long)
 	}
 }
+
+// BenchmarkSessionCheck is the per-request cost of a session: opening the
+// sealed cookie and looking its ID up in the ended set on file.
+func BenchmarkSessionCheck(b *testing.B) {
+	seal, err := newSealer(make([]byte, 32), "session")
+	if err != nil {
+		b.Fatal(err)
+	}
+	set, err := openEndedSessions(b.TempDir(), time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer set.close()
+	for i := 0; i < 100; i++ {
+		_ = set.end(fmt.Sprint("ended", i), time.Now().Add(time.Hour))
+	}
+	cookie, _ := seal.seal(session{ID: "abcdefghijklmnopqrstuv", Holder: zhangWei.holder, IssuedAt: time.Now().Unix(), LastSeen: time.Now().Unix()})
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			var s session
+			if err := seal.open(cookie, &s); err != nil {
+				b.Fatal(err)
+			}
+			if ended, err := set.ended(s.ID); err != nil || ended {
+				b.Fatal("ended")
+			}
+		}
+	})
+}
