@@ -40,6 +40,12 @@ const (
 	// ReasonHolderIDTypeNotAccepted: the credential type is not issued to
 	// holders identified by that kind of ID (CredentialType.HolderIDTypes).
 	ReasonHolderIDTypeNotAccepted Reason = "holder_id_type_not_accepted"
+
+	// ReasonSignInFailed: a citizen's sign-in came back in a form the
+	// gateway refuses (state or nonce that does not match the one it
+	// started, a code the provider would not exchange, an ID token that
+	// does not verify). Starting again is the remedy.
+	ReasonSignInFailed Reason = "sign_in_failed"
 )
 
 // Reasons of CodeNotFound.
@@ -89,6 +95,11 @@ const (
 	ReasonAPIKeyExpired   Reason = "api_key_expired"  // a recorded key past its expiry
 	ReasonAPIKeyRevoked   Reason = "api_key_revoked"  // a recorded key its department or governance revoked
 	ReasonUnknownIdentity Reason = "unknown_identity" // the contract cannot read the caller's identity
+	// ReasonNotSignedIn: a citizen's request without a session cookie.
+	ReasonNotSignedIn Reason = "not_signed_in"
+	// ReasonSessionExpired: a session cookie that is past its idle or
+	// absolute expiry, was ended by signing out, or does not open.
+	ReasonSessionExpired Reason = "session_expired"
 )
 
 // Reasons of CodeForbidden.
@@ -101,6 +112,12 @@ const (
 	ReasonNotKeyOwner          Reason = "not_key_owner"
 	ReasonInvalidToken         Reason = "invalid_token" // a verification URL token that does not fit
 	ReasonEndorsementMissing   Reason = "endorsement_missing"
+	// ReasonCrossOrigin: a state-changing request carrying the session
+	// cookie whose Origin header is missing or names another site.
+	ReasonCrossOrigin Reason = "cross_origin_request"
+	// ReasonIdentityClaims: the identity provider signed the citizen in,
+	// but its ID token lacks a usable ID type, ID number or name.
+	ReasonIdentityClaims Reason = "identity_claims_invalid"
 )
 
 // Reasons of CodeInternal. Clients see the reason, never the message.
@@ -143,6 +160,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonIssuerNotAuthorized:  CodeInvalid,
 	ReasonNotVerified:          CodeInvalid,
 	ReasonCompromiseBeforeKey:  CodeInvalid,
+	ReasonSignInFailed:         CodeInvalid,
 
 	ReasonHolderIDTypeNotAccepted: CodeInvalid,
 
@@ -177,6 +195,8 @@ var reasonCodes = map[Reason]Code{
 	ReasonAPIKeyExpired:   CodeUnauthorized,
 	ReasonAPIKeyRevoked:   CodeUnauthorized,
 	ReasonUnknownIdentity: CodeUnauthorized,
+	ReasonNotSignedIn:     CodeUnauthorized,
+	ReasonSessionExpired:  CodeUnauthorized,
 
 	ReasonNotIssuer:            CodeForbidden,
 	ReasonNotAuthorizedForType: CodeForbidden,
@@ -186,6 +206,8 @@ var reasonCodes = map[Reason]Code{
 	ReasonNotKeyOwner:          CodeForbidden,
 	ReasonInvalidToken:         CodeForbidden,
 	ReasonEndorsementMissing:   CodeForbidden,
+	ReasonCrossOrigin:          CodeForbidden,
+	ReasonIdentityClaims:       CodeForbidden,
 
 	ReasonInternal:      CodeInternal,
 	ReasonLedgerFailure: CodeInternal,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
@@ -121,11 +122,60 @@ type Config struct {
 	// plain date in the API is a day there, and the pages and the console
 	// show times in it. Every gateway of one deployment needs the same.
 	TimeZone *time.Location
+	// OIDC configures citizens' sign-in with an OpenID Connect provider
+	// (GET /me/login); without an issuer, sign-in is off.
+	OIDC OIDCConfig
+	// SessionIdle ends a citizen's session after this long without a
+	// request (default 30 min); SessionLifetime ends it this long after
+	// sign-in however much it is used (default 12 h).
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	// StateDir is the folder of the gateway's own small state: the
+	// sessions ended by signing out, in sessions.db, so a replayed cookie
+	// stays refused across restarts. Empty keeps them in memory only.
+	StateDir string
+	// Handlers are further HTTP handlers served on the gateway's listener,
+	// each under its path prefix ("/demo-idp"), with the whole request path.
+	Handlers map[string]http.Handler
 	// Logger receives the access log and errors (default slog.Default()).
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests pin it.
 	Now func() time.Time
 }
+
+// OIDCConfig is the gateway's registration as a relying party of the
+// identity provider citizens sign in with.
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL; its discovery document and
+	// keys are read from it on first use.
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	// RedirectURL is where the provider sends the browser back to
+	// (default <PublicURL>/me/callback); it must be registered with the
+	// provider.
+	RedirectURL string
+	// Scopes asked for besides openid (default profile).
+	Scopes []string
+	// The ID token claims carrying the holder's ID type (resident_id,
+	// uscc, passport, other), ID number and name. Defaults: id_type,
+	// id_number, name.
+	ClaimIDType, ClaimIDNumber, ClaimName string
+	// HTTPClient makes the gateway's own requests to the provider
+	// (discovery, keys, code exchange); default a client with a 10 s
+	// timeout.
+	HTTPClient *http.Client
+}
+
+// Enabled reports whether citizen sign-in is configured.
+func (o OIDCConfig) Enabled() bool { return o.Issuer != "" }
+
+// Default claim names of OIDCConfig.
+const (
+	DefaultClaimIDType   = "id_type"
+	DefaultClaimIDNumber = "id_number"
+	DefaultClaimName     = "name"
+)
 
 // Defaults used by WithDefaults.
 const (
@@ -150,9 +200,11 @@ const (
 	// DefaultCompromiseWindow is Config.CompromiseWindow's default.
 	DefaultCompromiseWindow = 7 * 24 * time.Hour
 	// DefaultTimeZone names Config.TimeZone's default, China Standard Time.
-	DefaultTimeZone = "Asia/Shanghai"
-	MinQRSize       = 128
-	MaxQRSize       = 1024
+	DefaultTimeZone        = "Asia/Shanghai"
+	MinQRSize              = 128
+	MaxQRSize              = 1024
+	DefaultSessionIdle     = 30 * time.Minute
+	DefaultSessionLifetime = 12 * time.Hour
 )
 
 // Default rate limits.
@@ -237,6 +289,13 @@ func (c Config) WithDefaults() Config {
 		// A failure leaves it nil, and Validate says why.
 		c.TimeZone, _ = LoadTimeZone(DefaultTimeZone)
 	}
+	c.OIDC = c.OIDC.withDefaults(c.PublicURL)
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = DefaultSessionIdle
+	}
+	if c.SessionLifetime <= 0 {
+		c.SessionLifetime = DefaultSessionLifetime
+	}
 	c.PublicLimit = c.PublicLimit.withDefault(DefaultPublicLimit)
 	c.APIKeyLimit = c.APIKeyLimit.withDefault(DefaultAPIKeyLimit)
 	c.AuthFailureLimit = c.AuthFailureLimit.withDefault(DefaultAuthFailureLimit)
@@ -284,6 +343,17 @@ func (c Config) Validate() error {
 		_, err := LoadTimeZone(DefaultTimeZone)
 		return fmt.Errorf("no time zone given, and the default: %w", err)
 	}
+	if c.SessionIdle > c.SessionLifetime {
+		return fmt.Errorf("the session idle timeout %s is longer than the session lifetime %s", c.SessionIdle, c.SessionLifetime)
+	}
+	if err := c.OIDC.validate(c.PublicURL); err != nil {
+		return err
+	}
+	for prefix, h := range c.Handlers {
+		if h == nil || !strings.HasPrefix(prefix, "/") || len(prefix) < 2 || strings.HasSuffix(prefix, "/") || strings.ContainsAny(prefix, ":*+?") {
+			return fmt.Errorf("handler prefix %q must be a path such as /demo-idp, with a handler", prefix)
+		}
+	}
 	return nil
 }
 
@@ -301,6 +371,72 @@ func LoadTimeZone(name string) (*time.Location, error) {
 			"a program built without time/tzdata also needs the system's zoneinfo", name, err, DefaultTimeZone)
 	}
 	return loc, nil
+}
+
+func (o OIDCConfig) withDefaults(publicURL string) OIDCConfig {
+	if !o.Enabled() {
+		return o
+	}
+	o.Issuer = strings.TrimRight(o.Issuer, "/")
+	if o.RedirectURL == "" {
+		o.RedirectURL = publicURL + "/me/callback"
+	}
+	if o.Scopes == nil {
+		o.Scopes = []string{"profile"}
+	}
+	if o.ClaimIDType == "" {
+		o.ClaimIDType = DefaultClaimIDType
+	}
+	if o.ClaimIDNumber == "" {
+		o.ClaimIDNumber = DefaultClaimIDNumber
+	}
+	if o.ClaimName == "" {
+		o.ClaimName = DefaultClaimName
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	return o
+}
+
+// validate checks a sign-in configuration. The provider is reached over
+// HTTPS, except on this machine or at the gateway's own origin (the demo
+// provider served by the same process), where nothing travels in between.
+func (o OIDCConfig) validate(publicURL string) error {
+	if !o.Enabled() {
+		return nil
+	}
+	iss, ok := parseOrigin(o.Issuer)
+	u, err := url.Parse(o.Issuer)
+	if !ok || err != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("OIDC issuer %q must be an http(s) URL without query or fragment", o.Issuer)
+	}
+	own, _ := parseOrigin(publicURL)
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) && iss != own {
+		return fmt.Errorf("OIDC issuer %q must use https (http only on this machine or at the gateway's own origin)", o.Issuer)
+	}
+	if o.ClientID == "" {
+		return fmt.Errorf("OIDC sign-in needs a client ID")
+	}
+	r, err := url.Parse(o.RedirectURL)
+	if err != nil || (r.Scheme != "http" && r.Scheme != "https") || r.Host == "" || r.RawQuery != "" || r.Fragment != "" {
+		return fmt.Errorf("OIDC redirect URL %q must be an http(s) URL without query or fragment", o.RedirectURL)
+	}
+	for name, claim := range map[string]string{"ID type": o.ClaimIDType, "ID number": o.ClaimIDNumber, "name": o.ClaimName} {
+		if strings.TrimSpace(claim) == "" {
+			return fmt.Errorf("OIDC %s claim name is empty", name)
+		}
+	}
+	return nil
+}
+
+// loopbackHost tells localhost and loopback addresses.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // publicHost turns a listen address into a host a browser can reach: an

@@ -72,6 +72,9 @@ func (p *pages) send(c *fiber.Ctx, status int, page string, data any) error {
 		return err
 	}
 	setPageHeaders(c)
+	if m, ok := data.(interface{ ReferrerPolicy() string }); ok {
+		c.Set(fiber.HeaderReferrerPolicy, m.ReferrerPolicy())
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderVary, "Accept-Language, Cookie")
@@ -300,6 +303,9 @@ type homeView struct {
 func (p *pages) home(c *fiber.Ctx) error {
 	L := p.lang(c)
 	v := homeView{pageMeta: p.meta(L, "home", L.T("site.tagline"), "/"), APIDocs: p.apiDocs}
+	// Its lookup forms post to /v, also for a signed-in citizen, whose
+	// session cookie then needs the page's Origin to go along.
+	v.SameOriginReferrer = true
 	if reg, err := p.b.pageRegistry(c.UserContext()); err == nil {
 		for _, t := range reg.Types {
 			var names []string

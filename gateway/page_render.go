@@ -26,7 +26,7 @@ var webFS embed.FS
 // pageTemplates are the page files in web/templates; each is parsed
 // together with layout.html into its own template set, so every page can
 // define its own "content".
-var pageTemplates = []string{"home", "verify", "console", "error"}
+var pageTemplates = []string{"home", "verify", "console", "error", "me", "logout"}
 
 // asset is a static file served under /assets/ with a content hash in its
 // URL, so browsers may cache it for good and still see every change.

@@ -17,6 +17,20 @@ type pageMeta struct {
 	SwitchEn string
 	Scripts  []string // same-origin script URLs; pages never carry inline scripts
 	NoIndex  bool
+	// SameOriginReferrer relaxes the referrer policy from no-referrer to
+	// same-origin on pages that post with the session cookie: under
+	// no-referrer a browser sends "Origin: null", which the cross-site
+	// check refuses. No other site learns more.
+	SameOriginReferrer bool
+}
+
+// ReferrerPolicy is the page's referrer policy, sent as a header and a
+// meta element.
+func (m pageMeta) ReferrerPolicy() string {
+	if m.SameOriginReferrer {
+		return "same-origin"
+	}
+	return "no-referrer"
 }
 
 // tokenState says what the request's access token unlocked.

@@ -19,6 +19,7 @@ func (s *Server) registerPages() {
 	}
 	p := &pages{r: r, b: s, qr: newQRDecoder(s.cfg.UploadDecodes, s.cfg.UploadPixels), apiDocs: "/api/v1/openapi.json"}
 	p.mount(s.app)
+	s.pages = p
 }
 
 func (s *Server) pageRegistry(ctx context.Context) (credential.Registry, error) {

@@ -53,6 +53,11 @@ type Server struct {
 	trustedProxies                          []netip.Prefix
 	publicLimit, apiKeyLimit, authFailLimit *keyedLimiter
 	bodies                                  *bodyGate
+
+	origin   origin         // the public URL's: the only one a session's state-changing request may come from
+	sessions *sessionKeeper // citizens' session cookies
+	rp       *relyingParty  // nil: citizen sign-in is not configured
+	pages    *pages
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is
@@ -66,8 +71,9 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		return nil, errors.New("gateway: a ledger and a keystore are required")
 	}
 	sec := keys.Secrets()
-	if len(sec.HolderKey) < keystore.SecretSize || len(sec.TokenKey) < keystore.SecretSize || len(sec.IdempotencyKey) < keystore.SecretSize {
-		return nil, fmt.Errorf("gateway: the holder, token and idempotency keys must have at least %d bytes", keystore.SecretSize)
+	if len(sec.HolderKey) < keystore.SecretSize || len(sec.TokenKey) < keystore.SecretSize || len(sec.IdempotencyKey) < keystore.SecretSize ||
+		len(sec.SessionKey) < keystore.SecretSize {
+		return nil, fmt.Errorf("gateway: the holder, token, idempotency and session keys must have at least %d bytes", keystore.SecretSize)
 	}
 	s := &Server{
 		cfg:     cfg,
@@ -85,6 +91,14 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	s.trustedProxies, _ = parseTrustedProxies(cfg.TrustedProxies) // checked by Validate
+	s.origin, _ = parseOrigin(cfg.PublicURL)                      // checked by Validate
+	var err error
+	if s.sessions, err = newSessionKeeper(cfg, sec.SessionKey, s.tls != nil); err != nil {
+		return nil, fmt.Errorf("gateway: sessions: %w", err)
+	}
+	if cfg.OIDC.Enabled() {
+		s.rp = newRelyingParty(cfg.OIDC, func() time.Time { return s.now() })
+	}
 	s.publicLimit = newKeyedLimiter(cfg.PublicLimit, cfg.LimiterClock)
 	s.apiKeyLimit = newKeyedLimiter(cfg.APIKeyLimit, cfg.LimiterClock)
 	s.authFailLimit = newKeyedLimiter(cfg.AuthFailureLimit, cfg.LimiterClock)
@@ -148,14 +162,15 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Shutdown stops accepting connections and waits for in-flight requests
-// until ctx ends, then writes the API keys' last-used times. It does not
-// close the ledger, which the caller owns.
+// until ctx ends, then writes the API keys' last-used times and closes the
+// gateway's own state (the ended sessions). It does not close the ledger,
+// which the caller owns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.app.ShutdownWithContext(ctx)
 	if uerr := s.apiKeys.use.save(); uerr != nil {
 		s.log.Warn("writing the API key use file failed", slog.String("path", s.cfg.APIKeyUseFile), slog.String("error", uerr.Error()))
 	}
-	return err
+	return errors.Join(err, s.sessions.ended.close())
 }
 
 // routes registers every route: the API first, then the pages. Unknown
@@ -172,6 +187,8 @@ func (s *Server) routes() {
 	app.Use(s.limitPublicRoutes)
 	app.Use(refuseContentEncoding)
 	app.Use(s.limitBody)
+	app.Use(s.checkOrigin)
+	s.mountHandlers()
 
 	app.Get("/healthz", s.handleHealth)
 	app.Get("/metrics", s.metrics.handler())
@@ -208,6 +225,7 @@ func (s *Server) routes() {
 
 	// The verification page and the department console are in pages*.go and web/.
 	s.registerPages()
+	s.signInRoutes()
 }
 
 // requestContext is the context for the ledger work of one request.

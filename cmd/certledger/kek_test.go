@@ -21,6 +21,7 @@ import (
 	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
+	"github.com/certledger/certledger/gateway/provision"
 	"github.com/certledger/certledger/network/scenario"
 )
 
@@ -210,14 +211,8 @@ func TestDemoServeEncryptsAtRest(t *testing.T) {
 
 func readDemoKeys(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "demo-keys.json"))
+	keys, err := provision.ReadDemoKeys(dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var keys map[string]struct {
-		APIKey string `json:"apiKey"`
-	}
-	if err := json.Unmarshal(raw, &keys); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}

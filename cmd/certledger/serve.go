@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -66,6 +67,13 @@ type serveOptions struct {
 	// TimeZone is gateway.Config.TimeZone: the same on every gateway of a
 	// deployment, whichever ledger it serves.
 	TimeZone *time.Location
+	// Citizen sign-in: the OpenID provider and the gateway's registration
+	// with it (the secret from the environment or a file), the claims, the
+	// sessions' expiries. Scopes are comma-separated.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCClientSecretFile string
+	OIDCRedirectURL, OIDCScopes                                      string
+	OIDCClaimIDType, OIDCClaimIDNumber, OIDCClaimName                string
+	SessionIdle, SessionLifetime                                     time.Duration
 }
 
 // apiKeyUseFile, in the data folder, keeps when this gateway last accepted
@@ -111,11 +119,16 @@ func runServe(args []string) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--department-gateways: %w", err)}
 	}
+	oidcCfg, err := oidcConfig(o)
+	if err != nil {
+		return usageError{err}
+	}
 	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), DepartmentGateways: deptGateways, Logger: log,
 		CompromiseWindow: o.CompromiseWindow, MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
 		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
 		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey, TimeZone: o.TimeZone,
-		APIKeyUseFile: filepath.Join(o.Data, apiKeyUseFile), Now: gatewayClock()}.WithDefaults()
+		APIKeyUseFile: filepath.Join(o.Data, apiKeyUseFile), Now: gatewayClock(),
+		OIDC: oidcCfg, SessionIdle: o.SessionIdle, SessionLifetime: o.SessionLifetime, StateDir: o.Data}.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -166,11 +179,29 @@ func runServe(args []string) error {
 			log.Info("demo provisioned", slog.Any("registered", res.Registered))
 		}
 		fmt.Printf("Demo API keys: %s\n", res.KeysPath)
+		if err := startDemoProvider(&cfg, res); err != nil {
+			return fmt.Errorf("demo identity provider: %w", err)
+		}
+		cfg = cfg.WithDefaults()
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("demo identity provider: %w", err)
+		}
 	}
 
 	srv, err := gateway.New(cfg, ledger, ks)
 	if err != nil {
 		return err
+	}
+	if o.Demo {
+		// The samples go through the gateway's own issuance API in-process,
+		// as a department's requests would; on a later start they replay.
+		n, err := provision.IssueSamples(ctx, func(r *http.Request) (*http.Response, error) { return srv.App().Test(r, -1) }, o.Data)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("demo sample credentials issued", slog.Int("count", n))
+		}
 	}
 	// Listen before announcing, so a taken port fails the command at once.
 	ln, err := net.Listen("tcp", srv.Config().Addr)
@@ -181,6 +212,10 @@ func runServe(args []string) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Printf("CertLedger gateway on %s (ledger %s, data %s); verification links use %s\n",
 		ln.Addr(), o.Ledger, o.Data, srv.Config().PublicURL)
+	if o.Demo {
+		fmt.Printf("Demo citizens sign in at %s/me with a username and password from %s (\"citizens\")\n",
+			srv.Config().PublicURL, filepath.Join(o.Data, provision.DemoKeysFile))
+	}
 
 	select {
 	case err := <-serveErr:
@@ -212,7 +247,7 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.StringVar(&o.Addr, "addr", envOr("CERTLEDGER_ADDR", gateway.DefaultAddr), "listen address (env CERTLEDGER_ADDR)")
 	fs.StringVar(&o.Data, "data", envOr("CERTLEDGER_DATA", "./certledger-data"), "data folder: ledger, keystore, demo keys (env CERTLEDGER_DATA)")
 	fs.StringVar(&o.Ledger, "ledger", envOr("CERTLEDGER_LEDGER", "embedded"), "ledger backend: "+strings.Join(backendNames(), ", ")+" (env CERTLEDGER_LEDGER)")
-	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments and types on an empty ledger and write <data>/demo-keys.json; without a KEK, generate one in <data>/"+atrest.DemoFileName+" (env CERTLEDGER_DEMO)")
+	fs.BoolVar(&o.Demo, "demo", demo, "provision the demo departments, types, citizens and sample credentials on an empty ledger, write <data>/demo-keys.json, and serve the demo identity provider at <public-url>/demo-idp; without a KEK, generate one in <data>/"+atrest.DemoFileName+" (env CERTLEDGER_DEMO)")
 	addKEKFlag(fs, &o.KEK)
 	fs.StringVar(&o.PublicURL, "public-url", os.Getenv("CERTLEDGER_PUBLIC_URL"), "base URL in verification links and QR codes (default http://<addr>; env CERTLEDGER_PUBLIC_URL)")
 	fs.StringVar(&o.DepartmentGateways, "department-gateways", os.Getenv("CERTLEDGER_DEPARTMENT_GATEWAYS"), "where each department's own gateway is, as dept=URL pairs, comma-separated: a holder opens a credential there when this gateway does not act as its issuer (env CERTLEDGER_DEPARTMENT_GATEWAYS)")
@@ -263,6 +298,9 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	if err := timeZoneFlag(fs, &o.TimeZone, "a plain date in the API is a day there, and the pages and the console show times in it"); err != nil {
 		return o, err
 	}
+	if err := citizenFlags(fs, &o); err != nil {
+		return o, usageError{err}
+	}
 	for _, name := range backendNames() {
 		if f := ledgerBackends[name].flags; f != nil {
 			f(fs)
@@ -276,6 +314,9 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	}
 	if o.CompromiseWindow <= 0 {
 		return o, usageError{fmt.Errorf("the compromise window must be positive, got %s", o.CompromiseWindow)}
+	}
+	if err := checkCitizenFlags(o); err != nil {
+		return o, usageError{err}
 	}
 	return o, nil
 }

@@ -40,6 +40,19 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 				MaxConns: 10, MaxConnsPerIP: 5,
 				PublicLimit: gateway.Off, APIKeyLimit: gateway.RateLimit{Rate: 1, Burst: 2}, AuthFailureLimit: gateway.Off, TrustedProxies: "127.0.0.1", TLSCert: "c.pem", TLSKey: "k.pem"}},
 	}
+	cases = append(cases, struct {
+		name string
+		env  map[string]string
+		args []string
+		want serveOptions
+	}{"citizen sign-in", map[string]string{"CERTLEDGER_OIDC_ISSUER": "https://id.example.gov.cn", "CERTLEDGER_OIDC_CLIENT_ID": "gw",
+		"CERTLEDGER_OIDC_CLIENT_SECRET": "s3cret", "CERTLEDGER_OIDC_CLAIM_ID_NUMBER": "cert_no", "CERTLEDGER_SESSION_IDLE": "10m"},
+		[]string{"--oidc-redirect-url", "https://v.example/me/callback", "--oidc-scopes", "profile,idcard", "--oidc-claim-id-type", "cert_type",
+			"--oidc-claim-name", "full_name", "--session-lifetime", "8h"},
+		serveOptions{OIDCIssuer: "https://id.example.gov.cn", OIDCClientID: "gw", OIDCClientSecret: "s3cret", OIDCRedirectURL: "https://v.example/me/callback",
+			OIDCScopes: "profile,idcard", OIDCClaimIDType: "cert_type", OIDCClaimIDNumber: "cert_no", OIDCClaimName: "full_name",
+			SessionIdle: 10 * time.Minute, SessionLifetime: 8 * time.Hour}})
+	cases[len(cases)-1].want = withServeDefaults(cases[len(cases)-1].want)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT",
@@ -47,6 +60,9 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP",
 				"CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_RATE_API_KEY", "CERTLEDGER_RATE_AUTH_FAILURE", "CERTLEDGER_TRUSTED_PROXIES",
 				"CERTLEDGER_TLS_CERT", "CERTLEDGER_TLS_KEY", "CERTLEDGER_TIME_ZONE", "CERTLEDGER_KEK_FILE", "CERTLEDGER_KEK"} {
+				t.Setenv(k, tc.env[k])
+			}
+			for _, k := range citizenEnv {
 				t.Setenv(k, tc.env[k])
 			}
 			got, err := parseServeFlags(tc.args)
@@ -57,6 +73,7 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 				t.Fatalf("time zone %v, want %s", got.TimeZone, gateway.DefaultTimeZone)
 			}
 			got.TimeZone = nil
+			tc.want = withCitizenDefaults(tc.want)
 			if got != tc.want {
 				t.Fatalf("got %+v\nwant %+v", got, tc.want)
 			}
@@ -92,6 +109,42 @@ func TestServeTimeZone(t *testing.T) {
 	}
 }
 
+// citizenEnv are the sign-in variables, cleared around each case.
+var citizenEnv = []string{"CERTLEDGER_OIDC_ISSUER", "CERTLEDGER_OIDC_CLIENT_ID", "CERTLEDGER_OIDC_CLIENT_SECRET", "CERTLEDGER_OIDC_CLIENT_SECRET_FILE",
+	"CERTLEDGER_OIDC_REDIRECT_URL", "CERTLEDGER_OIDC_SCOPES", "CERTLEDGER_OIDC_CLAIM_ID_TYPE", "CERTLEDGER_OIDC_CLAIM_ID_NUMBER",
+	"CERTLEDGER_OIDC_CLAIM_NAME", "CERTLEDGER_SESSION_IDLE", "CERTLEDGER_SESSION_LIFETIME"}
+
+// withCitizenDefaults fills the sign-in options a case leaves unset.
+func withCitizenDefaults(o serveOptions) serveOptions {
+	if o.OIDCScopes == "" {
+		o.OIDCScopes = "profile"
+	}
+	if o.OIDCClaimIDType == "" {
+		o.OIDCClaimIDType = gateway.DefaultClaimIDType
+	}
+	if o.OIDCClaimIDNumber == "" {
+		o.OIDCClaimIDNumber = gateway.DefaultClaimIDNumber
+	}
+	if o.OIDCClaimName == "" {
+		o.OIDCClaimName = gateway.DefaultClaimName
+	}
+	if o.SessionIdle == 0 {
+		o.SessionIdle = gateway.DefaultSessionIdle
+	}
+	if o.SessionLifetime == 0 {
+		o.SessionLifetime = gateway.DefaultSessionLifetime
+	}
+	return o
+}
+
+// withServeDefaults fills the general options of the "defaults" case.
+func withServeDefaults(o serveOptions) serveOptions {
+	o.Addr, o.Data, o.Ledger, o.LogFormat, o.CompromiseWindow = "127.0.0.1:8080", "./certledger-data", "embedded", "text", gateway.DefaultCompromiseWindow
+	o.MemoryLimit, o.MaxConns, o.MaxConnsPerIP = 1<<30, 1024, 256
+	o.PublicLimit, o.APIKeyLimit, o.AuthFailureLimit = gateway.DefaultPublicLimit, gateway.DefaultAPIKeyLimit, gateway.DefaultAuthFailureLimit
+	return o
+}
+
 func TestServeRejectsBadInput(t *testing.T) {
 	cases := []struct {
 		name string
@@ -117,10 +170,17 @@ func TestServeRejectsBadInput(t *testing.T) {
 		{"key-encryption key twice", map[string]string{"CERTLEDGER_KEK": "x"}, []string{"--data", "DATA", "--kek-file", "k"}, "not both"},
 		{"key-encryption key that is not one", map[string]string{"CERTLEDGER_KEK": "c2hvcnQ="}, []string{"--data", "DATA"}, "CERTLEDGER_KEK"},
 		{"missing key-encryption key file", nil, []string{"--data", "DATA", "--kek-file", "DATA/none"}, "no such file"},
+		{"demo with another provider", nil, []string{"--demo", "--oidc-issuer", "https://id.example.gov.cn", "--data", "DATA"}, "--demo runs its own"},
+		{"session idle not positive", nil, []string{"--session-idle", "0s", "--data", "DATA"}, "session durations"},
+		{"bad session lifetime in env", map[string]string{"CERTLEDGER_SESSION_LIFETIME": "a day"}, nil, "CERTLEDGER_SESSION_LIFETIME"},
+		{"secret twice", map[string]string{"CERTLEDGER_OIDC_CLIENT_SECRET": "x"}, []string{"--oidc-client-secret-file", "f", "--data", "DATA"}, "client secret once"},
+		{"http issuer elsewhere", nil, []string{"--oidc-issuer", "http://id.example.gov.cn", "--oidc-client-id", "gw", "--data", "DATA"}, "must use https"},
+		{"issuer without client ID", nil, []string{"--oidc-issuer", "https://id.example.gov.cn", "--data", "DATA"}, "client ID"},
+		{"idle longer than lifetime", nil, []string{"--session-idle", "2h", "--session-lifetime", "1h", "--oidc-issuer", "https://id.example.gov.cn", "--oidc-client-id", "gw", "--data", "DATA"}, "idle timeout"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_TIME_ZONE", "CERTLEDGER_KEK", "CERTLEDGER_KEK_FILE"} {
+			for _, k := range append([]string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_TIME_ZONE", "CERTLEDGER_KEK", "CERTLEDGER_KEK_FILE"}, citizenEnv...) {
 				t.Setenv(k, tc.env[k])
 			}
 			args := append([]string(nil), tc.args...)

@@ -1,10 +1,11 @@
 // Package keystore keeps a gateway's secrets in its data folder: the
-// departments' Ed25519 signing keys and the gateway's own HMAC keys (holder
-// reference, verification token, idempotency). Everything lives in one JSON
-// file of mode 0600, rewritten atomically on every change and sealed under
-// the operator's key-encryption key (sealed.go). API keys live on the
-// ledger; the hashes an earlier release kept here are read only until the
-// gateway has moved them there (LegacyAPIKeys, ForgetAPIKeys).
+// departments' Ed25519 signing keys and the gateway's own secrets (HMAC
+// keys of the holder reference, verification token and idempotency; the
+// session cookies' key). Everything lives in one JSON file of mode 0600,
+// rewritten atomically on every change and sealed under the operator's
+// key-encryption key (sealed.go). API keys live on the ledger; the hashes an
+// earlier release kept here are read only until the gateway has moved them
+// there (LegacyAPIKeys, ForgetAPIKeys).
 //
 // A ledger backend that gets signing keys from elsewhere (the Fabric backend
 // reads them from the network's connection profile) adds them with
@@ -62,6 +63,9 @@ type Secrets struct {
 	// IdempotencyKey keys the hashes of Idempotency-Key headers and request
 	// bodies sent to the ledger.
 	IdempotencyKey []byte
+	// SessionKey is what the keys sealing citizens' session cookies are
+	// derived from. A store written before it existed gets one on Open.
+	SessionKey []byte
 }
 
 type fileAPIKey struct {
@@ -82,6 +86,7 @@ type fileData struct {
 	HolderKey      string           `json:"holderKey"`
 	TokenKey       string           `json:"tokenKey"`
 	IdempotencyKey string           `json:"idempotencyKey"`
+	SessionKey     string           `json:"sessionKey,omitempty"`
 	APIKeys        []fileAPIKey     `json:"apiKeys"`
 	SigningKeys    []fileSigningKey `json:"signingKeys"`
 }
@@ -124,7 +129,8 @@ func Open(dir string, kek atrest.KEK) (*Store, error) {
 	b, err := os.ReadFile(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		s.secrets = Secrets{HolderKey: randomBytes(SecretSize), TokenKey: randomBytes(SecretSize), IdempotencyKey: randomBytes(SecretSize)}
+		s.secrets = Secrets{HolderKey: randomBytes(SecretSize), TokenKey: randomBytes(SecretSize), IdempotencyKey: randomBytes(SecretSize),
+			SessionKey: randomBytes(SecretSize)}
 		if err := s.save(); err != nil {
 			return nil, err
 		}
@@ -146,7 +152,12 @@ func Open(dir string, kek atrest.KEK) (*Store, error) {
 	if err := s.decode(b); err != nil {
 		return nil, fmt.Errorf("keystore: %s: %w", s.path, err)
 	}
-	if clear {
+	// A store from before session cookies gets a key; its other secrets stay.
+	noSessionKey := s.secrets.SessionKey == nil
+	if noSessionKey {
+		s.secrets.SessionKey = randomBytes(SecretSize)
+	}
+	if clear || noSessionKey {
 		if err := s.save(); err != nil {
 			return nil, err
 		}
@@ -177,6 +188,9 @@ func (s *Store) decode(b []byte) error {
 		return b
 	}
 	s.secrets = Secrets{HolderKey: dec("holderKey", f.HolderKey), TokenKey: dec("tokenKey", f.TokenKey), IdempotencyKey: dec("idempotencyKey", f.IdempotencyKey)}
+	if f.SessionKey != "" {
+		s.secrets.SessionKey = dec("sessionKey", f.SessionKey)
+	}
 	if err != nil {
 		return err
 	}
@@ -210,6 +224,7 @@ func (s *Store) save() error {
 		HolderKey:      base64.StdEncoding.EncodeToString(s.secrets.HolderKey),
 		TokenKey:       base64.StdEncoding.EncodeToString(s.secrets.TokenKey),
 		IdempotencyKey: base64.StdEncoding.EncodeToString(s.secrets.IdempotencyKey),
+		SessionKey:     base64.StdEncoding.EncodeToString(s.secrets.SessionKey),
 		APIKeys:        []fileAPIKey{},
 		SigningKeys:    []fileSigningKey{},
 	}

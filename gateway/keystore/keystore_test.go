@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,12 +38,12 @@ func TestOpenCreatesPrivateStoreWithFreshSecrets(t *testing.T) {
 		t.Fatalf("folder mode = %v, want 0700", di.Mode().Perm())
 	}
 	sec := s.Secrets()
-	for name, k := range map[string][]byte{"holder": sec.HolderKey, "token": sec.TokenKey, "idempotency": sec.IdempotencyKey} {
+	for name, k := range map[string][]byte{"holder": sec.HolderKey, "token": sec.TokenKey, "idempotency": sec.IdempotencyKey, "session": sec.SessionKey} {
 		if len(k) != keystore.SecretSize || bytes.Equal(k, make([]byte, keystore.SecretSize)) {
 			t.Fatalf("%s key = %x, want %d random bytes", name, k, keystore.SecretSize)
 		}
 	}
-	if bytes.Equal(sec.HolderKey, sec.TokenKey) || bytes.Equal(sec.TokenKey, sec.IdempotencyKey) {
+	if bytes.Equal(sec.HolderKey, sec.TokenKey) || bytes.Equal(sec.TokenKey, sec.IdempotencyKey) || bytes.Equal(sec.IdempotencyKey, sec.SessionKey) {
 		t.Fatal("gateway secrets are not independent")
 	}
 	other, err := keystore.Open(t.TempDir(), kek)
@@ -193,4 +194,36 @@ func Example() {
 	fmt.Println(k.KeyID, len(held), held[0].Private.Equal(k.Private))
 	// Output:
 	// samr-20260102T030405Z 1 true
+}
+
+// A store written before session cookies existed has no sessionKey: it opens
+// with its other secrets unchanged and a new session key, saved at once so
+// the next open (another process, a restart) reads the same one.
+func TestOpenAddsSessionKeyToOlderStore(t *testing.T) {
+	dir := t.TempDir()
+	holderKey, tokenKey := bytes.Repeat([]byte{1}, keystore.SecretSize), bytes.Repeat([]byte{2}, keystore.SecretSize)
+	b64 := base64.StdEncoding.EncodeToString
+	old, _ := json.Marshal(map[string]any{"version": 1, "holderKey": b64(holderKey), "tokenKey": b64(tokenKey),
+		"idempotencyKey": b64(tokenKey), "apiKeys": []any{}, "signingKeys": []any{}})
+	if err := os.WriteFile(filepath.Join(dir, keystore.FileName), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := keystore.Open(dir, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s2.Secrets()
+	if !bytes.Equal(got.HolderKey, holderKey) || !bytes.Equal(got.TokenKey, tokenKey) || !bytes.Equal(got.IdempotencyKey, tokenKey) {
+		t.Fatal("the older store's secrets changed")
+	}
+	if len(got.SessionKey) != keystore.SecretSize {
+		t.Fatalf("session key %x: want a new %d-byte key", got.SessionKey, keystore.SecretSize)
+	}
+	s3, err := keystore.Open(dir, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(s3.Secrets().SessionKey, got.SessionKey) {
+		t.Fatal("the new session key was not saved")
+	}
 }

@@ -1,8 +1,10 @@
 // Package provision sets up a ledger for a demonstration: the demo
-// departments with fresh signing keys, the demo credential types, and one API
-// key per department, recorded on the ledger and written to
-// <data>/demo-keys.json. It only uses credential.Ledger and the gateway
-// keystore, so it works the same on every ledger backend.
+// departments with fresh signing keys, the demo credential types, one API
+// key per department, recorded on the ledger, and a password per demo
+// citizen, written to <data>/demo-keys.json, and the sample credentials
+// issued to the citizens through the gateway's API. It only uses
+// credential.Ledger, the gateway keystore and HTTP, so it works the same on
+// every ledger backend.
 package provision
 
 import (
@@ -43,6 +45,10 @@ type Result struct {
 	Registered []string
 	// NewAPIKeys lists departments that got a new API key.
 	NewAPIKeys []string
+	// Citizens are the demo citizens with their passwords, for the demo
+	// identity provider; NewCitizens names those whose password is new.
+	Citizens    []DemoCitizen
+	NewCitizens []string
 }
 
 // ErrForeignRegistry is returned when the registry already holds a
@@ -104,7 +110,7 @@ func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dat
 		res.Registered = append(res.Registered, "type "+t.ID)
 	}
 
-	keys, err := readDemoKeys(res.KeysPath)
+	file, err := readDemoFile(res.KeysPath)
 	if err != nil {
 		return res, err
 	}
@@ -118,6 +124,7 @@ func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dat
 			usable[k.SHA256] = k.Dept
 		}
 	}
+	keys := file.keys
 	changed := false
 	for _, d := range depts {
 		entry, ok := keys[d.ID]
@@ -133,8 +140,11 @@ func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dat
 		res.NewAPIKeys = append(res.NewAPIKeys, d.ID)
 		changed = true
 	}
-	if changed {
-		b, err := json.MarshalIndent(keys, "", "  ")
+	if res.Citizens, res.NewCitizens, err = demoCitizens(file.citizens); err != nil {
+		return res, err
+	}
+	if changed || len(res.NewCitizens) > 0 {
+		b, err := demoFile{keys: keys, citizens: res.Citizens}.marshal()
 		if err != nil {
 			return res, err
 		}
@@ -193,22 +203,76 @@ func holdsRegisteredKey(ks *keystore.Store, d credential.Department) bool {
 	return false
 }
 
-// ReadDemoKeys reads demo-keys.json from a data folder.
+// ReadDemoKeys reads the departments' API keys from a data folder's
+// demo-keys.json.
 func ReadDemoKeys(dataDir string) (map[string]DemoKey, error) {
-	return readDemoKeys(filepath.Join(dataDir, DemoKeysFile))
+	f, err := readDemoFile(filepath.Join(dataDir, DemoKeysFile))
+	return f.keys, err
 }
 
-func readDemoKeys(path string) (map[string]DemoKey, error) {
-	keys := map[string]DemoKey{}
+// ReadDemoCitizens reads the demo citizens and their passwords from a data
+// folder's demo-keys.json.
+func ReadDemoCitizens(dataDir string) ([]DemoCitizen, error) {
+	f, err := readDemoFile(filepath.Join(dataDir, DemoKeysFile))
+	return f.citizens, err
+}
+
+// citizensMember is the member of demo-keys.json that lists the demo
+// citizens; every other member is a department's entry.
+const citizensMember = "citizens"
+
+// demoFile is demo-keys.json: the departments' entries by ID, and the demo
+// citizens.
+type demoFile struct {
+	keys     map[string]DemoKey
+	citizens []DemoCitizen
+}
+
+// ParseDemoKeys reads the text of a demo-keys.json.
+func ParseDemoKeys(b []byte) (map[string]DemoKey, []DemoCitizen, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return nil, nil, err
+	}
+	f := demoFile{keys: map[string]DemoKey{}}
+	for name, raw := range members {
+		if name == citizensMember {
+			if err := json.Unmarshal(raw, &f.citizens); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", citizensMember, err)
+			}
+			continue
+		}
+		var k DemoKey
+		if err := json.Unmarshal(raw, &k); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		f.keys[name] = k
+	}
+	return f.keys, f.citizens, nil
+}
+
+func readDemoFile(path string) (demoFile, error) {
+	f := demoFile{keys: map[string]DemoKey{}}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return keys, nil
+		return f, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("provision: %w", err)
+		return f, fmt.Errorf("provision: %w", err)
 	}
-	if err := json.Unmarshal(b, &keys); err != nil {
-		return nil, fmt.Errorf("provision: %s is not valid JSON: %w", path, err)
+	if f.keys, f.citizens, err = ParseDemoKeys(b); err != nil {
+		return demoFile{keys: map[string]DemoKey{}}, fmt.Errorf("provision: %s is not valid: %w", path, err)
 	}
-	return keys, nil
+	return f, nil
+}
+
+func (f demoFile) marshal() ([]byte, error) {
+	members := map[string]any{}
+	for id, k := range f.keys {
+		members[id] = k
+	}
+	if len(f.citizens) > 0 {
+		members[citizensMember] = f.citizens
+	}
+	return json.MarshalIndent(members, "", "  ")
 }

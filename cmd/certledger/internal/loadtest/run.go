@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -309,10 +308,10 @@ func pickType(ctx context.Context, base string, cfg Config, keys map[string]prov
 
 // readKeys reads a demo-keys.json file.
 func readKeys(path string) (map[string]provision.DemoKey, error) {
-	keys := map[string]provision.DemoKey{}
+	var keys map[string]provision.DemoKey
 	b, err := os.ReadFile(path)
 	if err == nil {
-		err = json.Unmarshal(b, &keys)
+		keys, _, err = provision.ParseDemoKeys(b)
 	}
 	if err == nil && len(keys) == 0 {
 		err = errors.New("no API keys found")
