@@ -45,7 +45,9 @@ func (s *Server) serveHTTP(h http.Handler) fiber.Handler {
 		if s.tls != nil {
 			r.TLS = &tls.ConnectionState{}
 		}
-		c.Request().Header.VisitAll(func(k, v []byte) { r.Header.Add(string(k), string(v)) })
+		for k, v := range c.Request().Header.All() {
+			r.Header.Add(string(k), string(v))
+		}
 		r = r.WithContext(c.UserContext())
 
 		w := &bufferedWriter{header: http.Header{}}
