@@ -207,6 +207,8 @@ func (s *Server) routes() {
 	api.Post("/departments/:dept/keys/:kid/compromise", s.handleCompromiseKey)
 	api.Post("/departments/:dept/keys/:kid/compromise/confirm", s.handleConfirmCompromise)
 	api.Get("/me", s.handleMe)
+	api.Get("/me/credentials", s.handleMyCredentials)
+	api.Get("/me/credentials/:id", s.handleMyCredential)
 	api.Post("/verify", s.handleVerify)
 	api.Get("/trust-list", s.handleTrustList)
 	api.Post("/credentials", s.handleIssue)

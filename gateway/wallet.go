@@ -194,7 +194,7 @@ func (s *Server) holderCredential(ctx context.Context, h credential.Holder, id s
 			slog.String("credential", id), slog.String("issuer", rec.Issuer))
 		return out, notHolders(id)
 	}
-	v := credential.Verify(credential.VerifyInput{Document: &doc, Registry: reg, Record: &rec, Online: true, Now: now})
+	v := credential.Verify(credential.VerifyInput{Document: &doc, Registry: reg, Record: &rec, Online: true, Now: now, Location: s.cfg.TimeZone})
 	out.Status, out.Valid, out.Checks = v.Status, v.Valid, v.Checks
 	out.Document, out.Fields = &doc, labelledFields(reg, &doc)
 	out.VerifyURL = s.verifyURL(id, true)
