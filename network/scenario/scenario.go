@@ -53,6 +53,7 @@ type suite struct {
 	idemID  string // the credential issued with an idempotency key
 	pres    issued // a credential presented partially and as a compact QR
 	compact string // its compact QR payload
+	holder  holderState
 }
 
 func businessLicence(name string) map[string]any {
@@ -110,6 +111,11 @@ func Run(t *testing.T, target Target) {
 		{"governance onboards a department", s.onboard},
 		{"restart keeps everything", s.restart},
 		{"acknowledged issuances survive kill -9", s.crash},
+		{"a citizen signs in and finds their samples", s.holderWallet},
+		{"the holder opens a credential", s.holderOpens},
+		{"another citizen sees none of them", s.holderIsolation},
+		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
+		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 	}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/gateway/atrest"
+	"github.com/certledger/certledger/gateway/provision"
 )
 
 // DemoKey is one department's entry in <data>/demo-keys.json.
@@ -30,6 +30,9 @@ type DemoKey struct {
 type Target interface {
 	URL() string
 	Keys() map[string]DemoKey
+	// Citizens returns the demo citizens and their passwords at the demo
+	// identity provider.
+	Citizens() []provision.DemoCitizen
 	// Restart stops the gateway gracefully and starts it again on the same
 	// data.
 	Restart(t testing.TB)
@@ -82,10 +85,11 @@ type Server struct {
 	// StartTimeout bounds the wait for /healthz.
 	StartTimeout time.Duration
 
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
-	keys map[string]DemoKey
+	addr     string
+	cmd      *exec.Cmd
+	done     chan struct{}
+	keys     map[string]DemoKey
+	citizens []provision.DemoCitizen
 }
 
 // Start launches the server on a free loopback port and waits until it is
@@ -148,21 +152,15 @@ func (s *Server) Start(t testing.TB) {
 	if err != nil {
 		t.Fatalf("demo keys: %v", err)
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &members); err != nil {
+	keys, citizens, err := provision.ParseDemoKeys(raw)
+	if err != nil {
 		t.Fatalf("demo-keys.json: %v", err)
 	}
 	s.keys = map[string]DemoKey{}
-	for name, m := range members {
-		if name == "citizens" { // the demo citizens' passwords, not a department
-			continue
-		}
-		var k DemoKey
-		if err := json.Unmarshal(m, &k); err != nil {
-			t.Fatalf("demo-keys.json: %s: %v", name, err)
-		}
-		s.keys[name] = k
+	for name, k := range keys {
+		s.keys[name] = DemoKey{APIKey: k.APIKey, MSPID: k.MSPID, Types: k.Types}
 	}
+	s.citizens = citizens
 }
 
 // URL is the server's base URL.
@@ -170,6 +168,9 @@ func (s *Server) URL() string { return "http://" + s.addr }
 
 // Keys returns the demo departments' API keys.
 func (s *Server) Keys() map[string]DemoKey { return s.keys }
+
+// Citizens implements Target.
+func (s *Server) Citizens() []provision.DemoCitizen { return s.citizens }
 
 // Stop asks the server to shut down and waits for it.
 func (s *Server) Stop(t testing.TB) {
