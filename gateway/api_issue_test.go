@@ -373,3 +373,47 @@ func TestRegistryChangesAreSeenWithoutWaiting(t *testing.T) {
 		t.Fatalf("issuing a type registered after the cache was filled: %d %s", r.Status, r.Body)
 	}
 }
+
+// laggingPeerLedger refuses the first lagBehind issuances with unknown_key,
+// as a Fabric peer does that has not yet committed a key the gateway has
+// just registered.
+type laggingPeerLedger struct {
+	credential.Ledger
+	lagBehind int
+	tries     int
+}
+
+func (l *laggingPeerLedger) Issue(ctx context.Context, msp string, req credential.IssueRequest) (credential.IssueResult, error) {
+	l.tries++
+	if l.tries <= l.lagBehind {
+		return credential.IssueResult{}, credential.Errorf(credential.ReasonUnknownKey, "key %q is not registered", req.Document.Proof.KeyID)
+	}
+	return l.Ledger.Issue(ctx, msp, req)
+}
+
+// An endorsing peer that does not know the signing key yet is waited for;
+// one that never learns it is the client's 400.
+func TestIssueWaitsForAPeerBehindOnKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		lagBehind int
+		status    int
+	}{
+		{"behind once", 1, http.StatusCreated},
+		{"never catches up", 100, http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ll := &laggingPeerLedger{lagBehind: tc.lagBehind}
+			e := newAPIEnv(t, func(_ *gateway.Config, w *ledgerWrap) {
+				w.wrap = func(l credential.Ledger) credential.Ledger { ll.Ledger = l; return ll }
+			})
+			_, r := e.issue(t, "samr", licenceBody("密钥同步等待有限公司"))
+			if r.Status != tc.status {
+				t.Fatalf("issue: %d %s", r.Status, r.Body)
+			}
+			if tc.status == http.StatusBadRequest {
+				expectReason(t, r, http.StatusBadRequest, "unknown_key")
+			}
+		})
+	}
+}

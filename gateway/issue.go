@@ -133,6 +133,15 @@ func (s *Server) issue(ctx context.Context, dept credential.Department, key keys
 				lastErr = err
 				continue
 			}
+			// The registry this gateway read lists the key, but the peer
+			// that endorsed has not committed it yet: wait for it there.
+			if credential.ErrorReason(err) == credential.ReasonUnknownKey && attempt+1 < s.cfg.IssueAttempts {
+				lastErr = err
+				if werr := sleepCtx(ctx, time.Duration(attempt+1)*keyLagWait); werr != nil {
+					return nil, credential.Record{}, false, err
+				}
+				continue
+			}
 			return nil, credential.Record{}, false, err
 		}
 		if !res.Replayed {
@@ -145,6 +154,24 @@ func (s *Server) issue(ctx context.Context, dept credential.Department, key keys
 		return &first, res.Record, true, nil
 	}
 	return nil, credential.Record{}, false, lastErr
+}
+
+// keyLagWait is the first pause before an issuance refused for a key the
+// endorsing peer does not know yet is tried again; a peer of another
+// department commits the key's block a moment after the one that
+// confirmed it.
+const keyLagWait = 200 * time.Millisecond
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // signingKey picks the key a department's new credentials are signed with:

@@ -166,7 +166,7 @@ func (s *suite) keyRotation(t *testing.T) {
 	k2 := s.keyOp(t, "", map[string]any{})
 	signed, r := s.issueAs(t, s.samr, businessLicence("密钥轮换测试有限公司"))
 	if r.Status != http.StatusCreated || signed.Document.Proof.KeyID != k2.ID {
-		t.Fatalf("issued after adding %s: %d, signed with %q", k2.ID, r.Status, signed.Document.Proof.KeyID)
+		t.Fatalf("issued after adding %s: %d, signed with %q: %s", k2.ID, r.Status, signed.Document.Proof.KeyID, r.Body)
 	}
 	s.keyOp(t, "/"+url.PathEscape(oldKID)+"/retire", map[string]any{})
 	if v := s.verify(t, map[string]any{"document": s.pres.Document}); !v.Valid {
