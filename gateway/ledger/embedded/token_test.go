@@ -62,4 +62,3 @@ func unknownTokenID(t *testing.T, like string) string {
 	id.Serial = "ZZZZZZZZZZZZZZZZ"
 	return id.String()
 }
-
