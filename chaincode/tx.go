@@ -47,6 +47,7 @@ const (
 	FnIssue             = "Issue"
 	FnIssueBatch        = "IssueBatch"
 	FnChangeStatus      = "ChangeStatus"
+	FnRotateToken       = "RotateToken"
 	FnGetRecord         = "GetRecord"
 	FnGetDocument       = "GetDocument"
 	FnGetHistory        = "GetHistory"

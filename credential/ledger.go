@@ -74,6 +74,13 @@ type StatusChange struct {
 	APIKeyID string `json:"apiKeyId,omitempty"`
 }
 
+// TokenRotation asks for a new access token of a credential's verification
+// URL (Record.TokenGeneration).
+type TokenRotation struct {
+	// APIKeyID is the API key the rotation was requested with (Change.APIKeyID).
+	APIKeyID string `json:"apiKeyId,omitempty"`
+}
+
 // Ledger is what the gateway needs from a ledger backend. Every write is made
 // as a department (its MSP ID), whose identity the backend uses; the contract
 // checks authorization again from that identity.
@@ -90,6 +97,8 @@ type Ledger interface {
 	Issue(ctx context.Context, mspID string, req IssueRequest) (IssueResult, error)
 	// ChangeStatus suspends, reinstates or revokes a credential.
 	ChangeStatus(ctx context.Context, mspID, id string, ch StatusChange) (Record, error)
+	// RotateToken gives a credential a new verification URL access token.
+	RotateToken(ctx context.Context, mspID, id string, r TokenRotation) (Record, error)
 	// Record reads the public record of a credential.
 	Record(ctx context.Context, id string) (Record, error)
 	// Document reads the full signed document from private data.

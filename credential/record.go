@@ -45,6 +45,9 @@ const (
 	ActionSuspend   Action = "suspend"
 	ActionReinstate Action = "reinstate"
 	ActionRevoke    Action = "revoke"
+	// ActionRotateToken replaces the access token of the credential's
+	// verification URL; the status stays as it was.
+	ActionRotateToken Action = "rotate_token"
 )
 
 // Change describes one committed change of a record: the latest is kept in
@@ -85,8 +88,13 @@ type Record struct {
 	// StatusSequence is the credential's status list position (see
 	// IssueRequest.StatusSequence); 0 when it has none.
 	StatusSequence uint64 `json:"statusSequence,omitempty"`
+	// TokenGeneration selects the access token of the verification URL:
+	// each token rotation adds one, and the old token stops working. 0, the
+	// value of every record written before rotation existed, is the
+	// original token, so printed QR codes stay valid until rotated.
+	TokenGeneration int `json:"tokenGeneration,omitempty"`
 	// Revision counts the record's committed versions: 1 at issuance, one
-	// more per status change. Copies held outside the ledger (a gateway's
+	// more per status change or token rotation. Copies held outside the ledger (a gateway's
 	// record cache) keep the highest revision they saw, so an old copy
 	// never replaces a newer one. 0 on records written before it existed.
 	Revision uint64 `json:"revision,omitempty"`

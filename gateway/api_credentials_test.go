@@ -43,6 +43,7 @@ func TestCredentialAccess(t *testing.T) {
 		{"suspend", "POST", "/suspend", map[string]string{"reason": "越权暂扣"}},
 		{"reinstate", "POST", "/reinstate", map[string]string{"reason": "越权发还"}},
 		{"revoke", "POST", "/revoke", map[string]string{"reason": "越权吊销", "code": "penalty"}},
+		{"rotate token", "POST", "/token/rotate", nil},
 	}
 	for _, op := range ops {
 		t.Run(op.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ func (s *Server) handleGetCredential(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(credentialAnswer{ID: rec.ID, Document: &doc, VerifyURL: s.verifyURL(rec.ID, true), QRURL: s.qrURL(rec.ID), Record: &rec})
+	return c.JSON(credentialAnswer{ID: rec.ID, Document: &doc, VerifyURL: s.verifyURL(rec, true), QRURL: s.qrURL(rec.ID), Record: &rec})
 }
 
 func (s *Server) handleStatusChange(action credential.Action) fiber.Handler {

@@ -107,7 +107,7 @@ func (s *Server) handleIssue(c *fiber.Ctx) error {
 	s.metrics.issuances.WithLabelValues(in.Type.ID, outcome).Inc()
 	c.Location("/api/v1/credentials/" + doc.ID)
 	return c.Status(fiber.StatusCreated).JSON(credentialAnswer{
-		ID: doc.ID, Document: doc, VerifyURL: s.verifyURL(doc.ID, true), QRURL: s.qrURL(doc.ID), Record: &rec,
+		ID: doc.ID, Document: doc, VerifyURL: s.verifyURL(rec, true), QRURL: s.qrURL(doc.ID), Record: &rec,
 	})
 }
 

@@ -108,18 +108,15 @@ func (s *Server) handleQR(c *fiber.Ctx) error {
 		}
 		size = n
 	}
-	var id string
+	var rec credential.Record
 	if tok := c.Query("t"); tok != "" && c.Get(fiber.HeaderAuthorization) == "" {
-		var err error
-		if id, err = pathIdentifier(c); err != nil {
+		id, err := pathIdentifier(c)
+		if err != nil {
 			return err
-		}
-		if !s.tokenValid(id, tok) {
-			return credential.Errorf(credential.ReasonInvalidToken, "the token does not grant access to %s", id)
 		}
 		ctx, cancel := s.requestContext(c)
 		defer cancel()
-		if _, err := s.ledger.Record(ctx, id); err != nil {
+		if rec, err = s.tokenRecord(ctx, id, tok); err != nil {
 			return err
 		}
 	} else {
@@ -127,13 +124,11 @@ func (s *Server) handleQR(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		rec, err := s.ownRecord(c, dept)
-		if err != nil {
+		if rec, err = s.ownRecord(c, dept); err != nil {
 			return err
 		}
-		id = rec.ID
 	}
-	img, err := qrPNG(s.verifyURL(id, true), size)
+	img, err := qrPNG(s.verifyURL(rec, true), size)
 	if err != nil {
 		return err
 	}

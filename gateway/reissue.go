@@ -71,6 +71,6 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 	s.metrics.issuances.WithLabelValues(t.ID, "reissued").Inc()
 	c.Location("/api/v1/credentials/" + doc.ID)
 	return c.Status(fiber.StatusCreated).JSON(credentialAnswer{
-		ID: doc.ID, Document: doc, VerifyURL: s.verifyURL(doc.ID, true), QRURL: s.qrURL(doc.ID), Record: &res.Record,
+		ID: doc.ID, Document: doc, VerifyURL: s.verifyURL(res.Record, true), QRURL: s.qrURL(doc.ID), Record: &res.Record,
 	})
 }

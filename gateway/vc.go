@@ -81,10 +81,7 @@ func (s *Server) handleCredentialVC(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if !s.tokenValid(id, tok) {
-			return credential.Errorf(credential.ReasonInvalidToken, "the token does not grant access to %s", id)
-		}
-		if rec, err = s.ledger.Record(ctx, id); err != nil {
+		if rec, err = s.tokenRecord(ctx, id, tok); err != nil {
 			return err
 		}
 	} else {

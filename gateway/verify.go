@@ -232,12 +232,6 @@ func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerificati
 	if _, err := credential.ParseIdentifier(id); err != nil {
 		return out, credential.Errorf(credential.ReasonInvalidIdentifier, "%q is not a credential identifier: %s", truncate(id, 80), credential.ErrorMessage(err))
 	}
-	if token != "" {
-		out.Token = tokInvalid
-		if s.tokenValid(id, token) {
-			out.Token = tokValid
-		}
-	}
 	reg, err := s.registry.get(ctx)
 	if err != nil {
 		return out, err
@@ -246,6 +240,18 @@ func (s *Server) verifyByID(ctx context.Context, id, token string) (idVerificati
 	rec, err := s.lookupRecord(ctx, id)
 	if err != nil {
 		return out, err
+	}
+	if token != "" {
+		// Only the record's current token generation opens the fields; an
+		// unknown identifier is checked against generation 0.
+		gen := 0
+		if rec != nil {
+			gen = rec.TokenGeneration
+		}
+		out.Token = tokInvalid
+		if s.tokenValid(id, gen, token) {
+			out.Token = tokValid
+		}
 	}
 	if out.Token != tokValid {
 		rec = publicRecord(rec)

@@ -197,8 +197,8 @@ func (s *Server) holderCredential(ctx context.Context, h credential.Holder, id s
 	v := credential.Verify(credential.VerifyInput{Document: &doc, Registry: reg, Record: &rec, Online: true, Now: now, Location: s.cfg.TimeZone})
 	out.Status, out.Valid, out.Checks = v.Status, v.Valid, v.Checks
 	out.Document, out.Fields = &doc, labelledFields(reg, &doc)
-	out.VerifyURL = s.verifyURL(id, true)
-	out.QRURL = s.qrURL(id) + "?t=" + s.tokenFor(id)
+	out.VerifyURL = s.verifyURL(rec, true)
+	out.QRURL = s.qrURL(id) + "?t=" + s.tokenFor(id, rec.TokenGeneration)
 	return out, nil
 }
 

@@ -249,7 +249,7 @@ func TestHolderCredential(t *testing.T) {
 	if !c.Valid || c.Status != credential.StatusValid || c.Document == nil || c.Document.ID != diploma || len(c.Fields) == 0 {
 		t.Fatalf("P's diploma: %+v", c)
 	}
-	if c.VerifyURL != e.srv.verifyURL(diploma, true) || c.QRURL != e.srv.qrURL(diploma)+"?t="+e.srv.tokenFor(diploma) {
+	if c.VerifyURL != e.srv.verifyURL(credential.Record{ID: diploma}, true) || c.QRURL != e.srv.qrURL(diploma)+"?t="+e.srv.tokenFor(diploma, 0) {
 		t.Fatalf("links %s %s", c.VerifyURL, c.QRURL)
 	}
 	// The ID number as an identity provider may spell it.

@@ -98,6 +98,15 @@ func (c *Contract) ChangeStatus(ctx contractapi.TransactionContextInterface, id 
 	return asJSON(chaincode.ChangeStatus(writer(ctx), id, ch))
 }
 
+// RotateToken applies a TokenRotation and returns the updated record.
+func (c *Contract) RotateToken(ctx contractapi.TransactionContextInterface, id string, rotationJSON string) (string, error) {
+	var r credential.TokenRotation
+	if err := decodeArg(rotationJSON, "token rotation", &r); err != nil {
+		return "", chaincode.EncodeError(err)
+	}
+	return asJSON(chaincode.RotateToken(writer(ctx), id, r))
+}
+
 // GetRecord returns the public record of a credential.
 func (c *Contract) GetRecord(ctx contractapi.TransactionContextInterface, id string) (string, error) {
 	return asJSON(chaincode.GetRecord(fabricTx{ctx}, id))

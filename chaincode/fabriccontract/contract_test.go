@@ -36,7 +36,7 @@ func TestNewChaincodeBuildsMetadata(t *testing.T) {
 func TestFunctionNamesMatchMethods(t *testing.T) {
 	c := NewContract()
 	ty := reflect.TypeOf(c)
-	for _, fn := range append(c.GetEvaluateTransactions(), chaincode.FnPutDepartment, chaincode.FnPutCredentialType, chaincode.FnIssue, chaincode.FnChangeStatus,
+	for _, fn := range append(c.GetEvaluateTransactions(), chaincode.FnPutDepartment, chaincode.FnPutCredentialType, chaincode.FnIssue, chaincode.FnChangeStatus, chaincode.FnRotateToken,
 		chaincode.FnCreateAPIKey, chaincode.FnRevokeAPIKey) {
 		if _, ok := ty.MethodByName(fn); !ok {
 			t.Errorf("contract has no transaction %s", fn)
@@ -187,6 +187,14 @@ func TestFabricAdapter(t *testing.T) {
 	var hist []credential.Change
 	if err != nil || json.Unmarshal([]byte(out), &hist) != nil || len(hist) != 2 || hist[1].Action != credential.ActionRevoke {
 		t.Fatalf("history %s: %v", out, err)
+	}
+	rotation := mustJSON(credential.TokenRotation{APIKeyID: "ak_00112233445566ff"})
+	if _, err := invoke("EduMSP", nil, chaincode.FnRotateToken, doc.ID, rotation); credential.ErrorReason(err) != credential.ReasonNotIssuer {
+		t.Fatalf("cross-department token rotation: %v, want not_issuer", err)
+	}
+	out, err = invoke("SamrMSP", nil, chaincode.FnRotateToken, doc.ID, rotation)
+	if err != nil || !strings.Contains(out, `"tokenGeneration":1`) || !strings.Contains(out, `"status":"revoked"`) || stub.event != chaincode.EventName {
+		t.Fatalf("token rotation %s: %v (event %q)", out, err, stub.event)
 	}
 	out, err = invoke("", nil, chaincode.FnGetStatusEntries, demo.Market, "3")
 	var entries []credential.StatusEntry

@@ -407,6 +407,19 @@ func (l *Ledger) ChangeStatus(ctx context.Context, mspID, id string, ch credenti
 	return rec, nil
 }
 
+// RotateToken gives a credential its next access token generation as mspID.
+func (l *Ledger) RotateToken(ctx context.Context, mspID, id string, rot credential.TokenRotation) (credential.Record, error) {
+	r, err := l.submit(ctx, mspID, chaincode.FnRotateToken, nil, func(tx chaincode.Tx) (any, error) {
+		return chaincode.RotateToken(tx, id, rot)
+	})
+	if err != nil {
+		return credential.Record{}, err
+	}
+	rec := r.result.(credential.Record)
+	l.fillBlock(&rec)
+	return rec, nil
+}
+
 // Record reads the public record of a credential.
 func (l *Ledger) Record(ctx context.Context, id string) (credential.Record, error) {
 	var rec credential.Record

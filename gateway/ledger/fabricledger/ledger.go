@@ -245,6 +245,29 @@ func (l *Ledger) ChangeStatus(ctx context.Context, mspID, id string, ch credenti
 	return rec, nil
 }
 
+// RotateToken gives a credential its next access token generation as mspID.
+func (l *Ledger) RotateToken(ctx context.Context, mspID, id string, r credential.TokenRotation) (credential.Record, error) {
+	var rec credential.Record
+	d, err := l.dept(mspID)
+	if err != nil {
+		return rec, err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return rec, credential.Wrapf(err, credential.ReasonInvalidRequest, "the token rotation cannot be encoded")
+	}
+	out, err := l.submit(ctx, d, submitCall{fn: chaincode.FnRotateToken, args: []string{id, string(b)}})
+	if err != nil {
+		return rec, err
+	}
+	if err := decode(out.result, &rec, "record"); err != nil {
+		return rec, err
+	}
+	rec.BlockNumber = l.blockOf(ctx, l.deptPeers(d), rec.IssueTxID)
+	l.records.offer(rec, out.block)
+	return rec, nil
+}
+
 // Record reads a credential's public record, with the block of its
 // issuance: from the record cache when it holds it (see events.go).
 func (l *Ledger) Record(ctx context.Context, id string) (credential.Record, error) {
