@@ -128,8 +128,14 @@ func TestServeDemoCitizenSignsIn(t *testing.T) {
 	if fi, err := os.Stat(keysPath); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("demo-keys.json: %v", err)
 	}
-	if !regexp.MustCompile(`demo sample credentials issued.*count=7`).MatchString(p.logs.String()) {
-		t.Fatalf("no sample issuance logged:\n%s", p.logs.String())
+	// The log goes to stderr before the announcement to stdout, but the
+	// two pipes are read apart, so the log may arrive a moment later.
+	issued := regexp.MustCompile(`demo sample credentials issued.*count=7`)
+	for deadline := time.Now().Add(10 * time.Second); !issued.MatchString(p.logs.String()); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no sample issuance logged:\n%s", p.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	citizens, err := provision.ReadDemoCitizens(dir)
 	if err != nil || len(citizens) < 4 {
