@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"golang.org/x/sync/singleflight"
 )
 
 // apiKeyCache authenticates API keys against the ledger's key list without
@@ -27,10 +28,15 @@ type apiKeyCache struct {
 	log    *slog.Logger
 	use    *keyUse
 
-	cur    atomic.Pointer[apiKeySnapshot]
-	loadMu sync.Mutex // held by the request that reads the ledger
-	swapMu sync.Mutex // held while a snapshot is replaced
+	cur        atomic.Pointer[apiKeySnapshot]
+	loads      singleflight.Group // one ledger read at a time, shared by every request waiting for it
+	refreshing atomic.Bool        // a request is refreshing a copy past its TTL
+	swapMu     sync.Mutex         // held while a snapshot is replaced
 }
+
+// apiKeyLoadTimeout bounds one read of the key list, whichever request
+// started it: the requests sharing it stop waiting when their own end.
+const apiKeyLoadTimeout = 10 * time.Second
 
 // A copy older than apiKeyMaxStale TTLs is never used: a request then
 // waits for the ledger, and fails with it, rather than accept a key that
@@ -108,11 +114,11 @@ func (kc *apiKeyCache) snapshot(ctx context.Context, now time.Time) (*apiKeySnap
 			return cur, nil
 		}
 		if age < apiKeyMaxStale*kc.ttl {
-			if !kc.loadMu.TryLock() {
+			if !kc.refreshing.CompareAndSwap(false, true) {
 				return cur, nil // someone else is reading the ledger
 			}
-			defer kc.loadMu.Unlock()
-			next, err := kc.load(ctx)
+			defer kc.refreshing.Store(false)
+			next, err := kc.shared(ctx)
 			if err != nil {
 				kc.log.Warn("API key list refresh failed; authenticating against the copy read before", slog.String("error", err.Error()),
 					slog.Time("read", cur.at))
@@ -121,25 +127,37 @@ func (kc *apiKeyCache) snapshot(ctx context.Context, now time.Time) (*apiKeySnap
 			return next, nil
 		}
 	}
-	kc.loadMu.Lock()
-	defer kc.loadMu.Unlock()
-	if c := kc.cur.Load(); c != nil && c != cur {
-		if age := kc.now().Sub(c.at); age >= 0 && age < kc.ttl {
-			return c, nil // read by the request we waited for
-		}
-	}
-	return kc.load(ctx)
+	return kc.shared(ctx)
 }
 
 // fresh reads the ledger now unless another request did since seen was
 // taken; concurrent callers share one read.
 func (kc *apiKeyCache) fresh(ctx context.Context, seen *apiKeySnapshot) (*apiKeySnapshot, error) {
-	kc.loadMu.Lock()
-	defer kc.loadMu.Unlock()
 	if c := kc.cur.Load(); c != nil && c.at.After(seen.at) {
 		return c, nil
 	}
-	return kc.load(ctx)
+	return kc.shared(ctx)
+}
+
+// shared joins the ledger read under way, or starts one, and waits for it
+// as long as ctx lets it. Requests never queue behind one another's reads:
+// while the ledger is slow, each waits for the one read, not for all before
+// it.
+func (kc *apiKeyCache) shared(ctx context.Context) (*apiKeySnapshot, error) {
+	ch := kc.loads.DoChan("", func() (any, error) {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apiKeyLoadTimeout)
+		defer cancel()
+		return kc.load(lctx)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*apiKeySnapshot), nil
+	case <-ctx.Done():
+		return nil, newAPIError(kindUnavailable, "the ledger's API key list could not be read in time")
+	}
 }
 
 // load reads the whole key list and puts it in place. Keys are never

@@ -105,3 +105,67 @@ func BenchmarkAPIKeyAuthenticate(b *testing.B) {
 		}
 	})
 }
+
+// slowListLedger holds every APIKeys read until release is closed.
+type slowListLedger struct {
+	listLedger
+	release chan struct{}
+}
+
+func (l *slowListLedger) APIKeys(ctx context.Context, dept string) ([]credential.APIKey, error) {
+	l.reads.Add(1)
+	select {
+	case <-l.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return l.keys, nil
+}
+
+// While the ledger is slow, requests that need the key list share one
+// read instead of queueing behind one another's, and a request whose time
+// runs out gets 503 rather than waiting on.
+func TestAPIKeyCacheSharesASlowRead(t *testing.T) {
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	keys, secrets := keyList(1, now)
+	l := &slowListLedger{listLedger: listLedger{keys: keys}, release: make(chan struct{})}
+	kc := &apiKeyCache{ledger: l, ttl: 2 * time.Second, now: func() time.Time { return now }, log: slog.New(slog.DiscardHandler),
+		use: openKeyUse("", now, slog.New(slog.DiscardHandler))}
+
+	// A request whose time is up stops waiting, though the read goes on.
+	short, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := kc.authenticate(short, secrets[0]); err == nil || problemStatus(err) != 503 {
+		t.Fatalf("a request out of time while the read is slow: %v", err)
+	}
+	const waiting = 8
+	errs := make(chan error, waiting)
+	for range waiting {
+		go func() {
+			_, err := kc.authenticate(t.Context(), secrets[0])
+			errs <- err
+		}()
+	}
+	// Every request is now waiting on the same read; let it finish.
+	for deadline := time.Now().Add(5 * time.Second); l.reads.Load() < 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("no read started")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(l.release)
+	for range waiting {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := l.reads.Load(); n != 1 {
+		t.Fatalf("%d ledger reads for %d requests waiting together, want 1", n, waiting+1)
+	}
+}
+
+// problemStatus is the HTTP status err is answered with.
+func problemStatus(err error) int {
+	p, _ := problemFor(err, 0)
+	return p.Status
+}
