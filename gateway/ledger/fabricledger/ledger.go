@@ -174,9 +174,14 @@ func (l *Ledger) Registry(ctx context.Context) (credential.Registry, error) {
 	return reg, nil
 }
 
-// PutDepartment adds or replaces a department as mspID.
+// PutDepartment adds or replaces a department as mspID, then waits until
+// the department's own peers read its keys as written.
 func (l *Ledger) PutDepartment(ctx context.Context, mspID string, dep credential.Department) error {
-	return l.putJSON(ctx, mspID, chaincode.FnPutDepartment, dep)
+	if err := l.putJSON(ctx, mspID, chaincode.FnPutDepartment, dep); err != nil {
+		return err
+	}
+	l.awaitKeys(ctx, dep)
+	return nil
 }
 
 // PutCredentialType adds or replaces a credential type as mspID.
