@@ -24,19 +24,9 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 	if err != nil {
 		return credential.Record{}, err
 	}
-	if err := checkActingKey(ch.APIKeyID); err != nil {
-		return credential.Record{}, err
-	}
-	caller, err := CallerDepartment(tx)
+	caller, rec, err := issuersRecord(tx, id, ch.APIKeyID, "change")
 	if err != nil {
 		return credential.Record{}, err
-	}
-	rec, err := readRecord(tx, id)
-	if err != nil {
-		return credential.Record{}, err
-	}
-	if rec.Issuer != caller.ID {
-		return credential.Record{}, credential.Errorf(credential.ReasonNotIssuer, "only the issuing department can change credential %s", id)
 	}
 	next, err := applyChange(rec, ch.Action, reason, ch.Code)
 	if err != nil {
@@ -72,6 +62,27 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 		return credential.Record{}, err
 	}
 	return next, nil
+}
+
+// issuersRecord reads credential id for a change by the calling
+// department, which must be its issuer and name a well-formed acting API
+// key; verb says what the refusal says the caller cannot do.
+func issuersRecord(tx Tx, id, apiKeyID, verb string) (credential.Department, credential.Record, error) {
+	if err := checkActingKey(apiKeyID); err != nil {
+		return credential.Department{}, credential.Record{}, err
+	}
+	caller, err := CallerDepartment(tx)
+	if err != nil {
+		return credential.Department{}, credential.Record{}, err
+	}
+	rec, err := readRecord(tx, id)
+	if err != nil {
+		return credential.Department{}, credential.Record{}, err
+	}
+	if rec.Issuer != caller.ID {
+		return credential.Department{}, credential.Record{}, credential.Errorf(credential.ReasonNotIssuer, "only the issuing department can %s credential %s", verb, id)
+	}
+	return caller, rec, nil
 }
 
 // applyChange is the record's state machine:

@@ -14,19 +14,9 @@ func RotateToken(tx Tx, id string, r credential.TokenRotation) (credential.Recor
 	if _, err := credential.ParseIdentifier(id); err != nil {
 		return credential.Record{}, err
 	}
-	if err := checkActingKey(r.APIKeyID); err != nil {
-		return credential.Record{}, err
-	}
-	caller, err := CallerDepartment(tx)
+	caller, rec, err := issuersRecord(tx, id, r.APIKeyID, "rotate the token of")
 	if err != nil {
 		return credential.Record{}, err
-	}
-	rec, err := readRecord(tx, id)
-	if err != nil {
-		return credential.Record{}, err
-	}
-	if rec.Issuer != caller.ID {
-		return credential.Record{}, credential.Errorf(credential.ReasonNotIssuer, "only the issuing department can rotate the token of credential %s", id)
 	}
 	if rec.TokenGeneration >= MaxTokenGeneration {
 		return credential.Record{}, credential.Errorf(credential.ReasonInvalidRequest, "credential %s has reached the most token rotations (%d)", id, MaxTokenGeneration)

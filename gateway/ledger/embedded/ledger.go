@@ -396,22 +396,22 @@ func (l *Ledger) Issue(ctx context.Context, mspID string, req credential.IssueRe
 
 // ChangeStatus suspends, reinstates or revokes a credential as mspID.
 func (l *Ledger) ChangeStatus(ctx context.Context, mspID, id string, ch credential.StatusChange) (credential.Record, error) {
-	r, err := l.submit(ctx, mspID, chaincode.FnChangeStatus, nil, func(tx chaincode.Tx) (any, error) {
+	return l.changeRecord(ctx, mspID, chaincode.FnChangeStatus, func(tx chaincode.Tx) (credential.Record, error) {
 		return chaincode.ChangeStatus(tx, id, ch)
 	})
-	if err != nil {
-		return credential.Record{}, err
-	}
-	rec := r.result.(credential.Record)
-	l.fillBlock(&rec)
-	return rec, nil
 }
 
 // RotateToken gives a credential its next access token generation as mspID.
 func (l *Ledger) RotateToken(ctx context.Context, mspID, id string, rot credential.TokenRotation) (credential.Record, error) {
-	r, err := l.submit(ctx, mspID, chaincode.FnRotateToken, nil, func(tx chaincode.Tx) (any, error) {
+	return l.changeRecord(ctx, mspID, chaincode.FnRotateToken, func(tx chaincode.Tx) (credential.Record, error) {
 		return chaincode.RotateToken(tx, id, rot)
 	})
+}
+
+// changeRecord commits the record change fn makes, as mspID, and answers
+// the changed record with the block of its issuance.
+func (l *Ledger) changeRecord(ctx context.Context, mspID, name string, fn func(chaincode.Tx) (credential.Record, error)) (credential.Record, error) {
+	r, err := l.submit(ctx, mspID, name, nil, func(tx chaincode.Tx) (any, error) { return fn(tx) })
 	if err != nil {
 		return credential.Record{}, err
 	}

@@ -229,39 +229,28 @@ func (l *Ledger) Issue(ctx context.Context, mspID string, req credential.IssueRe
 
 // ChangeStatus suspends, reinstates or revokes a credential as mspID.
 func (l *Ledger) ChangeStatus(ctx context.Context, mspID, id string, ch credential.StatusChange) (credential.Record, error) {
-	var rec credential.Record
-	d, err := l.dept(mspID)
-	if err != nil {
-		return rec, err
-	}
-	b, err := json.Marshal(ch)
-	if err != nil {
-		return rec, credential.Wrapf(err, credential.ReasonInvalidRequest, "the status change cannot be encoded")
-	}
-	out, err := l.submit(ctx, d, submitCall{fn: chaincode.FnChangeStatus, args: []string{id, string(b)}})
-	if err != nil {
-		return rec, err
-	}
-	if err := decode(out.result, &rec, "record"); err != nil {
-		return rec, err
-	}
-	rec.BlockNumber = l.blockOf(ctx, l.deptPeers(d), rec.IssueTxID)
-	l.records.offer(rec, out.block)
-	return rec, nil
+	return l.changeRecord(ctx, mspID, chaincode.FnChangeStatus, id, ch, "the status change")
 }
 
 // RotateToken gives a credential its next access token generation as mspID.
 func (l *Ledger) RotateToken(ctx context.Context, mspID, id string, r credential.TokenRotation) (credential.Record, error) {
+	return l.changeRecord(ctx, mspID, chaincode.FnRotateToken, id, r, "the token rotation")
+}
+
+// changeRecord submits fn(id, change) as mspID and answers the changed
+// record with the block of its issuance, which it also offers the record
+// cache. what names the change in an encoding error.
+func (l *Ledger) changeRecord(ctx context.Context, mspID, fn, id string, change any, what string) (credential.Record, error) {
 	var rec credential.Record
 	d, err := l.dept(mspID)
 	if err != nil {
 		return rec, err
 	}
-	b, err := json.Marshal(r)
+	b, err := json.Marshal(change)
 	if err != nil {
-		return rec, credential.Wrapf(err, credential.ReasonInvalidRequest, "the token rotation cannot be encoded")
+		return rec, credential.Wrapf(err, credential.ReasonInvalidRequest, "%s cannot be encoded", what)
 	}
-	out, err := l.submit(ctx, d, submitCall{fn: chaincode.FnRotateToken, args: []string{id, string(b)}})
+	out, err := l.submit(ctx, d, submitCall{fn: fn, args: []string{id, string(b)}})
 	if err != nil {
 		return rec, err
 	}
