@@ -23,6 +23,7 @@ func TestDirectRevokeRejected(t *testing.T) {
 	need(t)
 	lic := issue(t, "samr", 2)
 	edu := nettest.Connect(t, profile, "edu").Contract()
+	awaitRecord(t, edu, lic.ID)
 	revoke, _ := json.Marshal(credential.StatusChange{Action: credential.ActionRevoke, Reason: "not ours to revoke", Code: credential.RevokedPenalty})
 	_, err := edu.SubmitTransaction("ChangeStatus", lic.ID, string(revoke))
 	var endorse *client.EndorseError
@@ -46,13 +47,7 @@ func TestKeyLevelEndorsement(t *testing.T) {
 	samr := nettest.Connect(t, profile, "samr").Contract()
 	suspend, _ := json.Marshal(credential.StatusChange{Action: credential.ActionSuspend, Reason: "endorsed by edu only"})
 	edu, _ := profile.Department("edu")
-	// The issuance was acknowledged once samr's peer committed it; edu's
-	// peer must have the record too before it can run the suspension.
-	eduRead := nettest.Connect(t, profile, "edu").Contract()
-	nettest.Eventually(t, 30*time.Second, "edu's peer gets "+lic.ID, func() error {
-		_, err := eduRead.EvaluateTransaction("GetRecord", lic.ID)
-		return err
-	})
+	awaitRecord(t, nettest.Connect(t, profile, "edu").Contract(), lic.ID)
 	_, err := samr.Submit("ChangeStatus", client.WithArguments(lic.ID, string(suspend)),
 		client.WithEndorsingOrganizations(edu.MSPID))
 	var commit *client.CommitError
@@ -83,6 +78,18 @@ func TestKeyLevelEndorsement(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// awaitRecord waits until the contract's peer has committed the record. An
+// issuance is acknowledged once the issuer's peer commits it; another
+// department's peer commits the same block a moment later, and until then
+// would answer credential_not_found.
+func awaitRecord(t *testing.T, c *client.Contract, id string) {
+	t.Helper()
+	nettest.Eventually(t, 30*time.Second, "the peer gets "+id, func() error {
+		_, err := c.EvaluateTransaction("GetRecord", id)
+		return err
+	})
 }
 
 // contractReason is the reason of the contract's error that an endorsing
