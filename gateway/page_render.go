@@ -26,7 +26,11 @@ var webFS embed.FS
 // pageTemplates are the page files in web/templates; each is parsed
 // together with layout.html into its own template set, so every page can
 // define its own "content".
-var pageTemplates = []string{"home", "verify", "console", "error", "me", "logout"}
+var pageTemplates = []string{"home", "verify", "console", "error", "me", "logout", "mecredential"}
+
+// pagePartials are the shared template files a page is parsed with besides
+// layout.html: the holder's pages share their header and navigation.
+var pagePartials = map[string][]string{"me": {"holder"}, "mecredential": {"holder"}}
 
 // asset is a static file served under /assets/ with a content hash in its
 // URL, so browsers may cache it for good and still see every change.
@@ -71,7 +75,11 @@ func newRenderer(loc *time.Location) (*renderer, error) {
 	}
 	funcs := template.FuncMap{"asset": r.assetURL}
 	for _, name := range pageTemplates {
-		t, err := template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html")
+		files := []string{"web/templates/layout.html"}
+		for _, p := range pagePartials[name] {
+			files = append(files, "web/templates/"+p+".html")
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(webFS, append(files, "web/templates/"+name+".html")...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}

@@ -45,6 +45,7 @@ func (s *Server) signInRoutes() {
 	s.app.Post("/me/logout", s.handleSignOut)
 	s.app.Get("/me/logout", s.handleSignOutPage)
 	s.app.Get("/me", s.handleMePage)
+	s.app.Get("/me/credentials/:id", s.handleMyCredentialPage)
 }
 
 // handleSignIn starts the authorization code flow with PKCE (S256), a

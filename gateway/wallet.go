@@ -57,6 +57,9 @@ type walletCredential struct {
 	Fields       []disclosedField     `json:"fields,omitempty"`
 	VerifyURL    string               `json:"verifyUrl,omitempty"`
 	QRURL        string               `json:"qrUrl,omitempty"`
+	// record is the ledger record read for this answer, kept for the page,
+	// which words the checks from it (transaction, block, dates).
+	record credential.Record
 }
 
 // legacyLabel names the department-independent reference in page cursors;
@@ -174,6 +177,7 @@ func (s *Server) holderCredential(ctx context.Context, h credential.Holder, id s
 	}
 	now := s.now()
 	out.walletItem = s.walletItemOf(reg, rec, now)
+	out.record = rec
 	out.RevocationCode, out.StatusReason = rec.RevocationCode, rec.StatusReason
 	if !s.actsAs(issuer.MSPID) {
 		return out, nil
