@@ -8,6 +8,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/demo"
+	"github.com/certledger/certledger/gateway"
 )
 
 // employmentService is a service item the demo does not register.
@@ -140,5 +141,21 @@ func TestServiceCatalogueRefusals(t *testing.T) {
 		if strings.HasPrefix(s.Code, "JYDJ") {
 			t.Fatalf("a refused request registered %+v", s)
 		}
+	}
+}
+
+// Each catalogue read goes to the ledger, so anyone's reads spend the
+// address's public budget; governance's write does not.
+func TestServiceCatalogueReadsArePublicLimited(t *testing.T) {
+	e, _ := limitedEnv(t, func(c *gateway.Config) { c.PublicLimit = gateway.RateLimit{Rate: 0.001, Burst: 2} })
+	from := func(method, path, key string, body any) apiResponse {
+		return e.do(t, method, path, key, body, "X-Forwarded-For", "203.0.113.7")
+	}
+	from("GET", "/api/v1/services", "", nil)
+	from("GET", "/api/v1/services/"+demo.ServiceRealEstate, "", nil)
+	expectReason(t, from("GET", "/api/v1/services/", "", nil), 429, "rate_limited")
+	expectReason(t, from("GET", "/api/v1/services/"+demo.ServiceRealEstate, "", nil), 429, "rate_limited")
+	if r := from("PUT", "/api/v1/services/JYDJ-001", e.key("gov"), employmentService()); r.Status != http.StatusCreated {
+		t.Fatalf("governance write under a spent public budget: %d %s", r.Status, r.Body)
 	}
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/gofiber/fiber/v2"
@@ -20,6 +21,15 @@ type serviceAnswer struct {
 // servicesAnswer is the body of GET /api/v1/services.
 type servicesAnswer struct {
 	Services []credential.Service `json:"services"`
+}
+
+// publicServiceRead tells the catalogue's reads, which anyone may make and
+// each of which reads the ledger, so they spend the client address's public
+// budget; governance's writes are limited per API key like the rest.
+func publicServiceRead(method, path string) bool {
+	path = strings.TrimSuffix(strings.ToLower(path), "/")
+	return (method == fiber.MethodGet || method == fiber.MethodHead) &&
+		(path == "/api/v1/services" || strings.HasPrefix(path, "/api/v1/services/"))
 }
 
 func (s *Server) handleServices(c *fiber.Ctx) error {
