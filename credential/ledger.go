@@ -93,6 +93,8 @@ type Ledger interface {
 	PutDepartment(ctx context.Context, mspID string, d Department) error
 	// PutCredentialType adds or replaces a credential type (governance only).
 	PutCredentialType(ctx context.Context, mspID string, t CredentialType) error
+	// ServiceCatalogue keeps the service catalogue (事项目录, service.go).
+	ServiceCatalogue
 	// Issue records a new credential.
 	Issue(ctx context.Context, mspID string, req IssueRequest) (IssueResult, error)
 	// ChangeStatus suspends, reinstates or revokes a credential.

@@ -41,6 +41,11 @@ const (
 	// holders identified by that kind of ID (CredentialType.HolderIDTypes).
 	ReasonHolderIDTypeNotAccepted Reason = "holder_id_type_not_accepted"
 
+	// ReasonInvalidService: a service catalogue item that fails its
+	// validation (code, names, requesters, credentials and their claims);
+	// Error.Pointer locates the member.
+	ReasonInvalidService Reason = "invalid_service"
+
 	// ReasonSignInFailed: a citizen's sign-in came back in a form the
 	// gateway refuses (state or nonce that does not match the one it
 	// started, a code the provider would not exchange, an ID token that
@@ -56,6 +61,7 @@ const (
 	ReasonKeyNotFound        Reason = "key_not_found"
 	ReasonStatusListNotFound Reason = "status_list_not_found"
 	ReasonAPIKeyNotFound     Reason = "api_key_not_found"
+	ReasonServiceNotFound    Reason = "service_not_found" // a code the service catalogue lacks
 )
 
 // Reasons of CodeConflict: the request clashes with the ledger's state.
@@ -163,6 +169,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonSignInFailed:         CodeInvalid,
 
 	ReasonHolderIDTypeNotAccepted: CodeInvalid,
+	ReasonInvalidService:          CodeInvalid,
 
 	ReasonCredentialNotFound: CodeNotFound,
 	ReasonDocumentNotFound:   CodeNotFound,
@@ -170,6 +177,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonKeyNotFound:        CodeNotFound,
 	ReasonStatusListNotFound: CodeNotFound,
 	ReasonAPIKeyNotFound:     CodeNotFound,
+	ReasonServiceNotFound:    CodeNotFound,
 
 	ReasonDuplicateID:            CodeConflict,
 	ReasonIdempotencyKeyReused:   CodeConflict,

@@ -131,7 +131,7 @@ func (s *Server) rateLimited(c *fiber.Ctx, limit string, retryAfter time.Duratio
 // public route; the authenticated API is limited per API key instead, in
 // authenticate.
 func (s *Server) limitPublicRoutes(c *fiber.Ctx) error {
-	if publicRoute(c.Path()) {
+	if publicRoute(c.Path()) || publicServiceRead(c.Method(), c.Path()) {
 		if _, d := s.publicLimit.take(s.clientAddr(c)); d > 0 {
 			return s.rateLimited(c, limitPublic, d)
 		}

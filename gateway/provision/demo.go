@@ -109,6 +109,9 @@ func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dat
 		}
 		res.Registered = append(res.Registered, "type "+t.ID)
 	}
+	if err := demoServices(ctx, ledger, gov.MSPID, &res); err != nil {
+		return res, err
+	}
 
 	file, err := readDemoFile(res.KeysPath)
 	if err != nil {

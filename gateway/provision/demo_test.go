@@ -50,7 +50,7 @@ func TestDemoOnEmptyFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.KeysPath != filepath.Join(f.dir, "demo-keys.json") || len(res.Registered) != 7 || len(res.NewAPIKeys) != 4 {
+	if res.KeysPath != filepath.Join(f.dir, "demo-keys.json") || len(res.Registered) != 10 || len(res.NewAPIKeys) != 4 {
 		t.Fatalf("result %+v", res)
 	}
 	fi, err := os.Stat(res.KeysPath)

@@ -29,7 +29,7 @@ func ExampleDemo() {
 	res, _ = provision.Demo(context.Background(), ledger, ks, dir, time.Now())
 	fmt.Println(len(res.Registered), len(res.NewAPIKeys))
 	// Output:
-	// <nil> 7 [gov samr edu hrss]
+	// <nil> 10 [gov samr edu hrss]
 	// SamrMSP [business-licence]
 	// 0 0
 }
