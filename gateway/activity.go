@@ -43,7 +43,8 @@ const (
 	// request reads, predecessors of renewals included.
 	maxActivityCredentials = 500
 	// activityReaders bounds the history reads in flight for one request.
-	activityReaders   = 4
+	activityReaders = 4
+	// maxActivityCursor bounds a cursor's length before it is decoded.
 	maxActivityCursor = 512
 )
 
