@@ -212,6 +212,7 @@ func (s *Server) routes() {
 	api.Get("/me", s.handleMe)
 	api.Get("/me/credentials", s.handleMyCredentials)
 	api.Get("/me/credentials/:id", s.handleMyCredential)
+	api.Get("/me/activity", s.handleMyActivity)
 	api.Post("/verify", s.handleVerify)
 	api.Get("/trust-list", s.handleTrustList)
 	api.Post("/credentials", s.handleIssue)

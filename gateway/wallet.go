@@ -93,37 +93,50 @@ func (s *Server) holderRefSet(reg credential.Registry, h credential.Holder) hold
 // for the first page. A page holds at most credential.MaxHolderPage items.
 func (s *Server) holderCredentials(ctx context.Context, h credential.Holder, after string) (walletPage, error) {
 	page := walletPage{Items: []walletItem{}}
-	reg, err := s.registry.get(ctx)
+	reg, recs, next, err := s.holderRecords(ctx, h, after)
 	if err != nil {
 		return page, err
 	}
+	now := s.now()
+	page.Items = make([]walletItem, 0, len(recs))
+	for _, rec := range recs {
+		page.Items = append(page.Items, s.walletItemOf(reg, rec, now))
+	}
+	page.Next = next
+	return page, nil
+}
+
+// holderRecords is holderCredentials before the view: one page of the
+// records the holder index lists for h, the registry it was read with,
+// and the next page's cursor (a label and a serial, never a reference).
+func (s *Server) holderRecords(ctx context.Context, h credential.Holder, after string) (credential.Registry, []credential.Record, string, error) {
+	reg, err := s.registry.get(ctx)
+	if err != nil {
+		return reg, nil, "", err
+	}
 	set := s.holderRefSet(reg, h)
 	if len(set.refs) > credential.MaxHolderRefs {
-		return page, credential.Errorf(credential.ReasonInternal, "the registry has %d departments; a holder query covers %d", len(reg.Departments), credential.MaxHolderRefs-1)
+		return reg, nil, "", credential.Errorf(credential.ReasonInternal, "the registry has %d departments; a holder query covers %d", len(reg.Departments), credential.MaxHolderRefs-1)
 	}
 	q := credential.HolderQuery{Refs: set.refs}
 	if after != "" {
 		label, serial, ok := strings.Cut(after, "/")
 		ref, known := set.refOf[label]
 		if !ok || !known || serial == "" {
-			return page, credential.Errorf(credential.ReasonInvalidRequest, "the page cursor %q is not one this gateway returned", truncate(after, 80))
+			return reg, nil, "", credential.Errorf(credential.ReasonInvalidRequest, "the page cursor %q is not one this gateway returned", truncate(after, 80))
 		}
 		q.After = ref + "/" + serial
 	}
 	res, err := s.ledger.CredentialsByHolder(ctx, q)
 	if err != nil {
-		return page, err
+		return reg, nil, "", err
 	}
-	now := s.now()
-	page.Items = make([]walletItem, 0, len(res.Records))
-	for _, rec := range res.Records {
-		page.Items = append(page.Items, s.walletItemOf(reg, rec, now))
-	}
+	next := ""
 	if res.Next != "" {
 		ref, serial, _ := strings.Cut(res.Next, "/")
-		page.Next = set.labelOf[ref] + "/" + serial
+		next = set.labelOf[ref] + "/" + serial
 	}
-	return page, nil
+	return reg, res.Records, next, nil
 }
 
 func (s *Server) walletItemOf(reg credential.Registry, rec credential.Record, now time.Time) walletItem {

@@ -115,6 +115,7 @@ func Run(t *testing.T, target Target) {
 		{"a citizen signs in and finds their samples", s.holderWallet},
 		{"the holder opens a credential", s.holderOpens},
 		{"another citizen sees none of them", s.holderIsolation},
+		{"the holder reads their activity", s.holderActivity},
 		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 	}
