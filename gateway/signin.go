@@ -46,6 +46,7 @@ func (s *Server) signInRoutes() {
 	s.app.Get("/me/logout", s.handleSignOutPage)
 	s.app.Get("/me", s.handleMePage)
 	s.app.Get("/me/credentials/:id", s.handleMyCredentialPage)
+	s.app.Get("/me/activity", s.handleMyActivityPage)
 }
 
 // handleSignIn starts the authorization code flow with PKCE (S256), a
