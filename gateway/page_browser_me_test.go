@@ -167,6 +167,38 @@ func TestBrowserMeSignInListAndOpen(t *testing.T) {
 		phone(t, tab)
 	})
 
+	step(t, "the activity, from the navigation, lists the issuances newest first", func(t *testing.T) {
+		if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(`.holder-nav a[href="/me/activity"]`))); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.ID("my-activity"))); err != nil {
+			screenshot(t, tab, "failure-me-activity")
+			t.Fatalf("the activity page did not open: %v", err)
+		}
+		if got := text(t, tab, `.holder-nav a[aria-current="page"]`); got != "动态" {
+			t.Fatalf("the navigation marks %q as current", got)
+		}
+		items, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("li.activity-item")).map(function (li) { return li.dataset.event + " " + li.dataset.credential; })`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"issued " + qual, "issued " + diploma}; strings.Join(items, ",") != strings.Join(want, ",") {
+			t.Fatalf("the timeline %v, want %v", items, want)
+		}
+		sees(t, tab, []string{"用证记录", "签发", "毕业证书", "教育局", "职业资格证书", "不按人记录"}, []string{liDiploma, "福建师范大学", "350102199003071234"})
+		noSideScroll(t, tab, "me-activity-zh")
+		screenshot(t, tab, "me-activity-zh-360")
+		phone(t, tab)
+		// Each event leads to its credential.
+		if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(`li[data-credential="`+diploma+`"] .activity-cred a`))); err != nil {
+			t.Fatal(err)
+		}
+		if loc, _ := chromedp.Run(tab, chromedp.Location()); !strings.HasSuffix(loc, "/me/credentials/"+diploma) {
+			t.Fatalf("the diploma's event led to %s", loc)
+		}
+		open(t, tab, b.base+"/me")
+	})
+
 	step(t, "a credential opens in full with its QR code", func(t *testing.T) {
 		if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(`li[data-credential="`+diploma+`"] a.cred-card-main`))); err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"github.com/certledger/certledger/credential"
 )
 
-var timelinePattern = regexp.MustCompile(`<li class="timeline-item tone-dot-([a-z]+)" data-event="([a-z_]+)"(?: data-credential="([^"]+)")?>`)
+var timelinePattern = regexp.MustCompile(`<li class="activity-item tone-dot-([a-z]+)" data-event="([a-z_]+)"(?: data-credential="([^"]+)")?>`)
 
 // timeline lists a page's events in page order as "event credential".
 func timeline(body string) []string {
@@ -47,10 +47,10 @@ func TestMyActivityPage(t *testing.T) {
 	zh := e.page("/me/activity", p, "zh-CN")
 	zh.expect(t, "P's activity in Chinese", http.StatusOK,
 		[]string{`data-signed-in="true"`, "李四", `aria-current="page">动态`, `<h1 class="section-title" id="my-activity-title">用证记录</h1>`,
-			`id="activity-about"`, "匿名核验，不按人记录", `<span class="timeline-event">撤销</span>`, `<span class="timeline-event">暂扣</span>`,
-			`<span class="timeline-event">签发</span>`, "原因：学籍不符", "原因：核查学籍",
-			`<a href="/me/credentials/` + diploma + `"><span class="timeline-type">毕业证书</span><span class="timeline-issuer">教育局</span></a>`,
-			`<span class="timeline-type">职业资格证书</span><span class="timeline-issuer">人力资源和社会保障局</span>`, `href="/me/activity?lang=en"`},
+			`id="activity-about"`, "匿名核验，不按人记录", `<span class="activity-event">撤销</span>`, `<span class="activity-event">暂扣</span>`,
+			`<span class="activity-event">签发</span>`, "原因：学籍不符", "原因：核查学籍",
+			`<a href="/me/credentials/` + diploma + `"><span class="activity-type">毕业证书</span><span class="activity-issuer">教育局</span></a>`,
+			`<span class="activity-type">职业资格证书</span><span class="activity-issuer">人力资源和社会保障局</span>`, `href="/me/activity?lang=en"`},
 		[]string{other, "11010519491231002X", `id="no-activity"`, `id="older-page"`, `id="newest-page"`, "activity.event."})
 	want := []string{"revoked " + diploma, "suspended " + diploma, "issued " + qual, "issued " + diploma}
 	if got := timeline(zh.body); !slices.Equal(got, want) {
@@ -63,7 +63,7 @@ func TestMyActivityPage(t *testing.T) {
 	}
 	L := e.srv.pages.r.catalog(langZh)
 	newest := page.Items[0].At
-	if at := `<time class="timeline-time" datetime="` + newest.UTC().Format(time.RFC3339) + `">` + L.Time(newest) + `</time>`; !strings.Contains(html.UnescapeString(zh.body), at) || !strings.Contains(at, "(UTC+8)") {
+	if at := `<time class="activity-time" datetime="` + newest.UTC().Format(time.RFC3339) + `">` + L.Time(newest) + `</time>`; !strings.Contains(html.UnescapeString(zh.body), at) || !strings.Contains(at, "(UTC+8)") {
 		t.Errorf("the newest event's time: want %s", at)
 	}
 
@@ -82,7 +82,7 @@ func TestMyActivityPage(t *testing.T) {
 		t.Fatalf("Q's timeline %v", got)
 	}
 	e.page("/me/activity", e.sessionFor(companyC), "zh-CN").expect(t, "a holder without activity", http.StatusOK,
-		[]string{`id="no-activity"`, "暂无记录", "匿名核验"}, []string{`class="timeline-item`})
+		[]string{`id="no-activity"`, "暂无记录", "匿名核验"}, []string{`class="activity-item`})
 
 	// Over a page: older events behind a link, each event on one page.
 	for range activityPageSize / 2 {
@@ -104,10 +104,10 @@ func TestMyActivityPage(t *testing.T) {
 
 	for _, bad := range []string{"!!", "bm90IGEgY3Vyc29y", strings.Repeat("A", maxActivityCursor+1)} {
 		e.page("/me/activity?before="+url.QueryEscape(bad), p, "zh-CN").expect(t, "cursor "+bad, http.StatusBadRequest,
-			[]string{`data-status="citizen"`}, []string{`class="timeline-item`})
+			[]string{`data-status="citizen"`}, []string{`class="activity-item`})
 	}
 	e.page("/me/activity", "", "zh-CN").expect(t, "signed out", http.StatusUnauthorized,
-		[]string{`data-signed-in="false"`}, []string{"李四", `class="timeline-item`})
+		[]string{`data-signed-in="false"`}, []string{"李四", `class="activity-item`})
 }
 
 // Signed out, the timeline offers the sign-in, which comes back to it; a
@@ -120,10 +120,10 @@ func TestMyActivityPageSignedOut(t *testing.T) {
 	getPage(t, e.srv, "/me/activity", cookie, "zh-CN").expect(t, "signed in", http.StatusOK, []string{`data-event="issued"`, "毕业证书"}, nil)
 	getPage(t, e.srv, "/me/activity?lang=en", "", "zh-CN").expect(t, "signed out", http.StatusUnauthorized,
 		[]string{`data-signed-in="false"`, `id="sign-in" href="/me/login?next=` + url.QueryEscape("/me/activity?lang=en") + `"`},
-		[]string{"张伟", `class="timeline-item`, `role="alert"`})
+		[]string{"张伟", `class="activity-item`, `role="alert"`})
 	e.clock.Advance(e.srv.sessions.idle + time.Minute)
 	getPage(t, e.srv, "/me/activity", cookie, "zh-CN").expect(t, "after the session ended", http.StatusUnauthorized,
-		[]string{`data-signed-in="false"`, "您的登录已失效"}, []string{"张伟", `class="timeline-item`})
+		[]string{`data-signed-in="false"`, "您的登录已失效"}, []string{"张伟", `class="activity-item`})
 }
 
 // Every kind of event, the shares' too, has its words in both languages,
