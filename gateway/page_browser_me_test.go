@@ -175,7 +175,7 @@ func TestBrowserMeSignInListAndOpen(t *testing.T) {
 			screenshot(t, tab, "failure-me-activity")
 			t.Fatalf("the activity page did not open: %v", err)
 		}
-		if got := text(t, tab, `.holder-nav a[aria-current="page"]`); got != "动态" {
+		if got := text(t, tab, `.holder-nav a[aria-current="page"]`); got != "用证记录" {
 			t.Fatalf("the navigation marks %q as current", got)
 		}
 		items, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("li.activity-item")).map(function (li) { return li.dataset.event + " " + li.dataset.credential; })`))

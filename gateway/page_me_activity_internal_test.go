@@ -46,7 +46,7 @@ func TestMyActivityPage(t *testing.T) {
 
 	zh := e.page("/me/activity", p, "zh-CN")
 	zh.expect(t, "P's activity in Chinese", http.StatusOK,
-		[]string{`data-signed-in="true"`, "李四", `aria-current="page">动态`, `<h1 class="section-title" id="my-activity-title">用证记录</h1>`,
+		[]string{`data-signed-in="true"`, "李四", `aria-current="page">用证记录`, `<h1 class="section-title" id="my-activity-title">用证记录</h1>`,
 			`id="activity-about"`, "匿名核验，不按人记录", `<span class="activity-event">撤销</span>`, `<span class="activity-event">暂扣</span>`,
 			`<span class="activity-event">签发</span>`, "原因：学籍不符", "原因：核查学籍",
 			`<a href="/me/credentials/` + diploma + `"><span class="activity-type">毕业证书</span><span class="activity-issuer">教育局</span></a>`,
