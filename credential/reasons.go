@@ -56,6 +56,14 @@ const (
 	ReasonKeyNotFound        Reason = "key_not_found"
 	ReasonStatusListNotFound Reason = "status_list_not_found"
 	ReasonAPIKeyNotFound     Reason = "api_key_not_found"
+	// ReasonShareNotFound: no share with this ID, or not the holder's.
+	ReasonShareNotFound Reason = "share_not_found"
+)
+
+// Reasons of CodeGone: the thing existed and is no more.
+const (
+	ReasonShareExpired   Reason = "share_expired"
+	ReasonShareWithdrawn Reason = "share_withdrawn"
 )
 
 // Reasons of CodeConflict: the request clashes with the ledger's state.
@@ -86,6 +94,9 @@ const (
 	// ReasonLastGovernanceAPIKey: revoking the governance department's last
 	// usable API key would leave no one able to create keys.
 	ReasonLastGovernanceAPIKey Reason = "last_governance_api_key"
+	// ReasonDocumentElsewhere: the document is read only by a gateway acting
+	// as its issuing department, and this gateway does not.
+	ReasonDocumentElsewhere Reason = "document_elsewhere"
 )
 
 // Reasons of CodeUnauthorized.
@@ -170,6 +181,10 @@ var reasonCodes = map[Reason]Code{
 	ReasonKeyNotFound:        CodeNotFound,
 	ReasonStatusListNotFound: CodeNotFound,
 	ReasonAPIKeyNotFound:     CodeNotFound,
+	ReasonShareNotFound:      CodeNotFound,
+
+	ReasonShareExpired:   CodeGone,
+	ReasonShareWithdrawn: CodeGone,
 
 	ReasonDuplicateID:            CodeConflict,
 	ReasonIdempotencyKeyReused:   CodeConflict,
@@ -189,6 +204,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonAPIKeyExists:           CodeConflict,
 	ReasonAPIKeyAlreadyRevoked:   CodeConflict,
 	ReasonLastGovernanceAPIKey:   CodeConflict,
+	ReasonDocumentElsewhere:      CodeConflict,
 
 	ReasonMissingAPIKey:   CodeUnauthorized,
 	ReasonInvalidAPIKey:   CodeUnauthorized,

@@ -49,7 +49,8 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 
 // GetEvaluateTransactions marks the read-only transactions in the metadata.
 func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{chaincode.FnGetRegistry, chaincode.FnGetRecord, chaincode.FnGetDocument, chaincode.FnGetHistory, chaincode.FnGetStatusEntries, chaincode.FnGetAPIKeys, chaincode.FnGetCredentialsByHolder}
+	return []string{chaincode.FnGetRegistry, chaincode.FnGetRecord, chaincode.FnGetDocument, chaincode.FnGetHistory, chaincode.FnGetStatusEntries, chaincode.FnGetAPIKeys, chaincode.FnGetCredentialsByHolder,
+		chaincode.FnGetShare, chaincode.FnGetSharesByHolder}
 }
 
 // PutDepartment adds or replaces a department (governance only, except the
