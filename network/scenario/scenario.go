@@ -114,6 +114,7 @@ func Run(t *testing.T, target Target) {
 		{"a citizen signs in and finds their samples", s.holderWallet},
 		{"the holder opens a credential", s.holderOpens},
 		{"another citizen sees none of them", s.holderIsolation},
+		{"a holder shares chosen fields through a link", s.holderShares},
 		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 	}
