@@ -57,6 +57,19 @@ const (
 	FnGetAPIKeys        = "GetAPIKeys"
 )
 
+// Contract functions of shares. The writes take their request as transient
+// data (TransientShare), so a block shows neither the share ID nor the
+// holder reference.
+const (
+	FnCreateShare       = "CreateShare"
+	FnOpenShare         = "OpenShare"
+	FnWithdrawShare     = "WithdrawShare"
+	FnGetShare          = "GetShare"          // a query
+	FnGetSharesByHolder = "GetSharesByHolder" // a query
+	// TransientShare is the transient map key of a share write's request.
+	TransientShare = "share"
+)
+
 // KV is one entry of a range scan.
 type KV struct {
 	Key   string

@@ -22,9 +22,12 @@ const (
 	// reached or did not answer in time, and the same request may be sent
 	// again (an issuance with the same idempotency key).
 	CodeUnavailable Code = "unavailable"
+	// CodeGone is something that existed and is no longer there to use: a
+	// share past its expiry or withdrawn by its holder.
+	CodeGone Code = "gone"
 )
 
-var knownCodes = []Code{CodeInvalid, CodeNotFound, CodeConflict, CodeUnauthorized, CodeForbidden, CodeInternal, CodeUnavailable}
+var knownCodes = []Code{CodeInvalid, CodeNotFound, CodeConflict, CodeUnauthorized, CodeForbidden, CodeInternal, CodeUnavailable, CodeGone}
 
 // Known reports whether c is one of the application error codes.
 func (c Code) Known() bool { return slices.Contains(knownCodes, c) }

@@ -128,6 +128,21 @@ type Ledger interface {
 	// contract's holder index lists under the query's references, current
 	// versions only (docs/decisions/0012-holder-view.md).
 	CredentialsByHolder(ctx context.Context, q HolderQuery) (HolderPage, error)
+	// CreateShare records a holder's share of a credential in the issuing
+	// department's private data collection, as mspID, that department
+	// (docs/decisions/0013-shares.md). Share writes travel as transient
+	// data and answer only a receipt.
+	CreateShare(ctx context.Context, mspID string, s NewShare) (ShareReceipt, error)
+	// OpenShare records an opening, refused once the share expired or was
+	// withdrawn (by the transaction's time).
+	OpenShare(ctx context.Context, mspID string, o ShareOpen) (ShareReceipt, error)
+	// WithdrawShare withdraws a share of the holder the request names.
+	WithdrawShare(ctx context.Context, mspID string, w ShareWithdrawal) (ShareReceipt, error)
+	// Share reads a share of mspID's collection.
+	Share(ctx context.Context, mspID, id string) (Share, error)
+	// SharesByHolder lists a holder's shares in mspID's collection, newest
+	// first, at most MaxShareList.
+	SharesByHolder(ctx context.Context, mspID string, q ShareQuery) ([]Share, error)
 	// Close releases the backend.
 	Close() error
 }

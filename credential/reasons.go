@@ -62,6 +62,14 @@ const (
 	ReasonStatusListNotFound Reason = "status_list_not_found"
 	ReasonAPIKeyNotFound     Reason = "api_key_not_found"
 	ReasonServiceNotFound    Reason = "service_not_found" // a code the service catalogue lacks
+	// ReasonShareNotFound: no share with this ID, or not the holder's.
+	ReasonShareNotFound Reason = "share_not_found"
+)
+
+// Reasons of CodeGone: the thing existed and is no more.
+const (
+	ReasonShareExpired   Reason = "share_expired"
+	ReasonShareWithdrawn Reason = "share_withdrawn"
 )
 
 // Reasons of CodeConflict: the request clashes with the ledger's state.
@@ -92,6 +100,9 @@ const (
 	// ReasonLastGovernanceAPIKey: revoking the governance department's last
 	// usable API key would leave no one able to create keys.
 	ReasonLastGovernanceAPIKey Reason = "last_governance_api_key"
+	// ReasonDocumentElsewhere: the document is read only by a gateway acting
+	// as its issuing department, and this gateway does not.
+	ReasonDocumentElsewhere Reason = "document_elsewhere"
 )
 
 // Reasons of CodeUnauthorized.
@@ -178,6 +189,10 @@ var reasonCodes = map[Reason]Code{
 	ReasonStatusListNotFound: CodeNotFound,
 	ReasonAPIKeyNotFound:     CodeNotFound,
 	ReasonServiceNotFound:    CodeNotFound,
+	ReasonShareNotFound:      CodeNotFound,
+
+	ReasonShareExpired:   CodeGone,
+	ReasonShareWithdrawn: CodeGone,
 
 	ReasonDuplicateID:            CodeConflict,
 	ReasonIdempotencyKeyReused:   CodeConflict,
@@ -197,6 +212,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonAPIKeyExists:           CodeConflict,
 	ReasonAPIKeyAlreadyRevoked:   CodeConflict,
 	ReasonLastGovernanceAPIKey:   CodeConflict,
+	ReasonDocumentElsewhere:      CodeConflict,
 
 	ReasonMissingAPIKey:   CodeUnauthorized,
 	ReasonInvalidAPIKey:   CodeUnauthorized,

@@ -73,7 +73,7 @@ func (s *Server) finish(c *fiber.Ctx, route, rid string, start time.Time) {
 	attrs := []slog.Attr{
 		slog.String("requestId", rid),
 		slog.String("method", c.Method()),
-		slog.String("path", c.Path()),
+		slog.String("path", redactSharePath(c.Path())),
 		slog.String("route", route),
 		slog.Int("status", status),
 		slog.Float64("ms", float64(d.Microseconds())/1000),
@@ -137,7 +137,7 @@ func (s *Server) handleUncaught(c *fiber.Ctx, err error) error {
 func (s *Server) logError(c *fiber.Ctx, msg string, err error) {
 	rid, _ := c.Locals(localRequestID).(string)
 	s.log.LogAttrs(c.UserContext(), slog.LevelError, msg,
-		slog.String("requestId", rid), slog.String("method", c.Method()), slog.String("path", c.Path()),
+		slog.String("requestId", rid), slog.String("method", c.Method()), slog.String("path", redactSharePath(c.Path())),
 		slog.String("error", err.Error()))
 }
 

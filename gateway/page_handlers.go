@@ -32,6 +32,8 @@ type pageBackend interface {
 	// it is foreign to this deployment; pageOwnHost names this gateway's.
 	pageQRHost(verifyURL string) (host string, foreign bool)
 	pageOwnHost() string
+	// pageOpenShare opens a share for its reader, the opening recorded.
+	pageOpenShare(ctx context.Context, id, by string) (openedShare, error)
 }
 
 // pages serves the HTML side of the gateway.

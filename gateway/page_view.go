@@ -106,6 +106,8 @@ type verifyView struct {
 	ValidUntil  string // "no expiry" in words when open-ended
 	IssuedAt    string
 	CheckedAt   string
+	// Share is set on a share's page (/s/{id}).
+	Share *shareNote
 }
 
 // describeStatus words a status. rec supplies the reason and revocation

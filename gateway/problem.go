@@ -68,6 +68,7 @@ var codeKinds = map[credential.Code]problemKind{
 	credential.CodeForbidden:    {http.StatusForbidden, "forbidden", "Forbidden", "forbidden"},
 	credential.CodeInternal:     {http.StatusInternalServerError, "internal", "Internal server error", string(credential.ReasonInternal)},
 	credential.CodeUnavailable:  kindUnavailable,
+	credential.CodeGone:         {http.StatusGone, "gone", "Gone", "gone"},
 }
 
 // Problems the gateway raises itself, beyond the application codes.

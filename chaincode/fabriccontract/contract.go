@@ -50,7 +50,7 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 // GetEvaluateTransactions marks the read-only transactions in the metadata.
 func (c *Contract) GetEvaluateTransactions() []string {
 	return []string{chaincode.FnGetRegistry, chaincode.FnGetRecord, chaincode.FnGetDocument, chaincode.FnGetHistory, chaincode.FnGetStatusEntries, chaincode.FnGetAPIKeys, chaincode.FnGetCredentialsByHolder,
-		chaincode.FnGetServices}
+		chaincode.FnGetServices, chaincode.FnGetShare, chaincode.FnGetSharesByHolder}
 }
 
 // PutDepartment adds or replaces a department (governance only, except the

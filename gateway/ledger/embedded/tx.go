@@ -114,8 +114,9 @@ type readValue struct {
 }
 
 type rangeRead struct {
+	bucket     []byte // nil: bucketState
 	start, end string
-	kvs        []chaincode.KV
+	kvs        []chaincode.KV // as stored: private values sealed
 }
 
 type event struct {
@@ -200,7 +201,11 @@ func (t *simTx) StateRange(start, end string) ([]chaincode.KV, error) {
 }
 
 func scan(btx *bolt.Tx, start, end string, visit func(k, v []byte) bool) {
-	c := btx.Bucket(bucketState).Cursor()
+	scanBucket(btx, bucketState, start, end, visit)
+}
+
+func scanBucket(btx *bolt.Tx, bucket []byte, start, end string, visit func(k, v []byte) bool) {
+	c := btx.Bucket(bucket).Cursor()
 	for k, v := c.Seek([]byte(start)); k != nil && (end == "" || string(k) < end); k, v = c.Next() {
 		if !visit(k, v) {
 			return
@@ -221,7 +226,11 @@ func (t *simTx) stillValid(btx *bolt.Tx) bool {
 	}
 	for _, rr := range t.ranges {
 		i, same := 0, true
-		scan(btx, rr.start, rr.end, func(k, v []byte) bool {
+		bucket := rr.bucket
+		if bucket == nil {
+			bucket = bucketState
+		}
+		scanBucket(btx, bucket, rr.start, rr.end, func(k, v []byte) bool {
 			same = i < len(rr.kvs) && string(k) == rr.kvs[i].Key && bytes.Equal(v, rr.kvs[i].Value)
 			i++
 			return same
