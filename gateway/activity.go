@@ -81,7 +81,7 @@ type activitySource func(ctx context.Context, h credential.Holder) ([]activityIt
 // activitySources are the sources the timeline merges: another kind of
 // event is one more entry here.
 func (s *Server) activitySources() []activitySource {
-	return []activitySource{s.credentialActivity}
+	return []activitySource{s.credentialActivity, s.shareActivity}
 }
 
 // holderActivity returns the page of h's timeline that comes after the
