@@ -173,7 +173,7 @@ func CreateShare(tx Tx) (credential.ShareReceipt, error) {
 	if err := putPrivate(tx, caller.MSPID, shareHolderKey(s), shareIndexEntry{ID: s.ID}); err != nil {
 		return credential.ShareReceipt{}, err
 	}
-	return credential.ShareReceipt{ID: s.ID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}, nil
+	return credential.ShareReceipt{CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}, nil
 }
 
 // OpenShare records an opening of the share of the transient ShareOpen and
@@ -210,7 +210,7 @@ func OpenShare(tx Tx) (credential.ShareReceipt, error) {
 	if err := putPrivate(tx, caller.MSPID, shareKey(s.ID), s); err != nil {
 		return credential.ShareReceipt{}, err
 	}
-	return credential.ShareReceipt{ID: s.ID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}, nil
+	return credential.ShareReceipt{CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}, nil
 }
 
 // WithdrawShare withdraws the share of the transient ShareWithdrawal if
@@ -232,7 +232,7 @@ func WithdrawShare(tx Tx) (credential.ShareReceipt, error) {
 	if req.HolderRef == "" || req.HolderRef != s.HolderRef {
 		return credential.ShareReceipt{}, credential.Errorf(credential.ReasonShareNotFound, "no share %s of this holder", req.ID)
 	}
-	out := credential.ShareReceipt{ID: s.ID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, WithdrawnAt: s.WithdrawnAt}
+	out := credential.ShareReceipt{CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, WithdrawnAt: s.WithdrawnAt}
 	if !s.WithdrawnAt.IsZero() {
 		out.Unchanged = true
 		return out, nil

@@ -120,9 +120,9 @@ type ShareQuery struct {
 
 // ShareReceipt is what a share write answers. It travels in the
 // transaction (on Fabric the endorsement's result lands in the block), so
-// it carries nothing from the share but its ID and times.
+// it carries nothing from the share but its times: not even its ID, which
+// opens the share for whoever has it.
 type ShareReceipt struct {
-	ID          string    `json:"id"`
 	CreatedAt   time.Time `json:"createdAt,omitzero"`
 	ExpiresAt   time.Time `json:"expiresAt,omitzero"`
 	WithdrawnAt time.Time `json:"withdrawnAt,omitzero"`

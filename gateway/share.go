@@ -113,7 +113,7 @@ func (s *Server) createShare(ctx context.Context, h credential.Holder, r shareRe
 	if err != nil {
 		return out, err
 	}
-	sh := credential.Share{ID: rc.ID, Credential: rec.ID, Type: rec.Type, Issuer: rec.Issuer, HolderRef: rec.HolderRef,
+	sh := credential.Share{ID: req.ID, Credential: rec.ID, Type: rec.Type, Issuer: rec.Issuer, HolderRef: rec.HolderRef,
 		Fields: r.Fields, Purpose: r.Purpose, CreatedAt: rc.CreatedAt, ExpiresAt: rc.ExpiresAt}
 	return s.shareViewOf(reg, sh, s.now()), nil
 }
