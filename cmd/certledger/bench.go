@@ -31,6 +31,7 @@ func runBench(args []string) error {
 	fs.IntVar(&cfg.IssueCount, "issue-count", loadtest.DefaultIssueCount, "issuance limit (every acknowledged credential is read back)")
 	fs.StringVar(&phases, "phases", strings.Join(loadtest.AllPhases, ","), "phases to run, comma-separated: "+strings.Join(loadtest.AllPhases, ", "))
 	fs.StringVar(&write, "write", "", "update the results section of this Markdown file (e.g. docs/benchmarks.md)")
+	wallet := fs.Bool("wallet", false, fmt.Sprintf("instead of the phases, measure GET /api/v1/me/credentials for a demo citizen signed in through the demo identity provider, after issuing them %d credentials", loadtest.WalletCredentials))
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (client and self-hosted gateway) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger bench [flags]\n\nDrives a gateway on this machine and prints throughput and latency percentiles.\n\nflags:")
@@ -65,14 +66,18 @@ func runBench(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	rep, err := loadtest.Run(ctx, cfg)
+	run, begin, end, markdown := loadtest.Run, loadtest.SectionBegin, loadtest.SectionEnd, (*loadtest.Report).Markdown
+	if *wallet {
+		run, begin, end, markdown = loadtest.RunWallet, loadtest.WalletSectionBegin, loadtest.WalletSectionEnd, (*loadtest.Report).WalletMarkdown
+	}
+	rep, err := run(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	fmt.Println()
 	rep.WriteTable(os.Stdout)
 	if write != "" {
-		if err := loadtest.UpdateMarkdownFile(write, rep.Markdown(commandLine("certledger bench", args))); err != nil {
+		if err := loadtest.UpdateMarkdownSection(write, begin, end, markdown(rep, commandLine("certledger bench", args))); err != nil {
 			return fmt.Errorf("write %s: %w", write, err)
 		}
 		fmt.Fprintf(os.Stderr, "results written to %s\n", write)

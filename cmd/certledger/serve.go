@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/certledger/certledger/cmd/certledger/internal/demosignin"
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/atrest"
@@ -179,7 +180,7 @@ func runServe(args []string) error {
 			log.Info("demo provisioned", slog.Any("registered", res.Registered))
 		}
 		fmt.Printf("Demo API keys: %s\n", res.KeysPath)
-		if err := startDemoProvider(&cfg, res); err != nil {
+		if err := demosignin.Wire(&cfg, res); err != nil {
 			return fmt.Errorf("demo identity provider: %w", err)
 		}
 		cfg = cfg.WithDefaults()

@@ -1,22 +1,13 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/certledger/certledger/gateway"
-	"github.com/certledger/certledger/gateway/demoidp"
-	"github.com/certledger/certledger/gateway/provision"
 )
-
-// demoClientID is the gateway's client ID at the demo identity provider.
-const demoClientID = "certledger-gateway"
 
 // citizenFlags adds the flags of citizen sign-in: the identity provider,
 // the gateway's registration with it, the claims, and the sessions.
@@ -71,34 +62,4 @@ func oidcConfig(o serveOptions) (gateway.OIDCConfig, error) {
 	}
 	return gateway.OIDCConfig{Issuer: o.OIDCIssuer, ClientID: o.OIDCClientID, ClientSecret: secret, RedirectURL: o.OIDCRedirectURL,
 		Scopes: splitList(o.OIDCScopes), ClaimIDType: o.OIDCClaimIDType, ClaimIDNumber: o.OIDCClaimIDNumber, ClaimName: o.OIDCClaimName}, nil
-}
-
-// startDemoProvider builds the demo identity provider for the demo
-// citizens, served by the gateway under <public URL>/demo-idp, and points
-// the gateway's sign-in at it. The client secret is new on every start and
-// never leaves the process; the gateway reaches the provider in-process.
-func startDemoProvider(cfg *gateway.Config, res provision.Result) error {
-	var accounts []demoidp.Account
-	for _, c := range res.Citizens {
-		h, err := demoidp.HashPassword(c.Password)
-		if err != nil {
-			return err
-		}
-		accounts = append(accounts, demoidp.Account{Username: c.Username, PasswordHash: h, Name: c.Name, IDType: c.IDType, IDNumber: c.IDNumber})
-	}
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return err
-	}
-	secret := base64.RawURLEncoding.EncodeToString(b[:])
-	redirect := cfg.PublicURL + "/me/callback"
-	idp, err := demoidp.New(demoidp.Config{Issuer: cfg.PublicURL + "/demo-idp", ClientID: demoClientID, ClientSecret: secret,
-		RedirectURIs: []string{redirect}, Accounts: accounts, PasswordsFile: res.KeysPath, Now: time.Now})
-	if err != nil {
-		return err
-	}
-	cfg.OIDC = gateway.OIDCConfig{Issuer: idp.Issuer(), ClientID: demoClientID, ClientSecret: secret, RedirectURL: redirect,
-		ClaimIDType: demoidp.ClaimIDType, ClaimIDNumber: demoidp.ClaimIDNumber, ClaimName: demoidp.ClaimName, HTTPClient: idp.Client()}
-	cfg.Handlers = map[string]http.Handler{idp.PathPrefix(): idp}
-	return nil
 }

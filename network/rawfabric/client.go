@@ -82,3 +82,7 @@ func RetryNotReady(ctx context.Context, fn func() error) error {
 		}
 	}
 }
+
+// Network is the channel as this client's identity, for what the contract
+// does not answer: blocks, system chaincodes.
+func (c *Client) Network() *client.Network { return c.channel }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // CredentialsByHolder reads one page of the contract's holder index. The
@@ -25,7 +26,12 @@ func (l *Ledger) CredentialsByHolder(ctx context.Context, q credential.HolderQue
 	if err != nil {
 		return page, err
 	}
-	return page, decode(raw, &page, "holder page")
+	// A page holds up to 100 records: decoded in one pass, with
+	// encoding/json's semantics (as the contract decodes them).
+	if err := jsonv1.Unmarshal(raw, &page); err != nil {
+		return page, credential.Wrapf(err, credential.ReasonLedgerFailure, "the ledger answered an undecodable holder page")
+	}
+	return page, nil
 }
 
 // ActsAs reports whether the connection profile holds the identity of the

@@ -26,6 +26,7 @@ type gatewayProcess struct {
 	done    chan struct{}
 	argv    []string // to start it again the same way
 	logPath string
+	kekFile string // the KEK its keystore is sealed under
 }
 
 // plainGatewayArgs start the reference gateway without the measures of
@@ -57,7 +58,7 @@ func startGatewayProcess(ctx context.Context, exe, netDir, name string, args ...
 			return nil, err
 		}
 	}
-	g := &gatewayProcess{url: "http://" + addr, data: data, logPath: filepath.Join(netDir, name+".log"),
+	g := &gatewayProcess{url: "http://" + addr, data: data, logPath: filepath.Join(netDir, name+".log"), kekFile: kekFile,
 		argv: append(append([]string{exe, "serve", "--ledger", "fabric", "--network", netDir, "--demo", "--data", data, "--kek-file", kekFile, "--addr", addr}, unlimitedArgs...), args...)}
 	if err := g.start(ctx); err != nil {
 		return nil, err

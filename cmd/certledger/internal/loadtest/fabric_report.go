@@ -28,9 +28,13 @@ type FabricReport struct {
 	// plain: a second gateway without docs/decisions/0006 (every issuance
 	// its own transaction, no record cache), for reference.
 	issuePlain, verifyPlain Result
-	issueNotes              []string
-	rounds                  int
-	memory                  []memoryRow
+	// wallet: GET /api/v1/me/credentials for a holder with
+	// WalletCredentials credentials; holderQuery: the gateway's
+	// GetCredentialsByHolder query evaluated directly.
+	wallet, holderQuery Result
+	issueNotes          []string
+	rounds              int
+	memory              []memoryRow
 	// cpu is the CPU time each process spent in each phase: where an
 	// operation's cost goes.
 	cpu cpuByPhase
@@ -136,6 +140,7 @@ func (b *FabricReport) comparisons() []comparison {
 		{"verification (POST /api/v1/verify) vs raw kv get", b.verify, b.directGet, b.get, PhaseVerify, "kv get", false},
 		{"reference: issuance, one transaction each (--issue-batch 1 --issue-batches-in-flight 256)", b.issuePlain, b.directIssue, b.put, phaseIssuePlain, "kv put", true},
 		{"reference: verification without the record cache (--record-cache 0)", b.verifyPlain, b.directGet, b.get, phaseVerifyPlain, "kv get", true},
+		{fmt.Sprintf("a holder's list of %d (GET /api/v1/me/credentials) vs the same GetCredentialsByHolder evaluated directly", WalletCredentials), b.wallet, b.holderQuery, b.holderQuery, PhaseWallet, phaseHolderQuery, true},
 	}
 }
 
@@ -158,7 +163,8 @@ func (b *FabricReport) phaseOps() []struct {
 		phase string
 		ops   int
 	}{{"kv put", b.put.Ops}, {"contract issue", b.directIssue.Ops}, {PhaseIssue, b.issue.Ops}, {phaseIssuePlain, b.issuePlain.Ops},
-		{PhaseVerify, b.verify.Ops}, {phaseVerifyPlain, b.verifyPlain.Ops}, {"contract get", b.directGet.Ops}, {"kv get", b.get.Ops}}
+		{PhaseVerify, b.verify.Ops}, {phaseVerifyPlain, b.verifyPlain.Ops}, {"contract get", b.directGet.Ops}, {"kv get", b.get.Ops},
+		{PhaseWallet, b.wallet.Ops}, {phaseHolderQuery, b.holderQuery.Ops}}
 }
 
 // WriteTable prints the comparisons, CPU time per operation and memory.

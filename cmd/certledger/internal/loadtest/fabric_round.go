@@ -27,7 +27,7 @@ const (
 
 // measureRounds runs the rounds and merges each phase's results over them.
 func (b *FabricReport) measureRounds(ctx context.Context, e *fabricEnv) error {
-	results := []*Result{&b.put, &b.directIssue, &b.issue, &b.verify, &b.directGet, &b.get, &b.issuePlain, &b.verifyPlain}
+	results := []*Result{&b.put, &b.directIssue, &b.issue, &b.verify, &b.directGet, &b.get, &b.issuePlain, &b.verifyPlain, &b.wallet, &b.holderQuery}
 	rounds := make([][]Result, len(results))
 	m := &cpuMeter{procs: e.procs, total: b.cpu}
 	for round := 1; round <= b.cfg.Rounds; round++ {
@@ -50,7 +50,7 @@ func (b *FabricReport) measureRounds(ctx context.Context, e *fabricEnv) error {
 func (b *FabricReport) round(ctx context.Context, e *fabricEnv, m *cpuMeter, round int) error {
 	c := b.cfg
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	fmt.Fprintf(c.Progress, "round %d of %d: raw kv put, contract direct issue, gateway issue and verify, contract direct get, raw kv get; %d clients\n", round, c.Rounds, c.Concurrency)
+	fmt.Fprintf(c.Progress, "round %d of %d: raw kv put, contract direct issue, gateway issue and verify, contract direct get, raw kv get, the holder's list through the gateway and directly; %d clients\n", round, c.Rounds, c.Concurrency)
 	kv := e.kv.Load(c.ValueSize)
 	m.measure("kv put", func() {
 		b.put = RunOp(ctx, "kv put", c.Concurrency, unbounded, c.Duration, c.Progress, kv.Put)
@@ -84,6 +84,7 @@ func (b *FabricReport) round(ctx context.Context, e *fabricEnv, m *cpuMeter, rou
 			return err
 		})
 	})
+	b.walletRound(ctx, e, m)
 	return nil
 }
 

@@ -23,6 +23,7 @@ type fabricEnv struct {
 	gw, plain *gatewayProcess
 	kv        *rawfabric.KV     // the kv chaincode as samr
 	cc        *rawfabric.Client // CertLedger's contract as samr
+	wallet    *fabricWallet     // the holder's list, through the gateway and directly
 	procs     map[string]int    // by name: every node, both gateways, this process
 	undo      []func()          // in the order of setting up
 	keep      bool              // leave the network and gateways running
@@ -54,6 +55,9 @@ func setUpFabric(ctx context.Context, cfg FabricConfig, r *FabricReport) (*fabri
 	}
 	e.procs["gateway-plain"] = e.plain.cmd.Process.Pid
 	if err := e.dial(ctx, cfg); err != nil {
+		return e, err
+	}
+	if err := e.setUpWallet(ctx, cfg); err != nil {
 		return e, err
 	}
 	recorded, err := network.RecordedOptions(e.dir)

@@ -58,13 +58,22 @@ const (
 // Markdown renders the results section, naming the command line that
 // produced it.
 func (r *Report) Markdown(cmdline string) string {
+	return r.markdown("Latest results", cmdline)
+}
+
+// WalletMarkdown renders the section of `certledger bench --wallet`.
+func (r *Report) WalletMarkdown(cmdline string) string {
+	return r.markdown("A holder's list: GET /api/v1/me/credentials", cmdline)
+}
+
+func (r *Report) markdown(title, cmdline string) string {
 	var b strings.Builder
 	m := r.Machine
 	target := "a gateway started in-process by the load tool on a temporary data folder (embedded ledger with fsync, demo registry, access log to a file)"
 	if !r.SelfHosted {
 		target = "the running gateway at " + r.URL
 	}
-	fmt.Fprintf(&b, "## Latest results\n\n")
+	fmt.Fprintf(&b, "## %s\n\n", title)
 	fmt.Fprintf(&b, "Measured %s with\n\n```sh\n%s\n```\n\n", r.Start.Format("2006-01-02 15:04 MST"), cmdline)
 	fmt.Fprintf(&b, "| machine | |\n|---|---|\n")
 	fmt.Fprintf(&b, "| CPUs (nproc) | %d (GOMAXPROCS %d) |\n", m.CPUs, m.GOMAXPROCS)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/certledger/certledger/cmd/certledger/internal/demosignin"
 	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
@@ -25,6 +26,7 @@ type selfHosted struct {
 	Dir       string
 	URL       string
 	Keys      map[string]provision.DemoKey
+	Citizens  []provision.DemoCitizen // who signs in at the demo identity provider
 	kek       atrest.KEK
 	ledger    *embedded.Ledger
 	srv       *gateway.Server
@@ -73,9 +75,11 @@ func startSelfHosted(ctx context.Context, dir string, logw io.Writer) (*selfHost
 	if s.ledger, err = embedded.Open(s.Dir, s.kek); err != nil {
 		return nil, err
 	}
-	if _, err := provision.Demo(ctx, s.ledger, ks, s.Dir, time.Now().UTC()); err != nil {
+	demo, err := provision.Demo(ctx, s.ledger, ks, s.Dir, time.Now().UTC())
+	if err != nil {
 		return nil, err
 	}
+	s.Citizens = demo.Citizens
 	if s.Keys, err = provision.ReadDemoKeys(s.Dir); err != nil {
 		return nil, err
 	}
@@ -86,8 +90,14 @@ func startSelfHosted(ctx context.Context, dir string, logw io.Writer) (*selfHost
 	// Every client of the load comes from loopback with one API key: the
 	// connection caps and rate limits, meant for many clients, are off so
 	// the load measures the gateway instead.
-	s.srv, err = gateway.New(gateway.Config{Addr: ln.Addr().String(), Logger: slog.New(slog.NewTextHandler(logw, nil)),
-		MaxConns: -1, MaxConnsPerIP: -1, PublicLimit: gateway.Off, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.Off}, s.ledger, ks)
+	cfg := gateway.Config{Addr: ln.Addr().String(), PublicURL: "http://" + ln.Addr().String(), Logger: slog.New(slog.NewTextHandler(logw, nil)),
+		MaxConns: -1, MaxConnsPerIP: -1, PublicLimit: gateway.Off, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.Off, StateDir: s.Dir}
+	// Citizens sign in at the demo identity provider as with `serve --demo`.
+	if err := demosignin.Wire(&cfg, demo); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.srv, err = gateway.New(cfg, s.ledger, ks)
 	if err != nil {
 		ln.Close()
 		return nil, err
