@@ -46,6 +46,11 @@ const (
 	// Error.Pointer locates the member.
 	ReasonInvalidService Reason = "invalid_service"
 
+	// ReasonInvalidConsent: a consent request or approval that does not
+	// fit its service item (a type missing or extra, fields other than the
+	// item's, an expiry or term out of bounds); Error.Pointer locates it.
+	ReasonInvalidConsent Reason = "invalid_consent"
+
 	// ReasonSignInFailed: a citizen's sign-in came back in a form the
 	// gateway refuses (state or nonce that does not match the one it
 	// started, a code the provider would not exchange, an ID token that
@@ -62,6 +67,9 @@ const (
 	ReasonStatusListNotFound Reason = "status_list_not_found"
 	ReasonAPIKeyNotFound     Reason = "api_key_not_found"
 	ReasonServiceNotFound    Reason = "service_not_found" // a code the service catalogue lacks
+	// ReasonRequestNotFound: a consent request that does not exist or is
+	// not the caller's (another department's, another holder's).
+	ReasonRequestNotFound Reason = "request_not_found"
 )
 
 // Reasons of CodeConflict: the request clashes with the ledger's state.
@@ -92,6 +100,16 @@ const (
 	// ReasonLastGovernanceAPIKey: revoking the governance department's last
 	// usable API key would leave no one able to create keys.
 	ReasonLastGovernanceAPIKey Reason = "last_governance_api_key"
+	// ReasonRequestNotPending: the request was decided already (approved,
+	// refused, withdrawn), or a withdrawal of a consent never given.
+	ReasonRequestNotPending Reason = "request_not_pending"
+	// ReasonRequestExpired: a pending request past its expiry.
+	ReasonRequestExpired Reason = "request_expired"
+	// ReasonConsentEnded: the consent was withdrawn or its term is over.
+	ReasonConsentEnded Reason = "consent_ended"
+	// ReasonCredentialNotValid: a credential offered for a consent that is
+	// not valid now (suspended, revoked, expired, not yet valid).
+	ReasonCredentialNotValid Reason = "credential_not_valid"
 )
 
 // Reasons of CodeUnauthorized.
@@ -124,6 +142,9 @@ const (
 	// ReasonIdentityClaims: the identity provider signed the citizen in,
 	// but its ID token lacks a usable ID type, ID number or name.
 	ReasonIdentityClaims Reason = "identity_claims_invalid"
+	// ReasonNotServiceRequester: the department is not among the service
+	// item's requesters.
+	ReasonNotServiceRequester Reason = "not_service_requester"
 )
 
 // Reasons of CodeInternal. Clients see the reason, never the message.
@@ -170,6 +191,7 @@ var reasonCodes = map[Reason]Code{
 
 	ReasonHolderIDTypeNotAccepted: CodeInvalid,
 	ReasonInvalidService:          CodeInvalid,
+	ReasonInvalidConsent:          CodeInvalid,
 
 	ReasonCredentialNotFound: CodeNotFound,
 	ReasonDocumentNotFound:   CodeNotFound,
@@ -178,6 +200,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonStatusListNotFound: CodeNotFound,
 	ReasonAPIKeyNotFound:     CodeNotFound,
 	ReasonServiceNotFound:    CodeNotFound,
+	ReasonRequestNotFound:    CodeNotFound,
 
 	ReasonDuplicateID:            CodeConflict,
 	ReasonIdempotencyKeyReused:   CodeConflict,
@@ -197,6 +220,10 @@ var reasonCodes = map[Reason]Code{
 	ReasonAPIKeyExists:           CodeConflict,
 	ReasonAPIKeyAlreadyRevoked:   CodeConflict,
 	ReasonLastGovernanceAPIKey:   CodeConflict,
+	ReasonRequestNotPending:      CodeConflict,
+	ReasonRequestExpired:         CodeConflict,
+	ReasonConsentEnded:           CodeConflict,
+	ReasonCredentialNotValid:     CodeConflict,
 
 	ReasonMissingAPIKey:   CodeUnauthorized,
 	ReasonInvalidAPIKey:   CodeUnauthorized,
@@ -216,6 +243,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonEndorsementMissing:   CodeForbidden,
 	ReasonCrossOrigin:          CodeForbidden,
 	ReasonIdentityClaims:       CodeForbidden,
+	ReasonNotServiceRequester:  CodeForbidden,
 
 	ReasonInternal:      CodeInternal,
 	ReasonLedgerFailure: CodeInternal,
