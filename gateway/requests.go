@@ -22,14 +22,14 @@ import (
 func (s *Server) requestRoutes(api fiber.Router) {
 	api.Post("/requests", s.handleCreateRequest)
 	api.Get("/requests", s.handleListRequests)
-	api.Get("/requests/:rid", s.handleGetRequest)
-	api.Get("/requests/:rid/qr.png", s.handleRequestQR)
+	api.Get("/requests/:id", s.handleGetRequest)
+	api.Get("/requests/:id/qr.png", s.handleRequestQR)
 	api.Get("/receipts", s.handleReceipts)
 	api.Get("/me/requests", s.handleMyRequests)
-	api.Get("/me/requests/:rid", s.handleMyRequest)
-	api.Post("/me/requests/:rid/approve", s.handleDecide(credential.DecisionApprove))
-	api.Post("/me/requests/:rid/refuse", s.handleDecide(credential.DecisionRefuse))
-	api.Post("/me/requests/:rid/withdraw", s.handleDecide(credential.DecisionWithdraw))
+	api.Get("/me/requests/:id", s.handleMyRequest)
+	api.Post("/me/requests/:id/approve", s.handleDecide(credential.DecisionApprove))
+	api.Post("/me/requests/:id/refuse", s.handleDecide(credential.DecisionRefuse))
+	api.Post("/me/requests/:id/withdraw", s.handleDecide(credential.DecisionWithdraw))
 }
 
 // requestInput is the body of POST /api/v1/requests. ExpiresIn is in
@@ -327,7 +327,7 @@ func (s *Server) handleGetRequest(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	v, err := s.departmentRequest(ctx, dept, c.Params("rid"))
+	v, err := s.departmentRequest(ctx, dept, c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func (s *Server) handleRequestQR(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	r, err := s.ownRequest(ctx, dept, c.Params("rid"))
+	r, err := s.ownRequest(ctx, dept, c.Params("id"))
 	if err != nil {
 		return err
 	}

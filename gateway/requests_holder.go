@@ -359,7 +359,7 @@ func (s *Server) handleMyRequest(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	it, err := s.holderRequestView(ctx, h, c.Params("rid"))
+	it, err := s.holderRequestView(ctx, h, c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -381,7 +381,7 @@ func (s *Server) handleDecide(action credential.DecisionAction) fiber.Handler {
 		}
 		ctx, cancel := s.requestContext(c)
 		defer cancel()
-		it, err := s.decideRequest(ctx, h, c.Params("rid"), action, body.Credentials)
+		it, err := s.decideRequest(ctx, h, c.Params("id"), action, body.Credentials)
 		if err != nil {
 			return err
 		}
