@@ -116,6 +116,7 @@ func Run(t *testing.T, target Target) {
 		{"the holder opens a credential", s.holderOpens},
 		{"another citizen sees none of them", s.holderIsolation},
 		{"the holder reads their activity", s.holderActivity},
+		{"a department asks for consent, the holder approves and withdraws", s.consentRequests},
 		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 	}
