@@ -163,8 +163,10 @@ func TestDecideRequestRules(t *testing.T) {
 		t.Fatalf("another holder deciding: %v", err)
 	}
 	for name, mod := range map[string]func(*credential.RequestDecision){
-		"a type missing":  func(d *credential.RequestDecision) { d.Credentials = d.Credentials[:1] },
-		"a field more":    func(d *credential.RequestDecision) { d.Credentials[0].Fields = append(d.Credentials[0].Fields, "school") },
+		"a type missing": func(d *credential.RequestDecision) { d.Credentials = d.Credentials[:1] },
+		"a field more": func(d *credential.RequestDecision) {
+			d.Credentials[0].Fields = append(d.Credentials[0].Fields, "school")
+		},
 		"a field less":    func(d *credential.RequestDecision) { d.Credentials[1].Fields = d.Credentials[1].Fields[1:] },
 		"the wrong type":  func(d *credential.RequestDecision) { d.Credentials[0].ID = c.qual },
 		"a type twice":    func(d *credential.RequestDecision) { d.Credentials[1] = d.Credentials[0] },
