@@ -95,6 +95,8 @@ type Ledger interface {
 	PutCredentialType(ctx context.Context, mspID string, t CredentialType) error
 	// ServiceCatalogue keeps the service catalogue (事项目录, service.go).
 	ServiceCatalogue
+	// ConsentRequests keeps consent requests and receipts (授权用证, request.go).
+	ConsentRequests
 	// Issue records a new credential.
 	Issue(ctx context.Context, mspID string, req IssueRequest) (IssueResult, error)
 	// ChangeStatus suspends, reinstates or revokes a credential.

@@ -46,6 +46,11 @@ const (
 	// Error.Pointer locates the member.
 	ReasonInvalidService Reason = "invalid_service"
 
+	// ReasonInvalidConsent: a consent request or approval that does not
+	// fit its service item (a type missing or extra, fields other than the
+	// item's, an expiry or term out of bounds); Error.Pointer locates it.
+	ReasonInvalidConsent Reason = "invalid_consent"
+
 	// ReasonSignInFailed: a citizen's sign-in came back in a form the
 	// gateway refuses (state or nonce that does not match the one it
 	// started, a code the provider would not exchange, an ID token that
@@ -64,6 +69,9 @@ const (
 	ReasonServiceNotFound    Reason = "service_not_found" // a code the service catalogue lacks
 	// ReasonShareNotFound: no share with this ID, or not the holder's.
 	ReasonShareNotFound Reason = "share_not_found"
+	// ReasonRequestNotFound: a consent request that does not exist or is
+	// not the caller's (another department's, another holder's).
+	ReasonRequestNotFound Reason = "request_not_found"
 )
 
 // Reasons of CodeGone: the thing existed and is no more.
@@ -103,6 +111,16 @@ const (
 	// ReasonDocumentElsewhere: the document is read only by a gateway acting
 	// as its issuing department, and this gateway does not.
 	ReasonDocumentElsewhere Reason = "document_elsewhere"
+	// ReasonRequestNotPending: the request was decided already (approved,
+	// refused, withdrawn), or a withdrawal of a consent never given.
+	ReasonRequestNotPending Reason = "request_not_pending"
+	// ReasonRequestExpired: a pending request past its expiry.
+	ReasonRequestExpired Reason = "request_expired"
+	// ReasonConsentEnded: the consent was withdrawn or its term is over.
+	ReasonConsentEnded Reason = "consent_ended"
+	// ReasonCredentialNotValid: a credential offered for a consent that is
+	// not valid now (suspended, revoked, expired, not yet valid).
+	ReasonCredentialNotValid Reason = "credential_not_valid"
 )
 
 // Reasons of CodeUnauthorized.
@@ -135,6 +153,9 @@ const (
 	// ReasonIdentityClaims: the identity provider signed the citizen in,
 	// but its ID token lacks a usable ID type, ID number or name.
 	ReasonIdentityClaims Reason = "identity_claims_invalid"
+	// ReasonNotServiceRequester: the department is not among the service
+	// item's requesters.
+	ReasonNotServiceRequester Reason = "not_service_requester"
 )
 
 // Reasons of CodeInternal. Clients see the reason, never the message.
@@ -181,6 +202,7 @@ var reasonCodes = map[Reason]Code{
 
 	ReasonHolderIDTypeNotAccepted: CodeInvalid,
 	ReasonInvalidService:          CodeInvalid,
+	ReasonInvalidConsent:          CodeInvalid,
 
 	ReasonCredentialNotFound: CodeNotFound,
 	ReasonDocumentNotFound:   CodeNotFound,
@@ -191,8 +213,9 @@ var reasonCodes = map[Reason]Code{
 	ReasonServiceNotFound:    CodeNotFound,
 	ReasonShareNotFound:      CodeNotFound,
 
-	ReasonShareExpired:   CodeGone,
-	ReasonShareWithdrawn: CodeGone,
+	ReasonShareExpired:    CodeGone,
+	ReasonShareWithdrawn:  CodeGone,
+	ReasonRequestNotFound: CodeNotFound,
 
 	ReasonDuplicateID:            CodeConflict,
 	ReasonIdempotencyKeyReused:   CodeConflict,
@@ -213,6 +236,10 @@ var reasonCodes = map[Reason]Code{
 	ReasonAPIKeyAlreadyRevoked:   CodeConflict,
 	ReasonLastGovernanceAPIKey:   CodeConflict,
 	ReasonDocumentElsewhere:      CodeConflict,
+	ReasonRequestNotPending:      CodeConflict,
+	ReasonRequestExpired:         CodeConflict,
+	ReasonConsentEnded:           CodeConflict,
+	ReasonCredentialNotValid:     CodeConflict,
 
 	ReasonMissingAPIKey:   CodeUnauthorized,
 	ReasonInvalidAPIKey:   CodeUnauthorized,
@@ -232,6 +259,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonEndorsementMissing:   CodeForbidden,
 	ReasonCrossOrigin:          CodeForbidden,
 	ReasonIdentityClaims:       CodeForbidden,
+	ReasonNotServiceRequester:  CodeForbidden,
 
 	ReasonInternal:      CodeInternal,
 	ReasonLedgerFailure: CodeInternal,

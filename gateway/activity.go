@@ -62,6 +62,9 @@ type activityItem struct {
 	Share   string `json:"share,omitempty"`
 	Purpose string `json:"purpose,omitempty"`
 	By      string `json:"by,omitempty"`
+	// Request and Service name a consent request and its service item.
+	Request string `json:"request,omitempty"`
+	Service string `json:"service,omitempty"`
 	// key is unique across every source and orders events of one instant;
 	// a cursor carries it. Its source's prefix keeps sources apart.
 	key string
@@ -81,7 +84,7 @@ type activitySource func(ctx context.Context, h credential.Holder) ([]activityIt
 // activitySources are the sources the timeline merges: another kind of
 // event is one more entry here.
 func (s *Server) activitySources() []activitySource {
-	return []activitySource{s.credentialActivity, s.shareActivity}
+	return []activitySource{s.credentialActivity, s.shareActivity, s.requestActivity}
 }
 
 // holderActivity returns the page of h's timeline that comes after the

@@ -235,6 +235,7 @@ func (s *Server) routes() {
 	api.Post("/credentials/:id/reinstate", s.handleStatusChange(credential.ActionReinstate))
 	api.Post("/credentials/:id/revoke", s.handleStatusChange(credential.ActionRevoke))
 	api.Post("/credentials/:id/token/rotate", s.handleRotateToken)
+	s.requestRoutes(api)
 
 	// The verification page and the department console are in pages*.go and web/.
 	s.registerPages()

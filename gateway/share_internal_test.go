@@ -30,8 +30,8 @@ func newShareEnv(t *testing.T) *citizenEnv {
 	return newCitizenEnv(t, citizenOption{dir: dir, ledger: l, clock: clock})
 }
 
-// send is call with a JSON body, from the gateway's own origin.
-func (e *citizenEnv) send(t *testing.T, method, path, cookie string, body any) apiAnswer {
+// holderSend is call with a JSON body, from the gateway's own origin.
+func (e *citizenEnv) holderSend(t *testing.T, method, path, cookie string, body any) apiAnswer {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	req := httptest.NewRequest(method, path, bytes.NewReader(b))
@@ -91,7 +91,7 @@ func TestShares(t *testing.T) {
 		"someone else's":    {firm, req, 404, "credential_not_found"},
 		"without a session": {"", req, 401, "not_signed_in"},
 	} {
-		if r := e.send(t, "POST", "/api/v1/me/shares", c.cookie, c.body); r.status != c.status || r.reason != c.reason {
+		if r := e.holderSend(t, "POST", "/api/v1/me/shares", c.cookie, c.body); r.status != c.status || r.reason != c.reason {
 			t.Errorf("%s: %d %s, want %d %s", name, r.status, r.reason, c.status, c.reason)
 		}
 	}
@@ -100,7 +100,7 @@ func TestShares(t *testing.T) {
 		t.Fatalf("an API key listed shares: %d %s", r.status, r.body)
 	}
 
-	sh := decodeShare(t, e.send(t, "POST", "/api/v1/me/shares", person, req), 201)
+	sh := decodeShare(t, e.holderSend(t, "POST", "/api/v1/me/shares", person, req), 201)
 	if sh.State != credential.ShareActive || sh.Type == nil || sh.Type.ID != "diploma" || sh.Issuer == nil || sh.Issuer.ID != "edu" ||
 		!sh.ExpiresAt.Equal(sh.CreatedAt.Add(credential.ShareDefaultExpiry)) || sh.Purpose != req.Purpose || sh.OpenCount != 0 ||
 		!strings.HasPrefix(sh.ID, "edu.") || sh.URL != e.base+"/s/"+sh.ID || sh.QRURL != sh.URL+"/qr.png" {
@@ -154,7 +154,7 @@ func TestShares(t *testing.T) {
 	if items := list(firm); len(items) != 0 {
 		t.Fatalf("another holder lists %+v", items)
 	}
-	if r := e.send(t, "DELETE", "/api/v1/me/shares/"+sh.ID, firm, nil); r.status != 404 || r.reason != "share_not_found" {
+	if r := e.holderSend(t, "DELETE", "/api/v1/me/shares/"+sh.ID, firm, nil); r.status != 404 || r.reason != "share_not_found" {
 		t.Fatalf("another holder withdraws: %d %s", r.status, r.body)
 	}
 	if r := e.call(t, "GET", "/api/v1/me/shares/"+sh.ID+"/offline-qr.png", firm); r.status != 404 {
@@ -177,11 +177,11 @@ func TestShares(t *testing.T) {
 	}
 
 	// Withdrawn: 410, twice is fine.
-	w := decodeShare(t, e.send(t, "DELETE", "/api/v1/me/shares/"+sh.ID, person, nil), 200)
+	w := decodeShare(t, e.holderSend(t, "DELETE", "/api/v1/me/shares/"+sh.ID, person, nil), 200)
 	if w.State != credential.ShareWithdrawn || w.WithdrawnAt.IsZero() {
 		t.Fatalf("withdrawn: %+v", w)
 	}
-	decodeShare(t, e.send(t, "DELETE", "/api/v1/me/shares/"+sh.ID, person, nil), 200)
+	decodeShare(t, e.holderSend(t, "DELETE", "/api/v1/me/shares/"+sh.ID, person, nil), 200)
 	if r := open("application/json"); r.status != 410 || r.reason != "share_withdrawn" {
 		t.Fatalf("withdrawn share opened: %d %s", r.status, r.body)
 	}
@@ -191,7 +191,7 @@ func TestShares(t *testing.T) {
 
 	// Expired by the clock both the gateway and the ledger read.
 	e.clock.Advance(time.Second)
-	short := decodeShare(t, e.send(t, "POST", "/api/v1/me/shares", person, shareRequest{Credential: diploma, Fields: []string{"level"}, ExpiresIn: 60}), 201)
+	short := decodeShare(t, e.holderSend(t, "POST", "/api/v1/me/shares", person, shareRequest{Credential: diploma, Fields: []string{"level"}, ExpiresIn: 60}), 201)
 	if r := open("application/json"); r.status != 410 {
 		t.Fatalf("the first share again: %d", r.status)
 	}

@@ -49,8 +49,9 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 
 // GetEvaluateTransactions marks the read-only transactions in the metadata.
 func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{chaincode.FnGetRegistry, chaincode.FnGetRecord, chaincode.FnGetDocument, chaincode.FnGetHistory, chaincode.FnGetStatusEntries, chaincode.FnGetAPIKeys, chaincode.FnGetCredentialsByHolder,
-		chaincode.FnGetServices, chaincode.FnGetShare, chaincode.FnGetSharesByHolder}
+	return append([]string{chaincode.FnGetRegistry, chaincode.FnGetRecord, chaincode.FnGetDocument, chaincode.FnGetHistory, chaincode.FnGetStatusEntries, chaincode.FnGetAPIKeys, chaincode.FnGetCredentialsByHolder,
+		chaincode.FnGetServices, chaincode.FnGetShare, chaincode.FnGetSharesByHolder,
+	}, requestEvaluateTransactions...)
 }
 
 // PutDepartment adds or replaces a department (governance only, except the

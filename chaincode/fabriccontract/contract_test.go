@@ -37,7 +37,8 @@ func TestFunctionNamesMatchMethods(t *testing.T) {
 	c := NewContract()
 	ty := reflect.TypeOf(c)
 	for _, fn := range append(c.GetEvaluateTransactions(), chaincode.FnPutDepartment, chaincode.FnPutCredentialType, chaincode.FnIssue, chaincode.FnChangeStatus, chaincode.FnRotateToken,
-		chaincode.FnCreateAPIKey, chaincode.FnRevokeAPIKey, chaincode.FnPutService, chaincode.FnCreateShare, chaincode.FnOpenShare, chaincode.FnWithdrawShare) {
+		chaincode.FnCreateAPIKey, chaincode.FnRevokeAPIKey, chaincode.FnPutService, chaincode.FnCreateShare, chaincode.FnOpenShare, chaincode.FnWithdrawShare,
+		chaincode.FnCreateRequest, chaincode.FnDecideRequest, chaincode.FnRecordProofRead) {
 		if _, ok := ty.MethodByName(fn); !ok {
 			t.Errorf("contract has no transaction %s", fn)
 		}

@@ -117,6 +117,7 @@ func Run(t *testing.T, target Target) {
 		{"another citizen sees none of them", s.holderIsolation},
 		{"the holder reads their activity", s.holderActivity},
 		{"a holder shares chosen fields through a link", s.holderShares},
+		{"a department asks for consent, the holder approves and withdraws", s.consentRequests},
 		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 	}

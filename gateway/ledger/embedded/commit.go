@@ -19,6 +19,8 @@ type request struct {
 	transient map[string][]byte
 	run       func(chaincode.Tx) (any, error)
 	done      chan struct{}
+	// coEndorsers are departments (MSP IDs) that endorse besides mspID.
+	coEndorsers []string
 
 	// The endorsement: a simulation on a snapshot, made by the caller's
 	// goroutine so that signature checks and decoding run in parallel.
@@ -203,7 +205,7 @@ func (l *Ledger) execute(btx *bolt.Tx, r *request, end *tip) error {
 		r.event = sim.event
 		return nil
 	}
-	if err := l.checkPolicies(btx, sim); err != nil {
+	if err := l.checkPolicies(btx, sim, r.coEndorsers); err != nil {
 		r.result, r.err = nil, err
 		return nil
 	}
@@ -216,9 +218,9 @@ func (l *Ledger) execute(btx *bolt.Tx, r *request, end *tip) error {
 
 // checkPolicies does what Fabric's validators do with key-level endorsement
 // policies: a write to a key whose policy needs another department's peers
-// is rejected. On the embedded ledger the submitter is the only endorser,
-// so the policy must name the submitter's MSP and no other.
-func (l *Ledger) checkPolicies(btx *bolt.Tx, sim *simTx) error {
+// is rejected. On the embedded ledger the endorsers are the submitter and
+// the co-endorsers it names, so the policy must name no one else.
+func (l *Ledger) checkPolicies(btx *bolt.Tx, sim *simTx, coEndorsers []string) error {
 	check := func(policyBucket []byte, keys map[string]write) error {
 		for _, k := range sortedKeys(keys) {
 			p := btx.Bucket(policyBucket).Get([]byte(k))
@@ -229,7 +231,7 @@ func (l *Ledger) checkPolicies(btx *bolt.Tx, sim *simTx) error {
 			if err != nil {
 				return fmt.Errorf("embedded: endorsement policy of %s: %w", k, err)
 			}
-			if len(orgs) == 0 || slices.ContainsFunc(orgs, func(o string) bool { return o != sim.mspID }) {
+			if len(orgs) == 0 || slices.ContainsFunc(orgs, func(o string) bool { return o != sim.mspID && !slices.Contains(coEndorsers, o) }) {
 				return credential.Errorf(credential.ReasonEndorsementMissing, "the endorsement policy of %s requires %v, not %s", k, orgs, sim.mspID)
 			}
 		}

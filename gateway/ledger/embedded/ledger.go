@@ -285,6 +285,14 @@ func newTxID() string {
 // It holds the close lock in read mode throughout, so Close waits for
 // transactions in flight instead of failing them halfway.
 func (l *Ledger) submit(ctx context.Context, mspID, function string, transient map[string][]byte, fn func(chaincode.Tx) (any, error)) (*request, error) {
+	return l.submitEndorsed(ctx, mspID, nil, function, transient, fn)
+}
+
+// submitEndorsed is submit for a transaction that the peers of coEndorsers
+// endorse besides the submitter's: on Fabric the client asks each of those
+// departments' peers, here the one process runs the contract for all of
+// them, and key-level policies naming them are met.
+func (l *Ledger) submitEndorsed(ctx context.Context, mspID string, coEndorsers []string, function string, transient map[string][]byte, fn func(chaincode.Tx) (any, error)) (*request, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -295,7 +303,7 @@ func (l *Ledger) submit(ctx context.Context, mspID, function string, transient m
 	}
 	r := &request{
 		txID: newTxID(), time: l.cfg.Clock().UTC(), mspID: mspID, function: function,
-		transient: transient, run: fn, done: make(chan struct{}),
+		transient: transient, run: fn, done: make(chan struct{}), coEndorsers: coEndorsers,
 	}
 	if err := l.endorse(r); err != nil {
 		return nil, fmt.Errorf("embedded: simulate %s: %w", function, err)

@@ -27,6 +27,9 @@ type submitCall struct {
 	fn        string
 	args      []string
 	transient map[string][]byte
+	// coEndorsers are MSP IDs whose peers endorse besides the
+	// department's own, for keys whose policy names them too.
+	coEndorsers []string
 	// readOnly inspects an endorsed result and reports whether the call
 	// changes nothing (an idempotent replay), so it need not be ordered.
 	readOnly func(result []byte) bool
@@ -139,6 +142,9 @@ func (l *Ledger) endorse(ctx context.Context, d *dept, call submitCall) (*client
 		opts := []client.ProposalOption{client.WithArguments(call.args...)}
 		if call.transient != nil {
 			opts = append(opts, client.WithTransient(call.transient))
+		}
+		if len(call.coEndorsers) > 0 {
+			opts = append(opts, client.WithEndorsingOrganizations(append([]string{d.mspID}, call.coEndorsers...)...))
 		}
 		prop, err := p.contract.NewProposal(call.fn, opts...)
 		if err != nil {
