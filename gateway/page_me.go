@@ -103,6 +103,12 @@ func (s *Server) handleMePage(c *fiber.Ctx) error {
 // err is why currentSession refused; anything but no session or an ended
 // one is the gateway's own failure.
 func (s *Server) signedOutPage(c *fiber.Ctx, L catalog, v meView, err error, status int) error {
+	return s.signedOutPageTo(c, L, v, err, status, c.OriginalURL())
+}
+
+// signedOutPageTo is signedOutPage returning to next: a form post that
+// found no session comes back to the page that shows the form.
+func (s *Server) signedOutPageTo(c *fiber.Ctx, L catalog, v meView, err error, status int, next string) error {
 	switch credential.ErrorReason(err) {
 	case credential.ReasonSessionExpired:
 		v.Expired = true
@@ -113,7 +119,7 @@ func (s *Server) signedOutPage(c *fiber.Ctx, L catalog, v meView, err error, sta
 	v.NoIndex, v.SameOriginReferrer = true, true
 	v.SignedIn, v.SignInOn = false, s.rp != nil
 	v.SignInURL = "/me/login"
-	if next := c.OriginalURL(); safeNext(next) == next && next != defaultNext {
+	if safeNext(next) == next && next != defaultNext {
 		v.SignInURL += "?next=" + url.QueryEscape(next)
 	}
 	return s.pages.send(c, status, "me", v)

@@ -47,6 +47,11 @@ func (s *Server) signInRoutes() {
 	s.app.Get("/me", s.handleMePage)
 	s.app.Get("/me/credentials/:id", s.handleMyCredentialPage)
 	s.app.Get("/me/activity", s.handleMyActivityPage)
+	s.app.Get("/me/credentials/:id/share", s.handleShareFormPage)
+	s.app.Post("/me/credentials/:id/share", s.handleShareFormPost)
+	s.app.Get("/me/shares", s.handleMySharesPage)
+	s.app.Get("/me/shares/:id", s.handleMySharePage)
+	s.app.Post("/me/shares/:id/withdraw", s.handleWithdrawSharePage)
 }
 
 // handleSignIn starts the authorization code flow with PKCE (S256), a
