@@ -26,12 +26,12 @@ var webFS embed.FS
 // pageTemplates are the page files in web/templates; each is parsed
 // together with layout.html into its own template set, so every page can
 // define its own "content".
-var pageTemplates = []string{"home", "verify", "console", "error", "me", "logout", "mecredential", "meactivity", "meshare", "meshares"}
+var pageTemplates = []string{"home", "verify", "console", "error", "me", "logout", "mecredential", "meactivity", "meshare", "meshares", "merequests"}
 
 // pagePartials are the shared template files a page is parsed with besides
 // layout.html: the holder's pages share their header and navigation.
 var pagePartials = map[string][]string{"me": {"holder"}, "mecredential": {"holder"}, "meactivity": {"holder"},
-	"meshare": {"holder"}, "meshares": {"holder"}}
+	"meshare": {"holder"}, "meshares": {"holder"}, "merequests": {"holder"}}
 
 // asset is a static file served under /assets/ with a content hash in its
 // URL, so browsers may cache it for good and still see every change.

@@ -52,6 +52,11 @@ func (s *Server) signInRoutes() {
 	s.app.Get("/me/shares", s.handleMySharesPage)
 	s.app.Get("/me/shares/:id", s.handleMySharePage)
 	s.app.Post("/me/shares/:id/withdraw", s.handleWithdrawSharePage)
+	s.app.Get("/me/requests", s.handleMyRequestsPage)
+	s.app.Get("/me/requests/:id", s.handleMyRequestPage)
+	s.app.Post("/me/requests/:id/approve", s.handleDecideRequestPage(credential.DecisionApprove))
+	s.app.Post("/me/requests/:id/refuse", s.handleDecideRequestPage(credential.DecisionRefuse))
+	s.app.Post("/me/requests/:id/withdraw", s.handleDecideRequestPage(credential.DecisionWithdraw))
 }
 
 // handleSignIn starts the authorization code flow with PKCE (S256), a

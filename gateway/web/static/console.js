@@ -225,12 +225,18 @@
     $("issue-submit").disabled = state.types.length === 0;
     if (state.types.length === 0) { show($("issue-error"), t("console.msg.noTypes")); }
     renderTypeFields();
+    loadServices();
   }
 
   function signOut() {
     sessionStorage.removeItem(KEY_STORAGE);
     state = { apiKey: "", dept: null, types: [], catalogue: [], current: null, idempotencyKey: "" };
     revokeQR();
+    revokeRequestQR();
+    requests.current = "";
+    $("req-created").hidden = true;
+    $("req-detail").hidden = true;
+    $("req-list").textContent = "";
     $("workspace").hidden = true;
     $("session").hidden = true;
     $("credential").hidden = true;
@@ -617,6 +623,237 @@
   }
 
   $("history-load").addEventListener("click", loadHistory);
+
+  // --- consent requests (授权用证) ----------------------------------------
+
+  // The service items this department may request, from the public
+  // catalogue; the requests it made, newest first; one opened request.
+  var requests = { services: [], current: "", qrURL: "" };
+
+  function claimLabel(type, name) {
+    if (name.indexOf("holder.") === 0 && has(name)) { return t(name); }
+    var ty = typeByCode(type);
+    var fields = (ty && ty.fields) || [];
+    for (var i = 0; i < fields.length; i++) { if (fields[i].name === name) { return pick(fields[i].labelZh, fields[i].labelEn); } }
+    return name;
+  }
+
+  function typeName(code) {
+    var ty = typeByCode(code);
+    return ty ? pick(ty.nameZh, ty.nameEn) : code;
+  }
+
+  function serviceByCode(code) {
+    for (var i = 0; i < requests.services.length; i++) { if (requests.services[i].code === code) { return requests.services[i]; } }
+    return null;
+  }
+
+  function serviceName(code) {
+    var svc = serviceByCode(code);
+    return svc ? pick(svc.nameZh, svc.nameEn) : code;
+  }
+
+  var sep = lang === "zh" ? "、" : ", ";
+
+  // needsText says what a service item asks for: each type with its fields.
+  function needsText(svc) {
+    return (svc.credentials || []).map(function (c) {
+      return typeName(c.type) + t("console.req.fieldsOf") + (c.fields || []).map(function (f) { return claimLabel(c.type, f); }).join(sep);
+    }).join(lang === "zh" ? "；" : "; ");
+  }
+
+  function loadServices() {
+    var sel = $("req-service");
+    return api("GET", "/api/v1/services").then(function (res) {
+      requests.services = (res.services || []).filter(function (svc) { return (svc.requesters || []).indexOf(state.dept.id) >= 0; });
+      sel.textContent = "";
+      requests.services.forEach(function (svc) {
+        var o = document.createElement("option");
+        o.value = svc.code;
+        o.textContent = pick(svc.nameZh, svc.nameEn) + " (" + svc.code + ")";
+        sel.appendChild(o);
+      });
+      $("req-submit").disabled = requests.services.length === 0;
+      hide($("req-error"));
+      if (!requests.services.length) { show($("req-error"), t("console.req.noServices")); }
+      renderNeeds();
+      return loadRequests();
+    }).catch(function (e) { show($("req-error"), e.message); });
+  }
+
+  function renderNeeds() {
+    var svc = serviceByCode($("req-service").value);
+    $("req-needs").textContent = svc ? t("console.req.needs", needsText(svc)) : "";
+  }
+  $("req-service").addEventListener("change", renderNeeds);
+
+  function requestTone(status, active) {
+    if (status === "approved") { return active ? "ok" : "muted"; }
+    return status === "pending" ? "info" : "muted";
+  }
+  function requestState(r) { return r.status === "approved" && !r.consentActive ? "ended" : r.status; }
+
+  function revokeRequestQR() {
+    if (requests.qrURL) { URL.revokeObjectURL(requests.qrURL); requests.qrURL = ""; }
+    $("req-qr").removeAttribute("src");
+  }
+
+  $("req-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var err = $("req-error");
+    hide(err);
+    clearFieldProblems(ev.target);
+    var body = { service: $("req-service").value };
+    var number = $("req-idNumber").value.trim();
+    if (number) { body.holder = { idType: $("req-idType").value, idNumber: number }; }
+    var purpose = $("req-purpose").value.trim();
+    if (purpose) { body.purpose = purpose; }
+    var btn = $("req-submit");
+    btn.disabled = true;
+    api("POST", "/api/v1/requests", body).then(function (res) {
+      $("req-created").hidden = false;
+      $("req-url").value = res.approveUrl;
+      revokeRequestQR();
+      api("GET", sameOriginPath(res.qrUrl), undefined, { blob: true }).then(function (blob) {
+        requests.qrURL = URL.createObjectURL(blob);
+        $("req-qr").src = requests.qrURL;
+      }).catch(function (e) { show(err, e.message); });
+      $("req-idNumber").value = "";
+      $("req-purpose").value = "";
+      return loadRequests();
+    }).catch(function (e) {
+      showProblem($("req-form"), err, e);
+    }).then(function () { btn.disabled = requests.services.length === 0; });
+  });
+
+  // loadRequests lists the department's latest requests. The list carries
+  // no presentations, so it counts no read.
+  function loadRequests() {
+    var list = $("req-list");
+    hide($("req-list-error"));
+    return api("GET", "/api/v1/requests?limit=20").then(function (res) {
+      list.textContent = "";
+      var items = res.items || [];
+      if (!items.length) { list.appendChild(el("li", "req-empty", t("console.req.empty"))); }
+      items.forEach(function (r) {
+        var st = requestState(r);
+        var li = el("li", "req-item");
+        li.dataset.request = r.id;
+        li.dataset.status = st;
+        var btn = el("button", "req-open");
+        btn.type = "button";
+        btn.appendChild(el("span", "req-item-name", serviceName(r.service)));
+        btn.appendChild(el("span", "badge tone-" + requestTone(r.status, r.consentActive), t("myreq.state." + st)));
+        btn.appendChild(el("span", "req-item-meta", fmtTime(r.createdAt) + (r.purpose ? " · " + r.purpose : "")));
+        btn.addEventListener("click", function () { openRequest(r.id); });
+        li.appendChild(btn);
+        list.appendChild(li);
+      });
+      if (requests.current) { markCurrent(); }
+    }).catch(function (e) { show($("req-list-error"), e.message); });
+  }
+  $("req-refresh").addEventListener("click", function () {
+    loadRequests().then(function () { if (requests.current) { openRequest(requests.current); } });
+  });
+
+  function markCurrent() {
+    Array.prototype.forEach.call($("req-list").children, function (li) {
+      if (li.dataset.request === requests.current) { li.setAttribute("aria-current", "true"); } else { li.removeAttribute("aria-current"); }
+    });
+  }
+
+  function fact(dl, label, value, cls) {
+    var d = el("div", cls || "");
+    d.appendChild(el("dt", "", label));
+    d.appendChild(el("dd", "", value));
+    dl.appendChild(d);
+  }
+
+  // openRequest reads one request. While the consent is in force the
+  // answer carries the presentations, and the ledger counts the read;
+  // each presentation is then checked with POST /api/v1/verify.
+  function openRequest(id) {
+    requests.current = id;
+    markCurrent();
+    var box = $("req-detail"), err = $("req-error-detail");
+    hide(err);
+    return api("GET", "/api/v1/requests/" + encodeURIComponent(id)).then(function (r) {
+      box.hidden = false;
+      var st = requestState(r);
+      box.dataset.status = st;
+      $("req-detail-title").textContent = serviceName(r.service);
+      var badge = $("req-status");
+      badge.textContent = t("myreq.state." + st);
+      badge.className = "badge tone-" + requestTone(r.status, r.consentActive);
+      $("req-id").textContent = r.id;
+      var dl = $("req-facts");
+      dl.textContent = "";
+      if (r.purpose) { fact(dl, t("console.req.purpose"), r.purpose, "wide"); }
+      fact(dl, t("myreq.created"), fmtTime(r.createdAt));
+      if (r.status === "pending") { fact(dl, t("myreq.expires"), fmtTime(r.expiresAt)); }
+      if (r.decidedAt) { fact(dl, t("myreq.decided"), fmtTime(r.decidedAt)); }
+      if (r.consentUntil && r.status === "approved") { fact(dl, t("myreq.until"), fmtTime(r.consentUntil)); }
+      if (r.withdrawnAt) { fact(dl, t("myreq.withdrawn"), fmtTime(r.withdrawnAt)); }
+      if (r.decidedAt && r.status !== "refused") { fact(dl, t("console.req.reads"), String(r.reads || 0)); }
+      if (r.status === "pending") { fact(dl, t("console.req.approveUrl"), r.approveUrl, "wide mono"); }
+      $("req-reads-hint").hidden = !r.consentActive;
+      renderReceipt(r.receipt);
+      return renderPresentations(r);
+    }).catch(function (e) { show(err, e.message); });
+  }
+
+  function renderPresentations(r) {
+    var box = $("req-presentations");
+    box.textContent = "";
+    var pres = r.presentations || [];
+    box.dataset.count = String(pres.length);
+    if (!r.consentActive) {
+      if (r.decidedAt) { box.appendChild(el("p", "hint", t("console.req.noPresentations"))); }
+      return Promise.resolve();
+    }
+    (r.unavailable || []).forEach(function (id) { box.appendChild(el("p", "hint", t("console.req.unavailable", id))); });
+    return Promise.all(pres.map(function (p) {
+      var card = el("div", "req-presentation");
+      card.dataset.credential = p.id || "";
+      card.dataset.verified = "pending";
+      var head = el("div", "cred-head");
+      head.appendChild(el("h4", "", typeName(p.type)));
+      var badge = el("span", "badge tone-muted", t("console.msg.working"));
+      head.appendChild(badge);
+      card.appendChild(head);
+      var dl = el("dl", "fields");
+      card.appendChild(dl);
+      box.appendChild(card);
+      return api("POST", "/api/v1/verify", { presentation: p }).then(function (v) {
+        card.dataset.verified = v.valid ? "true" : "false";
+        var info = statusInfo(v.status);
+        badge.textContent = v.valid ? t("console.req.verified") : t("console.req.notVerified", info.text);
+        badge.className = "badge tone-" + (v.valid ? "ok" : "bad");
+        (v.fields || []).forEach(function (f) { fact(dl, pick(f.labelZh, f.labelEn) || claimLabel(p.type, f.name), f.value); });
+        if (v.issuer) { fact(dl, t("console.req.issuer"), pick(v.issuer.nameZh, v.issuer.nameEn)); }
+      }).catch(function (e) {
+        card.dataset.verified = "false";
+        badge.textContent = e.message;
+        badge.className = "badge tone-bad";
+      });
+    }));
+  }
+
+  function renderReceipt(rc) {
+    var box = $("req-receipt");
+    box.textContent = "";
+    if (!rc) { return; }
+    box.appendChild(el("h4", "", t("console.req.receipt")));
+    var dl = el("dl", "fields req-receipt");
+    fact(dl, t("console.req.decision"), t("myreq.state." + rc.decision));
+    fact(dl, t("myreq.decided"), fmtTime(rc.at));
+    if (rc.consentUntil) { fact(dl, t("myreq.until"), fmtTime(rc.consentUntil)); }
+    (rc.credentials || []).forEach(function (c) {
+      fact(dl, typeName(c.type), c.id + " — " + (c.fields || []).map(function (f) { return claimLabel(c.type, f); }).join(sep), "wide");
+    });
+    if (rc.holderRef) { fact(dl, t("console.req.holderRef"), rc.holderRef, "wide mono"); }
+    box.appendChild(dl);
+  }
 
   // --- start ---------------------------------------------------------------
 
