@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/certledger/certledger/credential"
@@ -83,7 +84,11 @@ type consentLoad struct {
 	dept    *client // hrss, the requester
 	holder  *client // the holders' browsers (the header carries who)
 	holders []*consentHolder
+	retries atomic.Int64 // approvals tried again after request_not_found
 }
+
+// approveRetries bounds the approval's retries, 50 ms apart.
+const approveRetries = 100
 
 // setUpConsent signs ConsentHolders holders in (the bench accounts when the
 // gateway has them, else sessions of the demo's persons in turn) and issues
@@ -185,8 +190,24 @@ func (l *consentLoad) flow(ctx context.Context, i int, buf *bytes.Buffer) error 
 	if err := json.Unmarshal(b, &created); err != nil || !credential.ValidRequestID(created.ID) {
 		return fmt.Errorf("POST /api/v1/requests answered %.200s", b)
 	}
-	if _, _, err := l.holder.do(ctx, http.MethodPost, "/api/v1/me/requests/"+created.ID+"/approve", h.approve, h.header, http.StatusOK, buf); err != nil {
-		return err
+	// On Fabric the request is acknowledged once hrss's peer commits it;
+	// governance's peer, which the portal reads, may commit the block a
+	// moment later. The holder tries again, as one who reloads the page.
+	for try := 0; ; try++ {
+		_, _, err := l.holder.do(ctx, http.MethodPost, "/api/v1/me/requests/"+created.ID+"/approve", h.approve, h.header, http.StatusOK, buf)
+		var se *statusError
+		if err == nil {
+			break
+		}
+		if !errors.As(err, &se) || se.Status != http.StatusNotFound || try >= approveRetries {
+			return err
+		}
+		l.retries.Add(1)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	b, _, err = l.dept.do(ctx, http.MethodGet, "/api/v1/requests/"+created.ID, nil, l.dept.auth(), http.StatusOK, buf)
 	if err != nil {
@@ -224,7 +245,8 @@ func (l *consentLoad) describe() string {
 	return fmt.Sprintf("one operation is a whole flow for service %s: POST /api/v1/requests as hrss naming the holder by ID number, "+
 		"POST /api/v1/me/requests/{id}/approve with the holder's session cookie choosing their diploma (edu) and professional qualification (hrss), "+
 		"GET /api/v1/requests/{id} as hrss checked for the 2 presentations; %d sessions of %d distinct holders, each signed in through the demo identity provider's login form "+
-		"and issued the two credentials through POST /api/v1/credentials first", consentService, len(l.holders), len(users))
+		"and issued the two credentials through POST /api/v1/credentials first; %d approvals tried again (50 ms later) after request_not_found, the request not yet committed on governance's peer",
+		consentService, len(l.holders), len(users), l.retries.Load())
 }
 
 // RunConsent measures the consent flow on the gateway at cfg.URL, or on
