@@ -32,6 +32,7 @@ func runBench(args []string) error {
 	fs.StringVar(&phases, "phases", strings.Join(loadtest.AllPhases, ","), "phases to run, comma-separated: "+strings.Join(loadtest.AllPhases, ", "))
 	fs.StringVar(&write, "write", "", "update the results section of this Markdown file (e.g. docs/benchmarks.md)")
 	wallet := fs.Bool("wallet", false, fmt.Sprintf("instead of the phases, measure GET /api/v1/me/credentials for a demo citizen signed in through the demo identity provider, after issuing them %d credentials", loadtest.WalletCredentials))
+	consent := fs.Bool("consent", false, fmt.Sprintf("instead of the phases, measure consent flows (request, approval by a signed-in holder, proof read) for %d holders", loadtest.ConsentHolders))
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (client and self-hosted gateway) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger bench [flags]\n\nDrives a gateway on this machine and prints throughput and latency percentiles.\n\nflags:")
@@ -69,6 +70,12 @@ func runBench(args []string) error {
 	run, begin, end, markdown := loadtest.Run, loadtest.SectionBegin, loadtest.SectionEnd, (*loadtest.Report).Markdown
 	if *wallet {
 		run, begin, end, markdown = loadtest.RunWallet, loadtest.WalletSectionBegin, loadtest.WalletSectionEnd, (*loadtest.Report).WalletMarkdown
+	}
+	if *consent {
+		if *wallet {
+			return benchUsageError{errors.New("--wallet and --consent are separate runs")}
+		}
+		run, begin, end, markdown = loadtest.RunConsent, loadtest.ConsentSectionBegin, loadtest.ConsentSectionEnd, (*loadtest.Report).ConsentMarkdown
 	}
 	rep, err := run(ctx, cfg)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -30,6 +31,7 @@ func runBenchFabric(args []string) error {
 	fs.StringVar(&write, "write", "", "update the Fabric section of this Markdown file (e.g. docs/benchmarks.md)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "leave the network running and its folder in place")
 	fs.IntVar(&cfg.Rounds, "rounds", loadtest.DefaultFabricRounds, "rounds of all phases, interleaved so that load from elsewhere on the machine hits both sides alike")
+	consent := fs.Bool("consent", false, "instead of the comparison, measure consent flows through the gateway against three raw kv puts one after another per operation")
 	chaos := fs.Bool("chaos", false, "instead of the comparison, issue under load while killing the Raft leader, a peer and the gateway and restarting the network; check every acknowledged credential is on the ledger once")
 	outage := fs.Duration("outage", loadtest.DefaultChaosOutage, "with --chaos: how long the killed orderer and peer, and the stopped network, stay down")
 	drain := fs.Duration("drain", loadtest.DefaultChaosDrain, "with --chaos: how long clients keep retrying their last issuance after the load ends")
@@ -57,6 +59,24 @@ func runBenchFabric(args []string) error {
 	}
 	if fs.NArg() > 0 || cfg.Validate() != nil {
 		return benchUsageError{fmt.Errorf("bad arguments %q", args)}
+	}
+	if *consent {
+		rep, err := loadtest.RunFabricConsent(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Println()
+		rep.WriteTable(os.Stdout)
+		if write != "" {
+			if err := loadtest.UpdateMarkdownSection(write, loadtest.FabricConsentSectionBegin, loadtest.FabricConsentSectionEnd, rep.FabricConsentMarkdown(commandLine("certledger bench-fabric", args))); err != nil {
+				return fmt.Errorf("write %s: %w", write, err)
+			}
+			fmt.Fprintf(os.Stderr, "results written to %s\n", write)
+		}
+		if !rep.Passed() {
+			return errors.New("some operations failed")
+		}
+		return nil
 	}
 	b, err := loadtest.RunFabric(ctx, cfg)
 	if err != nil {

@@ -40,6 +40,12 @@ type selfHosted struct {
 // cleanup removes. logw empty: the access log goes to gateway.log in the
 // folder, so the load test pays for logging as a real server does.
 func startSelfHosted(ctx context.Context, dir string, logw io.Writer) (*selfHosted, error) {
+	return startSelfHostedWith(ctx, dir, logw, nil)
+}
+
+// startSelfHostedWith is startSelfHosted with extra accounts at the demo
+// identity provider, besides the demo citizens.
+func startSelfHostedWith(ctx context.Context, dir string, logw io.Writer, extra []provision.DemoCitizen) (*selfHosted, error) {
 	s := &selfHosted{Dir: dir}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "certledger-bench-")
@@ -79,6 +85,7 @@ func startSelfHosted(ctx context.Context, dir string, logw io.Writer) (*selfHost
 	if err != nil {
 		return nil, err
 	}
+	demo.Citizens = append(demo.Citizens, extra...)
 	s.Citizens = demo.Citizens
 	if s.Keys, err = provision.ReadDemoKeys(s.Dir); err != nil {
 		return nil, err
