@@ -268,7 +268,7 @@ func DecideRequest(tx Tx, d credential.RequestDecision) (credential.ConsentReque
 	if d.Action != credential.DecisionWithdraw {
 		req.DecidedAt = now
 	}
-	req.HolderRef = d.HolderRef
+	req.HolderRef, req.DecisionTxID = d.HolderRef, tx.TxID()
 	rc := credential.Receipt{Request: req.ID, Service: req.Service, Requester: req.Requester, Decision: req.Status, At: now,
 		TxID: tx.TxID(), TermDays: req.TermDays, ConsentUntil: req.ConsentUntil, HolderRef: req.HolderRef, Credentials: req.Credentials}
 	keys := []string{requestKey(req.ID), receiptKey(rc)}

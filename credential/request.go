@@ -81,6 +81,9 @@ type ConsentRequest struct {
 	Credentials  []ConsentCredential `json:"credentials,omitempty"`
 	ConsentUntil time.Time           `json:"consentUntil,omitzero"`
 	WithdrawnAt  time.Time           `json:"withdrawnAt,omitzero"`
+	// DecisionTxID is the transaction of the latest decision, which wrote
+	// its receipt.
+	DecisionTxID string `json:"decisionTxId,omitempty"`
 
 	// Reads counts the presentations the requester fetched; RecentReads
 	// keeps the last MaxRecentReads of their times, oldest first.

@@ -317,7 +317,7 @@ func receiptOf(r credential.ConsentRequest) *credential.Receipt {
 		at = r.WithdrawnAt
 	}
 	return &credential.Receipt{Request: r.ID, Service: r.Service, Requester: r.Requester, Decision: r.Status, At: at,
-		TermDays: r.TermDays, ConsentUntil: r.ConsentUntil, HolderRef: r.HolderRef, Credentials: r.Credentials}
+		TxID: r.DecisionTxID, TermDays: r.TermDays, ConsentUntil: r.ConsentUntil, HolderRef: r.HolderRef, Credentials: r.Credentials}
 }
 
 func (s *Server) handleGetRequest(c *fiber.Ctx) error {

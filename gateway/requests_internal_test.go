@@ -247,6 +247,10 @@ func TestConsentRequestFlow(t *testing.T) {
 		strings.Contains(string(rc.body), zhangWei.holder.IDNumber) || strings.Contains(string(rc.body), zhangWei.holder.Name) {
 		t.Fatalf("receipts: %s", rc.body)
 	}
+	// The request's own receipt names the withdrawal's transaction, as the ledger's does.
+	if last := ra.Receipts[len(ra.Receipts)-1]; v.Receipt == nil || v.Receipt.TxID == "" || v.Receipt.TxID != last.TxID {
+		t.Fatalf("the request's receipt %+v, the ledger's %+v", v.Receipt, last)
+	}
 	if ra := decodeAs[receiptsAnswer](t, e.send(t, "GET", "/api/v1/receipts?department=samr", "gov", "", nil)); ra.Counts.Total != 0 {
 		t.Fatalf("receipts of samr: %+v", ra)
 	}

@@ -28,11 +28,16 @@ func (l *Ledger) RecordProofRead(ctx context.Context, mspID, govMSP, id string) 
 	if err != nil {
 		return out, err
 	}
-	res, err := l.submit(ctx, d, submitCall{fn: chaincode.FnRecordProofRead, args: []string{id}, coEndorsers: others(mspID, govMSP)})
+	co := others(mspID, govMSP)
+	res, err := l.submit(ctx, d, submitCall{fn: chaincode.FnRecordProofRead, args: []string{id}, coEndorsers: co})
 	if err != nil {
 		return out, err
 	}
-	return out, decode(res.result, &out, "consent request")
+	if err := decode(res.result, &out, "consent request"); err != nil {
+		return out, err
+	}
+	l.awaitRequest(ctx, out, append([]string{mspID}, co...)...)
+	return out, nil
 }
 
 func others(mspID, other string) []string {
@@ -56,7 +61,11 @@ func submitRequest(ctx context.Context, l *Ledger, mspID string, co []string, fn
 	if err != nil {
 		return out, err
 	}
-	return out, decode(res.result, &out, "consent request")
+	if err := decode(res.result, &out, "consent request"); err != nil {
+		return out, err
+	}
+	l.awaitRequest(ctx, out, append([]string{l.gov.mspID, mspID}, co...)...)
+	return out, nil
 }
 
 // queryJSON evaluates a query of public state, the governance department's
