@@ -80,7 +80,8 @@ func TestIssueIsDeterministic(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"put cred/" + doc.ID, "private " + DocumentCollection("SamrMSP") + "/doc/" + doc.ID, "put idem/samr/k", "policy cred/", "event " + EventName,
-		"put statusidx/samr/0000000000/00000000000000000042", "policy statusidx/samr/0000000000/00000000000000000042"} {
+		"put statusidx/samr/0000000000/00000000000000000042", "policy statusidx/samr/0000000000/00000000000000000042",
+		"put deptidx/samr/" + invertedTime(t0) + "/" + doc.ID, "policy deptidx/samr/" + invertedTime(t0) + "/" + doc.ID + "=SamrMSP"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("issue did not %q:\n%s", want, first)
 		}
@@ -98,7 +99,7 @@ func TestIssueIsDeterministic(t *testing.T) {
 // Every kind of key has its own prefix, and the range scans of the registry
 // see only their own kind.
 func TestKeyPrefixesDoNotOverlap(t *testing.T) {
-	prefixes := []string{prefixDepartment, prefixMSP, prefixType, prefixTypeCode, prefixRecord, prefixIdempotency, prefixDocument, prefixStatusIndex, prefixAPIKey, prefixAPIKeyRevocation, prefixHolderIndex}
+	prefixes := []string{prefixDepartment, prefixMSP, prefixType, prefixTypeCode, prefixRecord, prefixIdempotency, prefixDocument, prefixStatusIndex, prefixAPIKey, prefixAPIKeyRevocation, prefixHolderIndex, prefixDeptIndex}
 	for _, p := range prefixes {
 		for _, q := range prefixes {
 			if p != q && strings.HasPrefix(q, p) {

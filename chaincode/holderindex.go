@@ -257,10 +257,11 @@ type IndexProgress struct {
 	Next string `json:"next,omitempty"`
 }
 
-// IndexHolders lists in the holder index the records written before the
-// contract kept one: up to IndexBatch records after identifier after, in key
-// order. A record is listed when it is the newest version of its credential
-// and its entry is missing; entries the contract wrote are left alone, so a
+// IndexHolders lists in the holder index and the department index (the
+// register, register.go) the records written before the contract kept them:
+// up to IndexBatch records after identifier after, in key order. A record is
+// listed when it is the newest version of its credential and an entry is
+// missing; entries the contract wrote are left alone, so a
 // run repeated or interrupted does no harm. Governance only: it is a
 // one-off operation of the channel (docs/decisions/0012).
 func IndexHolders(tx Tx, after string) (IndexProgress, error) {
@@ -295,11 +296,22 @@ func IndexHolders(tx Tx, after string) (IndexProgress, error) {
 			return p, ledgerErr("decode "+kv.Key, err)
 		}
 		p.Scanned++
-		ok, err := unindexed(tx, rec)
+		newest, err := newestVersion(tx, rec)
 		if err != nil {
 			return p, err
 		}
-		if !ok {
+		if !newest {
+			continue
+		}
+		holderMissing, err := absent(tx, holderIndexKeyOf(rec))
+		if err != nil {
+			return p, err
+		}
+		deptMissing, err := absent(tx, deptIndexKey(rec))
+		if err != nil {
+			return p, err
+		}
+		if !holderMissing && !deptMissing {
 			continue
 		}
 		msp, known := msps[rec.Issuer]
@@ -313,10 +325,20 @@ func IndexHolders(tx Tx, after string) (IndexProgress, error) {
 			}
 			msp, msps[rec.Issuer] = d.MSPID, d.MSPID
 		}
-		if err := indexHolder(tx, rec, msp); err != nil {
-			return p, err
+		if holderMissing {
+			if err := indexHolder(tx, rec, msp); err != nil {
+				return p, err
+			}
+			p.Indexed++
 		}
-		p.Indexed++
+		// The department index (the register) came later, with the same
+		// backfill: one pass lists a record wherever it is missing.
+		if deptMissing {
+			if err := indexDepartment(tx, rec, credential.Record{}, false, msp); err != nil {
+				return p, err
+			}
+			p.Indexed++
+		}
 	}
 	if more {
 		p.Next = strings.TrimPrefix(kvs[len(kvs)-1].Key, prefixRecord)
@@ -324,9 +346,8 @@ func IndexHolders(tx Tx, after string) (IndexProgress, error) {
 	return p, nil
 }
 
-// unindexed reports whether rec is the newest version of its credential
-// and the holder index lacks its entry.
-func unindexed(tx Tx, rec credential.Record) (bool, error) {
+// newestVersion reports whether rec is the newest version of its credential.
+func newestVersion(tx Tx, rec credential.Record) (bool, error) {
 	id, err := credential.ParseIdentifier(rec.ID)
 	if err != nil {
 		return false, ledgerErr("parse the identifier of "+rec.ID, err)
@@ -342,7 +363,20 @@ func unindexed(tx Tx, rec credential.Record) (bool, error) {
 			return false, nil
 		}
 	}
-	k := holderIndexKey(rec.HolderRef, id)
+	return true, nil
+}
+
+// holderIndexKeyOf is the holder index key of rec.
+func holderIndexKeyOf(rec credential.Record) string {
+	id, err := credential.ParseIdentifier(rec.ID)
+	if err != nil {
+		return ""
+	}
+	return holderIndexKey(rec.HolderRef, id)
+}
+
+// absent reports whether key k has no value.
+func absent(tx Tx, k string) (bool, error) {
 	b, err := tx.GetState(k)
 	if err != nil {
 		return false, ledgerErr("read "+k, err)

@@ -125,6 +125,9 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err := indexHolder(tx, rec, caller.MSPID); err != nil {
 		return credential.IssueResult{}, err
 	}
+	if err := indexDepartment(tx, rec, prev, replacesVersion(rec, renews), caller.MSPID); err != nil {
+		return credential.IssueResult{}, err
+	}
 	if err := putDocument(tx, doc, caller.MSPID); err != nil {
 		return credential.IssueResult{}, err
 	}

@@ -130,6 +130,8 @@ type Ledger interface {
 	// contract's holder index lists under the query's references, current
 	// versions only (docs/decisions/0012-holder-view.md).
 	CredentialsByHolder(ctx context.Context, q HolderQuery) (HolderPage, error)
+	// DepartmentRegister lists a department's credentials (证照台账, register.go).
+	DepartmentRegister
 	// CreateShare records a holder's share of a credential in the issuing
 	// department's private data collection, as mspID, that department
 	// (docs/decisions/0013-shares.md). Share writes travel as transient

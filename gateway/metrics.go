@@ -24,6 +24,9 @@ type metrics struct {
 	presentations *prometheus.CounterVec
 	keyChanges    *prometheus.CounterVec
 	rateLimited   *prometheus.CounterVec
+	// registerScanned counts the department index entries register
+	// queries read (register.go), the cost filters add to a page.
+	registerScanned prometheus.Counter
 }
 
 // unmatchedRoute labels requests that matched no route, so probing random
@@ -81,6 +84,11 @@ func newMetrics(ledger any) *metrics {
 		Name: "certledger_rate_limited_total", Help: "Requests refused with 429, by rate limit.",
 	}, []string{"limit"})
 	m.reg.MustRegister(m.rateLimited)
+	m.registerScanned = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "certledger_register_scanned_entries_total",
+		Help: "Department index entries read by register queries (GET /api/v1/credentials), pages and CSV exports alike.",
+	})
+	m.reg.MustRegister(m.registerScanned)
 	m.reg.MustRegister(m.requests, m.latency, m.issuances, m.verifications, m.statusChanges, m.presentations, m.keyChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if rc, ok := ledger.(RecordCacheLedger); ok {

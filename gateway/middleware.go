@@ -24,8 +24,9 @@ const (
 const HeaderRequestID = "X-Request-ID"
 
 // redactedParams are query parameters never written to logs: t is a
-// verification URL's access token.
-var redactedParams = map[string]bool{"t": true}
+// verification URL's access token, holderIdNumber the register's holder
+// filter (personal data).
+var redactedParams = map[string]bool{"t": true, "holderidnumber": true} // compared in lower case
 
 // observe wraps every request: request ID, problem answers for handler
 // errors, metrics, and one structured access log line.

@@ -221,6 +221,7 @@ func (s *Server) routes() {
 	app.Get("/s/:id/qr.png", s.handleShareQR)
 	api.Post("/verify", s.handleVerify)
 	api.Get("/trust-list", s.handleTrustList)
+	api.Get("/credentials", s.handleRegister)
 	api.Post("/credentials", s.handleIssue)
 	api.Get("/credentials/:id", s.handleGetCredential)
 	api.Get("/credentials/:id/history", s.handleHistory)

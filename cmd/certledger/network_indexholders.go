@@ -9,7 +9,7 @@ import (
 	"github.com/certledger/certledger/network/profile"
 )
 
-// networkIndexHolders lists in the contract's holder index the credentials
+// networkIndexHolders lists in the contract's holder and department indexes the credentials
 // of a channel that were issued before the contract kept one, so holders
 // find them (docs/decisions/0012). It runs IndexHolders transactions as the
 // governance department until every record has been scanned; run again, it
@@ -54,6 +54,6 @@ func networkIndexHolders(ctx context.Context, args []string) error {
 		}
 		after = pr.Next
 	}
-	fmt.Printf("holder index: %d records scanned, %d listed, in %s\n", scanned, indexed, time.Since(start).Round(100*time.Millisecond))
+	fmt.Printf("holder index and register: %d records scanned, %d entries written, in %s\n", scanned, indexed, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }

@@ -112,6 +112,7 @@ func Run(t *testing.T, target Target) {
 		{"the service catalogue", s.serviceCatalogue},
 		{"restart keeps everything", s.restart},
 		{"acknowledged issuances survive kill -9", s.crash},
+		{"the department register is complete at once", s.register},
 		{"a citizen signs in and finds their samples", s.holderWallet},
 		{"the holder opens a credential", s.holderOpens},
 		{"another citizen sees none of them", s.holderIsolation},

@@ -12,9 +12,11 @@ import (
 // that an older program would misread raises it, and so does one it would
 // leave inconsistent. Format 2 seals private values (sealing.go); format 3
 // also holds a complete holder index (holderindex.go), which a program of an
-// earlier format would not extend as it issues. This program reads formats
-// 1 and 2 and brings such a file to format 3 when it opens it.
-const formatVersion = 3
+// earlier format would not extend as it issues, and format 4 a complete
+// department index (the register, register.go), for the same reason. This
+// program reads formats 1 to 3 and brings such a file to format 4 when it
+// opens it.
+const formatVersion = 4
 
 // sealedFormat is the first format whose private values are sealed.
 const sealedFormat = 2

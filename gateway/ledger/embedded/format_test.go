@@ -28,29 +28,29 @@ func TestFormatVersion(t *testing.T) {
 		refused    bool   // Open and Verify refuse the file
 		wantRecord string // the format record left in the file
 	}{
-		{"new file", func(t *testing.T) (string, uint64) { return t.TempDir(), 0 }, false, "3"},
+		{"new file", func(t *testing.T) (string, uint64) { return t.TempDir(), 0 }, false, "4"},
 		// Format 1, clear and without a holder index: Open seals it, then
 		// lists its records in the index in one governance transaction.
 		{"file of format 1", func(t *testing.T) (string, uint64) {
 			return format1Folder(t), format1Entries + 1
-		}, false, "3"},
+		}, false, "4"},
 		// Format 2, sealed but without a holder index (nothing to add: the
 		// records were issued by this program).
 		{"file of format 2", func(t *testing.T) (string, uint64) {
 			dir, n, _ := issued(t)
 			edit(t, dir, setRecord("2"))
 			return dir, n
-		}, false, "3"},
+		}, false, "4"},
 		{"file from before the format record", func(t *testing.T) (string, uint64) {
 			dir := format1Folder(t)
 			edit(t, dir, func(btx *bolt.Tx) error { return btx.DeleteBucket(bucketMeta) })
 			return dir, format1Entries + 1
-		}, false, "3"},
+		}, false, "4"},
 		{"file of a newer format", func(t *testing.T) (string, uint64) {
 			dir, n, _ := issued(t)
-			edit(t, dir, setRecord("4"))
+			edit(t, dir, setRecord("5"))
 			return dir, n
-		}, true, "4"},
+		}, true, "5"},
 		{"unreadable format record", func(t *testing.T) (string, uint64) {
 			dir, n, _ := issued(t)
 			edit(t, dir, setRecord("two"))
@@ -95,7 +95,7 @@ func TestNewerFormatErrorSaysWhatToDo(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Version != 7 || fe.Supported != formatVersion {
 		t.Fatalf("Open: %v, want a *FormatError for format 7", err)
 	}
-	for _, want := range []string{filepath.Join(dir, FileName), "format version 7", "reads formats up to 3", "release that wrote the file"} {
+	for _, want := range []string{filepath.Join(dir, FileName), "format version 7", "reads formats up to 4", "release that wrote the file"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

@@ -51,8 +51,8 @@ func (t *simTx) StateRangeN(start, end string, n int) ([]chaincode.KV, error) {
 
 var _ chaincode.BoundedRanger = (*simTx)(nil)
 
-// indexOldRecords lists in the holder index the records of a file written
-// before the contract kept one, in IndexHolders transactions made as the
+// indexOldRecords lists in the holder index and the department index the
+// records of a file written before the contract kept them, in IndexHolders transactions made as the
 // governance department (logged and hash-chained like any other), and then
 // records the format that says the index is complete. Interrupted, it starts
 // again at the next Open; entries already written are kept.
@@ -97,7 +97,7 @@ func (l *Ledger) indexOldRecords(path string) error {
 			after = p.Next
 		}
 	}
-	if err := l.db.Update(func(btx *bolt.Tx) error { return recordFormat(btx, holderIndexFormat, l.private.KEKID()) }); err != nil {
+	if err := l.db.Update(func(btx *bolt.Tx) error { return recordFormat(btx, registerFormat, l.private.KEKID()) }); err != nil {
 		return fmt.Errorf("embedded: record the format of %s: %w", path, err)
 	}
 	return nil

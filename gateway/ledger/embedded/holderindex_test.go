@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certledger/certledger/chaincode"
 	"github.com/certledger/certledger/credential"
@@ -121,14 +122,14 @@ func TestCredentialsByHolder(t *testing.T) {
 type preIndexTx struct{ chaincode.Tx }
 
 func (t preIndexTx) PutState(key string, value []byte) error {
-	if strings.HasPrefix(key, "holderidx/") {
+	if strings.HasPrefix(key, "holderidx/") || strings.HasPrefix(key, "deptidx/") {
 		return nil
 	}
 	return t.Tx.PutState(key, value)
 }
 
 func (t preIndexTx) RestrictTo(key string, mspIDs ...string) error {
-	if strings.HasPrefix(key, "holderidx/") {
+	if strings.HasPrefix(key, "holderidx/") || strings.HasPrefix(key, "deptidx/") {
 		return nil
 	}
 	return t.Tx.RestrictTo(key, mspIDs...)
@@ -167,6 +168,21 @@ func TestOpenIndexesOlderLedger(t *testing.T) {
 	if got := f.holderIDs(holderA); !slices.Equal(got, want) {
 		t.Fatalf("after Open holder A finds %d credentials, want %d", len(got), len(want))
 	}
+	// The register, newest first, lists them too.
+	listed := 0
+	for q := (credential.RegisterQuery{Dept: demo.Market, Now: time.Now(), Limit: credential.MaxRegisterPage}); ; {
+		reg, err := f.ledger.CredentialsByDepartment(ctx, f.msp(demo.Market), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed += len(reg.Records)
+		if q.After = reg.Next; q.After == "" {
+			break
+		}
+	}
+	if listed != len(want) {
+		t.Fatalf("after Open the register lists %d credentials, want %d", listed, len(want))
+	}
 	after, err := f.ledger.VerifyChain()
 	if err != nil || after != before+2 {
 		t.Fatalf("VerifyChain: %d entries, %v; want %d (two IndexHolders transactions)", after, err, before+2)
@@ -188,8 +204,8 @@ func TestOpenIndexesOlderLedger(t *testing.T) {
 	if err := f.ledger.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := storedFormat(t, f.dir); got != "3" {
-		t.Fatalf("format record %q after the backfill, want 3", got)
+	if got := storedFormat(t, f.dir); got != "4" {
+		t.Fatalf("format record %q after the backfill, want 4", got)
 	}
 	f.open(WithNoSync())
 	if n, err := f.ledger.VerifyChain(); err != nil || n != after {

@@ -236,7 +236,7 @@ func open(dir string, kek, rekeyTo atrest.KEK, opts []Option) (*Ledger, error) {
 		tipFile: tf,
 	}
 	go l.committer()
-	if format < holderIndexFormat {
+	if format < registerFormat {
 		if err := l.indexOldRecords(path); err != nil {
 			l.Close()
 			return nil, err

@@ -256,7 +256,7 @@ func TestFormat1FolderIsSealedOnOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustHoldNone(t, rawLedger(t, dir), format1PersonalData...)
-			if got := storedFormat(t, dir); got != "3" {
+			if got := storedFormat(t, dir); got != "4" {
 				t.Fatalf("format record %q after sealing and indexing", got)
 			}
 			// Sealing leaves the log as it was; only the index's one

@@ -210,6 +210,8 @@
     $("workspace").hidden = false;
     $("session").hidden = false;
     $("dept-name").textContent = pick(state.dept.nameZh, state.dept.nameEn);
+    fillRegisterTypes();
+    loadRegister(false);
     var sel = $("issue-type");
     sel.textContent = "";
     state.types.forEach(function (ty) {
@@ -426,6 +428,108 @@
         verifyUrl: res.verifyUrl || "", qrUrl: res.qrUrl || ""
       }, "");
     }).catch(function (e) { show(err, e.message); });
+  });
+
+  // --- the register ---------------------------------------------------------
+
+  var register = { status: "", next: "" };
+
+  // registerQuery is the register form's filters as a query string.
+  function registerQuery() {
+    var q = new URLSearchParams();
+    [["reg-type", "type"], ["reg-from", "issuedFrom"], ["reg-to", "issuedTo"], ["reg-idType", "holderIdType"], ["reg-idNumber", "holderIdNumber"]].forEach(function (p) {
+      var v = $(p[0]).value.trim();
+      if (v) { q.set(p[1], v); }
+    });
+    if (register.status) { q.set("status", register.status); }
+    return q;
+  }
+
+  function fillRegisterTypes() {
+    var sel = $("reg-type");
+    sel.textContent = "";
+    sel.appendChild(new Option(t("console.register.anyType"), ""));
+    state.types.forEach(function (ty) { sel.appendChild(new Option(pick(ty.nameZh, ty.nameEn), ty.id)); });
+  }
+
+  // loadRegister shows the first page of the selection (more: the next
+  // one, appended). A short page with a cursor is normal: the ledger
+  // scans a bounded number of entries per request.
+  function loadRegister(more) {
+    var err = $("reg-error");
+    hide(err);
+    var q = registerQuery();
+    q.set("limit", "50");
+    if (more) { q.set("cursor", register.next); }
+    return api("GET", "/api/v1/credentials?" + q.toString()).then(function (page) {
+      var rows = $("reg-rows");
+      if (!more) { rows.textContent = ""; }
+      (page.items || []).forEach(function (it) {
+        var tr = document.createElement("tr");
+        var ty = typeByCode(it.type);
+        var info = statusInfo(it.status, it.revocationCode);
+        tr.appendChild(el("td", "", fmtTime(it.issuedAt)));
+        tr.appendChild(el("td", "", ty ? pick(ty.nameZh, ty.nameEn) : it.type));
+        var st = el("td", "");
+        st.appendChild(el("span", "badge tone-" + info.tone, info.text));
+        tr.appendChild(st);
+        tr.appendChild(el("td", "", String(it.version)));
+        var idCell = el("td", "mono");
+        var a = el("a", "", it.id);
+        a.href = "#";
+        a.addEventListener("click", function (ev) {
+          ev.preventDefault();
+          $("open-id").value = it.id;
+          $("open-form").requestSubmit();
+        });
+        idCell.appendChild(a);
+        tr.appendChild(idCell);
+        rows.appendChild(tr);
+      });
+      register.next = page.next || "";
+      $("reg-table").hidden = rows.children.length === 0;
+      $("reg-empty").hidden = rows.children.length > 0 || !!register.next;
+      $("reg-more").hidden = !register.next;
+    }).catch(function (e) { show(err, e.message); });
+  }
+
+  $("register-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    loadRegister(false);
+  });
+  $("reg-more").addEventListener("click", function () { loadRegister(true); });
+  Array.prototype.forEach.call(document.querySelectorAll("#reg-status .chip"), function (chip) {
+    chip.addEventListener("click", function () {
+      register.status = chip.dataset.status;
+      Array.prototype.forEach.call(document.querySelectorAll("#reg-status .chip"), function (c) {
+        c.setAttribute("aria-pressed", c === chip ? "true" : "false");
+      });
+      loadRegister(false);
+    });
+  });
+
+  // The CSV is fetched with the key (a plain link could not send it) and
+  // handed to the browser as a download.
+  $("reg-csv").addEventListener("click", function () {
+    var err = $("reg-error");
+    hide(err);
+    fetch("/api/v1/credentials?" + registerQuery().toString(), {
+      headers: { "Accept": "text/csv", "Authorization": "Bearer " + state.apiKey },
+      credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer"
+    }).then(function (resp) {
+      if (!resp.ok) {
+        return resp.json().catch(function () { return null; }).then(function (body) { throw new ApiError(resp.status, problemText(resp.status, body), body); });
+      }
+      return resp.blob().then(function (blob) {
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(blob);
+        a.download = "register-" + state.dept.id + ".csv";
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+      });
+    }).catch(function (e) { show(err, e.message || t("console.msg.network", "")); });
   });
 
   // --- the credential panel ------------------------------------------------
