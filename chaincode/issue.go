@@ -51,9 +51,16 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err := checkDocument(tx, caller, doc, now.UTC()); err != nil {
 		return credential.IssueResult{}, err
 	}
-	prev, renews, err := predecessor(tx, caller, doc)
+	prev, renews, err := predecessor(tx, caller, doc, req.Action)
 	if err != nil {
 		return credential.IssueResult{}, err
+	}
+	reason, err := normalizeReason(req.Reason)
+	if err != nil {
+		return credential.IssueResult{}, err
+	}
+	if req.Action == credential.ActionChange && reason == "" {
+		return credential.IssueResult{}, credential.Errorf(credential.ReasonInvalidField, "a change needs a reason")
 	}
 	if err := checkActingKey(req.APIKeyID); err != nil {
 		return credential.IssueResult{}, err
@@ -75,8 +82,14 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 		return credential.IssueResult{}, credential.Errorf(credential.ReasonDuplicateID, "credential %s already exists", doc.ID)
 	}
 
+	action := credential.ActionIssue
+	if req.Action.NewVersion() {
+		action = req.Action
+	}
 	change := credential.Change{
-		Action:   credential.ActionIssue,
+		Action:   action,
+		Reason:   reason,
+		Renews:   doc.Renews,
 		Actor:    caller.ID,
 		APIKeyID: req.APIKeyID,
 		MSPID:    caller.MSPID,
@@ -131,6 +144,19 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err := putDocument(tx, doc, caller.MSPID); err != nil {
 		return credential.IssueResult{}, err
 	}
+	var superseded *credential.Record
+	if req.Action.NewVersion() {
+		t, _, err := typeByCode(tx, doc.Type)
+		if err != nil {
+			return credential.IssueResult{}, err
+		}
+		keep := req.Action == credential.ActionRenew && t.RenewalKeepsPrevious
+		old, err := supersede(tx, prev, rec.ID, keep, change)
+		if err != nil {
+			return credential.IssueResult{}, err
+		}
+		superseded = &old
+	}
 	if req.IdempotencyKey != "" {
 		k := idempotencyKey(caller.ID, req.IdempotencyKey)
 		if err := putJSON(tx, k, idempotencyEntry{RecordID: rec.ID, RequestHash: req.RequestHash}); err != nil {
@@ -140,10 +166,10 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 			return credential.IssueResult{}, err
 		}
 	}
-	if err := emit(tx, rec); err != nil {
+	if err := emitNewVersion(tx, rec, superseded); err != nil {
 		return credential.IssueResult{}, err
 	}
-	return credential.IssueResult{Record: rec}, nil
+	return credential.IssueResult{Record: rec, Superseded: superseded}, nil
 }
 
 func readIssueRequest(tx Tx) (credential.IssueRequest, error) {

@@ -94,6 +94,11 @@ func applyChange(rec credential.Record, action credential.Action, reason string,
 	if rec.Status == credential.StatusRevoked {
 		return rec, credential.Errorf(credential.ReasonCredentialRevoked, "credential %s is revoked; revocation is final", rec.ID)
 	}
+	// A superseded version has no status of its own to suspend or
+	// reinstate: its successor carries it. It may still be revoked.
+	if rec.Superseded() && action != credential.ActionRevoke {
+		return rec, credential.Errorf(credential.ReasonNotNewestVersion, "credential %s was superseded by %s; change the status of the newest version", rec.ID, rec.SupersededBy)
+	}
 	switch action {
 	case credential.ActionSuspend:
 		if reason == "" {

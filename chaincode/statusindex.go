@@ -59,7 +59,17 @@ func updateStatusIndex(tx Tx, rec credential.Record) error {
 	if rec.StatusSequence == 0 {
 		return nil
 	}
-	return putJSON(tx, statusIndexKey(rec.Issuer, rec.StatusSequence), statusIndexEntry{ID: rec.ID, Status: rec.Status})
+	return putJSON(tx, statusIndexKey(rec.Issuer, rec.StatusSequence), statusIndexEntry{ID: rec.ID, Status: indexedStatus(rec)})
+}
+
+// indexedStatus is the status the index records for rec: its recorded
+// status, except superseded for a version a renewal or change replaced
+// and did not keep valid (unless it was revoked since).
+func indexedStatus(rec credential.Record) credential.Status {
+	if rec.Status != credential.StatusRevoked && rec.Superseded() {
+		return credential.StatusSuperseded
+	}
+	return rec.Status
 }
 
 // statusScanChunk is how many sequence numbers one range scan of

@@ -26,6 +26,12 @@ type IssueRequest struct {
 	// APIKeyID is the API key the issuance was requested with, recorded in
 	// the change (Change.APIKeyID); empty when there was none.
 	APIKeyID string `json:"apiKeyId,omitempty"`
+	// Action is ActionRenew or ActionChange for a renewal (延续) or change
+	// (变更) of the credential the document renews, which the new version
+	// then supersedes; empty for an issuance or a key's reissue.
+	Action Action `json:"action,omitempty"`
+	// Reason is the renewal's or change's reason, recorded in its Change.
+	Reason string `json:"reason,omitempty"`
 }
 
 // StatusEntry is one credential of a department's status list, as the
@@ -33,7 +39,7 @@ type IssueRequest struct {
 type StatusEntry struct {
 	Sequence uint64 `json:"sequence"`
 	ID       string `json:"id"`
-	Status   Status `json:"status"` // recorded status: valid, suspended or revoked
+	Status   Status `json:"status"` // recorded status: valid, suspended, revoked or superseded
 }
 
 // MaxStatusSequence bounds status sequence numbers: the contract refuses
@@ -63,6 +69,9 @@ func IsStatusSequenceTaken(err error, seq uint64) bool {
 type IssueResult struct {
 	Record   Record `json:"record"`
 	Replayed bool   `json:"replayed"`
+	// Superseded is the renewed version's record after a renewal or change
+	// superseded it, so backends and gateways update their copies.
+	Superseded *Record `json:"superseded,omitempty"`
 }
 
 // StatusChange asks for a suspension, reinstatement or revocation.

@@ -36,6 +36,12 @@ const (
 	// ReasonCompromiseBeforeKey: a key cannot be compromised before its
 	// validFrom; everything it ever signed would turn forged.
 	ReasonCompromiseBeforeKey Reason = "compromise_before_key"
+	// ReasonRenewalNotLater: a renewal must end later than the version it
+	// renews, which must have an end.
+	ReasonRenewalNotLater Reason = "renewal_not_later"
+	// ReasonNothingChanged: a change (变更) that changes no field and no
+	// holder name.
+	ReasonNothingChanged Reason = "nothing_changed"
 
 	// ReasonHolderIDTypeNotAccepted: the credential type is not issued to
 	// holders identified by that kind of ID (CredentialType.HolderIDTypes).
@@ -121,6 +127,9 @@ const (
 	// ReasonCredentialNotValid: a credential offered for a consent that is
 	// not valid now (suspended, revoked, expired, not yet valid).
 	ReasonCredentialNotValid Reason = "credential_not_valid"
+	// ReasonNotNewestVersion: only the newest version of a credential is
+	// renewed, changed or has its status changed; a newer one exists.
+	ReasonNotNewestVersion Reason = "not_newest_version"
 )
 
 // Reasons of CodeUnauthorized.
@@ -198,6 +207,8 @@ var reasonCodes = map[Reason]Code{
 	ReasonIssuerNotAuthorized:  CodeInvalid,
 	ReasonNotVerified:          CodeInvalid,
 	ReasonCompromiseBeforeKey:  CodeInvalid,
+	ReasonRenewalNotLater:      CodeInvalid,
+	ReasonNothingChanged:       CodeInvalid,
 	ReasonSignInFailed:         CodeInvalid,
 
 	ReasonHolderIDTypeNotAccepted: CodeInvalid,
@@ -238,6 +249,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonDocumentElsewhere:      CodeConflict,
 	ReasonRequestNotPending:      CodeConflict,
 	ReasonRequestExpired:         CodeConflict,
+	ReasonNotNewestVersion:       CodeConflict,
 	ReasonConsentEnded:           CodeConflict,
 	ReasonCredentialNotValid:     CodeConflict,
 

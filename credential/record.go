@@ -19,6 +19,10 @@ const (
 	StatusNotFound    Status = "not_found"     // no such record on the ledger
 	StatusForged      Status = "forged"        // content or signature does not verify
 	StatusUnknown     Status = "unknown"       // verified offline: the ledger was not consulted
+	// StatusSuperseded: a renewal or change made a newer version
+	// (Record.SupersededBy); derived from the record, and the status the
+	// status index records for it (docs/decisions/0017).
+	StatusSuperseded Status = "superseded" // 已被新版本取代
 )
 
 // RevocationCode says why a credential was revoked.
@@ -48,7 +52,23 @@ const (
 	// ActionRotateToken replaces the access token of the credential's
 	// verification URL; the status stays as it was.
 	ActionRotateToken Action = "rotate_token"
+	// ActionRenew (延续) and ActionChange (变更) record a new version of a
+	// credential: the first change of its record. ActionSupersede is the
+	// change they make to the version they replace.
+	ActionRenew     Action = "renewed"
+	ActionChange    Action = "changed"
+	ActionSupersede Action = "superseded"
 )
+
+// Issues reports whether a change with action a created its record: an
+// issuance (a key's reissue included), a renewal or a change.
+func (a Action) Issues() bool {
+	return a == ActionIssue || a == ActionRenew || a == ActionChange
+}
+
+// NewVersion reports whether a is a renewal or a change, the actions that
+// supersede the version they renew.
+func (a Action) NewVersion() bool { return a == ActionRenew || a == ActionChange }
 
 // Change describes one committed change of a record: the latest is kept in
 // the record itself, and the ledger's key history yields all of them.
@@ -64,6 +84,11 @@ type Change struct {
 	TxID     string    `json:"txId"`
 	Time     time.Time `json:"time"`
 	Status   Status    `json:"status"` // status after the change
+	// Renews is, on the first change of a new version, the identifier of
+	// the version it renews; SupersededBy is, on the change that superseded
+	// a version, the new version's.
+	Renews       string `json:"renews,omitempty"`
+	SupersededBy string `json:"supersededBy,omitempty"`
 }
 
 // Record is the public ledger entry of a credential. It holds no personal
@@ -83,8 +108,13 @@ type Record struct {
 	ValidUntil     time.Time      `json:"validUntil,omitzero"`
 	Version        int            `json:"version"`
 	Renews         string         `json:"renews,omitempty"`
-	IssueTxID      string         `json:"issueTxId"`
-	LastChange     Change         `json:"lastChange"`
+	// SupersededBy names the version a renewal or change replaced this one
+	// with; KeepsValidity is set when that renewal left this version valid
+	// until its own end (CredentialType.RenewalKeepsPrevious).
+	SupersededBy  string `json:"supersededBy,omitempty"`
+	KeepsValidity bool   `json:"keepsValidity,omitempty"`
+	IssueTxID     string `json:"issueTxId"`
+	LastChange    Change `json:"lastChange"`
 	// StatusSequence is the credential's status list position (see
 	// IssueRequest.StatusSequence); 0 when it has none.
 	StatusSequence uint64 `json:"statusSequence,omitempty"`
@@ -104,9 +134,27 @@ type Record struct {
 }
 
 // EffectiveStatus derives the status a verifier sees at time now: revoked
-// and suspended win, then the validity period decides.
+// wins, then superseded (unless the renewal kept this version valid), then
+// suspended, then the validity period decides. A kept version is
+// superseded once its own period is over.
 func (r Record) EffectiveStatus(now time.Time) Status {
+	st := r.effectiveStatus(now)
+	if r.SupersededBy != "" && st == StatusExpired {
+		return StatusSuperseded
+	}
+	return st
+}
+
+// Superseded reports whether a newer version replaced r and r did not
+// stay valid beside it.
+func (r Record) Superseded() bool { return r.SupersededBy != "" && !r.KeepsValidity }
+
+func (r Record) effectiveStatus(now time.Time) Status {
 	switch {
+	case r.Status == StatusRevoked:
+		return r.Status
+	case r.Superseded():
+		return StatusSuperseded
 	case r.Status != StatusValid:
 		return r.Status
 	case now.Before(r.ValidFrom):

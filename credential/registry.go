@@ -101,6 +101,9 @@ type CredentialType struct {
 	// issued to; empty accepts any. Left out of the JSON when empty, so
 	// entries without it encode as they did.
 	HolderIDTypes []string `json:"holderIdTypes,omitempty"`
+	// RenewalKeepsPrevious: a renewal (延续) leaves the version it renews
+	// valid until its own end, instead of superseding it at once.
+	RenewalKeepsPrevious bool `json:"renewalKeepsPrevious,omitempty"`
 }
 
 // Registry is the whole catalogue: departments and credential types, each

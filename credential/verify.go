@@ -159,9 +159,12 @@ func Verify(in VerifyInput) Verification {
 	default:
 		v.Status = r.EffectiveStatus(in.Now)
 	}
-	statusOK := r != nil && r.Status == StatusValid
+	statusOK := r != nil && r.Status == StatusValid && !r.Superseded()
 	statusDetail := "valid"
-	if r != nil && r.Status != StatusValid {
+	if r != nil && r.Status != StatusRevoked && r.Superseded() {
+		// A renewal or change replaced it: the verifier needs the new one.
+		statusDetail = "superseded by " + r.SupersededBy
+	} else if r != nil && r.Status != StatusValid {
 		statusDetail = string(r.Status)
 		if r.RevocationCode != "" {
 			statusDetail += " (" + string(r.RevocationCode) + ")"

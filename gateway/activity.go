@@ -29,6 +29,7 @@ const (
 	eventReinstated     activityEvent = "reinstated"
 	eventRevoked        activityEvent = "revoked"
 	eventRenewed        activityEvent = "renewed"
+	eventChanged        activityEvent = "changed"
 	eventTokenRotated   activityEvent = "token_rotated"
 	eventShareCreated   activityEvent = "share_created"
 	eventShareOpened    activityEvent = "share_opened"

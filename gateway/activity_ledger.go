@@ -104,7 +104,9 @@ func (s *Server) allHolderRecords(ctx context.Context, h credential.Holder) (cre
 }
 
 // recordActivity turns the history of rec into timeline items. The issuing
-// change of a credential that renews another is its renewal.
+// change of a credential that renews another is its renewal (a key's
+// reissue); a renewal or change says so itself. The change that
+// superseded a version is left out: its successor's item tells it.
 func (s *Server) recordActivity(ctx context.Context, reg credential.Registry, rec credential.Record) ([]activityItem, error) {
 	changes, err := s.ledger.History(ctx, rec.ID)
 	if err != nil {
@@ -121,6 +123,10 @@ func (s *Server) recordActivity(ctx context.Context, reg credential.Registry, re
 			if rec.Renews != "" {
 				it.Event = eventRenewed
 			}
+		case credential.ActionRenew:
+			it.Event, it.Reason = eventRenewed, ch.Reason
+		case credential.ActionChange:
+			it.Event, it.Reason = eventChanged, ch.Reason
 		case credential.ActionSuspend:
 			it.Event, it.Reason = eventSuspended, ch.Reason
 		case credential.ActionReinstate:

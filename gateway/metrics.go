@@ -61,7 +61,7 @@ func newMetrics(ledger any) *metrics {
 		}, []string{"route", "method", "status"}),
 		issuances: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "certledger_issuances_total",
-			Help: "Credentials issued by type and outcome (issued, replayed for an idempotent retry, or reissued as a new version).",
+			Help: "Credentials issued by type and outcome (issued, replayed for an idempotent retry, reissued as a new version, renewed or changed).",
 		}, []string{"type", "outcome"}),
 		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "certledger_verifications_total",

@@ -40,7 +40,7 @@ type activityEntry struct {
 
 // activityTones colours each kind of event; an unknown kind stays muted.
 var activityTones = map[activityEvent]string{
-	eventIssued: "ok", eventRenewed: "ok", eventReinstated: "ok",
+	eventIssued: "ok", eventRenewed: "ok", eventChanged: "ok", eventReinstated: "ok",
 	eventSuspended: "warn", eventRevoked: "bad",
 	eventTokenRotated: "info", eventShareCreated: "info", eventShareOpened: "info",
 	eventShareWithdrawn: "muted",

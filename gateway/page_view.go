@@ -108,6 +108,10 @@ type verifyView struct {
 	CheckedAt   string
 	// Share is set on a share's page (/s/{id}).
 	Share *shareNote
+	// SupersededBy is the newer version a renewal or change replaced this
+	// one with, and SupersededURL its page (decision 0017).
+	SupersededBy  string
+	SupersededURL string
 }
 
 // describeStatus words a status. rec supplies the reason and revocation
@@ -136,6 +140,9 @@ func describeStatus(L catalog, st credential.Status, rec *credential.Record, val
 	case credential.StatusNotYetValid:
 		v.Tone, v.Icon = "info", "icon-clock"
 		v.Title, v.Detail = L.T("status.not_yet_valid"), L.T("status.not_yet_valid.desc", L.From(validFrom))
+	case credential.StatusSuperseded:
+		v.Tone, v.Icon = "muted", "icon-clock"
+		v.Title, v.Detail = L.T("status.superseded"), L.T("status.superseded.desc")
 	case credential.StatusNotFound:
 		v.Tone, v.Icon = "bad", "icon-alert"
 		v.Title, v.Detail = L.T("status.not_found"), L.T("status.not_found.desc")
@@ -223,6 +230,9 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 		v.TokenNote = "missing"
 	}
 	v.Status = describeStatus(L, status, rec, rec.ValidFrom, rec.ValidUntil)
+	if rec.SupersededBy != "" {
+		v.SupersededBy, v.SupersededURL = rec.SupersededBy, credential.VerifyURL("", rec.SupersededBy, "")
+	}
 	if status == credential.StatusValid && !(v.Disclosed && f.Document.Holder().Name != "") {
 		// Without the holder's name a "valid" proves nothing about the person
 		// showing this page: it may be someone else's credential.
@@ -283,6 +293,9 @@ func localizeChecks(L catalog, checks []credential.Check, rec *credential.Record
 			cv.Detail = L.T("check.status.is", L.T("recorded."+string(rec.Status)))
 			if rec.Status == credential.StatusRevoked && credential.ValidRevocationCode(rec.RevocationCode) {
 				cv.Detail = L.T("check.status.is", L.T("status.revoked."+string(rec.RevocationCode)))
+			}
+			if rec.Superseded() && rec.Status != credential.StatusRevoked {
+				cv.Detail = L.T("check.status.is", L.T("status.superseded"))
 			}
 			if rec.StatusReason != "" && rec.Status != credential.StatusValid {
 				cv.Detail += " — " + rec.StatusReason

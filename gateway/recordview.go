@@ -24,6 +24,8 @@ type recordView struct {
 	ValidUntil     time.Time                 `json:"validUntil,omitzero"`
 	Version        int                       `json:"version"`
 	Renews         string                    `json:"renews,omitempty"`
+	SupersededBy   string                    `json:"supersededBy,omitempty"`
+	KeepsValidity  bool                      `json:"keepsValidity,omitempty"`
 	IssueTxID      string                    `json:"issueTxId"`
 	LastChange     changeView                `json:"lastChange"`
 	StatusSequence uint64                    `json:"statusSequence,omitempty"`
@@ -42,6 +44,10 @@ type changeView struct {
 	TxID   string                    `json:"txId"`
 	Time   time.Time                 `json:"time"`
 	Status credential.Status         `json:"status"`
+	// Renews and SupersededBy link a renewal or change and the version it
+	// superseded.
+	Renews       string `json:"renews,omitempty"`
+	SupersededBy string `json:"supersededBy,omitempty"`
 }
 
 // viewOf is the public view of rec; nil for nil. Whether the status reason
@@ -55,9 +61,9 @@ func viewOf(rec *credential.Record) *recordView {
 		ID: rec.ID, Type: rec.Type, Issuer: rec.Issuer, Digest: rec.Digest, KeyID: rec.KeyID,
 		Status: rec.Status, RevocationCode: rec.RevocationCode, StatusReason: rec.StatusReason,
 		IssuedAt: rec.IssuedAt, ValidFrom: rec.ValidFrom, ValidUntil: rec.ValidUntil,
-		Version: rec.Version, Renews: rec.Renews, IssueTxID: rec.IssueTxID,
+		Version: rec.Version, Renews: rec.Renews, SupersededBy: rec.SupersededBy, KeepsValidity: rec.KeepsValidity, IssueTxID: rec.IssueTxID,
 		LastChange: changeView{Action: c.Action, Reason: c.Reason, Code: c.Code, Actor: c.Actor, MSPID: c.MSPID,
-			TxID: c.TxID, Time: c.Time, Status: c.Status},
+			TxID: c.TxID, Time: c.Time, Status: c.Status, Renews: c.Renews, SupersededBy: c.SupersededBy},
 		StatusSequence: rec.StatusSequence, Revision: rec.Revision, BlockNumber: rec.BlockNumber,
 	}
 }

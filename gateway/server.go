@@ -228,6 +228,8 @@ func (s *Server) routes() {
 	api.Get("/credentials/:id/qr.png", s.handleQR)
 	api.Post("/credentials/:id/presentations", s.handlePresentation)
 	api.Post("/credentials/:id/reissue", s.handleReissue)
+	api.Post("/credentials/:id/renew", s.handleRenew)
+	api.Post("/credentials/:id/change", s.handleChange)
 	api.Get("/credentials/:id/vc", s.handleCredentialVC)
 	api.Post("/vc", s.handlePresentationVC)
 	app.Get("/issuers/:dept", s.handleIssuerDocument)

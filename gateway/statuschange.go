@@ -26,7 +26,7 @@ func (c *statusListCache) forget(dept string, list uint64) {
 // that shows in a status list drops the cached list, so the next request
 // builds it afresh; only the issuance of a valid credential shows in none.
 func (s *Server) recordChanged(rec credential.Record) {
-	if rec.StatusSequence == 0 || (rec.LastChange.Action == credential.ActionIssue && rec.Status == credential.StatusValid) {
+	if rec.StatusSequence == 0 || (rec.LastChange.Action.Issues() && rec.Status == credential.StatusValid) {
 		return
 	}
 	list, _ := vc.StatusPosition(rec.StatusSequence)

@@ -237,7 +237,9 @@ func (s *Server) buildStatusList(ctx context.Context, dept credential.Department
 		if l != list {
 			return nil, credential.Errorf(credential.ReasonLedgerFailure, "the ledger returned sequence %d of list %d for list %d", e.Sequence, l, list)
 		}
-		if e.Status == want {
+		// A superseded version is no longer valid, and revocation is the
+		// only purpose a status list has for that (decision 0017).
+		if e.Status == want || purpose == vc.PurposeRevocation && e.Status == credential.StatusSuperseded {
 			set = append(set, index)
 		}
 	}

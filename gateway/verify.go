@@ -66,6 +66,10 @@ type verifyAnswer struct {
 	Presented  bool             `json:"presented,omitempty"`
 	Withheld   []disclosedField `json:"withheld,omitempty"`
 	VerifiedAt time.Time        `json:"verifiedAt"`
+	// SupersededBy names the newer version a renewal or change replaced
+	// this one with, and SupersededByURL is its verification page.
+	SupersededBy    string `json:"supersededBy,omitempty"`
+	SupersededByURL string `json:"supersededByUrl,omitempty"`
 	// record is the record the answer was built from, for the pages;
 	// unexported, so never serialized.
 	record *credential.Record
@@ -192,6 +196,7 @@ func (s *Server) verifyDocument(ctx context.Context, doc *credential.Document, p
 	now := s.now()
 	v := credential.Verify(credential.VerifyInput{Document: doc, Registry: reg, Record: rec, Online: true, Now: now, Location: s.cfg.TimeZone})
 	ans := verifyAnswer{Valid: v.Valid, Status: v.Status, Checks: v.Checks, ID: doc.ID, Record: viewOf(rec), VerifiedAt: now, record: rec}
+	s.linkSuccessor(&ans, rec)
 	typeCode, issuer := doc.Type, doc.Issuer
 	if rec != nil {
 		typeCode, issuer = rec.Type, rec.Issuer
@@ -288,7 +293,7 @@ func recordOnly(rec credential.Record, now time.Time) credential.Verification {
 	return credential.Verification{Status: st, Record: &rec, Checks: []credential.Check{
 		{Name: credential.CheckIntegrity, OK: false, Detail: "the signed document is not available to this gateway"},
 		{Name: credential.CheckLedger, OK: true, Detail: "recorded in transaction " + rec.IssueTxID},
-		{Name: credential.CheckStatus, OK: rec.Status == credential.StatusValid, Detail: string(rec.Status)},
+		{Name: credential.CheckStatus, OK: rec.Status == credential.StatusValid && !rec.Superseded(), Detail: string(rec.Status)},
 	}}
 }
 
@@ -299,6 +304,7 @@ func (s *Server) answerFor(v idVerification, disclose bool) verifyAnswer {
 		Valid: v.Result.Valid, Status: v.Result.Status, Checks: v.Result.Checks, ID: v.ID,
 		Record: viewOf(v.Record), VerifiedAt: v.Now, record: v.Record,
 	}
+	s.linkSuccessor(&ans, v.Record)
 	if v.Token != tokAbsent {
 		ans.Token = v.Token
 	}
@@ -351,4 +357,11 @@ func labelledFields(reg credential.Registry, doc *credential.Document) []disclos
 		}
 	}
 	return out
+}
+
+// linkSuccessor names in ans the version that superseded rec, if any.
+func (s *Server) linkSuccessor(ans *verifyAnswer, rec *credential.Record) {
+	if rec != nil && rec.SupersededBy != "" {
+		ans.SupersededBy, ans.SupersededByURL = rec.SupersededBy, s.supersededURL(rec)
+	}
 }

@@ -106,6 +106,7 @@ func Run(t *testing.T, target Target) {
 		{"W3C VC export and status list", s.verifiableCredential},
 		{"idempotent retry", s.idempotency},
 		{"key rotation and compromise", s.keyRotation},
+		{"renewal and change supersede the version before", s.renewAndChange},
 		{"bad input", s.badInput},
 		{"a type's holder ID types", s.holderIDTypes},
 		{"governance onboards a department", s.onboard},

@@ -399,6 +399,9 @@ func (l *Ledger) Issue(ctx context.Context, mspID string, req credential.IssueRe
 	} else {
 		l.fillBlock(&res.Record)
 	}
+	if res.Superseded != nil {
+		l.fillBlock(res.Superseded)
+	}
 	return res, nil
 }
 

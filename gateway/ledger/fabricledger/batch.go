@@ -181,6 +181,12 @@ func (b *issueBatcher) outcome(r chaincode.BatchItemResult, out committed) issue
 		res.Record.BlockNumber = out.block
 		// The caller's next read of it finds it even before the event.
 		b.l.records.offer(res.Record, out.block)
+		if res.Superseded != nil {
+			// The version a renewal or change superseded must not be
+			// answered valid from an older copy.
+			res.Superseded.BlockNumber = b.l.blockOf(b.ctx, b.l.deptPeers(b.d), res.Superseded.IssueTxID)
+			b.l.records.offer(*res.Superseded, out.block)
+		}
 	}
 	return issueOutcome{res: res}
 }

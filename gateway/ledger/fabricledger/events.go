@@ -248,12 +248,24 @@ func (ln *listener) apply(ev *client.ChaincodeEvent) {
 		return
 	}
 	for _, ce := range changes {
+		if ce.Superseded != nil {
+			// The version a renewal or change superseded, in the same
+			// transaction: it is offered as a change of its own.
+			rec := *ce.Superseded
+			if n, ok := ln.blocks.get(rec.IssueTxID); ok {
+				rec.BlockNumber = n
+			} else {
+				rec.BlockNumber = 0
+			}
+			ln.cache.offer(rec, ev.BlockNumber)
+			ln.hook.call(rec)
+		}
 		if ce.Record == nil || ce.Record.ID != ce.ID {
 			ln.cache.forget(ce.ID) // an older contract's event: read it afresh when asked
 			continue
 		}
 		rec := *ce.Record
-		if ce.Change.Action == credential.ActionIssue {
+		if ce.Change.Action.Issues() {
 			rec.BlockNumber = ev.BlockNumber
 			ln.blocks.put(rec.IssueTxID, ev.BlockNumber)
 		} else if n, ok := ln.blocks.get(rec.IssueTxID); ok {
