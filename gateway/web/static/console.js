@@ -239,6 +239,7 @@
     $("req-created").hidden = true;
     $("req-detail").hidden = true;
     $("req-list").textContent = "";
+    resetRegister();
     $("workspace").hidden = true;
     $("session").hidden = true;
     $("credential").hidden = true;
@@ -432,7 +433,9 @@
 
   // --- the register ---------------------------------------------------------
 
-  var register = { status: "", next: "" };
+  // query is the selection the table shows, so More continues it even
+  // after the form was edited; seq drops the answer of a superseded load.
+  var register = { status: "", next: "", query: null, seq: 0 };
 
   // registerQuery is the register form's filters as a query string.
   function registerQuery() {
@@ -452,18 +455,26 @@
     state.types.forEach(function (ty) { sel.appendChild(new Option(pick(ty.nameZh, ty.nameEn), ty.id)); });
   }
 
-  // loadRegister shows the first page of the selection (more: the next
-  // one, appended). A short page with a cursor is normal: the ledger
-  // scans a bounded number of entries per request.
+  // loadRegister shows the first page of the form's selection (more: the
+  // next page of the shown one, appended). A short page with a cursor is
+  // normal: the ledger scans a bounded number of entries per request.
   function loadRegister(more) {
     var err = $("reg-error");
     hide(err);
-    var q = registerQuery();
+    var base = more && register.query ? register.query : registerQuery();
+    var q = new URLSearchParams(base);
     q.set("limit", "50");
     if (more) { q.set("cursor", register.next); }
+    var seq = ++register.seq;
+    // One request at a time for a cursor: a second click on More would
+    // append the same page twice.
+    $("reg-more").disabled = true;
+    $("register").setAttribute("aria-busy", "true");
     return api("GET", "/api/v1/credentials?" + q.toString()).then(function (page) {
+      if (seq !== register.seq) { return; }
       var rows = $("reg-rows");
       if (!more) { rows.textContent = ""; }
+      register.query = base;
       (page.items || []).forEach(function (it) {
         var tr = document.createElement("tr");
         var ty = typeByCode(it.type);
@@ -490,7 +501,33 @@
       $("reg-table").hidden = rows.children.length === 0;
       $("reg-empty").hidden = rows.children.length > 0 || !!register.next;
       $("reg-more").hidden = !register.next;
-    }).catch(function (e) { show(err, e.message); });
+    }).catch(function (e) {
+      if (seq === register.seq) { show(err, e.message); }
+    }).then(function () {
+      if (seq !== register.seq) { return; }
+      $("reg-more").disabled = false;
+      $("register").setAttribute("aria-busy", "false");
+    });
+  }
+
+  // resetRegister forgets the signed-out department's register: its rows,
+  // its filters (a holder's ID number among them) and any answer on the way.
+  function resetRegister() {
+    register.seq++;
+    register.status = "";
+    register.next = "";
+    register.query = null;
+    $("register-form").reset();
+    Array.prototype.forEach.call(document.querySelectorAll("#reg-status .chip"), function (c) {
+      c.setAttribute("aria-pressed", c.dataset.status === "" ? "true" : "false");
+    });
+    $("reg-rows").textContent = "";
+    $("reg-table").hidden = true;
+    $("reg-empty").hidden = true;
+    $("reg-more").hidden = true;
+    $("reg-more").disabled = false;
+    $("register").setAttribute("aria-busy", "false");
+    hide($("reg-error"));
   }
 
   $("register-form").addEventListener("submit", function (ev) {
@@ -509,11 +546,12 @@
   });
 
   // The CSV is fetched with the key (a plain link could not send it) and
-  // handed to the browser as a download.
+  // handed to the browser as a download. It is the selection the table
+  // shows, every page of it, not filters typed since.
   $("reg-csv").addEventListener("click", function () {
     var err = $("reg-error");
     hide(err);
-    fetch("/api/v1/credentials?" + registerQuery().toString(), {
+    fetch("/api/v1/credentials?" + (register.query || registerQuery()).toString(), {
       headers: { "Accept": "text/csv", "Authorization": "Bearer " + state.apiKey },
       credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer"
     }).then(function (resp) {
