@@ -44,9 +44,9 @@ func TestBrowserConsentRequest(t *testing.T) {
 			t.Fatal(err)
 		}
 		poll(t, console, "the services", `document.querySelectorAll("#req-service option").length > 0`)
-		// The personnel bureau requests two of the three demo items.
+		// The personnel bureau requests one of the three demo items.
 		codes := evaluate[[]string](t, console, `Array.from(document.querySelectorAll("#req-service option")).map(function (o) { return o.value; })`)
-		if strings.Join(codes, ",") != "CYBT-2026-001,ZCPS-2026-001" {
+		if strings.Join(codes, ",") != "ZCPS-2026-001" {
 			t.Fatalf("the console offers %v", codes)
 		}
 		fill(t, console, map[string]string{"req-service": "ZCPS-2026-001", "req-idType": "resident_id",

@@ -245,6 +245,11 @@ func (s *Server) decideRequest(ctx context.Context, h credential.Holder, id stri
 	if err != nil {
 		return inboxItem{}, err
 	}
+	// Expired as the holder was shown it, by the gateway's clock; the
+	// contract checks again by the transaction's.
+	if action != credential.DecisionWithdraw && r.StatusAt(s.now()) == credential.RequestExpired {
+		return inboxItem{}, credential.Errorf(credential.ReasonRequestExpired, "request %s expired at %s", r.ID, r.ExpiresAt.Format(time.RFC3339))
+	}
 	reg, err := s.registry.get(ctx)
 	if err != nil {
 		return inboxItem{}, err

@@ -33,15 +33,36 @@ func credentialKey(pub ed25519.PublicKey) credential.Key {
 }
 
 // Every demo service item passes the contract's check against the demo
-// registry, needs credentials of at least one type, and one needs
-// credentials of two departments.
+// registry and can be completed: some sample holder has a credential of
+// every type it needs, as a request has one holder. Talent settlement
+// needs credentials of two departments, neither of them its requester.
 func TestDemoServicesAreValid(t *testing.T) {
 	reg := credential.Registry{Departments: Departments(), Types: Types()}
-	issuers := map[string]int{}
+	held := map[credential.Holder]map[string]bool{}
+	for _, x := range Samples() {
+		if held[x.Holder] == nil {
+			held[x.Holder] = map[string]bool{}
+		}
+		held[x.Holder][x.Type] = true
+	}
 	for _, s := range Services() {
 		stored, probs := credential.CheckService(s, reg)
 		for _, p := range probs {
 			t.Errorf("%s: %s at %s", s.Code, p.Message, p.Pointer)
+		}
+		completable := false
+		for _, types := range held {
+			all := true
+			for _, c := range stored.Credentials {
+				all = all && types[c.Type]
+			}
+			completable = completable || all
+		}
+		if !completable {
+			t.Errorf("%s: no sample holder has a credential of every type it needs", s.Code)
+		}
+		if s.Code != ServiceTalentSettlement {
+			continue
 		}
 		depts := map[string]bool{}
 		for _, c := range stored.Credentials {
@@ -50,9 +71,13 @@ func TestDemoServicesAreValid(t *testing.T) {
 				depts[id] = true
 			}
 		}
-		issuers[s.Code] = len(depts)
-	}
-	if issuers[ServiceStartupSubsidy] != 2 {
-		t.Fatalf("the start-up subsidy needs credentials of %d departments, want 2", issuers[ServiceStartupSubsidy])
+		if len(depts) != 2 {
+			t.Errorf("%s needs credentials of %v, want two departments", s.Code, depts)
+		}
+		for _, r := range s.Requesters {
+			if depts[r] {
+				t.Errorf("%s is requested by %s, which issues one of its credentials", s.Code, r)
+			}
+		}
 	}
 }

@@ -120,6 +120,7 @@ func Run(t *testing.T, target Target) {
 		{"the holder reads their activity", s.holderActivity},
 		{"a holder shares chosen fields through a link", s.holderShares},
 		{"a department asks for consent, the holder approves and withdraws", s.consentRequests},
+		{"a third department asks for two departments' credentials: refusal, expiry, revocation", s.consentThirdDepartment},
 		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 	}

@@ -41,9 +41,7 @@ const (
 )
 
 // consentService is the demo item the flow uses: two credentials issued
-// by two departments to one person. (The start-up subsidy item also names
-// two, but a business licence is a company's and a diploma a person's, so
-// no one holder has both.)
+// by two departments to one person, requested by one of the two.
 const consentService = demo.ServiceProfessionalRank
 
 // benchCitizens are ConsentHolders demo accounts of fictitious persons
