@@ -78,6 +78,17 @@ const (
 	// ReasonRequestNotFound: a consent request that does not exist or is
 	// not the caller's (another department's, another holder's).
 	ReasonRequestNotFound Reason = "request_not_found"
+	// ReasonSubscriptionNotFound: no webhook subscription with this ID on
+	// this gateway, or not the caller's; ReasonDeliveryNotFound: no such
+	// delivery in its log.
+	ReasonSubscriptionNotFound Reason = "subscription_not_found"
+	ReasonDeliveryNotFound     Reason = "delivery_not_found"
+	// ReasonWebhookURLRefused: a subscription URL that is not https or
+	// points at an internal address (loopback, link-local, private).
+	ReasonWebhookURLRefused Reason = "webhook_url_refused"
+	// ReasonWebhooksOff: this gateway has no state folder or ledger change
+	// feed, so it keeps no webhook subscriptions.
+	ReasonWebhooksOff Reason = "webhooks_off"
 )
 
 // Reasons of CodeGone: the thing existed and is no more.
@@ -227,6 +238,11 @@ var reasonCodes = map[Reason]Code{
 	ReasonShareExpired:    CodeGone,
 	ReasonShareWithdrawn:  CodeGone,
 	ReasonRequestNotFound: CodeNotFound,
+
+	ReasonSubscriptionNotFound: CodeNotFound,
+	ReasonDeliveryNotFound:     CodeNotFound,
+	ReasonWebhookURLRefused:    CodeInvalid,
+	ReasonWebhooksOff:          CodeUnavailable,
 
 	ReasonDuplicateID:            CodeConflict,
 	ReasonIdempotencyKeyReused:   CodeConflict,

@@ -134,6 +134,8 @@ type Config struct {
 	// sessions ended by signing out, in sessions.db, so a replayed cookie
 	// stays refused across restarts. Empty keeps them in memory only.
 	StateDir string
+	// Webhooks configures supervision events by webhook (decision 0016).
+	Webhooks WebhookConfig
 	// Handlers are further HTTP handlers served on the gateway's listener,
 	// each under its path prefix ("/demo-idp"), with the whole request path.
 	Handlers map[string]http.Handler

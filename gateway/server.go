@@ -58,6 +58,7 @@ type Server struct {
 	sessions *sessionKeeper // citizens' session cookies
 	rp       *relyingParty  // nil: citizen sign-in is not configured
 	pages    *pages
+	webhooks *webhooks // nil: webhooks are off
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is
@@ -95,6 +96,9 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	var err error
 	if s.sessions, err = newSessionKeeper(cfg, sec.SessionKey, s.tls != nil); err != nil {
 		return nil, fmt.Errorf("gateway: sessions: %w", err)
+	}
+	if s.webhooks, err = newWebhooks(cfg, ledger); err != nil {
+		return nil, fmt.Errorf("gateway: webhooks: %w", err)
 	}
 	if cfg.OIDC.Enabled() {
 		s.rp = newRelyingParty(cfg.OIDC, func() time.Time { return s.now() })
@@ -170,7 +174,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if uerr := s.apiKeys.use.save(); uerr != nil {
 		s.log.Warn("writing the API key use file failed", slog.String("path", s.cfg.APIKeyUseFile), slog.String("error", uerr.Error()))
 	}
-	return errors.Join(err, s.sessions.ended.close())
+	return errors.Join(err, s.sessions.ended.close(), s.webhooks.stop())
 }
 
 // routes registers every route: the API first, then the pages. Unknown
@@ -202,6 +206,12 @@ func (s *Server) routes() {
 	api.Post("/departments/:dept/api-keys", s.handleNewAPIKey)
 	api.Delete("/departments/:dept/api-keys/:id", s.handleRevokeAPIKey)
 	api.Put("/types/:type", s.handlePutType)
+	api.Post("/subscriptions", s.handleCreateSubscription)
+	api.Get("/subscriptions", s.handleListSubscriptions)
+	api.Get("/subscriptions/:id", s.handleGetSubscription)
+	api.Delete("/subscriptions/:id", s.handleDeleteSubscription)
+	api.Get("/subscriptions/:id/deliveries", s.handleListDeliveries)
+	api.Post("/subscriptions/:id/deliveries/:deliveryId/redeliver", s.handleRedeliver)
 	api.Get("/services", s.handleServices)
 	api.Get("/services/:code", s.handleService)
 	api.Put("/services/:code", s.handlePutService)

@@ -68,6 +68,8 @@ type serveOptions struct {
 	// TimeZone is gateway.Config.TimeZone: the same on every gateway of a
 	// deployment, whichever ledger it serves.
 	TimeZone *time.Location
+	// Webhooks are the webhook switches.
+	Webhooks webhookOptions
 	// Citizen sign-in: the OpenID provider and the gateway's registration
 	// with it (the secret from the environment or a file), the claims, the
 	// sessions' expiries. Scopes are comma-separated.
@@ -189,6 +191,7 @@ func runServe(args []string) error {
 		}
 	}
 
+	cfg.Webhooks = webhookConfig(o, kek)
 	srv, err := gateway.New(cfg, ledger, ks)
 	if err != nil {
 		return err
@@ -297,6 +300,9 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.StringVar(&o.TLSCert, "tls-cert", os.Getenv("CERTLEDGER_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with, and send HSTS; needs --tls-key (env CERTLEDGER_TLS_CERT)")
 	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("CERTLEDGER_TLS_KEY"), "PEM private key of --tls-cert (env CERTLEDGER_TLS_KEY)")
 	if err := timeZoneFlag(fs, &o.TimeZone, "a plain date in the API is a day there, and the pages and the console show times in it"); err != nil {
+		return o, err
+	}
+	if err := webhookFlags(fs, &o); err != nil {
 		return o, err
 	}
 	if err := citizenFlags(fs, &o); err != nil {

@@ -111,6 +111,7 @@ func Run(t *testing.T, target Target) {
 		{"a type's holder ID types", s.holderIDTypes},
 		{"governance onboards a department", s.onboard},
 		{"the service catalogue", s.serviceCatalogue},
+		{"supervision events by webhook", s.webhooks},
 		{"restart keeps everything", s.restart},
 		{"acknowledged issuances survive kill -9", s.crash},
 		{"the department register is complete at once", s.register},
