@@ -310,3 +310,43 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// A renewal and a change of particulars reach a subscriber as renewed and
+// changed, each on the new version it made.
+func TestWebhooksRenewedAndChanged(t *testing.T) {
+	e := newWebhookEnv(t)
+	rcv := &receiver{}
+	hook := httptest.NewServer(rcv)
+	defer hook.Close()
+	gw := e.gateway(true)
+	defer gw.Shutdown(context.Background())
+	st, raw := e.call(gw, "POST", "/api/v1/subscriptions", "samr", map[string]any{"url": hook.URL, "events": []string{"renewed", "changed"}})
+	if st != 201 {
+		t.Fatalf("subscribe: %d %s", st, raw)
+	}
+	var created subscriptionCreated
+	_ = json.Unmarshal(raw, &created)
+	rcv.secret = created.Secret
+
+	v1 := e.issue(gw, 1)
+	newVersion := func(id, how string, body map[string]any) string {
+		st, raw := e.call(gw, "POST", "/api/v1/credentials/"+id+"/"+how, "samr", body)
+		if st != 201 && st != 200 {
+			t.Fatalf("%s: %d %s", how, st, raw)
+		}
+		var a struct{ ID string }
+		_ = json.Unmarshal(raw, &a)
+		return a.ID
+	}
+	v2 := newVersion(v1, "renew", map[string]any{"validUntil": "2044-01-01", "reason": "营业期限延续"})
+	v3 := newVersion(v2, "change", map[string]any{"fields": map[string]any{"address": "福州市台江区新路1号"}, "reason": "住所变更"})
+	waitFor(t, e.clock, gw, "two events", func() bool { return len(rcv.seen()) >= 2 })
+
+	got := map[string][]string{}
+	for _, ev := range rcv.seen() {
+		got[ev.Data.CredentialID] = append(got[ev.Data.CredentialID], ev.Data.Event)
+	}
+	if !equalStrings(got[v2], []string{"renewed"}) || !equalStrings(got[v3], []string{"changed"}) || len(got[v1]) != 0 {
+		t.Fatalf("events %v; want renewed on %s, changed on %s, none on %s", got, v2, v3, v1)
+	}
+}
