@@ -188,11 +188,11 @@ func (s *Server) handleDecideRequestPage(action credential.DecisionAction) fiber
 		var choices map[string]string
 		if action == credential.DecisionApprove {
 			choices = map[string]string{}
-			c.Request().PostArgs().VisitAll(func(k, v []byte) {
+			for k, v := range c.Request().PostArgs().All() {
 				if typ, ok := strings.CutPrefix(string(k), "cred."); ok && typ != "" {
 					choices[typ] = string(v)
 				}
-			})
+			}
 		}
 		ctx, cancel := s.requestContext(c)
 		defer cancel()

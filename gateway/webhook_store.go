@@ -11,6 +11,7 @@ import (
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway/atrest"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // WebhooksFile is the gateway's webhook state in Config.StateDir: the
@@ -195,7 +196,7 @@ func (w *webhookStore) delete(id string) error {
 		if _, err := getSub(tx, id); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketDeliveries).DeleteBucket([]byte(id)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		if err := tx.Bucket(bucketDeliveries).DeleteBucket([]byte(id)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
 		return tx.Bucket(bucketSubs).Delete([]byte(id))

@@ -10,11 +10,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// holderIndexFormat is the first file format whose ledger holds a complete
-// holder index: every program that writes it keeps the index, and an older
-// one, which would issue credentials without entries, refuses the file.
-const holderIndexFormat = 3
-
 // CredentialsByHolder returns one page of the credentials the contract's
 // holder index lists under the query's references.
 func (l *Ledger) CredentialsByHolder(ctx context.Context, q credential.HolderQuery) (credential.HolderPage, error) {
