@@ -15,14 +15,15 @@ import (
 
 // apiKeyRevocation is the record of a revocation, kept under its own key.
 type apiKeyRevocation struct {
-	RevokedAt    time.Time `json:"revokedAt"`
-	RevokedBy    string    `json:"revokedBy"`
-	RevokedByKey string    `json:"revokedByKey,omitempty"`
-	TxID         string    `json:"txId"`
+	RevokedAt      time.Time `json:"revokedAt"`
+	RevokedBy      string    `json:"revokedBy"`
+	RevokedByKey   string    `json:"revokedByKey,omitempty"`
+	RevokedByStaff string    `json:"revokedByStaff,omitempty"`
+	TxID           string    `json:"txId"`
 }
 
 func (r apiKeyRevocation) applyTo(k *credential.APIKey) {
-	k.RevokedAt, k.RevokedBy, k.RevokedByKey, k.RevokeTxID = r.RevokedAt, r.RevokedBy, r.RevokedByKey, r.TxID
+	k.RevokedAt, k.RevokedBy, k.RevokedByKey, k.RevokedByStaff, k.RevokeTxID = r.RevokedAt, r.RevokedBy, r.RevokedByKey, r.RevokedByStaff, r.TxID
 }
 
 // CreateAPIKey records an API key of department k.Dept. The department
@@ -40,6 +41,15 @@ func CreateAPIKey(tx Tx, k credential.NewAPIKey) (credential.APIKey, error) {
 	if caller.ID != k.Dept && !caller.HasRole(credential.RoleGovernance) {
 		return credential.APIKey{}, credential.Errorf(credential.ReasonNotGovernance, "only department %s itself or the governance department may create its API keys", k.Dept)
 	}
+	if err := checkActor(tx, caller, k.ActingKey, k.ActingStaff, credential.StaffAdmin); err != nil {
+		return credential.APIKey{}, err
+	}
+	roles, ok := credential.NormalizeStaffRoles(staffRoleStrings(k.Roles))
+	if !ok {
+		e := credential.Errorf(credential.ReasonInvalidField, "roles must be among clerk, approver and admin")
+		e.Pointer = "/roles"
+		return credential.APIKey{}, e
+	}
 	now, err := tx.TxTimestamp()
 	if err != nil {
 		return credential.APIKey{}, ledgerErr("read the transaction time", err)
@@ -55,8 +65,8 @@ func CreateAPIKey(tx Tx, k credential.NewAPIKey) (credential.APIKey, error) {
 		return credential.APIKey{}, credential.Errorf(credential.ReasonAPIKeyExists, "API key %s is already recorded", k.ID)
 	}
 	rec := credential.APIKey{
-		ID: k.ID, Dept: k.Dept, Prefix: k.Prefix, Label: label, SHA256: k.SHA256, ExpiresAt: k.ExpiresAt.UTC(),
-		Created: now, CreatedBy: caller.ID, CreatedByKey: k.ActingKey, CreateTxID: tx.TxID(),
+		ID: k.ID, Dept: k.Dept, Prefix: k.Prefix, Label: label, SHA256: k.SHA256, ExpiresAt: k.ExpiresAt.UTC(), Roles: roles,
+		Created: now, CreatedBy: caller.ID, CreatedByKey: k.ActingKey, CreatedByStaff: k.ActingStaff, CreateTxID: tx.TxID(),
 	}
 	if err := putJSON(tx, apiKeyKey(rec.ID), rec); err != nil {
 		return credential.APIKey{}, err
@@ -118,7 +128,7 @@ func RevokeAPIKey(tx Tx, r credential.APIKeyRevocation) (credential.APIKey, erro
 	if err != nil {
 		return credential.APIKey{}, err
 	}
-	if err := checkActingKey(r.ActingKey); err != nil {
+	if err := checkActor(tx, caller, r.ActingKey, r.ActingStaff, credential.StaffAdmin); err != nil {
 		return credential.APIKey{}, err
 	}
 	k, err := readAPIKey(tx, r.Dept, r.ID)
@@ -139,7 +149,7 @@ func RevokeAPIKey(tx Tx, r credential.APIKeyRevocation) (credential.APIKey, erro
 	if err := keepGovernanceKey(tx, k, now); err != nil {
 		return k, err
 	}
-	rev := apiKeyRevocation{RevokedAt: now, RevokedBy: caller.ID, RevokedByKey: r.ActingKey, TxID: tx.TxID()}
+	rev := apiKeyRevocation{RevokedAt: now, RevokedBy: caller.ID, RevokedByKey: r.ActingKey, RevokedByStaff: r.ActingStaff, TxID: tx.TxID()}
 	if err := putJSON(tx, apiKeyRevocationKey(k.ID), rev); err != nil {
 		return k, err
 	}
@@ -246,4 +256,12 @@ func emitAPIKey(tx Tx, k credential.APIKey) error {
 		return ledgerErr("set event", err)
 	}
 	return nil
+}
+
+func staffRoleStrings(roles []credential.StaffRole) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
 }

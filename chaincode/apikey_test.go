@@ -3,6 +3,7 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestCreateAPIKey(t *testing.T) {
 	}
 	want := credential.APIKey{ID: own.ID, Dept: demo.Market, Prefix: own.Prefix, Label: "批量导入", SHA256: own.SHA256,
 		ExpiresAt: own.ExpiresAt, Created: t0, CreatedBy: demo.Market, CreatedByKey: own.ActingKey, CreateTxID: fmt.Sprintf("%064x", 1000+a.n)}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("created %+v\nwant    %+v", got, want)
 	}
 	for _, w := range []string{"put apikey/" + own.ID + "=", "policy apikey/" + own.ID + "=SamrMSP", "event " + EventAPIKeyName + "="} {
@@ -120,7 +121,7 @@ func TestCreateAPIKey(t *testing.T) {
 			}
 		})
 	}
-	if got := a.list(demo.Market); len(got) != 1 || got[0] != want {
+	if got := a.list(demo.Market); len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Fatalf("samr's keys %+v, want only %s", got, own.ID)
 	}
 	if all := a.list(""); len(all) != 2 {

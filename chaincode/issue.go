@@ -62,7 +62,7 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if req.Action == credential.ActionChange && reason == "" {
 		return credential.IssueResult{}, credential.Errorf(credential.ReasonInvalidField, "a change needs a reason")
 	}
-	if err := checkActingKey(req.APIKeyID); err != nil {
+	if err := checkActor(tx, caller, req.APIKeyID, req.Staff, credential.StaffClerk); err != nil {
 		return credential.IssueResult{}, err
 	}
 	// The contract holds no holder key, so it cannot tell whether a reference
@@ -92,6 +92,7 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 		Renews:   doc.Renews,
 		Actor:    caller.ID,
 		APIKeyID: req.APIKeyID,
+		Staff:    req.Staff,
 		MSPID:    caller.MSPID,
 		TxID:     tx.TxID(),
 		Time:     now.UTC(),

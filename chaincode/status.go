@@ -24,7 +24,7 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 	if err != nil {
 		return credential.Record{}, err
 	}
-	caller, rec, err := issuersRecord(tx, id, ch.APIKeyID, "change")
+	caller, rec, err := issuersRecord(tx, id, ch.APIKeyID, ch.Staff, credential.StaffApprover, "change")
 	if err != nil {
 		return credential.Record{}, err
 	}
@@ -42,6 +42,7 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 		Code:     next.RevocationCode,
 		Actor:    caller.ID,
 		APIKeyID: ch.APIKeyID,
+		Staff:    ch.Staff,
 		MSPID:    caller.MSPID,
 		TxID:     tx.TxID(),
 		Time:     now.UTC(),
@@ -65,14 +66,14 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 }
 
 // issuersRecord reads credential id for a change by the calling
-// department, which must be its issuer and name a well-formed acting API
-// key; verb says what the refusal says the caller cannot do.
-func issuersRecord(tx Tx, id, apiKeyID, verb string) (credential.Department, credential.Record, error) {
-	if err := checkActingKey(apiKeyID); err != nil {
-		return credential.Department{}, credential.Record{}, err
-	}
+// department, which must be its issuer, acting as checkActor accepts for
+// role need; verb says what the refusal says the caller cannot do.
+func issuersRecord(tx Tx, id, apiKeyID, staff string, need credential.StaffRole, verb string) (credential.Department, credential.Record, error) {
 	caller, err := CallerDepartment(tx)
 	if err != nil {
+		return credential.Department{}, credential.Record{}, err
+	}
+	if err := checkActor(tx, caller, apiKeyID, staff, need); err != nil {
 		return credential.Department{}, credential.Record{}, err
 	}
 	rec, err := readRecord(tx, id)

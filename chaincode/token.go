@@ -14,7 +14,7 @@ func RotateToken(tx Tx, id string, r credential.TokenRotation) (credential.Recor
 	if _, err := credential.ParseIdentifier(id); err != nil {
 		return credential.Record{}, err
 	}
-	caller, rec, err := issuersRecord(tx, id, r.APIKeyID, "rotate the token of")
+	caller, rec, err := issuersRecord(tx, id, r.APIKeyID, r.Staff, credential.StaffClerk, "rotate the token of")
 	if err != nil {
 		return credential.Record{}, err
 	}
@@ -31,6 +31,7 @@ func RotateToken(tx Tx, id string, r credential.TokenRotation) (credential.Recor
 		Action:   credential.ActionRotateToken,
 		Actor:    caller.ID,
 		APIKeyID: r.APIKeyID,
+		Staff:    r.Staff,
 		MSPID:    caller.MSPID,
 		TxID:     tx.TxID(),
 		Time:     now.UTC(),

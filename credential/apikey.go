@@ -41,17 +41,26 @@ type APIKey struct {
 	Label     string    `json:"label,omitempty"`
 	SHA256    string    `json:"sha256"` // lower-case hex
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
-	Created   time.Time `json:"created"`
+	// Roles are the staff roles the key acts with, canonically ordered;
+	// none means all (every key recorded before roles existed).
+	Roles   []StaffRole `json:"roles,omitempty"`
+	Created time.Time   `json:"created"`
 	// CreatedBy is the department that created the key (the key's own, or
 	// governance), CreatedByKey the API key it acted with, if any.
-	CreatedBy    string    `json:"createdBy"`
-	CreatedByKey string    `json:"createdByKey,omitempty"`
-	CreateTxID   string    `json:"createTxId"`
-	RevokedAt    time.Time `json:"revokedAt,omitzero"`
-	RevokedBy    string    `json:"revokedBy,omitempty"`
-	RevokedByKey string    `json:"revokedByKey,omitempty"`
-	RevokeTxID   string    `json:"revokeTxId,omitempty"`
+	CreatedBy string `json:"createdBy"`
+	// CreatedByStaff the signed-in member of staff's subject, if any.
+	CreatedByKey   string    `json:"createdByKey,omitempty"`
+	CreatedByStaff string    `json:"createdByStaff,omitempty"`
+	CreateTxID     string    `json:"createTxId"`
+	RevokedAt      time.Time `json:"revokedAt,omitzero"`
+	RevokedBy      string    `json:"revokedBy,omitempty"`
+	RevokedByKey   string    `json:"revokedByKey,omitempty"`
+	RevokedByStaff string    `json:"revokedByStaff,omitempty"`
+	RevokeTxID     string    `json:"revokeTxId,omitempty"`
 }
+
+// Allows reports whether the key may act with staff role r.
+func (k APIKey) Allows(r StaffRole) bool { return StaffRolesAllow(k.Roles, r) }
 
 // APIKeyState is what an API key is worth at a given time.
 type APIKeyState string
@@ -84,14 +93,19 @@ type NewAPIKey struct {
 	Label     string    `json:"label,omitempty"`
 	SHA256    string    `json:"sha256"`
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
-	ActingKey string    `json:"actingKey,omitempty"`
+	// Roles of the new key; none gives it all.
+	Roles     []StaffRole `json:"roles,omitempty"`
+	ActingKey string      `json:"actingKey,omitempty"`
+	// ActingStaff is the signed-in member of staff's subject, if any.
+	ActingStaff string `json:"actingStaff,omitempty"`
 }
 
 // APIKeyRevocation asks the ledger to revoke key ID of department Dept.
 type APIKeyRevocation struct {
-	Dept      string `json:"dept"`
-	ID        string `json:"id"`
-	ActingKey string `json:"actingKey,omitempty"`
+	Dept        string `json:"dept"`
+	ID          string `json:"id"`
+	ActingKey   string `json:"actingKey,omitempty"`
+	ActingStaff string `json:"actingStaff,omitempty"`
 }
 
 // GenerateAPIKey returns a fresh API key and the request that records it

@@ -26,6 +26,8 @@ type IssueRequest struct {
 	// APIKeyID is the API key the issuance was requested with, recorded in
 	// the change (Change.APIKeyID); empty when there was none.
 	APIKeyID string `json:"apiKeyId,omitempty"`
+	// Staff is the acting member of staff's subject (Change.Staff).
+	Staff string `json:"staff,omitempty"`
 	// Action is ActionRenew or ActionChange for a renewal (延续) or change
 	// (变更) of the credential the document renews, which the new version
 	// then supersedes; empty for an issuance or a key's reissue.
@@ -81,6 +83,8 @@ type StatusChange struct {
 	Code   RevocationCode `json:"code,omitempty"` // revocations only
 	// APIKeyID is the API key the change was requested with (Change.APIKeyID).
 	APIKeyID string `json:"apiKeyId,omitempty"`
+	// Staff is the acting member of staff's subject (Change.Staff).
+	Staff string `json:"staff,omitempty"`
 }
 
 // TokenRotation asks for a new access token of a credential's verification
@@ -88,6 +92,8 @@ type StatusChange struct {
 type TokenRotation struct {
 	// APIKeyID is the API key the rotation was requested with (Change.APIKeyID).
 	APIKeyID string `json:"apiKeyId,omitempty"`
+	// Staff is the acting member of staff's subject (Change.Staff).
+	Staff string `json:"staff,omitempty"`
 }
 
 // Ledger is what the gateway needs from a ledger backend. Every write is made

@@ -176,6 +176,13 @@ const (
 	// ReasonNotServiceRequester: the department is not among the service
 	// item's requesters.
 	ReasonNotServiceRequester Reason = "not_service_requester"
+	// ReasonRoleRequired: the member of staff or API key lacks the staff
+	// role the endpoint needs (clerk, approver or admin).
+	ReasonRoleRequired Reason = "role_required"
+	// ReasonStaffClaims: the identity provider signed someone in at the
+	// console, but the ID token names no department of the registry, no
+	// known staff role, or a subject that cannot be recorded.
+	ReasonStaffClaims Reason = "staff_claims_invalid"
 )
 
 // Reasons of CodeInternal. Clients see the reason, never the message.
@@ -286,6 +293,8 @@ var reasonCodes = map[Reason]Code{
 	ReasonInvalidToken:         CodeForbidden,
 	ReasonEndorsementMissing:   CodeForbidden,
 	ReasonCrossOrigin:          CodeForbidden,
+	ReasonRoleRequired:         CodeForbidden,
+	ReasonStaffClaims:          CodeForbidden,
 	ReasonIdentityClaims:       CodeForbidden,
 	ReasonNotServiceRequester:  CodeForbidden,
 

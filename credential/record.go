@@ -79,11 +79,15 @@ type Change struct {
 	Actor  string         `json:"actor"` // department ID
 	// APIKeyID names the department's API key the change was requested
 	// with (its public ID, never the key); empty when made without one.
-	APIKeyID string    `json:"apiKeyId,omitempty"`
-	MSPID    string    `json:"mspId"`
-	TxID     string    `json:"txId"`
-	Time     time.Time `json:"time"`
-	Status   Status    `json:"status"` // status after the change
+	APIKeyID string `json:"apiKeyId,omitempty"`
+	// Staff is the identity provider's subject of the signed-in member of
+	// staff who made the change (never a name, ID number or password);
+	// empty when an API key or the department itself made it.
+	Staff  string    `json:"staff,omitempty"`
+	MSPID  string    `json:"mspId"`
+	TxID   string    `json:"txId"`
+	Time   time.Time `json:"time"`
+	Status Status    `json:"status"` // status after the change
 	// Renews is, on the first change of a new version, the identifier of
 	// the version it renews; SupersededBy is, on the change that superseded
 	// a version, the new version's.

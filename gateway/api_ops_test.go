@@ -192,7 +192,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	served := map[string]bool{}
 	for _, rt := range e.srv.App().GetRoutes(true) {
 		if rt.Method == "HEAD" || !(strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/issuers/") || strings.HasPrefix(rt.Path, "/status/") ||
-			strings.HasPrefix(rt.Path, "/me/") || strings.HasPrefix(rt.Path, "/s/") || rt.Path == "/healthz" || rt.Path == "/metrics") {
+			strings.HasPrefix(rt.Path, "/me/") || strings.HasPrefix(rt.Path, "/console/") || strings.HasPrefix(rt.Path, "/s/") || rt.Path == "/healthz" || rt.Path == "/metrics") {
 			continue
 		}
 		served[rt.Method+" "+fiberParam.ReplaceAllString(rt.Path, "{$1}")] = true

@@ -19,26 +19,31 @@ import (
 type newAPIKeyBody struct {
 	Label     string `json:"label"`
 	ExpiresAt string `json:"expiresAt"`
+	// Roles the key acts with; none gives it every role.
+	Roles []string `json:"roles"`
 }
 
 // apiKeyView is an API key as the API shows it: never the key, nor its
 // hash. LastUsed is when this gateway last accepted it.
 type apiKeyView struct {
-	ID           string                 `json:"id"`
-	Department   string                 `json:"department"`
-	Prefix       string                 `json:"prefix,omitempty"`
-	Label        string                 `json:"label,omitempty"`
-	Status       credential.APIKeyState `json:"status"`
-	Created      time.Time              `json:"created"`
-	CreatedBy    string                 `json:"createdBy"`
-	CreatedByKey string                 `json:"createdByKey,omitempty"`
-	CreateTxID   string                 `json:"createTxId"`
-	ExpiresAt    time.Time              `json:"expiresAt,omitzero"`
-	RevokedAt    time.Time              `json:"revokedAt,omitzero"`
-	RevokedBy    string                 `json:"revokedBy,omitempty"`
-	RevokedByKey string                 `json:"revokedByKey,omitempty"`
-	RevokeTxID   string                 `json:"revokeTxId,omitempty"`
-	LastUsed     time.Time              `json:"lastUsed,omitzero"`
+	ID             string                 `json:"id"`
+	Department     string                 `json:"department"`
+	Prefix         string                 `json:"prefix,omitempty"`
+	Label          string                 `json:"label,omitempty"`
+	Status         credential.APIKeyState `json:"status"`
+	Created        time.Time              `json:"created"`
+	CreatedBy      string                 `json:"createdBy"`
+	Roles          []credential.StaffRole `json:"roles"`
+	CreatedByKey   string                 `json:"createdByKey,omitempty"`
+	CreatedByStaff string                 `json:"createdByStaff,omitempty"`
+	CreateTxID     string                 `json:"createTxId"`
+	ExpiresAt      time.Time              `json:"expiresAt,omitzero"`
+	RevokedAt      time.Time              `json:"revokedAt,omitzero"`
+	RevokedBy      string                 `json:"revokedBy,omitempty"`
+	RevokedByKey   string                 `json:"revokedByKey,omitempty"`
+	RevokedByStaff string                 `json:"revokedByStaff,omitempty"`
+	RevokeTxID     string                 `json:"revokeTxId,omitempty"`
+	LastUsed       time.Time              `json:"lastUsed,omitzero"`
 }
 
 // apiKeyAnswer carries a new API key, the only time it is shown.
@@ -62,7 +67,11 @@ type revokedKeyAnswer struct {
 }
 
 func (s *Server) apiKeyView(k credential.APIKey) apiKeyView {
-	return apiKeyView{
+	roles := k.Roles
+	if len(roles) == 0 {
+		roles = credential.AllStaffRoles
+	}
+	return apiKeyView{Roles: roles, CreatedByStaff: k.CreatedByStaff, RevokedByStaff: k.RevokedByStaff,
 		ID: k.ID, Department: k.Dept, Prefix: k.Prefix, Label: k.Label, Status: k.State(s.now()),
 		Created: k.Created, CreatedBy: k.CreatedBy, CreatedByKey: k.CreatedByKey, CreateTxID: k.CreateTxID,
 		ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, RevokedBy: k.RevokedBy, RevokedByKey: k.RevokedByKey, RevokeTxID: k.RevokeTxID,
@@ -112,7 +121,7 @@ func (s *Server) handleNewAPIKey(c *fiber.Ctx) error {
 	if err := s.newAPIKeyInput(c, &req); err != nil {
 		return err
 	}
-	req.ActingKey = actingKey(c)
+	req.ActingKey, req.ActingStaff = actingKey(c), actingStaff(c)
 	k, err := s.ledger.CreateAPIKey(ctx, caller.MSPID, req)
 	if err != nil {
 		return err
@@ -120,7 +129,7 @@ func (s *Server) handleNewAPIKey(c *fiber.Ctx) error {
 	s.apiKeys.apply(k)
 	s.metrics.keyChanges.WithLabelValues("api-key-create").Inc()
 	s.log.Info("API key created", slog.String("dept", k.Dept), slog.String("id", k.ID), slog.String("prefix", k.Prefix),
-		slog.String("label", k.Label), slog.Time("expiresAt", k.ExpiresAt), slog.String("by", caller.ID), slog.String("byKey", req.ActingKey),
+		slog.String("label", k.Label), slog.Time("expiresAt", k.ExpiresAt), slog.String("by", caller.ID), slog.String("byKey", req.ActingKey), slog.String("byStaff", req.ActingStaff), slog.Any("roles", k.Roles),
 		slog.String("tx", k.CreateTxID))
 	// The key is a secret: no cache may keep the answer.
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -144,6 +153,14 @@ func (s *Server) newAPIKeyInput(c *fiber.Ctx, req *credential.NewAPIKey) error {
 		probs.add("#/label", "label must be at most %d characters without control characters; it is public, so name a use, not a person", credential.MaxAPIKeyLabel)
 	}
 	req.Label = label
+	roles, ok := credential.NormalizeStaffRoles(body.Roles)
+	if !ok || (body.Roles != nil && len(roles) == 0) {
+		probs.add("#/roles", "roles must be a non-empty list among clerk, approver and admin; leave them out for a key with every role")
+	}
+	if len(roles) == len(credential.AllStaffRoles) {
+		roles = nil // every role, recorded as a key from before roles is
+	}
+	req.Roles = roles
 	if v := strings.TrimSpace(body.ExpiresAt); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		switch {
@@ -197,7 +214,7 @@ func (s *Server) handleRevokeAPIKey(c *fiber.Ctx) error {
 	if !credential.ValidAPIKeyID(id) {
 		return credential.Errorf(credential.ReasonAPIKeyNotFound, "%q is not an API key id (ak_ and 16 hex digits)", truncate(id, 40))
 	}
-	k, err := s.ledger.RevokeAPIKey(ctx, caller.MSPID, credential.APIKeyRevocation{Dept: target.ID, ID: id, ActingKey: actingKey(c)})
+	k, err := s.ledger.RevokeAPIKey(ctx, caller.MSPID, credential.APIKeyRevocation{Dept: target.ID, ID: id, ActingKey: actingKey(c), ActingStaff: actingStaff(c)})
 	if err != nil {
 		return err
 	}

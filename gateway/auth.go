@@ -1,21 +1,27 @@
 package gateway
 
 import (
+	"context"
 	"strings"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/gofiber/fiber/v2"
 )
 
-// authenticate resolves the request's `Authorization: Bearer <api key>` to
-// the department it belongs to, as the registry currently describes it.
+// authenticate resolves the request's `Authorization: Bearer <api key>`,
+// or without one a member of staff's session cookie, to the department it
+// acts for, as the registry currently describes it, and checks the key's
+// or the member of staff's roles against the route's (endpointRoles).
 // The key is checked against the ledger's key list (apiKeyCache): unknown,
 // revoked and expired keys are refused with reasons of their own.
 func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 	h := c.Get(fiber.HeaderAuthorization)
+	if h == "" && c.Cookies(s.sessions.staffName) != "" {
+		return s.authenticateStaff(c)
+	}
 	scheme, key, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
-		return credential.Department{}, credential.Errorf(credential.ReasonMissingAPIKey, "send the department's API key as Authorization: Bearer <api key>")
+		return credential.Department{}, credential.Errorf(credential.ReasonMissingAPIKey, "send the department's API key as Authorization: Bearer <api key>, or sign in as staff at /console/login")
 	}
 	// A guess spends a token of the address's failure budget before the
 	// key is checked, so an exhausted budget stops the guessing itself.
@@ -40,6 +46,36 @@ func (s *Server) authenticate(c *fiber.Ctx) (credential.Department, error) {
 	deptID := entry.key.Dept
 	c.Locals(localDept, deptID)
 	c.Locals(localAPIKey, entry.key.ID)
+	if err := checkRole(c, entry.key.Roles, "API key "+entry.key.ID); err != nil {
+		return credential.Department{}, err
+	}
+	return s.department(ctx, deptID)
+}
+
+// authenticateStaff is authenticate for a member of staff signed in at
+// the console: the session's department and roles, at the rate limit of
+// an API key of its own.
+func (s *Server) authenticateStaff(c *fiber.Ctx) (credential.Department, error) {
+	sess, err := s.currentStaff(c)
+	if err != nil {
+		return credential.Department{}, err
+	}
+	if _, wait := s.apiKeyLimit.take(apiKeyBucket("staff\x00" + sess.ID)); wait > 0 {
+		return credential.Department{}, s.rateLimited(c, limitAPIKey, wait)
+	}
+	c.Locals(localDept, sess.Dept)
+	c.Locals(localStaff, sess.Subject)
+	if err := checkRole(c, sess.Roles, "your sign-in"); err != nil {
+		return credential.Department{}, err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	return s.department(ctx, sess.Dept)
+}
+
+// department is deptID as the registry describes it, read again when the
+// cached registry does not have it yet.
+func (s *Server) department(ctx context.Context, deptID string) (credential.Department, error) {
 	reg, err := s.registry.get(ctx)
 	if err != nil {
 		return credential.Department{}, err

@@ -163,6 +163,10 @@ type OIDCConfig struct {
 	// uscc, passport, other), ID number and name. Defaults: id_type,
 	// id_number, name.
 	ClaimIDType, ClaimIDNumber, ClaimName string
+	// The claims naming a member of staff's department (a registry ID) and
+	// staff roles (a list of clerk, approver, admin), read only at the
+	// console's sign-in. Defaults: dept, certledger_roles.
+	ClaimDept, ClaimRoles string
 	// HTTPClient makes the gateway's own requests to the provider
 	// (discovery, keys, code exchange); default a client with a 10 s
 	// timeout.
@@ -177,6 +181,8 @@ const (
 	DefaultClaimIDType   = "id_type"
 	DefaultClaimIDNumber = "id_number"
 	DefaultClaimName     = "name"
+	DefaultClaimDept     = "dept"
+	DefaultClaimRoles    = "certledger_roles"
 )
 
 // Defaults used by WithDefaults.
@@ -395,6 +401,12 @@ func (o OIDCConfig) withDefaults(publicURL string) OIDCConfig {
 	if o.ClaimName == "" {
 		o.ClaimName = DefaultClaimName
 	}
+	if o.ClaimDept == "" {
+		o.ClaimDept = DefaultClaimDept
+	}
+	if o.ClaimRoles == "" {
+		o.ClaimRoles = DefaultClaimRoles
+	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -424,7 +436,8 @@ func (o OIDCConfig) validate(publicURL string) error {
 	if err != nil || (r.Scheme != "http" && r.Scheme != "https") || r.Host == "" || r.RawQuery != "" || r.Fragment != "" {
 		return fmt.Errorf("OIDC redirect URL %q must be an http(s) URL without query or fragment", o.RedirectURL)
 	}
-	for name, claim := range map[string]string{"ID type": o.ClaimIDType, "ID number": o.ClaimIDNumber, "name": o.ClaimName} {
+	for name, claim := range map[string]string{"ID type": o.ClaimIDType, "ID number": o.ClaimIDNumber, "name": o.ClaimName,
+		"department": o.ClaimDept, "roles": o.ClaimRoles} {
 		if strings.TrimSpace(claim) == "" {
 			return fmt.Errorf("OIDC %s claim name is empty", name)
 		}

@@ -55,7 +55,7 @@ func (s *Server) handleStatusChange(action credential.Action) fiber.Handler {
 		}
 		ctx, cancel := s.requestContext(c)
 		defer cancel()
-		rec, err = s.ledger.ChangeStatus(ctx, dept.MSPID, rec.ID, credential.StatusChange{Action: action, Reason: body.Reason, Code: body.Code, APIKeyID: actingKey(c)})
+		rec, err = s.ledger.ChangeStatus(ctx, dept.MSPID, rec.ID, credential.StatusChange{Action: action, Reason: body.Reason, Code: body.Code, APIKeyID: actingKey(c), Staff: actingStaff(c)})
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// checkOrigin refuses cross-site requests made with a citizen's session:
+// checkOrigin refuses cross-site requests made with a citizen's or a
+// member of staff's session:
 // a request that may change something (any method but GET, HEAD, OPTIONS
 // and TRACE) and carries the session cookie is accepted only when its
 // Origin header names the gateway's own origin (its public URL's). Browsers
@@ -20,7 +21,8 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
 		return c.Next()
 	}
-	if len(c.Request().Header.Cookie(s.sessions.name)) == 0 || len(c.Request().Header.Peek(fiber.HeaderAuthorization)) > 0 {
+	h := &c.Request().Header
+	if len(h.Cookie(s.sessions.name)) == 0 && len(h.Cookie(s.sessions.staffName)) == 0 || len(h.Peek(fiber.HeaderAuthorization)) > 0 {
 		return c.Next()
 	}
 	got := c.Get(fiber.HeaderOrigin)

@@ -90,7 +90,7 @@ func (s *Server) handleIssue(c *fiber.Ctx) error {
 		return err
 	}
 	req := credential.IssueRequest{HolderRef: credential.HolderRef(s.secrets.HolderKey, dept.ID, in.Holder.IDType, in.Holder.IDNumber)}
-	req.APIKeyID = actingKey(c)
+	req.APIKeyID, req.Staff = actingKey(c), actingStaff(c)
 	if idemHeader != "" {
 		req.IdempotencyKey = s.keyedHash("certledger.idempotency-key.v1", dept.ID, []byte(idemHeader))
 		req.RequestHash = s.keyedHash("certledger.issue-request.v1", dept.ID, in.canonical())

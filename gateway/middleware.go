@@ -17,6 +17,7 @@ const (
 	localRequestID = "certledger.requestID"
 	localDept      = "certledger.dept"
 	localAPIKey    = "certledger.apiKey" // the ID of the API key the request authenticated with
+	localStaff     = "certledger.staff"  // the subject of the member of staff signed in
 )
 
 // HeaderRequestID carries the request ID both ways: a client (or a proxy)
@@ -89,6 +90,9 @@ func (s *Server) finish(c *fiber.Ctx, route, rid string, start time.Time) {
 	}
 	if id := actingKey(c); id != "" {
 		attrs = append(attrs, slog.String("apiKey", id))
+	}
+	if sub := actingStaff(c); sub != "" {
+		attrs = append(attrs, slog.String("staff", sub))
 	}
 	s.log.LogAttrs(c.UserContext(), level, "http", attrs...)
 }

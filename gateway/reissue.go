@@ -62,7 +62,7 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	req := credential.IssueRequest{Document: *doc, HolderRef: rec.HolderRef, APIKeyID: actingKey(c)}
+	req := credential.IssueRequest{Document: *doc, HolderRef: rec.HolderRef, APIKeyID: actingKey(c), Staff: actingStaff(c)}
 	res, err := s.ledgerIssue(ctx, dept, req)
 	if err != nil {
 		return err

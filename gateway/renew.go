@@ -158,7 +158,7 @@ func (s *Server) newVersion(c *fiber.Ctx, action credential.Action, reason strin
 	if err := credential.CheckNewVersionContent(action, &old, doc); err != nil {
 		return err
 	}
-	req := credential.IssueRequest{Document: *doc, HolderRef: rec.HolderRef, APIKeyID: actingKey(c), Action: action, Reason: reason}
+	req := credential.IssueRequest{Document: *doc, HolderRef: rec.HolderRef, APIKeyID: actingKey(c), Staff: actingStaff(c), Action: action, Reason: reason}
 	res, err := s.ledgerIssue(ctx, dept, req)
 	if err != nil {
 		return err

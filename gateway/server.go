@@ -253,6 +253,7 @@ func (s *Server) routes() {
 	// The verification page and the department console are in pages*.go and web/.
 	s.registerPages()
 	s.signInRoutes()
+	s.staffRoutes()
 }
 
 // requestContext is the context for the ledger work of one request.

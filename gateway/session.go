@@ -40,16 +40,18 @@ const sessionReseal = time.Minute
 type sessionKeeper struct {
 	cookies        *sealer // session cookies
 	signins        *sealer // the state of a sign-in under way
+	staff          *sealer // staff session cookies (staffsession.go)
 	ended          endedSessions
 	idle, lifetime time.Duration
 	secure         bool
 	name           string // session cookie
+	staffName      string // staff session cookie
 	signinName     string
 	signinPath     string // the redirect URL's path: the sign-in cookie goes only there
 }
 
 func newSessionKeeper(cfg Config, secret []byte, tlsOn bool) (*sessionKeeper, error) {
-	k := &sessionKeeper{idle: cfg.SessionIdle, lifetime: cfg.SessionLifetime, name: sessionCookieName,
+	k := &sessionKeeper{idle: cfg.SessionIdle, lifetime: cfg.SessionLifetime, name: sessionCookieName, staffName: staffCookieName,
 		signinName: signinCookieName, signinPath: "/me/callback"}
 	var err error
 	if k.cookies, err = newSealer(secret, "session"); err != nil {
@@ -58,9 +60,13 @@ func newSessionKeeper(cfg Config, secret []byte, tlsOn bool) (*sessionKeeper, er
 	if k.signins, err = newSealer(secret, "sign-in"); err != nil {
 		return nil, err
 	}
+	if k.staff, err = newSealer(secret, "staff-session"); err != nil {
+		return nil, err
+	}
 	if u, err := url.Parse(cfg.PublicURL); tlsOn || (err == nil && u.Scheme == "https") {
 		k.secure = true
 		k.name = "__Host-" + sessionCookieName
+		k.staffName = "__Host-" + staffCookieName
 		k.signinName = "__Secure-" + signinCookieName
 	}
 	if u, err := url.Parse(cfg.OIDC.RedirectURL); cfg.OIDC.Enabled() && err == nil && u.Path != "" {

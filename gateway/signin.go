@@ -26,6 +26,9 @@ type signinState struct {
 	Verifier string `json:"pkce"` // PKCE code verifier; the provider saw only its S256 hash
 	Next     string `json:"next"`
 	Expires  int64  `json:"exp"` // Unix seconds
+	// Staff marks a sign-in to the console, whose answer makes a staff
+	// session instead of a citizen's.
+	Staff bool `json:"staff,omitempty"`
 }
 
 // signinTimeout is how long a started sign-in may take at the provider.
@@ -62,6 +65,12 @@ func (s *Server) signInRoutes() {
 // handleSignIn starts the authorization code flow with PKCE (S256), a
 // fresh state and nonce, kept sealed in a cookie only the callback sees.
 func (s *Server) handleSignIn(c *fiber.Ctx) error {
+	return s.startSignIn(c, false, safeNext(c.Query("next")))
+}
+
+// startSignIn sends the browser to the provider, for a citizen's session
+// or, with staff, for a staff session; next is where it returns to.
+func (s *Server) startSignIn(c *fiber.Ctx, staff bool, next string) error {
 	if s.rp == nil {
 		return s.citizenError(c, newAPIError(kindSignInOff, "citizen sign-in is not configured on this gateway; its operator sets --oidc-issuer (docs/operations.md)"))
 	}
@@ -73,7 +82,7 @@ func (s *Server) handleSignIn(c *fiber.Ctx) error {
 		return s.citizenError(c, newAPIError(kindUnavailable, "the identity provider cannot be reached; try again later"))
 	}
 	st := signinState{State: randomText(), Nonce: randomText(), Verifier: oauth2.GenerateVerifier(),
-		Next: safeNext(c.Query("next")), Expires: s.now().Add(signinTimeout).Unix()}
+		Next: next, Expires: s.now().Add(signinTimeout).Unix(), Staff: staff}
 	sealed, err := s.sessions.signins.seal(st)
 	if err != nil {
 		return err
@@ -137,6 +146,13 @@ func (s *Server) handleSignInCallback(c *fiber.Ctx) error {
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(st.Nonce)) != 1 {
 		return s.signInFailed(c, "nonce mismatch", "the ID token was not issued for this sign-in; start again")
+	}
+	if st.Staff {
+		var claims map[string]any
+		if err := idt.Claims(&claims); err != nil {
+			return s.citizenError(c, credential.Errorf(credential.ReasonStaffClaims, "the ID token's claims are not a JSON object"))
+		}
+		return s.finishStaffSignIn(c, idt.Subject, claims)
 	}
 	holder, err := s.holderFromClaims(idt)
 	if err != nil {
@@ -235,7 +251,7 @@ func (s *Server) citizenError(c *fiber.Ctx, err error) error {
 	}
 	kind := p.Reason
 	switch kind {
-	case string(credential.ReasonSignInFailed), string(credential.ReasonIdentityClaims), kindSignInOff.reason:
+	case string(credential.ReasonSignInFailed), string(credential.ReasonIdentityClaims), string(credential.ReasonStaffClaims), kindSignInOff.reason:
 	case kindUnavailable.reason:
 		kind = "idp_unavailable"
 	default:

@@ -123,6 +123,13 @@ func newCitizenEnv(t *testing.T, o citizenOption) *citizenEnv {
 		}
 		accounts = append(accounts, demoidp.Account{Username: c.username, PasswordHash: h, Name: c.holder.Name, IDType: c.holder.IDType, IDNumber: c.holder.IDNumber})
 	}
+	for _, m := range testStaff {
+		h, err := demoidp.HashPassword(m.password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accounts = append(accounts, demoidp.Account{Username: m.username, PasswordHash: h, Dept: m.dept, Roles: m.roles})
+	}
 	const clientID, secret = "certledger-gateway", "a-test-client-secret-of-32-bytes"
 	idp, err := demoidp.New(demoidp.Config{Issuer: base + "/demo-idp", ClientID: clientID, ClientSecret: secret,
 		RedirectURIs: []string{base + "/me/callback"}, Accounts: accounts, PasswordsFile: "demo-keys.json"})

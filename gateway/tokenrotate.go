@@ -29,7 +29,7 @@ func (s *Server) handleRotateToken(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	rec, err = s.ledger.RotateToken(ctx, dept.MSPID, rec.ID, credential.TokenRotation{APIKeyID: actingKey(c)})
+	rec, err = s.ledger.RotateToken(ctx, dept.MSPID, rec.ID, credential.TokenRotation{APIKeyID: actingKey(c), Staff: actingStaff(c)})
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,7 @@ type serveOptions struct {
 	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCClientSecretFile string
 	OIDCRedirectURL, OIDCScopes                                      string
 	OIDCClaimIDType, OIDCClaimIDNumber, OIDCClaimName                string
+	OIDCClaimDept, OIDCClaimRoles                                    string
 	SessionIdle, SessionLifetime                                     time.Duration
 }
 
@@ -219,6 +220,8 @@ func runServe(args []string) error {
 	if o.Demo {
 		fmt.Printf("Demo citizens sign in at %s/me with a username and password from %s (\"citizens\")\n",
 			srv.Config().PublicURL, filepath.Join(o.Data, provision.DemoKeysFile))
+		fmt.Printf("Demo staff sign in at %s/console (\"Sign in as staff\") with a username and password from the same file (\"staff\")\n",
+			srv.Config().PublicURL)
 	}
 
 	select {

@@ -21,6 +21,8 @@ func citizenFlags(fs *flag.FlagSet, o *serveOptions) error {
 	fs.StringVar(&o.OIDCClaimIDType, "oidc-claim-id-type", envOr("CERTLEDGER_OIDC_CLAIM_ID_TYPE", gateway.DefaultClaimIDType), "ID token claim with the holder's ID type: resident_id, uscc, passport or other (env CERTLEDGER_OIDC_CLAIM_ID_TYPE)")
 	fs.StringVar(&o.OIDCClaimIDNumber, "oidc-claim-id-number", envOr("CERTLEDGER_OIDC_CLAIM_ID_NUMBER", gateway.DefaultClaimIDNumber), "ID token claim with the holder's ID number (env CERTLEDGER_OIDC_CLAIM_ID_NUMBER)")
 	fs.StringVar(&o.OIDCClaimName, "oidc-claim-name", envOr("CERTLEDGER_OIDC_CLAIM_NAME", gateway.DefaultClaimName), "ID token claim with the holder's name (env CERTLEDGER_OIDC_CLAIM_NAME)")
+	fs.StringVar(&o.OIDCClaimDept, "oidc-claim-dept", envOr("CERTLEDGER_OIDC_CLAIM_DEPT", gateway.DefaultClaimDept), "ID token claim with a member of staff's department ID, read at the console's sign-in (env CERTLEDGER_OIDC_CLAIM_DEPT)")
+	fs.StringVar(&o.OIDCClaimRoles, "oidc-claim-roles", envOr("CERTLEDGER_OIDC_CLAIM_ROLES", gateway.DefaultClaimRoles), "ID token claim with a member of staff's roles: a list of clerk, approver, admin (env CERTLEDGER_OIDC_CLAIM_ROLES)")
 	var err error
 	if o.SessionIdle, err = envDuration("CERTLEDGER_SESSION_IDLE", gateway.DefaultSessionIdle); err != nil {
 		return err
@@ -61,5 +63,6 @@ func oidcConfig(o serveOptions) (gateway.OIDCConfig, error) {
 		secret = strings.TrimSpace(string(b))
 	}
 	return gateway.OIDCConfig{Issuer: o.OIDCIssuer, ClientID: o.OIDCClientID, ClientSecret: secret, RedirectURL: o.OIDCRedirectURL,
-		Scopes: splitList(o.OIDCScopes), ClaimIDType: o.OIDCClaimIDType, ClaimIDNumber: o.OIDCClaimIDNumber, ClaimName: o.OIDCClaimName}, nil
+		Scopes: splitList(o.OIDCScopes), ClaimIDType: o.OIDCClaimIDType, ClaimIDNumber: o.OIDCClaimIDNumber, ClaimName: o.OIDCClaimName,
+		ClaimDept: o.OIDCClaimDept, ClaimRoles: o.OIDCClaimRoles}, nil
 }

@@ -128,6 +128,12 @@ func withCitizenDefaults(o serveOptions) serveOptions {
 	if o.OIDCClaimName == "" {
 		o.OIDCClaimName = gateway.DefaultClaimName
 	}
+	if o.OIDCClaimDept == "" {
+		o.OIDCClaimDept = gateway.DefaultClaimDept
+	}
+	if o.OIDCClaimRoles == "" {
+		o.OIDCClaimRoles = gateway.DefaultClaimRoles
+	}
 	if o.SessionIdle == 0 {
 		o.SessionIdle = gateway.DefaultSessionIdle
 	}

@@ -25,6 +25,10 @@ const (
 	ClaimName     = "name"
 	ClaimIDType   = "id_type"
 	ClaimIDNumber = "id_number"
+	// A member of a department's staff: the department's registry ID and
+	// the staff roles, with scope profile too.
+	ClaimDept  = "dept"
+	ClaimRoles = "certledger_roles"
 )
 
 // subjectPrefix makes the subject of an account, which is not its ID number.
@@ -38,6 +42,10 @@ type Account struct {
 	Name         string
 	IDType       string
 	IDNumber     string
+	// Dept and Roles make the account a member of that department's
+	// staff; such an account names no holder.
+	Dept  string
+	Roles []string
 }
 
 // Config configures a Provider.

@@ -280,8 +280,14 @@ func (s *storage) setUserinfo(info *oidc.UserInfo, subject string, scopes []stri
 	info.Subject = subject
 	if slices.Contains(scopes, oidc.ScopeProfile) {
 		info.Name = a.Name
-		info.AppendClaims(ClaimIDType, a.IDType)
-		info.AppendClaims(ClaimIDNumber, a.IDNumber)
+		if a.IDType != "" {
+			info.AppendClaims(ClaimIDType, a.IDType)
+			info.AppendClaims(ClaimIDNumber, a.IDNumber)
+		}
+		if a.Dept != "" {
+			info.AppendClaims(ClaimDept, a.Dept)
+			info.AppendClaims(ClaimRoles, a.Roles)
+		}
 	}
 	return nil
 }

@@ -49,6 +49,10 @@ type Result struct {
 	// identity provider; NewCitizens names those whose password is new.
 	Citizens    []DemoCitizen
 	NewCitizens []string
+	// Staff are the demo departments' staff accounts with their passwords;
+	// NewStaff names those whose password is new.
+	Staff    []DemoStaff
+	NewStaff []string
 }
 
 // ErrForeignRegistry is returned when the registry already holds a
@@ -146,8 +150,11 @@ func Demo(ctx context.Context, ledger credential.Ledger, ks *keystore.Store, dat
 	if res.Citizens, res.NewCitizens, err = demoCitizens(file.citizens); err != nil {
 		return res, err
 	}
-	if changed || len(res.NewCitizens) > 0 {
-		b, err := demoFile{keys: keys, citizens: res.Citizens}.marshal()
+	if res.Staff, res.NewStaff, err = demoStaff(depts, file.staff); err != nil {
+		return res, err
+	}
+	if changed || len(res.NewCitizens) > 0 || len(res.NewStaff) > 0 {
+		b, err := demoFile{keys: keys, citizens: res.Citizens, staff: res.Staff}.marshal()
 		if err != nil {
 			return res, err
 		}
@@ -229,6 +236,7 @@ const citizensMember = "citizens"
 type demoFile struct {
 	keys     map[string]DemoKey
 	citizens []DemoCitizen
+	staff    []DemoStaff
 }
 
 // ParseDemoKeys reads the text of a demo-keys.json.
@@ -239,6 +247,9 @@ func ParseDemoKeys(b []byte) (map[string]DemoKey, []DemoCitizen, error) {
 	}
 	f := demoFile{keys: map[string]DemoKey{}}
 	for name, raw := range members {
+		if name == staffMember {
+			continue // readDemoFile reads it
+		}
 		if name == citizensMember {
 			if err := json.Unmarshal(raw, &f.citizens); err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", citizensMember, err)
@@ -254,6 +265,24 @@ func ParseDemoKeys(b []byte) (map[string]DemoKey, []DemoCitizen, error) {
 	return f.keys, f.citizens, nil
 }
 
+// ParseDemoStaff reads the "staff" member of a demo-keys.json.
+func ParseDemoStaff(b []byte) ([]DemoStaff, error) {
+	var f struct {
+		Staff []DemoStaff `json:"staff"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", staffMember, err)
+	}
+	return f.Staff, nil
+}
+
+// ReadDemoStaff reads the demo staff and their passwords from a data
+// folder's demo-keys.json.
+func ReadDemoStaff(dataDir string) ([]DemoStaff, error) {
+	f, err := readDemoFile(filepath.Join(dataDir, DemoKeysFile))
+	return f.staff, err
+}
+
 func readDemoFile(path string) (demoFile, error) {
 	f := demoFile{keys: map[string]DemoKey{}}
 	b, err := os.ReadFile(path)
@@ -266,6 +295,9 @@ func readDemoFile(path string) (demoFile, error) {
 	if f.keys, f.citizens, err = ParseDemoKeys(b); err != nil {
 		return demoFile{keys: map[string]DemoKey{}}, fmt.Errorf("provision: %s is not valid: %w", path, err)
 	}
+	if f.staff, err = ParseDemoStaff(b); err != nil {
+		return demoFile{keys: map[string]DemoKey{}}, fmt.Errorf("provision: %s is not valid: %w", path, err)
+	}
 	return f, nil
 }
 
@@ -276,6 +308,9 @@ func (f demoFile) marshal() ([]byte, error) {
 	}
 	if len(f.citizens) > 0 {
 		members[citizensMember] = f.citizens
+	}
+	if len(f.staff) > 0 {
+		members[staffMember] = f.staff
 	}
 	return json.MarshalIndent(members, "", "  ")
 }

@@ -32,6 +32,13 @@ func Wire(cfg *gateway.Config, res provision.Result) error {
 		}
 		accounts = append(accounts, demoidp.Account{Username: c.Username, PasswordHash: h, Name: c.Name, IDType: c.IDType, IDNumber: c.IDNumber})
 	}
+	for _, m := range res.Staff {
+		h, err := demoidp.HashPassword(m.Password)
+		if err != nil {
+			return err
+		}
+		accounts = append(accounts, demoidp.Account{Username: m.Username, PasswordHash: h, Dept: m.Department, Roles: m.Roles})
+	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return err
@@ -44,7 +51,8 @@ func Wire(cfg *gateway.Config, res provision.Result) error {
 		return err
 	}
 	cfg.OIDC = gateway.OIDCConfig{Issuer: idp.Issuer(), ClientID: ClientID, ClientSecret: secret, RedirectURL: redirect,
-		ClaimIDType: demoidp.ClaimIDType, ClaimIDNumber: demoidp.ClaimIDNumber, ClaimName: demoidp.ClaimName, HTTPClient: idp.Client()}
+		ClaimIDType: demoidp.ClaimIDType, ClaimIDNumber: demoidp.ClaimIDNumber, ClaimName: demoidp.ClaimName,
+		ClaimDept: demoidp.ClaimDept, ClaimRoles: demoidp.ClaimRoles, HTTPClient: idp.Client()}
 	cfg.Handlers = map[string]http.Handler{idp.PathPrefix(): idp}
 	return nil
 }
