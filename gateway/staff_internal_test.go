@@ -132,6 +132,8 @@ func TestStaffRolesPerEndpoint(t *testing.T) {
 		{"POST", "/api/v1/departments/samr/keys", credential.StaffAdmin},
 		{"PUT", "/api/v1/departments/samr", credential.StaffAdmin},
 		{"PUT", "/api/v1/services/S001", credential.StaffAdmin},
+		{"POST", "/api/v1/subscriptions", credential.StaffAdmin},
+		{"GET", "/api/v1/subscriptions", credential.StaffAdmin},
 		{"GET", "/api/v1/credentials", ""},
 		{"GET", someID, ""},
 		{"GET", someID + "/history", ""},

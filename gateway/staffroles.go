@@ -34,6 +34,13 @@ var endpointRoles = map[string]credential.StaffRole{
 	"PUT /api/v1/departments/:dept":                               credential.StaffAdmin,
 	"PUT /api/v1/types/:type":                                     credential.StaffAdmin,
 	"PUT /api/v1/services/:code":                                  credential.StaffAdmin,
+	// Supervision subscriptions: their targets and delivery logs too.
+	"POST /api/v1/subscriptions":                                      credential.StaffAdmin,
+	"GET /api/v1/subscriptions":                                       credential.StaffAdmin,
+	"GET /api/v1/subscriptions/:id":                                   credential.StaffAdmin,
+	"DELETE /api/v1/subscriptions/:id":                                credential.StaffAdmin,
+	"GET /api/v1/subscriptions/:id/deliveries":                        credential.StaffAdmin,
+	"POST /api/v1/subscriptions/:id/deliveries/:deliveryId/redeliver": credential.StaffAdmin,
 }
 
 // requiredRole is the staff role the request's route needs; "" for a

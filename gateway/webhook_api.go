@@ -82,11 +82,11 @@ func subView(sub webhookSub) subscriptionView {
 }
 
 func (s *Server) handleCreateSubscription(c *fiber.Ctx) error {
-	w, err := s.webhookAPI()
+	dept, err := s.authenticate(c)
 	if err != nil {
 		return err
 	}
-	dept, err := s.authenticate(c)
+	w, err := s.webhookAPI()
 	if err != nil {
 		return err
 	}
@@ -160,13 +160,13 @@ func (s *Server) handleCreateSubscription(c *fiber.Ctx) error {
 // ownSubscription finds the caller's subscription; another department's is
 // not found, as if it did not exist.
 func (s *Server) ownSubscription(c *fiber.Ctx) (*webhooks, credential.Department, webhookSub, error) {
-	w, err := s.webhookAPI()
-	if err != nil {
-		return nil, credential.Department{}, webhookSub{}, err
-	}
 	dept, err := s.authenticate(c)
 	if err != nil {
 		return nil, dept, webhookSub{}, err
+	}
+	w, err := s.webhookAPI()
+	if err != nil {
+		return nil, credential.Department{}, webhookSub{}, err
 	}
 	sub, err := w.store.sub(c.Params("id"))
 	if err != nil || sub.Dept != dept.ID {
@@ -176,11 +176,11 @@ func (s *Server) ownSubscription(c *fiber.Ctx) (*webhooks, credential.Department
 }
 
 func (s *Server) handleListSubscriptions(c *fiber.Ctx) error {
-	w, err := s.webhookAPI()
+	dept, err := s.authenticate(c)
 	if err != nil {
 		return err
 	}
-	dept, err := s.authenticate(c)
+	w, err := s.webhookAPI()
 	if err != nil {
 		return err
 	}
