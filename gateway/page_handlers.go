@@ -32,6 +32,9 @@ type pageBackend interface {
 	// it is foreign to this deployment; pageOwnHost names this gateway's.
 	pageQRHost(verifyURL string) (host string, foreign bool)
 	pageOwnHost() string
+	// pageSignInOn reports whether sign-in through an identity provider
+	// is configured, for the console's staff sign-in button.
+	pageSignInOn() bool
 	// pageOpenShare opens a share for its reader, the opening recorded.
 	pageOpenShare(ctx context.Context, id, by string) (openedShare, error)
 }
@@ -337,6 +340,9 @@ type consoleView struct {
 	Settings template.JS
 	// TimeZone names that zone for the form's hint.
 	TimeZone string
+	// StaffSignIn offers staff sign-in through the identity provider
+	// beside the API key form, when one is configured.
+	StaffSignIn bool
 }
 
 // consoleSettings is console.js's view of the deployment: the IANA name of
@@ -361,7 +367,7 @@ func (p *pages) console(c *fiber.Ctx) error {
 		return err
 	}
 	v := consoleView{pageMeta: p.meta(L, "console", L.T("console.title"), "/console"), Messages: template.JS(msgs),
-		Settings: template.JS(settings), TimeZone: L.loc.String()}
+		Settings: template.JS(settings), TimeZone: L.loc.String(), StaffSignIn: p.b.pageSignInOn()}
 	js, err := p.r.assetURL("console.js")
 	if err != nil {
 		return err

@@ -40,6 +40,8 @@ func (s *Server) pageLogError(c *fiber.Ctx, msg string, err error) { s.logError(
 
 func (s *Server) pageQRHost(verifyURL string) (string, bool) { return s.qrHost(verifyURL) }
 
+func (s *Server) pageSignInOn() bool { return s.rp != nil }
+
 func (s *Server) pageOwnHost() string {
 	o, _ := parseOrigin(s.cfg.PublicURL)
 	return o.host

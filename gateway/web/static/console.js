@@ -1,6 +1,7 @@
 // CertLedger department console: signs in with an API key kept in
-// sessionStorage, and drives the REST API with fetch. No framework, no
-// build step; every string comes from the server-rendered message catalog.
+// sessionStorage, or as a member of staff with the gateway's session cookie,
+// and drives the REST API with fetch. No framework, no build step; every
+// string comes from the server-rendered message catalog.
 (function () {
   "use strict";
 
@@ -11,7 +12,9 @@
   var settings = JSON.parse(document.getElementById("console-settings").textContent);
   var lang = document.documentElement.lang.indexOf("zh") === 0 ? "zh" : "en";
 
-  var state = { apiKey: "", dept: null, types: [], catalogue: [], current: null, idempotencyKey: "" };
+  // staff is the signed-in member of staff ({subject, department, roles}),
+  // null when the console runs on an API key.
+  var state = { apiKey: "", staff: null, dept: null, types: [], catalogue: [], current: null, idempotencyKey: "" };
 
   function $(id) { return document.getElementById(id); }
 
@@ -134,8 +137,15 @@
     show(box, [e.message].concat(loose).join(" "));
   }
 
-  // api calls the gateway with the department's key. opts.blob asks for a
-  // binary answer (the QR PNG).
+  // credentialsFor sends the staff session cookie only without a key: a
+  // key's calls never carry a cookie, so they are never a session's.
+  function credentialsFor(key, session) { return !key && (session || state.staff) ? "same-origin" : "omit"; }
+
+  // api calls the gateway with the department's key, or without one with
+  // the staff session cookie; the browser adds this page's Origin to a
+  // state-changing call, as the gateway requires of a session. opts.blob
+  // asks for a binary answer (the QR PNG); opts.session sends the cookie
+  // before the console knows who is signed in.
   function api(method, path, body, opts) {
     opts = opts || {};
     var headers = { "Accept": opts.blob ? "image/png" : "application/json" };
@@ -147,7 +157,7 @@
       method: method,
       headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
+      credentials: credentialsFor(key, opts.session),
       cache: "no-store",
       referrerPolicy: "no-referrer"
     }).catch(function (err) {
@@ -157,7 +167,11 @@
       return resp.text().then(function (text) {
         var parsed = null;
         try { parsed = JSON.parse(text); } catch (e) { parsed = null; }
-        throw new ApiError(resp.status, problemText(resp.status, parsed), parsed);
+        var e = new ApiError(resp.status, problemText(resp.status, parsed), parsed);
+        // A staff session that expired or was ended elsewhere: back to
+        // the sign-in, saying why, instead of failing every action.
+        if (resp.status === 401 && state.staff && !key) { staffEnded(e.message); }
+        throw e;
       });
     });
   }
@@ -193,16 +207,54 @@
   function signIn(key) {
     return api("GET", "/api/v1/me", undefined, { apiKey: key }).then(function (me) {
       state.apiKey = key;
-      state.dept = me.department || me;
-      // /me lists the types this department may issue, with their
-      // schemas; the public catalogue names the rest for display.
-      state.types = me.types || [];
-      return api("GET", "/api/v1/types").then(function (cat) {
-        state.catalogue = cat.types || [];
-        sessionStorage.setItem(KEY_STORAGE, key);
-        enterWorkspace();
-      });
+      sessionStorage.setItem(KEY_STORAGE, key);
+      return enterAs(me);
     });
+  }
+
+  // enterAs opens the workspace for the department /api/v1/me answered.
+  function enterAs(me) {
+    state.dept = me.department || me;
+    // /me lists the types this department may issue, with their
+    // schemas; the public catalogue names the rest for display.
+    state.types = me.types || [];
+    return api("GET", "/api/v1/types").then(function (cat) {
+      state.catalogue = cat.types || [];
+      enterWorkspace();
+    });
+  }
+
+  // staffSignIn opens the workspace for the member of staff whose session
+  // cookie this browser holds; it fails (401) when there is none.
+  function staffSignIn() {
+    return api("GET", "/api/v1/staff/me", undefined, { apiKey: "", session: true }).then(function (who) {
+      state.staff = { subject: who.subject, department: who.department, roles: who.roles || [] };
+      return api("GET", "/api/v1/me").then(enterAs);
+    }).catch(function (e) {
+      state.staff = null;
+      throw e;
+    });
+  }
+
+  // allows says whether the signed-in member of staff has role; an API
+  // key's roles are not known here, so its console offers everything and
+  // the gateway refuses what the key may not do.
+  function allows(role) { return !state.staff || state.staff.roles.indexOf(role) >= 0; }
+
+  // applyRoles shows only the parts of the console whose role (data-role)
+  // the member of staff holds.
+  function applyRoles() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-role]"), function (e) { e.hidden = !allows(e.dataset.role); });
+  }
+
+  function showWho() {
+    var who = $("staff-who");
+    if (!state.staff) { who.hidden = true; return; }
+    $("staff-subject").textContent = state.staff.subject;
+    $("staff-roles").textContent = state.staff.roles.map(function (r) {
+      return has("console.staff.role." + r) ? t("console.staff.role." + r) : r;
+    }).join(lang === "zh" ? "、" : ", ");
+    who.hidden = false;
   }
 
   function enterWorkspace() {
@@ -210,6 +262,8 @@
     $("workspace").hidden = false;
     $("session").hidden = false;
     $("dept-name").textContent = pick(state.dept.nameZh, state.dept.nameEn);
+    showWho();
+    applyRoles();
     fillRegisterTypes();
     loadRegister(false);
     var sel = $("issue-type");
@@ -230,9 +284,33 @@
     loadServices();
   }
 
+  // signOut ends a staff session at the gateway (for good, so the cookie
+  // cannot be replayed) before forgetting the workspace.
   function signOut() {
+    if (!state.staff) { leaveWorkspace(); return; }
+    var btn = $("logout");
+    btn.disabled = true;
+    hide($("session-error"));
+    fetch("/console/logout", { method: "POST", headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store", referrerPolicy: "no-referrer" }).then(function (resp) {
+      if (resp.ok) { leaveWorkspace(); return; }
+      return resp.json().catch(function () { return null; }).then(function (body) { throw new ApiError(resp.status, problemText(resp.status, body), body); });
+    }).catch(function (e) {
+      show($("session-error"), e.message || t("console.msg.network", ""));
+    }).then(function () { btn.disabled = false; });
+  }
+
+  // staffEnded returns to the sign-in when the gateway no longer knows
+  // the staff session.
+  function staffEnded(message) {
+    leaveWorkspace();
+    show($("login-error"), t("console.staff.ended", message));
+  }
+
+  function leaveWorkspace() {
     sessionStorage.removeItem(KEY_STORAGE);
-    state = { apiKey: "", dept: null, types: [], catalogue: [], current: null, idempotencyKey: "" };
+    state = { apiKey: "", staff: null, dept: null, types: [], catalogue: [], current: null, idempotencyKey: "" };
+    showWho();
+    applyRoles();
     revokeQR();
     revokeRequestQR();
     requests.current = "";
@@ -551,9 +629,10 @@
   $("reg-csv").addEventListener("click", function () {
     var err = $("reg-error");
     hide(err);
+    var headers = { "Accept": "text/csv" };
+    if (state.apiKey) { headers["Authorization"] = "Bearer " + state.apiKey; }
     fetch("/api/v1/credentials?" + (register.query || registerQuery()).toString(), {
-      headers: { "Accept": "text/csv", "Authorization": "Bearer " + state.apiKey },
-      credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer"
+      headers: headers, credentials: credentialsFor(state.apiKey), cache: "no-store", referrerPolicy: "no-referrer"
     }).then(function (resp) {
       if (!resp.ok) {
         return resp.json().catch(function () { return null; }).then(function (body) { throw new ApiError(resp.status, problemText(resp.status, body), body); });
@@ -758,6 +837,7 @@
           li.appendChild(tx);
         }
         if (ch.apiKeyId) { li.appendChild(el("div", "tl-tx mono", t("console.history.apiKey") + " " + ch.apiKeyId)); }
+        if (ch.staff) { li.appendChild(el("div", "tl-tx tl-staff mono", t("console.history.staff") + " " + ch.staff)); }
         list.appendChild(li);
       });
       list.hidden = false;
@@ -999,15 +1079,21 @@
 
   // --- start ---------------------------------------------------------------
 
+  // Signed in earlier in this tab, with a key or as staff: skip the
+  // sign-in form instead of flashing it while that is checked again.
   var saved = sessionStorage.getItem(KEY_STORAGE);
+  $("login").hidden = true;
   if (saved) {
-    // Signed in earlier in this tab: skip the sign-in form instead of
-    // flashing it while the key is checked again.
-    $("login").hidden = true;
     signIn(saved).catch(function (e) {
       sessionStorage.removeItem(KEY_STORAGE);
       $("login").hidden = false;
       show($("login-error"), t("console.msg.loginFailed", e.message));
+    });
+  } else {
+    staffSignIn().catch(function (e) {
+      $("login").hidden = false;
+      // No staff session is the usual case, not a failure.
+      if (e.status !== 401) { show($("login-error"), t("console.msg.loginFailed", e.message)); }
     });
   }
 })();
