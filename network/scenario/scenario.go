@@ -124,6 +124,7 @@ func Run(t *testing.T, target Target) {
 		{"a third department asks for two departments' credentials: refusal, expiry, revocation", s.consentThirdDepartment},
 		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
+		{"staff sign in: a clerk issues, an approver suspends, history names both", s.staffRoles},
 	}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {

@@ -33,6 +33,9 @@ type Target interface {
 	// Citizens returns the demo citizens and their passwords at the demo
 	// identity provider.
 	Citizens() []provision.DemoCitizen
+	// Staff returns the demo departments' staff and their passwords at
+	// the demo identity provider.
+	Staff() []provision.DemoStaff
 	// Restart stops the gateway gracefully and starts it again on the same
 	// data.
 	Restart(t testing.TB)
@@ -90,6 +93,7 @@ type Server struct {
 	done     chan struct{}
 	keys     map[string]DemoKey
 	citizens []provision.DemoCitizen
+	staff    []provision.DemoStaff
 }
 
 // Start launches the server on a free loopback port and waits until it is
@@ -161,6 +165,9 @@ func (s *Server) Start(t testing.TB) {
 		s.keys[name] = DemoKey{APIKey: k.APIKey, MSPID: k.MSPID, Types: k.Types}
 	}
 	s.citizens = citizens
+	if s.staff, err = provision.ParseDemoStaff(raw); err != nil {
+		t.Fatalf("demo-keys.json: %v", err)
+	}
 }
 
 // URL is the server's base URL.
@@ -171,6 +178,9 @@ func (s *Server) Keys() map[string]DemoKey { return s.keys }
 
 // Citizens implements Target.
 func (s *Server) Citizens() []provision.DemoCitizen { return s.citizens }
+
+// Staff implements Target.
+func (s *Server) Staff() []provision.DemoStaff { return s.staff }
 
 // Stop asks the server to shut down and waits for it.
 func (s *Server) Stop(t testing.TB) {
