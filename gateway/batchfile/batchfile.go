@@ -84,6 +84,7 @@ type Body struct {
 type Problem struct {
 	Row    int    `json:"row"`
 	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason,omitempty"`
 	Detail string `json:"detail"`
 }
 
