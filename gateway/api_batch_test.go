@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway"
+	"github.com/certledger/certledger/gateway/apiclient"
 	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/batchfile"
 	"github.com/certledger/certledger/gateway/keystore"
@@ -293,5 +295,32 @@ func TestBatchResume(t *testing.T) {
 	idsOf(t, e.results(t, "samr", id))
 	if n := e.holderCount(t, company); n != 1000 {
 		t.Fatalf("%d credentials on the ledger, want 1000", n)
+	}
+}
+
+// TestBatchClient runs an import as `certledger import` does, over HTTP:
+// progress to the end, a results report with one failed row.
+func TestBatchClient(t *testing.T) {
+	e := newBatchEnv(t, 0)
+	base := e.listen(t)
+	lines := strings.Split(licenceCSV(50, uscc(t, "91350100000000400"), true), "\n")
+	lines[7] = strings.Replace(lines[7], ",2034-01-01,", ",2020-01-01,", 1) // row 8 ends before it starts
+	report := t.TempDir() + "/report.csv"
+	var progress strings.Builder
+	c := &apiclient.Client{BaseURL: base, APIKey: e.key("samr")}
+	b, err := apiclient.Import(context.Background(), c, apiclient.ImportOptions{Type: "business-licence", File: []byte(strings.Join(lines, "\n")),
+		MediaType: apiclient.MediaType("f.csv"), Report: report, Progress: apiclient.ProgressBar(&progress, false), Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status != "done" || b.Done != 49 || b.Failed != 1 || !strings.Contains(progress.String(), "done: 50/50 rows (49 issued, 1 failed)") {
+		t.Fatalf("%+v\n%s", b, progress.String())
+	}
+	raw, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Split(strings.TrimSpace(string(raw)), "\n"); len(rows) != 51 || !strings.HasPrefix(rows[7], "8,row-6,,validUntil,invalid_field,") {
+		t.Fatalf("report:\n%s", raw)
 	}
 }
