@@ -189,6 +189,7 @@ func runServe(args []string) error {
 		}
 	}
 
+	cfg.KEK = kek // seals the rows of bulk imports in the data folder
 	srv, err := gateway.New(cfg, ledger, ks)
 	if err != nil {
 		return err
