@@ -122,6 +122,7 @@ func Run(t *testing.T, target Target) {
 		{"a department asks for consent, the holder approves and withdraws", s.consentRequests},
 		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
+		{"a department imports a file of credentials, twice without duplicates", s.bulkImport},
 	}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {
