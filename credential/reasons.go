@@ -57,6 +57,11 @@ const (
 	// item's, an expiry or term out of bounds); Error.Pointer locates it.
 	ReasonInvalidConsent Reason = "invalid_consent"
 
+	// ReasonInvalidBatchFile: an import file the gateway cannot take as a
+	// whole (its media type, its header, its encoding, too many rows);
+	// problems of single rows are reported per row instead.
+	ReasonInvalidBatchFile Reason = "invalid_batch_file"
+
 	// ReasonSignInFailed: a citizen's sign-in came back in a form the
 	// gateway refuses (state or nonce that does not match the one it
 	// started, a code the provider would not exchange, an ID token that
@@ -89,6 +94,8 @@ const (
 	// ReasonWebhooksOff: this gateway has no state folder or ledger change
 	// feed, so it keeps no webhook subscriptions.
 	ReasonWebhooksOff Reason = "webhooks_off"
+	// ReasonBatchNotFound: no import with this ID, or another department's.
+	ReasonBatchNotFound Reason = "batch_not_found"
 )
 
 // Reasons of CodeGone: the thing existed and is no more.
@@ -232,6 +239,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonHolderIDTypeNotAccepted: CodeInvalid,
 	ReasonInvalidService:          CodeInvalid,
 	ReasonInvalidConsent:          CodeInvalid,
+	ReasonInvalidBatchFile:        CodeInvalid,
 
 	ReasonCredentialNotFound: CodeNotFound,
 	ReasonDocumentNotFound:   CodeNotFound,
@@ -241,6 +249,7 @@ var reasonCodes = map[Reason]Code{
 	ReasonAPIKeyNotFound:     CodeNotFound,
 	ReasonServiceNotFound:    CodeNotFound,
 	ReasonShareNotFound:      CodeNotFound,
+	ReasonBatchNotFound:      CodeNotFound,
 
 	ReasonShareExpired:    CodeGone,
 	ReasonShareWithdrawn:  CodeGone,

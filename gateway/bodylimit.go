@@ -18,6 +18,8 @@ func (s *Server) routeBodyLimit(method, path string) int {
 	switch {
 	case path == "/v" && method == fiber.MethodPost:
 		return s.cfg.UploadLimit
+	case path == "/api/v1/batches" && method == fiber.MethodPost:
+		return s.cfg.ImportLimit
 	case path == "/api/v1/verify" || path == "/api/v1/vc":
 		return s.cfg.BodyLimit
 	case strings.HasPrefix(path, "/api/v1/"):

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
+	"github.com/certledger/certledger/gateway/atrest"
 )
 
 // Config is the gateway's configuration. The zero value of every field
@@ -136,6 +137,20 @@ type Config struct {
 	StateDir string
 	// Webhooks configures supervision events by webhook (decision 0016).
 	Webhooks WebhookConfig
+	// KEK seals the rows of bulk imports (personal data) in StateDir's
+	// imports.db. Without a StateDir and a KEK, imports are refused (503).
+	KEK atrest.KEK
+	// ImportLimit is the body limit of POST /api/v1/batches (default 64
+	// MiB), at most BodyMemory: an import body is held in memory like any
+	// large body, inside the same budget.
+	ImportLimit int
+	// ImportRows is the most rows one import file may hold (default
+	// 200,000).
+	ImportRows int
+	// ImportWorkers is how many rows of an import are issued at once
+	// (default 64): enough concurrent issuances for the ledger to group
+	// them into few commits (embedded) or IssueBatch transactions (Fabric).
+	ImportWorkers int
 	// Handlers are further HTTP handlers served on the gateway's listener,
 	// each under its path prefix ("/demo-idp"), with the whole request path.
 	Handlers map[string]http.Handler
@@ -199,6 +214,9 @@ const (
 	// stays near 5 bytes a pixel: 42 MiB as an RGBA PNG, 14 MiB as a JPEG.
 	DefaultUploadPixels   = 8 << 20
 	DefaultBodyMemory     = 16 << 20
+	DefaultImportLimit    = 64 << 20
+	DefaultImportRows     = 200_000
+	DefaultImportWorkers  = 64
 	DefaultRegistryTTL    = 5 * time.Second
 	DefaultAPIKeyTTL      = 2 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
@@ -256,6 +274,16 @@ func (c Config) WithDefaults() Config {
 	c.WriteLimit = min(c.WriteLimit, c.BodyLimit)
 	if c.OtherBodyLimit <= 0 {
 		c.OtherBodyLimit = DefaultOtherBodyLimit
+	}
+	if c.ImportLimit <= 0 {
+		c.ImportLimit = DefaultImportLimit
+	}
+	c.ImportLimit = int(min(int64(c.ImportLimit), c.BodyMemory))
+	if c.ImportRows <= 0 {
+		c.ImportRows = DefaultImportRows
+	}
+	if c.ImportWorkers <= 0 {
+		c.ImportWorkers = DefaultImportWorkers
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = DefaultMaxConns

@@ -58,7 +58,8 @@ type Server struct {
 	sessions *sessionKeeper // citizens' session cookies
 	rp       *relyingParty  // nil: citizen sign-in is not configured
 	pages    *pages
-	webhooks *webhooks // nil: webhooks are off
+	webhooks *webhooks    // nil: webhooks are off
+	batches  *batchRunner // nil: imports need StateDir and KEK
 }
 
 // New builds a gateway. It does not read the ledger yet: the registry is
@@ -119,7 +120,7 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	s.app = fiber.New(fiber.Config{
 		AppName: "certledger",
 		// headerReceived lowers this to each route's own limit.
-		BodyLimit:             max(cfg.BodyLimit, cfg.WriteLimit, cfg.UploadLimit, cfg.OtherBodyLimit),
+		BodyLimit:             max(cfg.BodyLimit, cfg.WriteLimit, cfg.UploadLimit, cfg.OtherBodyLimit, cfg.ImportLimit),
 		Concurrency:           max(cfg.MaxConns, 0),
 		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          cfg.WriteTimeout,
@@ -136,6 +137,10 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 	s.app.Server().HeaderReceived = s.headerReceived
 	s.app.Server().MaxConnsPerIP = max(cfg.MaxConnsPerIP, 0)
 	s.routes()
+	if err := s.startBatches(); err != nil {
+		s.sessions.ended.close()
+		return nil, fmt.Errorf("gateway: imports: %w", err)
+	}
 	return s, nil
 }
 
@@ -166,15 +171,16 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Shutdown stops accepting connections and waits for in-flight requests
-// until ctx ends, then writes the API keys' last-used times and closes the
-// gateway's own state (the ended sessions). It does not close the ledger,
+// until ctx ends, then writes the API keys' last-used times, stops the
+// imports where they are and closes the gateway's own state (the ended
+// sessions, the imports). It does not close the ledger,
 // which the caller owns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.app.ShutdownWithContext(ctx)
 	if uerr := s.apiKeys.use.save(); uerr != nil {
 		s.log.Warn("writing the API key use file failed", slog.String("path", s.cfg.APIKeyUseFile), slog.String("error", uerr.Error()))
 	}
-	return errors.Join(err, s.sessions.ended.close(), s.webhooks.stop())
+	return errors.Join(err, s.stopBatches(), s.sessions.ended.close(), s.webhooks.stop())
 }
 
 // routes registers every route: the API first, then the pages. Unknown
@@ -233,6 +239,9 @@ func (s *Server) routes() {
 	api.Get("/trust-list", s.handleTrustList)
 	api.Get("/credentials", s.handleRegister)
 	api.Post("/credentials", s.handleIssue)
+	api.Post("/batches", s.handleCreateBatch)
+	api.Get("/batches/:id", s.handleGetBatch)
+	api.Get("/batches/:id/results", s.handleBatchResults)
 	api.Get("/credentials/:id", s.handleGetCredential)
 	api.Get("/credentials/:id/history", s.handleHistory)
 	api.Get("/credentials/:id/qr.png", s.handleQR)

@@ -33,6 +33,7 @@ func runBench(args []string) error {
 	fs.StringVar(&write, "write", "", "update the results section of this Markdown file (e.g. docs/benchmarks.md)")
 	wallet := fs.Bool("wallet", false, fmt.Sprintf("instead of the phases, measure GET /api/v1/me/credentials for a demo citizen signed in through the demo identity provider, after issuing them %d credentials", loadtest.WalletCredentials))
 	consent := fs.Bool("consent", false, fmt.Sprintf("instead of the phases, measure consent flows (request, approval by a signed-in holder, proof read) for %d holders", loadtest.ConsentHolders))
+	importRows := fs.Int("import", 0, "instead of the phases, import a CSV file of this many rows through POST /api/v1/batches on a self-hosted gateway and report rows/s and CPU per row")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (client and self-hosted gateway) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger bench [flags]\n\nDrives a gateway on this machine and prints throughput and latency percentiles.\n\nflags:")
@@ -66,6 +67,9 @@ func runBench(args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *importRows > 0 {
+		return benchImport(ctx, cfg.Type, *importRows, write, args)
 	}
 	run, begin, end, markdown := loadtest.Run, loadtest.SectionBegin, loadtest.SectionEnd, (*loadtest.Report).Markdown
 	if *wallet {
@@ -116,3 +120,20 @@ type benchUsageError struct{ err error }
 
 func (e benchUsageError) Error() string { return e.err.Error() }
 func (e benchUsageError) ExitCode() int { return 2 }
+
+// benchImport is `bench --import N`.
+func benchImport(ctx context.Context, typ string, n int, write string, args []string) error {
+	rep, err := loadtest.RunImport(ctx, typ, n, os.Stderr)
+	if err != nil {
+		return err
+	}
+	rep.Command = commandLine("certledger bench", args)
+	fmt.Print(rep.Markdown())
+	if write != "" {
+		if err := loadtest.UpdateMarkdownSection(write, loadtest.ImportSectionBegin, loadtest.ImportSectionEnd, rep.Markdown()); err != nil {
+			return fmt.Errorf("write %s: %w", write, err)
+		}
+		fmt.Fprintf(os.Stderr, "results written to %s\n", write)
+	}
+	return nil
+}

@@ -193,6 +193,7 @@ func runServe(args []string) error {
 	}
 
 	cfg.Webhooks = webhookConfig(o, kek)
+	cfg.KEK = kek // seals the rows of bulk imports in the data folder
 	srv, err := gateway.New(cfg, ledger, ks)
 	if err != nil {
 		return err

@@ -125,6 +125,7 @@ func Run(t *testing.T, target Target) {
 		{"API keys and sessions do not stand in for each other", s.holderAuthKinds},
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 		{"staff sign in: a clerk issues, an approver suspends, history names both", s.staffRoles},
+		{"a department imports a file of credentials, twice without duplicates", s.bulkImport},
 	}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {

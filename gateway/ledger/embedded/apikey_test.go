@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestAPIKeysOnTheLedger(t *testing.T) {
 		t.Fatalf("all keys: %+v %v", all, err)
 	}
 	samr, err := f.ledger.APIKeys(ctx, demo.Market)
-	if err != nil || len(samr) != 1 || samr[0] != revoked {
+	if err != nil || len(samr) != 1 || !reflect.DeepEqual(samr[0], revoked) {
 		t.Fatalf("samr's keys after reopen: %+v %v\nwant %+v", samr, err, revoked)
 	}
 	if _, err := f.ledger.APIKeys(ctx, "not/a/dept"); credential.ErrorReason(err) != credential.ReasonInvalidRequest {

@@ -98,7 +98,7 @@ func startSelfHostedWith(ctx context.Context, dir string, logw io.Writer, extra 
 	// connection caps and rate limits, meant for many clients, are off so
 	// the load measures the gateway instead.
 	cfg := gateway.Config{Addr: ln.Addr().String(), PublicURL: "http://" + ln.Addr().String(), Logger: slog.New(slog.NewTextHandler(logw, nil)),
-		MaxConns: -1, MaxConnsPerIP: -1, PublicLimit: gateway.Off, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.Off, StateDir: s.Dir}
+		MaxConns: -1, MaxConnsPerIP: -1, PublicLimit: gateway.Off, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.Off, StateDir: s.Dir, KEK: s.kek}
 	// Citizens sign in at the demo identity provider as with `serve --demo`.
 	if err := demosignin.Wire(&cfg, demo); err != nil {
 		ln.Close()

@@ -1,0 +1,307 @@
+package gateway
+
+import (
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/certledger/certledger/gateway/atrest"
+	"github.com/certledger/certledger/gateway/batchfile"
+	bolt "go.etcd.io/bbolt"
+)
+
+// BatchesFile is the gateway's store of bulk imports in Config.StateDir.
+const BatchesFile = "imports.db"
+
+// Batch statuses.
+const (
+	batchValidating = "validating"
+	batchRunning    = "running"
+	batchDone       = "done"
+	batchFailed     = "failed"
+)
+
+// maxBatchErrors bounds the errors a batch's status lists; the results
+// hold every row's.
+const maxBatchErrors = 1000
+
+// batchJob is what the store keeps of one import besides its rows.
+type batchJob struct {
+	ID       string              `json:"id"`
+	Dept     string              `json:"dept"`
+	Type     string              `json:"type"`
+	Format   batchfile.Format    `json:"format"`
+	DryRun   bool                `json:"dryRun,omitempty"`
+	APIKey   string              `json:"apiKey,omitempty"` // the acting API key's ID, recorded with each issuance
+	Created  time.Time           `json:"created"`
+	Status   string              `json:"status"`
+	Total    int                 `json:"total"`
+	Done     int                 `json:"done"`
+	Failed   int                 `json:"failed"`
+	Errors   []batchfile.Problem `json:"errors"`
+	Fatal    string              `json:"fatal,omitempty"` // why the batch as a whole failed
+	Finished time.Time           `json:"finished,omitzero"`
+}
+
+// batchResult is one row's outcome: a credential identifier or a problem.
+type batchResult struct {
+	Row   int                `json:"row"`
+	Key   string             `json:"key,omitempty"`
+	ID    string             `json:"id,omitempty"`
+	Error *batchfile.Problem `json:"error,omitempty"`
+}
+
+// batchStore keeps imports in a bbolt file: per batch a bucket with its
+// job, its rows and their results, each value sealed under the KEK with
+// its place as associated data, since rows carry holders' personal data.
+type batchStore struct {
+	db   *bolt.DB
+	seal *atrest.Sealer
+}
+
+var (
+	batchesBucket = []byte("batches")
+	jobKey        = []byte("job")
+	rowsBucket    = []byte("rows")
+	outBucket     = []byte("out")
+)
+
+func openBatchStore(dir string, kek atrest.KEK) (*batchStore, error) {
+	path := filepath.Join(dir, BatchesFile)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(batchesBucket)
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &batchStore{db: db, seal: kek.Sealer("certledger bulk import v1")}, nil
+}
+
+func (b *batchStore) close() error { return b.db.Close() }
+
+func rowKey(i int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(i)) }
+
+func (b *batchStore) sealJSON(v any, place ...string) ([]byte, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return b.seal.Seal(nil, plain, placeAD(place)), nil
+}
+
+func (b *batchStore) openJSON(sealed []byte, v any, place ...string) error {
+	plain, err := b.seal.Open(nil, sealed, placeAD(place))
+	if err != nil {
+		return fmt.Errorf("%s: %w", BatchesFile, err)
+	}
+	return json.Unmarshal(plain, v)
+}
+
+func placeAD(place []string) []byte {
+	var ad []byte
+	for _, p := range place {
+		ad = binary.AppendUvarint(ad, uint64(len(p)))
+		ad = append(ad, p...)
+	}
+	return ad
+}
+
+// create stores a new job with its rows (none for a dry run, whose rows
+// stay in memory) and the problems found reading the file.
+func (b *batchStore) create(job *batchJob, rows []batchfile.Row, probs []batchfile.Problem) error {
+	// Rows go in several transactions, so a large file does not build one
+	// huge transaction in memory; the job record comes last, so a crash
+	// in between leaves no job to resume, only a bucket create replaces.
+	const chunk = 20_000
+	for start := 0; start == 0 || start < len(rows); start += chunk {
+		err := b.db.Update(func(tx *bolt.Tx) error {
+			root := tx.Bucket(batchesBucket)
+			if start == 0 {
+				if root.Bucket([]byte(job.ID)) != nil {
+					if err := root.DeleteBucket([]byte(job.ID)); err != nil {
+						return err
+					}
+				}
+				jb, err := root.CreateBucket([]byte(job.ID))
+				if err != nil {
+					return err
+				}
+				if _, err := jb.CreateBucket(rowsBucket); err != nil {
+					return err
+				}
+				out, err := jb.CreateBucket(outBucket)
+				if err != nil {
+					return err
+				}
+				// A row the file itself spoiled has its result at once;
+				// its index is past the rows'.
+				for i, p := range probs {
+					if err := b.putResult(out, job.ID, len(rows)+i, batchResult{Row: p.Row, Error: &p}); err != nil {
+						return err
+					}
+				}
+			}
+			rb := root.Bucket([]byte(job.ID)).Bucket(rowsBucket)
+			rb.FillPercent = 1
+			for i := start; i < min(start+chunk, len(rows)); i++ {
+				v, err := b.sealJSON(rows[i], job.ID, "row", fmt.Sprint(i))
+				if err != nil {
+					return err
+				}
+				if err := rb.Put(rowKey(i), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			break
+		}
+	}
+	return b.putJob(job)
+}
+
+func (b *batchStore) putResult(out *bolt.Bucket, id string, i int, r batchResult) error {
+	v, err := b.sealJSON(r, id, "out", fmt.Sprint(i))
+	if err != nil {
+		return err
+	}
+	return out.Put(rowKey(i), v)
+}
+
+func (b *batchStore) putJob(job *batchJob) error {
+	return b.db.Update(func(tx *bolt.Tx) error { return b.putJobTx(tx, job) })
+}
+
+func (b *batchStore) putJobTx(tx *bolt.Tx, job *batchJob) error {
+	jb := tx.Bucket(batchesBucket).Bucket([]byte(job.ID))
+	if jb == nil {
+		return fmt.Errorf("batch %s is not in the store", job.ID)
+	}
+	v, err := b.sealJSON(job, job.ID, "job")
+	if err != nil {
+		return err
+	}
+	return jb.Put(jobKey, v)
+}
+
+var errNoBatch = errors.New("no such batch")
+
+func (b *batchStore) job(id string) (*batchJob, error) {
+	var job batchJob
+	err := b.db.View(func(tx *bolt.Tx) error {
+		jb := tx.Bucket(batchesBucket).Bucket([]byte(id))
+		if jb == nil || jb.Get(jobKey) == nil {
+			return errNoBatch
+		}
+		return b.openJSON(jb.Get(jobKey), &job, id, "job")
+	})
+	return &job, err
+}
+
+// unfinished lists the jobs a restart must take up again.
+func (b *batchStore) unfinished() ([]*batchJob, error) {
+	var jobs []*batchJob
+	err := b.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(batchesBucket).ForEachBucket(func(k []byte) error {
+			v := tx.Bucket(batchesBucket).Bucket(k).Get(jobKey)
+			if v == nil {
+				return nil
+			}
+			var job batchJob
+			if err := b.openJSON(v, &job, string(k), "job"); err != nil {
+				return err
+			}
+			if job.Status == batchValidating || job.Status == batchRunning {
+				jobs = append(jobs, &job)
+			}
+			return nil
+		})
+	})
+	return jobs, err
+}
+
+// pending calls fn with chunks of the rows that have no result yet, in
+// file order, each chunk read in its own transaction.
+func (b *batchStore) pending(id string, fn func(idx []int, rows []batchfile.Row) error) error {
+	next := 0
+	for {
+		var idx []int
+		var rows []batchfile.Row
+		err := b.db.View(func(tx *bolt.Tx) error {
+			jb := tx.Bucket(batchesBucket).Bucket([]byte(id))
+			out := jb.Bucket(outBucket)
+			c := jb.Bucket(rowsBucket).Cursor()
+			for k, v := c.Seek(rowKey(next)); k != nil && len(rows) < 2000; k, v = c.Next() {
+				i := int(binary.BigEndian.Uint32(k))
+				next = i + 1
+				if out.Get(k) != nil {
+					continue
+				}
+				var r batchfile.Row
+				if err := b.openJSON(v, &r, id, "row", fmt.Sprint(i)); err != nil {
+					return err
+				}
+				idx, rows = append(idx, i), append(rows, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := fn(idx, rows); err != nil {
+			return err
+		}
+	}
+}
+
+// record stores results and the job's new counts in one transaction.
+func (b *batchStore) record(job *batchJob, idx []int, res []batchResult) error {
+	return b.db.Update(func(tx *bolt.Tx) error {
+		out := tx.Bucket(batchesBucket).Bucket([]byte(job.ID)).Bucket(outBucket)
+		for n, i := range idx {
+			if err := b.putResult(out, job.ID, i, res[n]); err != nil {
+				return err
+			}
+		}
+		return b.putJobTx(tx, job)
+	})
+}
+
+// results returns every row's result in file order.
+func (b *batchStore) results(id string) ([]batchResult, error) {
+	var rs []batchResult
+	err := b.db.View(func(tx *bolt.Tx) error {
+		jb := tx.Bucket(batchesBucket).Bucket([]byte(id))
+		if jb == nil {
+			return errNoBatch
+		}
+		return jb.Bucket(outBucket).ForEach(func(k, v []byte) error {
+			var r batchResult
+			if err := b.openJSON(v, &r, id, "out", fmt.Sprint(binary.BigEndian.Uint32(k))); err != nil {
+				return err
+			}
+			rs = append(rs, r)
+			return nil
+		})
+	})
+	// Rows the file spoiled are stored after the others.
+	slices.SortStableFunc(rs, func(a, b batchResult) int { return cmp.Compare(a.Row, b.Row) })
+	return rs, err
+}
