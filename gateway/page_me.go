@@ -106,6 +106,13 @@ func (s *Server) signedOutPage(c *fiber.Ctx, L catalog, v meView, err error, sta
 	return s.signedOutPageTo(c, L, v, err, status, c.OriginalURL())
 }
 
+// signInFirst answers a holder page's request that has no session (err
+// says why) with the sign-in page, leading back to next.
+func (s *Server) signInFirst(c *fiber.Ctx, L catalog, err error, base, next string) error {
+	v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
+	return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, next)
+}
+
 // signedOutPageTo is signedOutPage returning to next: a form post that
 // found no session comes back to the page that shows the form.
 func (s *Server) signedOutPageTo(c *fiber.Ctx, L catalog, v meView, err error, status int, next string) error {

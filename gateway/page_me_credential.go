@@ -49,8 +49,7 @@ func (s *Server) handleMyCredentialPage(c *fiber.Ctx) error {
 	base := "/me/credentials/" + url.PathEscape(id)
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPage(c, L, v, err, fiber.StatusUnauthorized)
+		return s.signInFirst(c, L, err, base, c.OriginalURL())
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()

@@ -110,8 +110,7 @@ func (s *Server) handleMyRequestsPage(c *fiber.Ctx) error {
 	}
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPage(c, L, v, err, fiber.StatusUnauthorized)
+		return s.signInFirst(c, L, err, base, c.OriginalURL())
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -147,8 +146,7 @@ func (s *Server) handleMyRequestPage(c *fiber.Ctx) error {
 	base := "/me/requests/" + url.PathEscape(id)
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, base)
+		return s.signInFirst(c, L, err, base, base)
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -182,8 +180,7 @@ func (s *Server) handleDecideRequestPage(action credential.DecisionAction) fiber
 		base := "/me/requests/" + url.PathEscape(id)
 		sess, err := s.currentSession(c)
 		if err != nil {
-			v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-			return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, base)
+			return s.signInFirst(c, L, err, base, base)
 		}
 		var choices map[string]string
 		if action == credential.DecisionApprove {

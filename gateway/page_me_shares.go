@@ -61,8 +61,7 @@ func (s *Server) handleMySharesPage(c *fiber.Ctx) error {
 	base := "/me/shares"
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPage(c, L, v, err, fiber.StatusUnauthorized)
+		return s.signInFirst(c, L, err, base, c.OriginalURL())
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -93,8 +92,7 @@ func (s *Server) handleMySharePage(c *fiber.Ctx) error {
 	base := "/me/shares/" + url.PathEscape(id)
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, base)
+		return s.signInFirst(c, L, err, base, base)
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -120,8 +118,7 @@ func (s *Server) handleWithdrawSharePage(c *fiber.Ctx) error {
 	id := pathID(c)
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), "/me/shares")}
-		return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, "/me/shares")
+		return s.signInFirst(c, L, err, "/me/shares", "/me/shares")
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
