@@ -28,6 +28,22 @@ func newHolderArea(L catalog, h credential.Holder, nav string) holderArea {
 	return a
 }
 
+// holderMeta is what every signed-in holder page carries besides its own
+// data: the page's metadata and the holder's header and navigation.
+type holderMeta struct {
+	pageMeta
+	Holder holderArea
+}
+
+// holderMeta starts a page of the signed-in holder h, with nav the current
+// item. It is never indexed and posts back with the session cookie (see
+// SameOriginReferrer).
+func (p *pages) holderMeta(L catalog, page, title, base string, h credential.Holder, nav string) holderMeta {
+	m := p.meta(L, page, title, base)
+	m.NoIndex, m.SameOriginReferrer = true, true
+	return holderMeta{pageMeta: m, Holder: newHolderArea(L, h, nav)}
+}
+
 // meView is the data of the citizen's page at /me: the sign-in, or the
 // holder's credentials a page at a time.
 type meView struct {

@@ -18,8 +18,7 @@ import (
 
 // myRequestsView is the data of the inbox, and of one request (One set).
 type myRequestsView struct {
-	pageMeta
-	Holder   holderArea
+	holderMeta
 	Requests []requestCard
 	One      bool
 	Pending  int // pending requests on this page, for the inbox's heading
@@ -118,9 +117,7 @@ func (s *Server) handleMyRequestsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.holderPageError(c, L, err, base)
 	}
-	v := myRequestsView{pageMeta: s.pages.meta(L, "merequests", L.T("myreq.list.title"), base)}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "requests")
+	v := myRequestsView{holderMeta: s.pages.holderMeta(L, "merequests", L.T("myreq.list.title"), base, sess.Holder, "requests")}
 	for _, it := range page.Items {
 		card := requestCardOf(L, it)
 		if card.Pending {
@@ -162,9 +159,7 @@ func (s *Server) handleMyRequestPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) oneRequestView(L catalog, h credential.Holder, it inboxItem, base string) myRequestsView {
-	v := myRequestsView{pageMeta: s.pages.meta(L, "merequests", L.T("myreq.one.title"), base), One: true}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, h, "requests")
+	v := myRequestsView{holderMeta: s.pages.holderMeta(L, "merequests", L.T("myreq.one.title"), base, h, "requests"), One: true}
 	v.Requests = []requestCard{requestCardOf(L, it)}
 	return v
 }

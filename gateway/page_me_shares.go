@@ -12,8 +12,7 @@ import (
 // mySharesView is the data of the holder's shares at /me/shares, and of
 // one share at /me/shares/{id} (One set).
 type mySharesView struct {
-	pageMeta
-	Holder holderArea
+	holderMeta
 	Shares []shareCard
 	One    bool
 	// Notice is a word on what the holder just did: "created" or
@@ -69,9 +68,7 @@ func (s *Server) handleMySharesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.holderPageError(c, L, err, base)
 	}
-	v := mySharesView{pageMeta: s.pages.meta(L, "meshares", L.T("myshare.list.title"), base)}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "shares")
+	v := mySharesView{holderMeta: s.pages.holderMeta(L, "meshares", L.T("myshare.list.title"), base, sess.Holder, "shares")}
 	now := s.now()
 	withdrawn := c.Query("withdrawn")
 	for _, sh := range shares {
@@ -100,9 +97,7 @@ func (s *Server) handleMySharePage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.myShareError(c, L, err, base)
 	}
-	v := mySharesView{pageMeta: s.pages.meta(L, "meshares", L.T("myshare.one.title"), base), One: true}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "shares")
+	v := mySharesView{holderMeta: s.pages.holderMeta(L, "meshares", L.T("myshare.one.title"), base, sess.Holder, "shares"), One: true}
 	v.Shares = []shareCard{s.shareCardOf(L, reg, sh, s.now())}
 	if c.Query("created") != "" && v.Shares[0].Active {
 		v.Notice = "created"
