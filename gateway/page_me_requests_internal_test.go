@@ -52,7 +52,7 @@ func requestCards(body string) []string {
 // approval, the department's read counted on the page, the withdrawal;
 // refusal and expiry; pending first.
 func TestMyRequestPages(t *testing.T) {
-	e := newConsentEnv(t)
+	e := newClockedEnv(t)
 	fields := map[string]any{"school": "福州大学", "major": "软件工程", "level": "本科", "graduatedOn": "2024-06-30", "certificateNumber": "103861202405000001"}
 	first := e.issueTo(t, "edu", "diploma", zhangWei.holder, fields)
 	fields["level"], fields["certificateNumber"] = "硕士", "103861202705000002"
