@@ -28,6 +28,22 @@ func newHolderArea(L catalog, h credential.Holder, nav string) holderArea {
 	return a
 }
 
+// holderMeta is what every signed-in holder page carries besides its own
+// data: the page's metadata and the holder's header and navigation.
+type holderMeta struct {
+	pageMeta
+	Holder holderArea
+}
+
+// holderMeta starts a page of the signed-in holder h, with nav the current
+// item. It is never indexed and posts back with the session cookie (see
+// SameOriginReferrer).
+func (p *pages) holderMeta(L catalog, page, title, base string, h credential.Holder, nav string) holderMeta {
+	m := p.meta(L, page, title, base)
+	m.NoIndex, m.SameOriginReferrer = true, true
+	return holderMeta{pageMeta: m, Holder: newHolderArea(L, h, nav)}
+}
+
 // meView is the data of the citizen's page at /me: the sign-in, or the
 // holder's credentials a page at a time.
 type meView struct {
@@ -104,6 +120,13 @@ func (s *Server) handleMePage(c *fiber.Ctx) error {
 // one is the gateway's own failure.
 func (s *Server) signedOutPage(c *fiber.Ctx, L catalog, v meView, err error, status int) error {
 	return s.signedOutPageTo(c, L, v, err, status, c.OriginalURL())
+}
+
+// signInFirst answers a holder page's request that has no session (err
+// says why) with the sign-in page, leading back to next.
+func (s *Server) signInFirst(c *fiber.Ctx, L catalog, err error, base, next string) error {
+	v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
+	return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, next)
 }
 
 // signedOutPageTo is signedOutPage returning to next: a form post that

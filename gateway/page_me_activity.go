@@ -13,8 +13,7 @@ const activityPageSize = 20
 
 // activityView is the data of the holder's timeline at /me/activity.
 type activityView struct {
-	pageMeta
-	Holder holderArea
+	holderMeta
 	Items  []activityEntry
 	Older  string // URL of the following (older) page, "" on the last
 	Newest string // URL of the first page, when this is a later one
@@ -57,8 +56,7 @@ func (s *Server) handleMyActivityPage(c *fiber.Ctx) error {
 	}
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPage(c, L, v, err, fiber.StatusUnauthorized)
+		return s.signInFirst(c, L, err, base, c.OriginalURL())
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -66,9 +64,7 @@ func (s *Server) handleMyActivityPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.holderPageError(c, L, err, base)
 	}
-	v := activityView{pageMeta: s.pages.meta(L, "meactivity", L.T("activity.title"), base)}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "activity")
+	v := activityView{holderMeta: s.pages.holderMeta(L, "meactivity", L.T("activity.title"), base, sess.Holder, "activity")}
 	for _, it := range page.Items {
 		v.Items = append(v.Items, activityEntryOf(L, it))
 	}

@@ -166,7 +166,7 @@ func TestActivityEntryWords(t *testing.T) {
 				if entry.Tone != tc.tone || entry.Time != "2025-03-01 08:30 (UTC)" || entry.CredentialURL != "/me/credentials/CRED-1" {
 					t.Errorf("%s: %+v", lang, entry)
 				}
-				v := activityView{pageMeta: pageMeta{L: L, Page: "meactivity"}, Items: []activityEntry{entry}}
+				v := activityView{holderMeta: holderMeta{pageMeta: pageMeta{L: L, Page: "meactivity"}}, Items: []activityEntry{entry}}
 				body, err := r.render("meactivity", v)
 				if err != nil {
 					t.Fatal(err)

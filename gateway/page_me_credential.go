@@ -11,8 +11,7 @@ import (
 // myCredentialView is the data of one of the holder's credentials in full
 // at /me/credentials/{id}.
 type myCredentialView struct {
-	pageMeta
-	Holder     holderArea
+	holderMeta
 	ID         string
 	TypeName   string
 	IssuerName string
@@ -49,8 +48,7 @@ func (s *Server) handleMyCredentialPage(c *fiber.Ctx) error {
 	base := "/me/credentials/" + url.PathEscape(id)
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPage(c, L, v, err, fiber.StatusUnauthorized)
+		return s.signInFirst(c, L, err, base, c.OriginalURL())
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -66,9 +64,7 @@ func (s *Server) handleMyCredentialPage(c *fiber.Ctx) error {
 		return s.holderPageError(c, L, err, base)
 	}
 	v := s.myCredentialViewOf(L, reg, wc)
-	v.pageMeta = s.pages.meta(L, "mecredential", v.TypeName, base)
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "credentials")
+	v.holderMeta = s.pages.holderMeta(L, "mecredential", v.TypeName, base, sess.Holder, "credentials")
 	return s.pages.send(c, fiber.StatusOK, "mecredential", v)
 }
 

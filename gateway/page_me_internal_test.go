@@ -46,6 +46,27 @@ func getPage(t testing.TB, srv *Server, path, cookie, lang string) holderPage {
 	req := httptest.NewRequest("GET", path, nil)
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("Accept-Language", lang)
+	return pageAnswer(t, srv, req, cookie)
+}
+
+// postPage posts a form to path with the session cookie and origin ("":
+// no Origin header), as a page's form or buttons do.
+func postPage(t testing.TB, srv *Server, path, cookie, origin string, form url.Values) holderPage {
+	t.Helper()
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Accept-Language", "zh-CN")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	return pageAnswer(t, srv, req, cookie)
+}
+
+// pageAnswer sends req with the session cookie value ("" for none) and
+// reads the answer in full.
+func pageAnswer(t testing.TB, srv *Server, req *http.Request, cookie string) holderPage {
+	t.Helper()
 	if cookie != "" {
 		req.AddCookie(&http.Cookie{Name: srv.sessions.name, Value: cookie})
 	}

@@ -18,8 +18,7 @@ import (
 
 // myRequestsView is the data of the inbox, and of one request (One set).
 type myRequestsView struct {
-	pageMeta
-	Holder   holderArea
+	holderMeta
 	Requests []requestCard
 	One      bool
 	Pending  int // pending requests on this page, for the inbox's heading
@@ -110,8 +109,7 @@ func (s *Server) handleMyRequestsPage(c *fiber.Ctx) error {
 	}
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPage(c, L, v, err, fiber.StatusUnauthorized)
+		return s.signInFirst(c, L, err, base, c.OriginalURL())
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -119,9 +117,7 @@ func (s *Server) handleMyRequestsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.holderPageError(c, L, err, base)
 	}
-	v := myRequestsView{pageMeta: s.pages.meta(L, "merequests", L.T("myreq.list.title"), base)}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "requests")
+	v := myRequestsView{holderMeta: s.pages.holderMeta(L, "merequests", L.T("myreq.list.title"), base, sess.Holder, "requests")}
 	for _, it := range page.Items {
 		card := requestCardOf(L, it)
 		if card.Pending {
@@ -147,8 +143,7 @@ func (s *Server) handleMyRequestPage(c *fiber.Ctx) error {
 	base := "/me/requests/" + url.PathEscape(id)
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, base)
+		return s.signInFirst(c, L, err, base, base)
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -164,9 +159,7 @@ func (s *Server) handleMyRequestPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) oneRequestView(L catalog, h credential.Holder, it inboxItem, base string) myRequestsView {
-	v := myRequestsView{pageMeta: s.pages.meta(L, "merequests", L.T("myreq.one.title"), base), One: true}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, h, "requests")
+	v := myRequestsView{holderMeta: s.pages.holderMeta(L, "merequests", L.T("myreq.one.title"), base, h, "requests"), One: true}
 	v.Requests = []requestCard{requestCardOf(L, it)}
 	return v
 }
@@ -182,8 +175,7 @@ func (s *Server) handleDecideRequestPage(action credential.DecisionAction) fiber
 		base := "/me/requests/" + url.PathEscape(id)
 		sess, err := s.currentSession(c)
 		if err != nil {
-			v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-			return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, base)
+			return s.signInFirst(c, L, err, base, base)
 		}
 		var choices map[string]string
 		if action == credential.DecisionApprove {

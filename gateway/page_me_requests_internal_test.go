@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -12,27 +11,6 @@ import (
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/demo"
 )
-
-// postPage posts a form to path with the session cookie and origin ("":
-// no Origin header), as the request page's buttons do.
-func postPage(t *testing.T, srv *Server, path, cookie, origin string, form url.Values) holderPage {
-	t.Helper()
-	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "text/html")
-	req.Header.Set("Accept-Language", "zh-CN")
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: srv.sessions.name, Value: cookie})
-	}
-	resp, err := srv.App().Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return holderPage{status: resp.StatusCode, header: resp.Header, body: readBody(t, resp)}
-}
 
 var requestCardPattern = regexp.MustCompile(`<li class="share-card request-card tone-line-[a-z]*" data-request="([0-9a-f]+)" data-state="([a-z]+)" data-reads="(\d+)">`)
 
@@ -52,7 +30,7 @@ func requestCards(body string) []string {
 // approval, the department's read counted on the page, the withdrawal;
 // refusal and expiry; pending first.
 func TestMyRequestPages(t *testing.T) {
-	e := newConsentEnv(t)
+	e := newClockedEnv(t)
 	fields := map[string]any{"school": "福州大学", "major": "软件工程", "level": "本科", "graduatedOn": "2024-06-30", "certificateNumber": "103861202405000001"}
 	first := e.issueTo(t, "edu", "diploma", zhangWei.holder, fields)
 	fields["level"], fields["certificateNumber"] = "硕士", "103861202705000002"

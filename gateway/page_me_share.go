@@ -17,8 +17,7 @@ var shareExpiries = []int64{600, 3600, 86400, 7 * 86400, 30 * 86400}
 // shareFormView is the data of the share form at
 // /me/credentials/{id}/share.
 type shareFormView struct {
-	pageMeta
-	Holder        holderArea
+	holderMeta
 	ID            string
 	TypeName      string
 	IssuerName    string
@@ -97,8 +96,7 @@ func (s *Server) shareFormPage(c *fiber.Ctx, posted *shareForm) error {
 	base := credURL + "/share"
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, base)
+		return s.signInFirst(c, L, err, base, base)
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -114,9 +112,7 @@ func (s *Server) shareFormPage(c *fiber.Ctx, posted *shareForm) error {
 		return s.holderPageError(c, L, err, base)
 	}
 	v := shareFormView{ID: wc.ID, CredentialURL: credURL, Action: base, MaxPurpose: credential.MaxSharePurpose}
-	v.pageMeta = s.pages.meta(L, "meshare", L.T("myshare.form.title"), base)
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "shares")
+	v.holderMeta = s.pages.holderMeta(L, "meshare", L.T("myshare.form.title"), base, sess.Holder, "shares")
 	v.TypeName, v.IssuerName = summaryNames(L, wc.walletItem)
 	if wc.Document == nil {
 		v.Elsewhere = true

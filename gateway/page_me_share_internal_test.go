@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"html"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,26 +17,7 @@ import (
 // (origin "" sends no Origin header), with the session cookie value.
 func (e *walletEnv) postForm(path, cookie, origin string, form url.Values) holderPage {
 	e.t.Helper()
-	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "text/html")
-	req.Header.Set("Accept-Language", "zh-CN")
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: e.srv.sessions.name, Value: cookie})
-	}
-	resp, err := e.srv.App().Test(req, -1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return holderPage{status: resp.StatusCode, header: resp.Header, body: string(raw)}
+	return postPage(e.t, e.srv, path, cookie, origin, form)
 }
 
 const ownOrigin = "https://verify.example.test"

@@ -12,8 +12,7 @@ import (
 // mySharesView is the data of the holder's shares at /me/shares, and of
 // one share at /me/shares/{id} (One set).
 type mySharesView struct {
-	pageMeta
-	Holder holderArea
+	holderMeta
 	Shares []shareCard
 	One    bool
 	// Notice is a word on what the holder just did: "created" or
@@ -61,8 +60,7 @@ func (s *Server) handleMySharesPage(c *fiber.Ctx) error {
 	base := "/me/shares"
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPage(c, L, v, err, fiber.StatusUnauthorized)
+		return s.signInFirst(c, L, err, base, c.OriginalURL())
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -70,9 +68,7 @@ func (s *Server) handleMySharesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.holderPageError(c, L, err, base)
 	}
-	v := mySharesView{pageMeta: s.pages.meta(L, "meshares", L.T("myshare.list.title"), base)}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "shares")
+	v := mySharesView{holderMeta: s.pages.holderMeta(L, "meshares", L.T("myshare.list.title"), base, sess.Holder, "shares")}
 	now := s.now()
 	withdrawn := c.Query("withdrawn")
 	for _, sh := range shares {
@@ -93,8 +89,7 @@ func (s *Server) handleMySharePage(c *fiber.Ctx) error {
 	base := "/me/shares/" + url.PathEscape(id)
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), base)}
-		return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, base)
+		return s.signInFirst(c, L, err, base, base)
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
@@ -102,9 +97,7 @@ func (s *Server) handleMySharePage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.myShareError(c, L, err, base)
 	}
-	v := mySharesView{pageMeta: s.pages.meta(L, "meshares", L.T("myshare.one.title"), base), One: true}
-	v.NoIndex, v.SameOriginReferrer = true, true
-	v.Holder = newHolderArea(L, sess.Holder, "shares")
+	v := mySharesView{holderMeta: s.pages.holderMeta(L, "meshares", L.T("myshare.one.title"), base, sess.Holder, "shares"), One: true}
 	v.Shares = []shareCard{s.shareCardOf(L, reg, sh, s.now())}
 	if c.Query("created") != "" && v.Shares[0].Active {
 		v.Notice = "created"
@@ -120,8 +113,7 @@ func (s *Server) handleWithdrawSharePage(c *fiber.Ctx) error {
 	id := pathID(c)
 	sess, err := s.currentSession(c)
 	if err != nil {
-		v := meView{pageMeta: s.pages.meta(L, "me", L.T("me.title"), "/me/shares")}
-		return s.signedOutPageTo(c, L, v, err, fiber.StatusUnauthorized, "/me/shares")
+		return s.signInFirst(c, L, err, "/me/shares", "/me/shares")
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()

@@ -29,9 +29,10 @@ var webFS embed.FS
 var pageTemplates = []string{"home", "verify", "console", "error", "me", "logout", "mecredential", "meactivity", "meshare", "meshares", "merequests"}
 
 // pagePartials are the shared template files a page is parsed with besides
-// layout.html: the holder's pages share their header and navigation.
-var pagePartials = map[string][]string{"me": {"holder"}, "mecredential": {"holder"}, "meactivity": {"holder"},
-	"meshare": {"holder"}, "meshares": {"holder"}, "merequests": {"holder"}}
+// layout.html: the holder's pages share their header and navigation, and a
+// holder sees their credential's fields and checks as a verifier does.
+var pagePartials = map[string][]string{"me": {"holder"}, "mecredential": {"holder", "credential"}, "meactivity": {"holder"},
+	"meshare": {"holder"}, "meshares": {"holder"}, "merequests": {"holder"}, "verify": {"credential"}}
 
 // asset is a static file served under /assets/ with a content hash in its
 // URL, so browsers may cache it for good and still see every change.

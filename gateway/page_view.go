@@ -97,15 +97,15 @@ type verifyView struct {
 	TokenNote  string // "", "missing", "wrong" or "unavailable"
 	// ForeignHost is the look-alike site a pasted or uploaded QR code
 	// points at instead of OwnHost, this gateway.
-	ForeignHost string
-	OwnHost     string
-	Holder      []fieldView
-	Fields      []fieldView
-	Checks      []checkView
-	ValidFrom   string
-	ValidUntil  string // "no expiry" in words when open-ended
-	IssuedAt    string
-	CheckedAt   string
+	ForeignHost  string
+	OwnHost      string
+	HolderFields []fieldView
+	Fields       []fieldView
+	Checks       []checkView
+	ValidFrom    string
+	ValidUntil   string // "no expiry" in words when open-ended
+	IssuedAt     string
+	CheckedAt    string
 	// Share is set on a share's page (/s/{id}).
 	Share *shareNote
 	// SupersededBy is the newer version a renewal or change replaced this
@@ -220,7 +220,7 @@ func buildVerifyView(L catalog, f verifyFacts) verifyView {
 	switch {
 	case f.Token == tokenValid && f.Document != nil:
 		v.Disclosed, v.Presented = true, f.Presented
-		v.Holder, v.Fields = documentFields(L, t, f.Document)
+		v.HolderFields, v.Fields = documentFields(L, t, f.Document)
 		v.Checks = localizeChecks(L, f.Checks, rec, v.TypeName, v.IssuerName, f.Document.Proof.KeyID)
 	case f.Token == tokenValid:
 		v.TokenNote = "unavailable"

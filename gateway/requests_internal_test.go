@@ -15,9 +15,10 @@ import (
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 )
 
-// newConsentEnv is a citizenEnv whose ledger runs on the test clock, so
-// expiry and the consent's term can be reached without waiting.
-func newConsentEnv(t *testing.T) *citizenEnv {
+// newClockedEnv is a citizenEnv whose ledger stamps transactions with the
+// gateway's test clock, so expiry (of a share, a request, a consent's term)
+// comes for both at once, without waiting.
+func newClockedEnv(t *testing.T) *citizenEnv {
 	t.Helper()
 	dir := t.TempDir()
 	clock := &testClock{t: time.Now().UTC()}
@@ -87,7 +88,7 @@ func decodeAs[T any](t *testing.T, a apiAnswer) T {
 // verifies as revoked; withdrawal ends the department's access; another
 // holder, another department and the wrong kind of caller get nothing.
 func TestConsentRequestFlow(t *testing.T) {
-	e := newConsentEnv(t)
+	e := newClockedEnv(t)
 	diploma := e.issueTo(t, "edu", "diploma", zhangWei.holder, map[string]any{"school": "福州大学", "major": "软件工程",
 		"level": "本科", "graduatedOn": "2024-06-30", "certificateNumber": "103861202405000001"})
 	qual := e.issueTo(t, "hrss", "professional-qualification", zhangWei.holder, map[string]any{"occupation": "软件工程师",
@@ -270,7 +271,7 @@ func demoType(id string) (string, bool) {
 // Refusal, expiry (on the ledger's clock), a counter request bound by the
 // holder who scans it, and the end of the term.
 func TestConsentRequestEndings(t *testing.T) {
-	e := newConsentEnv(t)
+	e := newClockedEnv(t)
 	licence := e.issueTo(t, "samr", "business-licence", company.holder, map[string]any{"companyName": company.holder.Name,
 		"entityType": "有限责任公司", "legalRepresentative": "张伟", "establishedOn": "2020-03-15", "address": "福州市鼓楼区五四路100号"})
 	b := e.browser(t)

@@ -13,22 +13,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/qrscan"
-	"github.com/certledger/certledger/gateway/ledger/embedded"
 )
-
-// shareEnv is a citizen environment whose ledger stamps transactions with
-// the gateway's test clock, so a share expires for both at once.
-func newShareEnv(t *testing.T) *citizenEnv {
-	t.Helper()
-	dir := t.TempDir()
-	clock := &testClock{t: time.Now().UTC()}
-	l, err := embedded.Open(dir, signinKEK, embedded.WithNoSync(), embedded.WithClock(clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return newCitizenEnv(t, citizenOption{dir: dir, ledger: l, clock: clock})
-}
 
 // holderSend is call with a JSON body, from the gateway's own origin.
 func (e *citizenEnv) holderSend(t *testing.T, method, path, cookie string, body any) apiAnswer {
@@ -66,7 +51,7 @@ func decodeShare(t *testing.T, r apiAnswer, status int) shareView {
 // counted; another holder neither sees nor withdraws it; withdrawn or
 // expired, the link answers 410.
 func TestShares(t *testing.T) {
-	e := newShareEnv(t)
+	e := newClockedEnv(t)
 	diploma := e.issueTo(t, "edu", "diploma", zhangWei.holder, map[string]any{"school": "福州大学", "major": "软件工程",
 		"level": "本科", "graduatedOn": "2024-06-30", "certificateNumber": "103861202405000001"})
 	person := e.signedInCookie(t)

@@ -129,6 +129,30 @@ func (e *webhookEnv) call(srv *Server, method, path, dept string, body any) (int
 	return resp.StatusCode, raw
 }
 
+// listen serves rcv on a loopback address until the test ends and returns
+// its URL.
+func (e *webhookEnv) listen(rcv *receiver) string {
+	hook := httptest.NewServer(rcv)
+	e.t.Cleanup(hook.Close)
+	return hook.URL
+}
+
+// subscribe creates dept's subscription from body and gives rcv its
+// secret, so the receiver can check each delivery's signature.
+func (e *webhookEnv) subscribe(srv *Server, dept string, rcv *receiver, body map[string]any) subscriptionCreated {
+	e.t.Helper()
+	st, raw := e.call(srv, "POST", "/api/v1/subscriptions", dept, body)
+	if st != 201 {
+		e.t.Fatalf("subscribe: %d %s", st, raw)
+	}
+	var created subscriptionCreated
+	_ = json.Unmarshal(raw, &created)
+	rcv.mu.Lock()
+	rcv.secret = created.Secret
+	rcv.mu.Unlock()
+	return created
+}
+
 func (e *webhookEnv) issue(srv *Server, n int) string {
 	fields := map[string]any{"companyName": "公司" + strconv.Itoa(n), "entityType": "有限责任公司", "legalRepresentative": "张三",
 		"establishedOn": "2020-03-15", "address": "福州市鼓楼区五四路100号"}
@@ -162,8 +186,7 @@ func waitFor(t *testing.T, clock *testClock, srv *Server, what string, cond func
 func TestWebhooksDeliverEveryChangeInOrder(t *testing.T) {
 	e := newWebhookEnv(t)
 	rcv := &receiver{failures: 3}
-	hook := httptest.NewServer(rcv)
-	defer hook.Close()
+	hookURL := e.listen(rcv)
 	gw := e.gateway(true)
 	other := e.gateway(false) // a second gateway on the same ledger, without webhooks
 
@@ -171,17 +194,11 @@ func TestWebhooksDeliverEveryChangeInOrder(t *testing.T) {
 	if st, raw := e.call(gw, "POST", "/api/v1/subscriptions", "samr", map[string]any{"url": "http://169.254.169.254/x", "events": []string{"issued"}}); st != 400 || !bytes.Contains(raw, []byte("webhook_url_refused")) {
 		t.Fatalf("link-local target: %d %s", st, raw)
 	}
-	if st, raw := e.call(gw, "POST", "/api/v1/subscriptions", "samr", map[string]any{"url": hook.URL, "events": []string{"deleted"}}); st != 400 {
+	if st, raw := e.call(gw, "POST", "/api/v1/subscriptions", "samr", map[string]any{"url": hookURL, "events": []string{"deleted"}}); st != 400 {
 		t.Fatalf("unknown event: %d %s", st, raw)
 	}
-	st, raw := e.call(gw, "POST", "/api/v1/subscriptions", "samr", map[string]any{"url": hook.URL + "/samr",
+	created := e.subscribe(gw, "samr", rcv, map[string]any{"url": hookURL + "/samr",
 		"events": []string{"issued", "suspended", "reinstated", "revoked"}, "types": []string{"business-licence"}})
-	if st != 201 {
-		t.Fatalf("subscribe: %d %s", st, raw)
-	}
-	var created subscriptionCreated
-	_ = json.Unmarshal(raw, &created)
-	rcv.secret = created.Secret
 	if st, _ := e.call(gw, "GET", "/api/v1/subscriptions/"+created.ID, "edu", nil); st != 404 {
 		t.Fatalf("another department read the subscription: %d", st)
 	}
@@ -238,7 +255,7 @@ func TestWebhooksDeliverEveryChangeInOrder(t *testing.T) {
 	}
 
 	// The log shows the retried delivery; redelivery sends it again.
-	st, raw = e.call(gw, "GET", "/api/v1/subscriptions/"+created.ID+"/deliveries", "samr", nil)
+	st, raw := e.call(gw, "GET", "/api/v1/subscriptions/"+created.ID+"/deliveries", "samr", nil)
 	var log struct{ Deliveries []deliveryView }
 	if err := json.Unmarshal(raw, &log); st != 200 || err != nil || len(log.Deliveries) != 5 {
 		t.Fatalf("deliveries: %d %s", st, raw)
@@ -266,19 +283,9 @@ func TestWebhooksDeliverEveryChangeInOrder(t *testing.T) {
 func TestWebhooksGovernanceSeesAll(t *testing.T) {
 	e := newWebhookEnv(t)
 	rcv := &receiver{}
-	hook := httptest.NewServer(rcv)
-	defer hook.Close()
 	gw := e.gateway(true)
 	defer gw.Shutdown(context.Background())
-	st, raw := e.call(gw, "POST", "/api/v1/subscriptions", "gov", map[string]any{"url": hook.URL, "events": []string{"issued", "suspended"}})
-	if st != 201 {
-		t.Fatalf("subscribe: %d %s", st, raw)
-	}
-	var created subscriptionCreated
-	_ = json.Unmarshal(raw, &created)
-	rcv.mu.Lock()
-	rcv.secret = created.Secret
-	rcv.mu.Unlock()
+	e.subscribe(gw, "gov", rcv, map[string]any{"url": e.listen(rcv), "events": []string{"issued", "suspended"}})
 	a := e.issue(gw, 1)
 	if st, raw := e.call(gw, "POST", "/api/v1/credentials/"+a+"/suspend", "samr", map[string]any{"reason": "年报未报送"}); st != 200 {
 		t.Fatalf("suspend: %d %s", st, raw)
@@ -316,17 +323,9 @@ func equalStrings(a, b []string) bool {
 func TestWebhooksRenewedAndChanged(t *testing.T) {
 	e := newWebhookEnv(t)
 	rcv := &receiver{}
-	hook := httptest.NewServer(rcv)
-	defer hook.Close()
 	gw := e.gateway(true)
 	defer gw.Shutdown(context.Background())
-	st, raw := e.call(gw, "POST", "/api/v1/subscriptions", "samr", map[string]any{"url": hook.URL, "events": []string{"renewed", "changed"}})
-	if st != 201 {
-		t.Fatalf("subscribe: %d %s", st, raw)
-	}
-	var created subscriptionCreated
-	_ = json.Unmarshal(raw, &created)
-	rcv.secret = created.Secret
+	e.subscribe(gw, "samr", rcv, map[string]any{"url": e.listen(rcv), "events": []string{"renewed", "changed"}})
 
 	v1 := e.issue(gw, 1)
 	newVersion := func(id, how string, body map[string]any) string {
