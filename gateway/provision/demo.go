@@ -276,13 +276,6 @@ func ParseDemoStaff(b []byte) ([]DemoStaff, error) {
 	return f.Staff, nil
 }
 
-// ReadDemoStaff reads the demo staff and their passwords from a data
-// folder's demo-keys.json.
-func ReadDemoStaff(dataDir string) ([]DemoStaff, error) {
-	f, err := readDemoFile(filepath.Join(dataDir, DemoKeysFile))
-	return f.staff, err
-}
-
 func readDemoFile(path string) (demoFile, error) {
 	f := demoFile{keys: map[string]DemoKey{}}
 	b, err := os.ReadFile(path)
