@@ -78,13 +78,49 @@ func openBatchStore(dir string, kek atrest.KEK) (*batchStore, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(batchesBucket)
-		return err
+		if _, err := tx.CreateBucketIfNotExists(batchesBucket); err != nil {
+			return err
+		}
+		return batchesFile.claim(tx, path, kek)
 	}); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &batchStore{db: db, seal: kek.Sealer("certledger bulk import v1")}, nil
+	return &batchStore{db: db, seal: kek.Sealer(purposeBulkImport)}, nil
+}
+
+// purposeBulkImport derives the key sealing the values of imports.db.
+const purposeBulkImport = "certledger bulk import v1"
+
+// batchesFile is the store as `certledger kek rotate` sees it: every value
+// of a batch's bucket is sealed, with its place as associated data.
+var batchesFile = sealedStateFile{name: BatchesFile, purpose: purposeBulkImport, reseal: resealBatchValue}
+
+func resealBatchValue(path [][]byte, k, v []byte, from, to *atrest.Sealer) ([]byte, error) {
+	var place []string
+	switch {
+	case len(path) == 2 && string(path[0]) == string(batchesBucket) && string(k) == string(jobKey):
+		place = []string{string(path[1]), "job"}
+	case len(path) == 3 && string(path[0]) == string(batchesBucket) && len(k) == 4 &&
+		(string(path[2]) == string(rowsBucket) || string(path[2]) == string(outBucket)):
+		kind := "row"
+		if string(path[2]) == string(outBucket) {
+			kind = "out"
+		}
+		place = []string{string(path[1]), kind, fmt.Sprint(binary.BigEndian.Uint32(k))}
+	default:
+		// Sealing it or not would be a guess: refuse rather than leave a
+		// value under the old KEK.
+		return nil, fmt.Errorf("unexpected value %q in %q", k, path)
+	}
+	plain, err := from.Open(nil, v, placeAD(place))
+	if err != nil {
+		return nil, fmt.Errorf("batch %s, %s: %w", place[0], place[1:], err)
+	}
+	if to == nil {
+		return v, nil
+	}
+	return to.Seal(nil, plain, placeAD(place)), nil
 }
 
 func (b *batchStore) close() error { return b.db.Close() }

@@ -106,12 +106,35 @@ func openWebhookStore(dir string, kek atrest.KEK) (*webhookStore, error) {
 				return err
 			}
 		}
-		return nil
+		return webhooksFile.claim(tx, filepath.Join(dir, WebhooksFile), kek)
 	}); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &webhookStore{db: db, sealer: kek.Sealer(purposeWebhookSecrets)}, nil
+}
+
+// webhooksFile is the store as `certledger kek rotate` sees it: only the
+// subscriptions' secrets are sealed.
+var webhooksFile = sealedStateFile{name: WebhooksFile, purpose: purposeWebhookSecrets, reseal: resealWebhookValue}
+
+func resealWebhookValue(path [][]byte, _, v []byte, from, to *atrest.Sealer) ([]byte, error) {
+	if len(path) != 1 || string(path[0]) != string(bucketSubs) {
+		return v, nil
+	}
+	var s webhookSub
+	if err := json.Unmarshal(v, &s); err != nil {
+		return nil, err
+	}
+	secret, err := from.Open(nil, s.Sealed, []byte(s.ID))
+	if err != nil {
+		return nil, fmt.Errorf("the secret of subscription %s: %w", s.ID, err)
+	}
+	if to == nil {
+		return v, nil
+	}
+	s.Sealed = to.Seal(nil, secret, []byte(s.ID))
+	return json.Marshal(s)
 }
 
 func (w *webhookStore) close() error { return w.db.Close() }
