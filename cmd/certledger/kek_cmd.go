@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
@@ -72,10 +74,11 @@ func parseJournal(b []byte) (rotationJournal, error) {
 	return j, nil
 }
 
-// runKEKRotate seals the data folder's keystore.json and ledger.db under a
-// new KEK. Each file is rewritten whole and renamed into place, so each is
-// wholly under one KEK; the journal keeps gateways off the folder until
-// both are under the new one. A run interrupted by a crash is finished by
+// runKEKRotate seals the data folder's keystore.json, ledger.db and the
+// gateway's sealed state files (gateway.SealedStateFiles) under a new KEK.
+// Each file is rewritten whole and renamed into place, so each is wholly
+// under one KEK; the journal keeps gateways off the folder until all are
+// under the new one. A run interrupted by a crash is finished by
 // running it again with the same keys (each file already under the new
 // KEK is left as it is), or undone by running it with the keys swapped.
 func runKEKRotate(args []string) error {
@@ -113,19 +116,27 @@ func runKEKRotate(args []string) error {
 	}
 	ledgerPath, storePath := filepath.Join(dir, embedded.FileName), filepath.Join(dir, keystore.FileName)
 	hasLedger, hasStore := exists(ledgerPath), exists(storePath)
-	if !hasLedger && !hasStore {
-		return usageError{fmt.Errorf("%s holds neither %s nor %s: nothing to rotate", dir, keystore.FileName, embedded.FileName)}
+	var stateFiles []string
+	for _, name := range gateway.SealedStateFiles() {
+		if exists(filepath.Join(dir, name)) {
+			stateFiles = append(stateFiles, name)
+		}
+	}
+	if !hasLedger && !hasStore && len(stateFiles) == 0 {
+		return usageError{fmt.Errorf("%s holds none of %s, %s, %s: nothing to rotate", dir, keystore.FileName, embedded.FileName, strings.Join(gateway.SealedStateFiles(), ", "))}
 	}
 	if err := checkJournal(dir, from, to); err != nil {
 		return err
 	}
-	if err := checkRotatable(dir, hasLedger, hasStore, from, to); err != nil {
+	if err := checkRotatable(dir, hasLedger, hasStore, stateFiles, from, to); err != nil {
 		return err
 	}
 	if err := startRotation(dir, from, to); err != nil {
 		return err
 	}
+	var rotated []string
 	report := func(name string, changed bool) {
+		rotated = append(rotated, name)
 		if changed {
 			fmt.Printf("%s: encrypted with %s\n", name, to.ID())
 		} else {
@@ -146,21 +157,28 @@ func runKEKRotate(args []string) error {
 		}
 		report(keystore.FileName, changed)
 	}
+	for _, name := range stateFiles {
+		changed, err := gateway.RekeyStateFile(dir, name, from, to)
+		if err != nil {
+			return fmt.Errorf("%s: %w (run the rotation again to finish it)", name, err)
+		}
+		report(name, changed)
+	}
 	if err := os.Remove(filepath.Join(dir, rotationJournalName)); err != nil {
 		return err
 	}
 	if err := syncDir(dir); err != nil {
 		return err
 	}
-	fmt.Printf("The data folder is encrypted with the key-encryption key %s: start the gateway with --kek-file %s.\n"+
-		"Keep the old key (%s) as long as you keep backups made before this rotation, then destroy it.\n", to.ID(), newFile, from.ID())
+	fmt.Printf("The data folder's sealed files (%s) are encrypted with the key-encryption key %s: start the gateway with --kek-file %s.\n"+
+		"Keep the old key (%s) as long as you keep backups made before this rotation, then destroy it.\n", strings.Join(rotated, ", "), to.ID(), newFile, from.ID())
 	return nil
 }
 
 // checkRotatable checks, before anything is written, that each file is
-// under one of the two keys and that no gateway holds the ledger: the
-// ledger is verified read-only, which waits for its lock.
-func checkRotatable(dir string, hasLedger, hasStore bool, from, to atrest.KEK) error {
+// under one of the two keys and that no gateway holds the ledger or a
+// state file: they are read read-only, which waits for their locks.
+func checkRotatable(dir string, hasLedger, hasStore bool, stateFiles []string, from, to atrest.KEK) error {
 	underEither := func(name string, err error) error {
 		var wrong *atrest.WrongKEKError
 		if err == nil || errors.As(err, &wrong) && wrong.Sealed == to.ID() {
@@ -178,6 +196,11 @@ func checkRotatable(dir string, hasLedger, hasStore bool, from, to atrest.KEK) e
 		_, err := keystore.Open(dir, from)
 		if err := underEither(keystore.FileName, err); err != nil {
 			return err
+		}
+	}
+	for _, name := range stateFiles {
+		if err := gateway.CheckStateFileKEK(dir, name, from, to); err != nil {
+			return fmt.Errorf("%s: %w (nothing was changed)", name, err)
 		}
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
@@ -437,4 +438,75 @@ func TestServeSealsAnOldDataFolder(t *testing.T) {
 	p.stop()
 	mustHoldNone(t, filepath.Join(dir, keystore.FileName), secrets...)
 	mustHoldNone(t, filepath.Join(dir, embedded.FileName), personal...)
+}
+
+// The gateway's sealed state files (webhook secrets, bulk imports) are
+// rotated with the rest of the folder, and what they hold survives.
+func TestKEKRotateStateFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	p := startServe(t, "--demo", "--data", dir)
+	key := readDemoKeys(t, dir)["samr"]
+	c := scenario.NewClient(p.URL, time.Minute)
+	r := c.Request(t, "POST", "/api/v1/subscriptions", key, map[string]any{"url": "http://127.0.0.1:9/hook", "events": []string{"issued"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("subscribe: %d %s", r.Status, r.Body)
+	}
+	var sub struct{ ID string }
+	r.JSON(t, &sub)
+	csv := "key,holder.name,holder.idType,holder.idNumber,validFrom,validUntil,companyName,entityType,legalRepresentative,registeredCapital,establishedOn,address\n" +
+		"r1,福州旋转导入有限公司,uscc,91350100M000100Y43,2024-01-01,2034-01-01,福州旋转导入有限公司,有限责任公司,张三,500,2020-03-15,福建省福州市鼓楼区五四路100号\n"
+	r = c.Request(t, "POST", "/api/v1/batches?type=business-licence", key, csv, "Content-Type", "text/csv")
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("import: %d %s", r.Status, r.Body)
+	}
+	var batch struct{ ID, Status string }
+	r.JSON(t, &batch)
+	for deadline := time.Now().Add(30 * time.Second); batch.Status != "done"; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the import did not finish: %+v", batch)
+		}
+		c.Request(t, "GET", "/api/v1/batches/"+batch.ID, key, nil).JSON(t, &batch)
+	}
+	p.stop()
+
+	oldFile, oldKEK := filepath.Join(dir, atrest.DemoFileName), mustLoadKEK(t, filepath.Join(dir, atrest.DemoFileName))
+	newFile, newKEK := newKEKFile(t)
+	res := runCLI(t, "kek", "rotate", "--data", dir, "--kek-file", oldFile, "--new-kek-file", newFile)
+	if res.Code != 0 {
+		t.Fatalf("rotate: exit %d: %s", res.Code, res.Stderr)
+	}
+	mustContain(t, "rotate's output", res.Stdout, gateway.WebhooksFile+": encrypted with "+newKEK.ID(), gateway.BatchesFile+": encrypted with "+newKEK.ID())
+	var wrong *atrest.WrongKEKError
+	if err := gateway.CheckStateFileKEK(dir, gateway.WebhooksFile, oldKEK, atrest.Generate()); !errors.As(err, &wrong) || wrong.Sealed != newKEK.ID() {
+		t.Fatalf("%s after rotation, checked against the old KEK: %v", gateway.WebhooksFile, err)
+	}
+
+	// A crash after webhooks.db was rewritten: running again finishes.
+	thirdFile, third := newKEKFile(t)
+	if err := startRotation(dir, newKEK, third); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gateway.RekeyStateFile(dir, gateway.WebhooksFile, newKEK, third); err != nil {
+		t.Fatal(err)
+	}
+	if res := runServeToExit(t, "--data", dir, "--kek-file", thirdFile); res.Code != 1 || !strings.Contains(res.Stderr, "did not finish") {
+		t.Fatalf("serve on a half-rotated folder: exit %d: %s", res.Code, res.Stderr)
+	}
+	res = runCLI(t, "kek", "rotate", "--data", dir, "--kek-file", newFile, "--new-kek-file", thirdFile)
+	if res.Code != 0 {
+		t.Fatalf("finishing the rotation: exit %d: %s", res.Code, res.Stderr)
+	}
+	mustContain(t, "the finishing rotation's output", res.Stdout, gateway.WebhooksFile+": already encrypted with "+third.ID(),
+		gateway.BatchesFile+": encrypted with "+third.ID(), keystore.FileName+": encrypted with "+third.ID())
+
+	again := startServe(t, "--data", dir, "--kek-file", thirdFile)
+	defer again.stop()
+	c = scenario.NewClient(again.URL, time.Minute)
+	if r := c.Request(t, "GET", "/api/v1/subscriptions/"+sub.ID, key, nil); r.Status != http.StatusOK {
+		t.Fatalf("the subscription after rotation: %d %s", r.Status, r.Body)
+	}
+	r = c.Request(t, "GET", "/api/v1/batches/"+batch.ID+"/results", key, nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"r1"`) {
+		t.Fatalf("the import's results after rotation: %d %s", r.Status, r.Body)
+	}
 }
