@@ -117,17 +117,45 @@ pick:
 		return nil, nil, fmt.Errorf("issued %d of %d credentials to %s: %v", seed.Ops, WalletCredentials, w.Citizen.Username, seed.FirstErr)
 	}
 	w.IDs = ids
-	after, err := cl.walletIDs(ctx, w.Cookie)
+	after, err := awaitListed(ctx, cl, w, ids)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, id := range ids {
-		if !slices.Contains(after, id) {
-			return nil, nil, fmt.Errorf("%s's list lacks %s, issued to them", w.Citizen.Username, id)
-		}
-	}
 	w.Listed = len(after)
 	return w, cl, nil
+}
+
+// awaitListed reads the holder's list until it shows every credential
+// issued to them, for at most listLag. On Fabric an issuance is
+// acknowledged once the issuer's peer commits it, and the list is read on
+// governance's peer, which may commit the block a moment later.
+func awaitListed(ctx context.Context, cl *client, w *walletHolder, ids []string) ([]string, error) {
+	const listLag = 10 * time.Second
+	deadline := time.Now().Add(listLag)
+	for {
+		after, err := cl.walletIDs(ctx, w.Cookie)
+		if err != nil {
+			return nil, err
+		}
+		missing := ""
+		for _, id := range ids {
+			if !slices.Contains(after, id) {
+				missing = id
+				break
+			}
+		}
+		if missing == "" {
+			return after, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%s's list lacks %s, issued to them, %s after the issuance", w.Citizen.Username, missing, listLag)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // walletAnswer is the part of GET /api/v1/me/credentials the load reads.
