@@ -31,19 +31,32 @@ var (
 // does, over the real listener.
 func newSignInBrowserEnv(t *testing.T, citizens ...demoCitizen) *browserEnv {
 	t.Helper()
+	var accounts []demoidp.Account
+	for _, c := range citizens {
+		accounts = append(accounts, demoidp.Account{Username: c.username, PasswordHash: hashPassword(t, c.password),
+			Name: c.holder.Name, IDType: c.holder.IDType, IDNumber: c.holder.IDNumber})
+	}
+	return newDemoIdPBrowserEnv(t, accounts)
+}
+
+func hashPassword(t *testing.T, password string) string {
+	t.Helper()
+	h, err := demoidp.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// newDemoIdPBrowserEnv is a browser gateway over the real listener with the
+// demo identity provider under /demo-idp knowing accounts.
+func newDemoIdPBrowserEnv(t *testing.T, accounts []demoidp.Account) *browserEnv {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	var accounts []demoidp.Account
-	for _, c := range citizens {
-		h, err := demoidp.HashPassword(c.password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		accounts = append(accounts, demoidp.Account{Username: c.username, PasswordHash: h, Name: c.holder.Name, IDType: c.holder.IDType, IDNumber: c.holder.IDNumber})
-	}
 	const clientID, secret = "certledger-gateway", "a-test-client-secret-of-32-bytes"
 	idp, err := demoidp.New(demoidp.Config{Issuer: base + "/demo-idp", ClientID: clientID, ClientSecret: secret,
 		RedirectURIs: []string{base + "/me/callback"}, Accounts: accounts})

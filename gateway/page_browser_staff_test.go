@@ -2,14 +2,10 @@ package gateway_test
 
 import (
 	"context"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/gateway"
 	"github.com/certledger/certledger/gateway/demoidp"
 	"github.com/chromedp/chromedp"
 )
@@ -31,42 +27,11 @@ var (
 // knows the given members of staff.
 func newStaffBrowserEnv(t *testing.T, staff ...demoStaff) *browserEnv {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
 	var accounts []demoidp.Account
 	for _, m := range staff {
-		h, err := demoidp.HashPassword(m.password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		accounts = append(accounts, demoidp.Account{Username: m.username, PasswordHash: h, Dept: m.dept, Roles: m.roles})
+		accounts = append(accounts, demoidp.Account{Username: m.username, PasswordHash: hashPassword(t, m.password), Dept: m.dept, Roles: m.roles})
 	}
-	const clientID, secret = "certledger-gateway", "a-test-client-secret-of-32-bytes"
-	idp, err := demoidp.New(demoidp.Config{Issuer: base + "/demo-idp", ClientID: clientID, ClientSecret: secret,
-		RedirectURIs: []string{base + "/me/callback"}, Accounts: accounts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newAPIEnv(t, func(c *gateway.Config, _ *ledgerWrap) {
-		c.PublicURL = base
-		c.OIDC = gateway.OIDCConfig{Issuer: idp.Issuer(), ClientID: clientID, ClientSecret: secret}
-		c.Handlers = map[string]http.Handler{idp.PathPrefix(): idp}
-		c.StateDir = t.TempDir()
-	})
-	done := make(chan error, 1)
-	go func() { done <- e.srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := e.srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		<-done
-	})
-	return &browserEnv{apiEnv: e, base: base}
+	return newDemoIdPBrowserEnv(t, accounts)
 }
 
 // staffSignInAt goes from the signed-out console through the provider's
