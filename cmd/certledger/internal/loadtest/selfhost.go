@@ -167,3 +167,23 @@ func (s *selfHosted) cleanup() {
 		os.RemoveAll(s.Dir)
 	}
 }
+
+// citizenTarget is the gateway a citizens' benchmark runs against: the one
+// at cfg.URL, with the demo keys and citizens of cfg.KeysFile, or one the
+// tool starts on the embedded ledger, whose identity provider also knows
+// the extra citizens. stop ends and removes a gateway the tool started.
+func citizenTarget(ctx context.Context, cfg Config, rep *Report, extra []provision.DemoCitizen) (base string, keys map[string]provision.DemoKey, citizens []provision.DemoCitizen, stop func(), err error) {
+	stop = func() {}
+	if cfg.URL != "" {
+		keys, citizens, err = readDemoFile(cfg.KeysFile)
+		rep.URL = cfg.URL
+		return cfg.URL, keys, citizens, stop, err
+	}
+	fmt.Fprintln(cfg.Progress, "starting a gateway on the embedded ledger with the demo registry and identity provider...")
+	h, err := startSelfHostedWith(ctx, "", cfg.Log, extra)
+	if err != nil {
+		return "", nil, nil, stop, fmt.Errorf("start a gateway: %w", err)
+	}
+	rep.URL, rep.SelfHosted = h.URL, true
+	return h.URL, h.Keys, h.Citizens, func() { h.stop(); h.cleanup() }, nil
+}

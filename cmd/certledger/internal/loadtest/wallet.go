@@ -223,24 +223,11 @@ func RunWallet(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	cfg.Phases = []string{PhaseWallet}
 	rep := &Report{Start: time.Now().UTC(), Machine: ThisMachine(), Config: cfg}
-	base, keys, citizens := cfg.URL, map[string]provision.DemoKey(nil), []provision.DemoCitizen(nil)
-	if base == "" {
-		fmt.Fprintln(cfg.Progress, "starting a gateway on the embedded ledger with the demo registry and identity provider...")
-		h, err := startSelfHosted(ctx, "", cfg.Log)
-		if err != nil {
-			return nil, fmt.Errorf("start a gateway: %w", err)
-		}
-		defer h.cleanup()
-		defer h.stop()
-		base, keys, citizens = h.URL, h.Keys, h.Citizens
-		rep.SelfHosted = true
-	} else {
-		var err error
-		if keys, citizens, err = readDemoFile(cfg.KeysFile); err != nil {
-			return nil, err
-		}
+	base, keys, citizens, stop, err := citizenTarget(ctx, cfg, rep, nil)
+	if err != nil {
+		return nil, err
 	}
-	rep.URL = base
+	defer stop()
 	w, cl, err := setUpWallet(ctx, cfg, base, keys, citizens)
 	if err != nil {
 		return nil, err
