@@ -51,17 +51,7 @@ func (e *citizenEnv) send(t *testing.T, method, path, dept, cookie string, body 
 		req.AddCookie(&http.Cookie{Name: e.srv.sessions.name, Value: cookie})
 		req.Header.Set("Origin", e.base)
 	}
-	resp, err := e.srv.App().Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := apiAnswer{status: resp.StatusCode, header: resp.Header, body: []byte(readBody(t, resp))}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), ProblemContentType) {
-		var p Problem
-		_ = json.Unmarshal(a.body, &p)
-		a.reason = p.Reason
-	}
-	return a
+	return e.do(t, req)
 }
 
 func mustStatus(t *testing.T, what string, a apiAnswer, status int, reason string) {

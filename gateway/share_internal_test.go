@@ -25,16 +25,7 @@ func (e *citizenEnv) holderSend(t *testing.T, method, path, cookie string, body 
 	if cookie != "" {
 		req.AddCookie(&http.Cookie{Name: e.srv.sessions.name, Value: cookie})
 	}
-	resp, err := e.srv.App().Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := apiAnswer{status: resp.StatusCode, header: resp.Header, body: []byte(readBody(t, resp))}
-	var p Problem
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), ProblemContentType) && json.Unmarshal(a.body, &p) == nil {
-		a.reason = p.Reason
-	}
-	return a
+	return e.do(t, req)
 }
 
 func decodeShare(t *testing.T, r apiAnswer, status int) shareView {

@@ -291,6 +291,13 @@ func (e *citizenEnv) call(t *testing.T, method, path, cookie string, headers ...
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return e.do(t, req)
+}
+
+// do sends req through the app and reads the answer, with the reason of
+// a problem+json body.
+func (e *citizenEnv) do(t *testing.T, req *http.Request) apiAnswer {
+	t.Helper()
 	resp, err := e.srv.App().Test(req, -1)
 	if err != nil {
 		t.Fatal(err)

@@ -86,19 +86,7 @@ func (e *citizenEnv) staffCall(t *testing.T, method, path, cookie string, body a
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := e.srv.App().Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := apiAnswer{status: resp.StatusCode, header: resp.Header, body: []byte(readBody(t, resp))}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), ProblemContentType) {
-		var p Problem
-		if err := json.Unmarshal(a.body, &p); err != nil {
-			t.Fatal(err)
-		}
-		a.reason = p.Reason
-	}
-	return a
+	return e.do(t, req)
 }
 
 const someID = "/api/v1/credentials/SAMR-2026-000001-X"

@@ -60,12 +60,22 @@ var (
 // does, and returns the signed-in citizen.
 func (s *suite) signIn(t testing.TB, who provision.DemoCitizen) citizen {
 	t.Helper()
+	c, jar := s.providerSignIn(t, "/me/login", "/me", who.Username, who.Password)
+	return citizen{who: who, c: c, jar: jar}
+}
+
+// providerSignIn opens start on the gateway, fills the demo identity
+// provider's login form with username and password, and follows every
+// redirect as a browser does until the gateway's page landing; it returns
+// a client holding the session cookie.
+func (s *suite) providerSignIn(t testing.TB, start, landing, username, password string) (*Client, *cookiejar.Jar) {
+	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &Client{base: strings.TrimRight(s.target.URL(), "/"), http: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
-	resp, err := c.http.Get(c.base + "/me/login")
+	resp, err := c.http.Get(c.base + start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,23 +83,23 @@ func (s *suite) signIn(t testing.TB, who provision.DemoCitizen) citizen {
 	resp.Body.Close()
 	action, id := loginFormAction.FindSubmatch(page), loginRequestID.FindSubmatch(page)
 	if resp.StatusCode != http.StatusOK || action == nil || id == nil {
-		t.Fatalf("GET /me/login ended at %s (%d) without the provider's login form:\n%s", resp.Request.URL, resp.StatusCode, page)
+		t.Fatalf("GET %s ended at %s (%d) without the provider's login form:\n%s", start, resp.Request.URL, resp.StatusCode, page)
 	}
 	post, err := resp.Request.URL.Parse(html.UnescapeString(string(action[1])))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp, err = c.http.PostForm(post.String(), url.Values{"authRequestID": {html.UnescapeString(string(id[1]))},
-		"username": {who.Username}, "password": {who.Password}})
+		"username": {username}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/me" {
-		t.Fatalf("sign-in of %s ended at %s (%d):\n%s", who.Username, resp.Request.URL, resp.StatusCode, page)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != landing {
+		t.Fatalf("sign-in of %s ended at %s (%d):\n%s", username, resp.Request.URL, resp.StatusCode, page)
 	}
-	return citizen{who: who, c: c, jar: jar}
+	return c, jar
 }
 
 // wallet lists every page of the citizen's credentials.

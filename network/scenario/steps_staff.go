@@ -1,15 +1,11 @@
 package scenario
 
 import (
-	"html"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway/provision"
@@ -28,35 +24,7 @@ type staffMember struct {
 // browser does.
 func (s *suite) staffSignIn(t testing.TB, who provision.DemoStaff) staffMember {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &Client{base: strings.TrimRight(s.target.URL(), "/"), http: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
-	resp, err := c.http.Get(c.base + "/console/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	action, id := loginFormAction.FindSubmatch(page), loginRequestID.FindSubmatch(page)
-	if resp.StatusCode != http.StatusOK || action == nil || id == nil {
-		t.Fatalf("GET /console/login ended at %s (%d) without the provider's login form:\n%s", resp.Request.URL, resp.StatusCode, page)
-	}
-	post, err := resp.Request.URL.Parse(html.UnescapeString(string(action[1])))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err = c.http.PostForm(post.String(), url.Values{"authRequestID": {html.UnescapeString(string(id[1]))},
-		"username": {who.Username}, "password": {who.Password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console" {
-		t.Fatalf("staff sign-in of %s ended at %s (%d):\n%s", who.Username, resp.Request.URL, resp.StatusCode, page)
-	}
+	c, _ := s.providerSignIn(t, "/console/login", "/console", who.Username, who.Password)
 	r := c.Request(t, "GET", "/api/v1/staff/me", "", nil)
 	var me struct {
 		Subject    string   `json:"subject"`
