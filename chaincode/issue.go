@@ -78,6 +78,14 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 	if err != nil {
 		return credential.IssueResult{}, ledgerErr("read "+recordKey(doc.ID), err)
 	}
+	if existing == nil {
+		// An anchored batch may hold the identifier without a record key.
+		if _, _, ok, err := anchorOf(tx, doc.ID); err != nil {
+			return credential.IssueResult{}, err
+		} else if ok {
+			existing = []byte{}
+		}
+	}
 	if existing != nil {
 		return credential.IssueResult{}, credential.Errorf(credential.ReasonDuplicateID, "credential %s already exists", doc.ID)
 	}

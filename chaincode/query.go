@@ -12,6 +12,15 @@ func readRecord(tx Tx, id string) (credential.Record, error) {
 	if err != nil {
 		return rec, err
 	}
+	if found {
+		return rec, nil
+	}
+	// A credential of an anchored batch has no record of its own until it
+	// changes: its record is derived from the batch.
+	rec, found, err = anchoredRecord(tx, id)
+	if err != nil {
+		return rec, err
+	}
 	if !found {
 		return rec, credential.Errorf(credential.ReasonCredentialNotFound, "credential %s is not on the ledger", id)
 	}
@@ -43,6 +52,11 @@ func GetDocument(tx Tx, id string) (credential.Document, error) {
 	if !ok {
 		return doc, credential.Errorf(credential.ReasonInternal, "credential %s names issuer %q, which is not in the registry", id, rec.Issuer)
 	}
+	if a, i, ok, err := anchorOf(tx, id); err != nil {
+		return doc, err
+	} else if ok {
+		return anchoredDocument(tx, a, i, issuer.MSPID)
+	}
 	b, err := tx.GetPrivateData(DocumentCollection(issuer.MSPID), documentKey(id))
 	if err != nil {
 		return doc, ledgerErr("read private document", err)
@@ -67,7 +81,14 @@ func GetHistory(tx Tx, id string) ([]credential.Change, error) {
 	if err != nil {
 		return nil, ledgerErr("read history of "+recordKey(id), err)
 	}
-	changes := make([]credential.Change, 0, len(mods))
+	changes := make([]credential.Change, 0, len(mods)+1)
+	// An anchored credential's issuance is its batch's; its own record key
+	// holds only the changes since.
+	if rec, ok, err := anchoredRecord(tx, id); err != nil {
+		return nil, err
+	} else if ok {
+		changes = append(changes, rec.LastChange)
+	}
 	// History is newest first; walk it backwards.
 	for i := len(mods) - 1; i >= 0; i-- {
 		m := mods[i]

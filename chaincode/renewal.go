@@ -75,6 +75,15 @@ func checkNewVersion(tx Tx, caller credential.Department, prev credential.Record
 	if next != nil {
 		return credential.Errorf(credential.ReasonNotNewestVersion, "credential %s already has a newer version, %s", prev.ID, doc.ID)
 	}
+	if a, i, ok, err := anchorOf(tx, prev.ID); err != nil {
+		return err
+	} else if ok {
+		old, err := anchoredDocument(tx, a, i, caller.MSPID)
+		if err != nil {
+			return err
+		}
+		return credential.CheckNewVersionContent(action, &old, doc)
+	}
 	b, err := tx.GetPrivateData(DocumentCollection(caller.MSPID), documentKey(prev.ID))
 	if err != nil {
 		return ledgerErr("read private document", err)
@@ -99,10 +108,10 @@ func supersede(tx Tx, prev credential.Record, next string, keep bool, ch credent
 	ch.Action, ch.Status, ch.Renews, ch.SupersededBy = credential.ActionSupersede, prev.Status, "", next
 	prev.LastChange = ch
 	prev.Revision++
-	if err := putJSON(tx, recordKey(prev.ID), prev); err != nil {
+	if err := writeRecord(tx, prev, ch.MSPID); err != nil {
 		return prev, err
 	}
-	if err := updateStatusIndex(tx, prev); err != nil {
+	if err := updateStatusIndex(tx, prev, ch.MSPID); err != nil {
 		return prev, err
 	}
 	return prev, nil

@@ -53,10 +53,10 @@ func ChangeStatus(tx Tx, id string, ch credential.StatusChange) (credential.Reco
 	}
 	next.LastChange = change
 	next.Revision = rec.Revision + 1
-	if err := putJSON(tx, recordKey(id), next); err != nil {
+	if err := writeRecord(tx, next, caller.MSPID); err != nil {
 		return credential.Record{}, err
 	}
-	if err := updateStatusIndex(tx, next); err != nil {
+	if err := updateStatusIndex(tx, next, caller.MSPID); err != nil {
 		return credential.Record{}, err
 	}
 	if err := emit(tx, next); err != nil {

@@ -36,6 +36,9 @@ func allocateStatus(tx Tx, dept, mspID, id string, status credential.Status, seq
 	if seq >= MaxStatusSequence {
 		return credential.Errorf(credential.ReasonInvalidStatusList, "statusSequence %d is not below 2^40", seq)
 	}
+	if seq >= credential.AnchorStatusBase {
+		return credential.Errorf(credential.ReasonInvalidStatusList, "statusSequence %d is in the lists of anchored batches, which start at %d", seq, credential.AnchorStatusBase)
+	}
 	k := statusIndexKey(dept, seq)
 	b, err := tx.GetState(k)
 	if err != nil {
@@ -55,11 +58,19 @@ func allocateStatus(tx Tx, dept, mspID, id string, status credential.Status, seq
 // updateStatusIndex rewrites the index entry of rec after a status change,
 // in the same transaction as the record, so index and records agree.
 // Records without a sequence number have no entry.
-func updateStatusIndex(tx Tx, rec credential.Record) error {
+func updateStatusIndex(tx Tx, rec credential.Record, mspID string) error {
 	if rec.StatusSequence == 0 {
 		return nil
 	}
-	return putJSON(tx, statusIndexKey(rec.Issuer, rec.StatusSequence), statusIndexEntry{ID: rec.ID, Status: indexedStatus(rec)})
+	k := statusIndexKey(rec.Issuer, rec.StatusSequence)
+	if err := putJSON(tx, k, statusIndexEntry{ID: rec.ID, Status: indexedStatus(rec)}); err != nil {
+		return err
+	}
+	// An anchored credential's entry is written at its first change.
+	if rec.StatusSequence >= credential.AnchorStatusBase {
+		return restrictTo(tx, k, mspID)
+	}
+	return nil
 }
 
 // indexedStatus is the status the index records for rec: its recorded

@@ -38,7 +38,7 @@ func RotateToken(tx Tx, id string, r credential.TokenRotation) (credential.Recor
 		Status:   rec.Status,
 	}
 	next.Revision = rec.Revision + 1
-	if err := putJSON(tx, recordKey(id), next); err != nil {
+	if err := writeRecord(tx, next, caller.MSPID); err != nil {
 		return credential.Record{}, err
 	}
 	if err := emit(tx, next); err != nil {

@@ -5,7 +5,10 @@
 // in-process on the embedded ledger. It imports no Fabric package.
 package chaincode
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Names shared with every client of the contract.
 const (
@@ -25,6 +28,13 @@ const (
 	// EventAPIKeyName is the event of an API key's creation or revocation:
 	// the key's credential.APIKey after the change.
 	EventAPIKeyName = "certledger.apikey"
+	// EventAnchorName is the event of an AnchorBatch transaction: the
+	// credential.Anchor it recorded (its leaves are in public state).
+	EventAnchorName = "certledger.anchor"
+	// TransientAnchor is the transient map key carrying AnchorBatch's
+	// credential.AnchorRequest; TransientAnchorChunk(i) carries its chunk i
+	// of documents.
+	TransientAnchor = "anchor"
 	// TransientRequest is the transient map key carrying the IssueRequest.
 	TransientRequest = "request"
 	// TransientRequests is the transient map key carrying IssueBatch's
@@ -47,6 +57,8 @@ const (
 	FnIssue             = "Issue"
 	FnIssueBatch        = "IssueBatch"
 	FnChangeStatus      = "ChangeStatus"
+	FnAnchorBatch       = "AnchorBatch"
+	FnGetAnchorStatus   = "GetAnchorStatusNext"
 	FnRotateToken       = "RotateToken"
 	FnGetRecord         = "GetRecord"
 	FnGetDocument       = "GetDocument"
@@ -69,6 +81,10 @@ const (
 	// TransientShare is the transient map key of a share write's request.
 	TransientShare = "share"
 )
+
+// TransientAnchorChunk is the transient map key of chunk i of an
+// AnchorBatch's documents.
+func TransientAnchorChunk(i int) string { return "anchorchunk." + strconv.Itoa(i) }
 
 // KV is one entry of a range scan.
 type KV struct {

@@ -43,6 +43,10 @@ type Proof struct {
 	KeyID     string `json:"kid"`
 	Digest    string `json:"digest"`    // hex SHA-256, the value recorded on the ledger
 	Signature string `json:"signature"` // base64url, no padding
+	// Anchor places an anchored credential under its batch's Merkle root
+	// (docs/decisions/0021-anchored-batches.md). It is outside the digest:
+	// the ledger adds it when it hands out the document.
+	Anchor *AnchorProof `json:"anchor,omitempty"`
 }
 
 // Document is a signed credential. A full document discloses every claim; a

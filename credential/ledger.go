@@ -114,6 +114,13 @@ type Ledger interface {
 	ConsentRequests
 	// Issue records a new credential.
 	Issue(ctx context.Context, mspID string, req IssueRequest) (IssueResult, error)
+	// AnchorBatch records an anchored batch of credentials as mspID, the
+	// issuing department (docs/decisions/0021-anchored-batches.md).
+	AnchorBatch(ctx context.Context, mspID string, req AnchorRequest) (AnchorResult, error)
+	// AnchorStatusNext is the first status sequence after every anchored
+	// batch of department dept: where its next batch's run may start
+	// (AnchorStatusBase when it has none).
+	AnchorStatusNext(ctx context.Context, dept string) (uint64, error)
 	// ChangeStatus suspends, reinstates or revokes a credential.
 	ChangeStatus(ctx context.Context, mspID, id string, ch StatusChange) (Record, error)
 	// RotateToken gives a credential a new verification URL access token.

@@ -1,0 +1,55 @@
+package credential
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+)
+
+// MaxAnchorChunk bounds one chunk of documents, compressed and decompressed:
+// 256 documents of the largest schema fit well inside it.
+const MaxAnchorChunk = 16 << 20
+
+// EncodeAnchorChunk is the stored form of one chunk's documents: their JSON
+// array, gzip-compressed. Documents of one batch share most of their text, so
+// a chunk compresses several times over, which is private data the peers of
+// the issuing department store and gossip less of.
+func EncodeAnchorChunk(docs []Document) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.NewEncoder(zw).Encode(docs); err != nil {
+		return nil, Wrapf(err, ReasonInvalidDocument, "encode a chunk of documents")
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxAnchorChunk {
+		return nil, Errorf(ReasonInvalidRequest, "a chunk of %d documents takes %d bytes, more than %d", len(docs), buf.Len(), MaxAnchorChunk)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeAnchorChunk reads a chunk EncodeAnchorChunk wrote, refusing one that
+// decompresses past MaxAnchorChunk.
+func DecodeAnchorChunk(b []byte) ([]Document, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, Wrapf(err, ReasonInvalidDocument, "a chunk of documents is not gzip")
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, MaxAnchorChunk+1))
+	if err != nil {
+		return nil, Wrapf(err, ReasonInvalidDocument, "a chunk of documents is damaged")
+	}
+	if len(raw) > MaxAnchorChunk {
+		return nil, Errorf(ReasonInvalidDocument, "a chunk of documents decompresses past %d bytes", MaxAnchorChunk)
+	}
+	var docs []Document
+	if err := json.Unmarshal(raw, &docs); err != nil {
+		return nil, Wrapf(err, ReasonInvalidDocument, "a chunk of documents is not a JSON array of documents")
+	}
+	return docs, nil
+}

@@ -1,0 +1,46 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/certledger/certledger/chaincode"
+	"github.com/certledger/certledger/credential"
+)
+
+// AnchorBatch records an anchored batch as mspID: the request and its
+// chunks of documents go in as transient data, as on Fabric.
+func (l *Ledger) AnchorBatch(ctx context.Context, mspID string, req credential.AnchorRequest) (credential.AnchorResult, error) {
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return credential.AnchorResult{}, credential.Wrapf(err, credential.ReasonInvalidRequest, "the anchor request cannot be encoded")
+	}
+	transient := make(map[string][]byte, len(req.Chunks)+1)
+	transient[chaincode.TransientAnchor] = raw
+	for i, c := range req.Chunks {
+		transient[chaincode.TransientAnchorChunk(i)] = c
+	}
+	r, err := l.submit(ctx, mspID, chaincode.FnAnchorBatch, transient, func(tx chaincode.Tx) (any, error) {
+		return chaincode.AnchorBatch(tx)
+	})
+	if err != nil {
+		return credential.AnchorResult{}, err
+	}
+	return r.result.(credential.AnchorResult), nil
+}
+
+// AnchorStatusNext returns where department dept's next anchored batch's
+// status positions may start.
+func (l *Ledger) AnchorStatusNext(ctx context.Context, dept string) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var out uint64
+	err := l.view("", func(tx chaincode.Tx, _ *bolt.Tx) (err error) {
+		out, err = chaincode.GetAnchorStatusNext(tx, dept)
+		return err
+	})
+	return out, err
+}
