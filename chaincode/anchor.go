@@ -87,20 +87,22 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 			l.ValidUntil = l.ValidUntil.UTC()
 		}
 	}
-	root, chunkRoots := credential.AnchorRoots(req.Type, caller.ID, req.Token, req.Leaves)
-	if hex.EncodeToString(root[:]) != req.Root {
-		return credential.AnchorResult{}, credential.Errorf(credential.ReasonInvalidField, "root does not match the leaves: the leaves give %x", root)
-	}
+	// The token is the batch's idempotency key: documents signed again
+	// have new salts and a new root, so the rows' hash decides a replay.
 	var prev credential.Anchor
 	found, err := getJSON(tx, anchorKey(caller.ID, req.Type, req.Token), &prev)
 	if err != nil {
 		return credential.AnchorResult{}, err
 	}
 	if found {
-		if prev.Root == req.Root && prev.StatusFrom == req.StatusFrom {
+		if prev.RequestHash == req.RequestHash {
 			return credential.AnchorResult{Anchor: prev, Replayed: true}, nil
 		}
-		return credential.AnchorResult{}, credential.Errorf(credential.ReasonDuplicateID, "batch %s of %s is already anchored with other credentials", req.Token, req.Type)
+		return credential.AnchorResult{}, credential.Errorf(credential.ReasonIdempotencyKeyReused, "batch %s of %s was already anchored with other rows", req.Token, req.Type)
+	}
+	root, chunkRoots := credential.AnchorRoots(req.Type, caller.ID, req.Token, req.Leaves)
+	if hex.EncodeToString(root[:]) != req.Root {
+		return credential.AnchorResult{}, credential.Errorf(credential.ReasonInvalidField, "root does not match the leaves: the leaves give %x", root)
 	}
 	if err := checkAnchorSerialsFree(tx, caller.ID, req); err != nil {
 		return credential.AnchorResult{}, err
@@ -110,7 +112,7 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 	}
 	a := credential.Anchor{
 		Token: req.Token, Type: req.Type, Issuer: caller.ID, KeyID: req.KeyID, IssuedAt: req.IssuedAt.UTC(),
-		Count: len(req.Leaves), Root: req.Root, StatusFrom: req.StatusFrom,
+		Count: len(req.Leaves), Root: req.Root, StatusFrom: req.StatusFrom, RequestHash: req.RequestHash,
 		APIKeyID: req.APIKeyID, Staff: req.Staff, MSPID: caller.MSPID, TxID: tx.TxID(), Time: now,
 	}
 	for _, c := range chunkRoots {

@@ -65,10 +65,13 @@ type Anchor struct {
 	ChunkRoots []string `json:"chunkRoots"`
 	// StatusFrom is the status sequence of leaf 0; leaf i has StatusFrom+i.
 	StatusFrom uint64 `json:"statusFrom"`
-	APIKeyID   string `json:"apiKeyId,omitempty"`
-	Staff      string `json:"staff,omitempty"`
-	MSPID      string `json:"mspId"`
-	TxID       string `json:"txId"`
+	// RequestHash is the gateway's keyed hash of the batch's rows, so the
+	// same token sent with other rows is told apart from a replay.
+	RequestHash string `json:"requestHash"`
+	APIKeyID    string `json:"apiKeyId,omitempty"`
+	Staff       string `json:"staff,omitempty"`
+	MSPID       string `json:"mspId"`
+	TxID        string `json:"txId"`
 	// Time is the anchoring transaction's time.
 	Time time.Time `json:"time"`
 }
@@ -78,15 +81,19 @@ type Anchor struct {
 // EncodeAnchorChunk blob per chunk, also as transient data, and go to the
 // department's private collection unread by the contract.
 type AnchorRequest struct {
-	Token      string       `json:"token"`
-	Type       string       `json:"type"`
-	KeyID      string       `json:"kid"`
-	IssuedAt   time.Time    `json:"issuedAt"`
-	Root       string       `json:"root"`
-	StatusFrom uint64       `json:"statusFrom"`
-	Leaves     []AnchorLeaf `json:"leaves"`
-	APIKeyID   string       `json:"apiKeyId,omitempty"`
-	Staff      string       `json:"staff,omitempty"`
+	Token      string    `json:"token"`
+	Type       string    `json:"type"`
+	KeyID      string    `json:"kid"`
+	IssuedAt   time.Time `json:"issuedAt"`
+	Root       string    `json:"root"`
+	StatusFrom uint64    `json:"statusFrom"`
+	// RequestHash is a keyed hash of the rows' contents (the request hashes
+	// of their issuances): the token names the batch, and this tells a
+	// replay (same rows, new salts and signatures) from a reuse.
+	RequestHash string       `json:"requestHash"`
+	Leaves      []AnchorLeaf `json:"leaves"`
+	APIKeyID    string       `json:"apiKeyId,omitempty"`
+	Staff       string       `json:"staff,omitempty"`
 	// Chunks are the documents, one blob per AnchorChunkSize leaves. They
 	// never go into the request's JSON: backends carry them as separate
 	// transient values.
@@ -94,8 +101,8 @@ type AnchorRequest struct {
 }
 
 // AnchorResult is the outcome of an anchoring. Replayed is true when the
-// same batch (same token and root) was already anchored: Anchor is then the
-// first anchoring's.
+// same batch (same token and request hash) was already anchored: Anchor is
+// then the first anchoring's, whose documents are the ones on the ledger.
 type AnchorResult struct {
 	Anchor   Anchor `json:"anchor"`
 	Replayed bool   `json:"replayed"`
@@ -238,6 +245,8 @@ func (r AnchorRequest) Validate() error {
 		return Errorf(ReasonInvalidField, "type %q is not a credential type code", r.Type)
 	case r.KeyID == "" || len(r.KeyID) > 64:
 		return Errorf(ReasonInvalidField, "kid must be 1-64 characters")
+	case r.RequestHash == "" || len(r.RequestHash) > 128:
+		return Errorf(ReasonInvalidField, "requestHash must be 1-128 characters")
 	case r.IssuedAt.IsZero():
 		return Errorf(ReasonInvalidField, "issuedAt is required")
 	case n == 0 || n > MaxAnchorLeaves:

@@ -115,7 +115,7 @@ func TestAnchoredSerial(t *testing.T) {
 func TestAnchorRequestValidate(t *testing.T) {
 	good := credential.AnchorRequest{
 		Token: credential.AnchorToken(sha256.Sum256([]byte("v"))), Type: anchorType, KeyID: "k1",
-		IssuedAt: time.Now(), StatusFrom: credential.AnchorStatusBase, Leaves: anchorLeaves(3),
+		IssuedAt: time.Now(), StatusFrom: credential.AnchorStatusBase, RequestHash: "r1", Leaves: anchorLeaves(3),
 	}
 	if err := good.Validate(); err != nil {
 		t.Fatal(err)
