@@ -53,9 +53,11 @@ type AnchorLeaf struct {
 
 // Anchor is an anchored batch as the ledger keeps it, public data only.
 type Anchor struct {
-	Token    string    `json:"token"`
-	Type     string    `json:"type"` // credential type code
-	Issuer   string    `json:"issuer"`
+	Token  string `json:"token"`
+	Type   string `json:"type"`   // credential type code
+	Issuer string `json:"issuer"` // department ID, as in its records
+	// USCC is the issuer's code in its credentials' identifiers.
+	USCC     string    `json:"uscc"`
 	KeyID    string    `json:"kid"`
 	IssuedAt time.Time `json:"issuedAt"`
 	Count    int       `json:"count"`
@@ -172,7 +174,7 @@ func ValidAnchorToken(s string) bool {
 
 // CredentialID is the identifier of leaf i of the anchor.
 func (a Anchor) CredentialID(i int) string {
-	return Identifier{TypeCode: a.Type, Issuer: a.Issuer, Serial: AnchoredSerial(a.Token, i), Version: 1}.String()
+	return Identifier{TypeCode: a.Type, Issuer: a.USCC, Serial: AnchoredSerial(a.Token, i), Version: 1}.String()
 }
 
 // Chunks is how many chunks the anchor's leaves fill.
