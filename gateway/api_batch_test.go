@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,16 +25,19 @@ import (
 
 // batchEnv is a gateway with a state folder and a KEK, so it takes
 // imports, on a real embedded ledger; restart opens a new gateway on the
-// same folder and ledger.
+// same folder and ledger. The gateway reaches the ledger through via when
+// set.
 type batchEnv struct {
 	*apiEnv
 	dir    string
 	kek    atrest.KEK
 	l      *embedded.Ledger
+	via    credential.Ledger
 	config gateway.Config
 }
 
-func newBatchEnv(t *testing.T, workers int) *batchEnv {
+// newBatchEnv starts the gateway with set applied to its configuration.
+func newBatchEnv(t *testing.T, set ...func(*gateway.Config)) *batchEnv {
 	t.Helper()
 	dir := t.TempDir()
 	kek := atrest.Generate()
@@ -52,7 +58,10 @@ func newBatchEnv(t *testing.T, workers int) *batchEnv {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	cfg := gateway.Config{PublicURL: publicURL, Logger: slog.New(slog.NewJSONHandler(logs, nil)), StateDir: dir, KEK: kek, ImportWorkers: workers}
+	cfg := gateway.Config{PublicURL: publicURL, Logger: slog.New(slog.NewJSONHandler(logs, nil)), StateDir: dir, KEK: kek}
+	for _, f := range set {
+		f(&cfg)
+	}
 	e := &batchEnv{apiEnv: &apiEnv{ledger: l, ks: ks, keys: keys, logs: logs}, dir: dir, kek: kek, l: l, config: cfg}
 	e.start(t)
 	return e
@@ -60,7 +69,11 @@ func newBatchEnv(t *testing.T, workers int) *batchEnv {
 
 func (e *batchEnv) start(t *testing.T) {
 	t.Helper()
-	srv, err := gateway.New(e.config, e.l, e.ks)
+	var l credential.Ledger = e.l
+	if e.via != nil {
+		l = e.via
+	}
+	srv, err := gateway.New(e.config, l, e.ks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,52 +202,179 @@ func idsOf(t *testing.T, rs batchResults) []string {
 	return ids
 }
 
-// TestBatchImport imports 1,000 rows, sends the file again (no new
-// credential, the same identifiers), and checks that another department
-// cannot see the batch.
+// anchorSize makes the gateway's anchored batches n rows each, and records
+// one at a time.
+func anchorSize(n int) func(*gateway.Config) {
+	return func(c *gateway.Config) { c.ImportAnchorSize, c.ImportAnchorings = n, 1 }
+}
+
+// anchoredIDs checks that every identifier is a credential of an anchored
+// batch, and returns how many batches they span.
+func anchoredIDs(t *testing.T, ids []string) int {
+	t.Helper()
+	tokens := map[string]bool{}
+	for _, id := range ids {
+		p, err := credential.ParseIdentifier(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, ok := credential.IsAnchoredSerial(p.Serial)
+		if !ok || p.Version != 1 {
+			t.Fatalf("%s is not a credential of an anchored batch", id)
+		}
+		tokens[tok] = true
+	}
+	return len(tokens)
+}
+
+// verifyQR verifies credential id as a scanned QR code: its verification
+// URL, as the issuing department reads it.
+func (e *batchEnv) verifyQR(t *testing.T, id string) verifyAnswer {
+	t.Helper()
+	r := e.do(t, "GET", "/api/v1/credentials/"+id, e.key("samr"), nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("read %s: %d %s", id, r.Status, r.Body)
+	}
+	var c struct{ VerifyURL string }
+	r.decode(t, &c)
+	return e.verify(t, map[string]any{"qr": c.VerifyURL})
+}
+
+// TestBatchImport imports 3,000 rows as three anchored batches: each
+// credential verifies and can be suspended and revoked. Sending the file again, to this gateway
+// or to one without its record of imported rows, creates nothing and
+// answers the same identifiers; another department cannot see the batch.
 func TestBatchImport(t *testing.T) {
-	e := newBatchEnv(t, 0)
+	e := newBatchEnv(t, anchorSize(1024))
 	company := uscc(t, "91350100000000100")
-	file := licenceCSV(1000, company, false)
+	file := licenceCSV(3000, company, false)
+	before := e.l.Stats().Transactions
 	id := e.submit(t, "samr", "type=business-licence", "text/csv", file)
 	st := e.wait(t, "samr", id, nil)
-	if st.Status != "done" || st.Total != 1000 || st.Done != 1000 || st.Failed != 0 || len(st.Errors) != 0 {
+	if st.Status != "done" || st.Total != 3000 || st.Done != 3000 || st.Failed != 0 || len(st.Errors) != 0 {
 		t.Fatalf("%+v", st)
 	}
 	first := idsOf(t, e.results(t, "samr", id))
-	if n := e.holderCount(t, company); n != 1000 {
-		t.Fatalf("%d credentials on the ledger, want 1000", n)
+	if n := anchoredIDs(t, first); n != 3 {
+		t.Fatalf("%d anchored batches, want 3", n)
+	}
+	if n := e.l.Stats().Transactions - before; n != 3 {
+		t.Fatalf("%d transactions, want one per batch", n)
 	}
 	rec, err := e.l.Record(context.Background(), first[0])
-	if err != nil || rec.Issuer != "samr" {
+	if err != nil || rec.Issuer != "samr" || rec.Status != credential.StatusValid {
 		t.Fatalf("%+v %v", rec, err)
 	}
-
-	again := e.submit(t, "samr", "type=business-licence", "text/csv", file)
-	if st := e.wait(t, "samr", again, nil); st.Done != 1000 {
-		t.Fatalf("re-sent: %+v", st)
-	}
-	if second := idsOf(t, e.results(t, "samr", again)); strings.Join(second, ",") != strings.Join(first, ",") {
-		t.Fatal("the re-sent file answered other identifiers")
-	}
-	if n := e.holderCount(t, company); n != 1000 {
-		t.Fatalf("%d credentials on the ledger after re-sending, want 1000", n)
-	}
-
 	for _, path := range []string{"/api/v1/batches/" + id, "/api/v1/batches/" + id + "/results"} {
 		expectReason(t, e.do(t, "GET", path, e.key("edu"), nil), http.StatusNotFound, "batch_not_found")
 	}
 	csvAns := e.do(t, "GET", "/api/v1/batches/"+id+"/results", e.key("samr"), nil, "Accept", "text/csv")
-	if lines := strings.Split(strings.TrimSpace(string(csvAns.Body)), "\n"); csvAns.Status != 200 || len(lines) != 1001 ||
+	if lines := strings.Split(strings.TrimSpace(string(csvAns.Body)), "\n"); csvAns.Status != 200 || len(lines) != 3001 ||
 		!strings.HasPrefix(lines[1], "2,,"+first[0]+",") {
 		t.Fatalf("CSV results: %d %q", csvAns.Status, lines[:2])
+	}
+	for _, i := range []int{0, 1023, 1024, 2999} {
+		if v := e.verifyQR(t, first[i]); !v.Valid || v.ID != first[i] || v.Document == nil || v.Document.Holder().IDNumber != company {
+			t.Fatalf("row %d: %+v", i+2, v)
+		}
+	}
+	for _, c := range []struct{ action, status string }{{"suspend", "suspended"}, {"revoke", "revoked"}} {
+		cid := first[len(c.action)] // one credential each
+		r := e.do(t, "POST", "/api/v1/credentials/"+cid+"/"+c.action, e.key("samr"), map[string]string{"reason": "导入后核查", "code": "penalty"})
+		if c.action == "suspend" {
+			r = e.do(t, "POST", "/api/v1/credentials/"+cid+"/"+c.action, e.key("samr"), map[string]string{"reason": "导入后核查"})
+		}
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.action, r.Status, r.Body)
+		}
+		if v := e.verifyQR(t, cid); v.Valid || string(v.Status) != c.status {
+			t.Fatalf("%s: verified %+v", c.action, v)
+		}
+	}
+
+	before = e.l.Stats().Transactions
+	again := e.submit(t, "samr", "type=business-licence", "text/csv", file)
+	if st := e.wait(t, "samr", again, nil); st.Done != 3000 {
+		t.Fatalf("re-sent: %+v", st)
+	}
+	if second := idsOf(t, e.results(t, "samr", again)); !slices.Equal(second, first) {
+		t.Fatal("the re-sent file answered other identifiers")
+	}
+	// A gateway without this one's record of imported rows forms the same
+	// batches, which the ledger answers as replays.
+	e.stop(t)
+	e.config.StateDir = t.TempDir()
+	e.start(t)
+	elsewhere := e.submit(t, "samr", "type=business-licence", "text/csv", file)
+	if st := e.wait(t, "samr", elsewhere, nil); st.Done != 3000 {
+		t.Fatalf("re-sent elsewhere: %+v", st)
+	}
+	if third := idsOf(t, e.results(t, "samr", elsewhere)); !slices.Equal(third, first) {
+		t.Fatal("the file re-sent to another gateway answered other identifiers")
+	}
+	if n := e.l.Stats().Transactions - before; n != 0 {
+		t.Fatalf("re-sending the file committed %d transactions", n)
+	}
+}
+
+// TestBatchImportListed imports 2,000 rows in two anchored batches and
+// finds each credential in the register and by its holder.
+func TestBatchImportListed(t *testing.T) {
+	e := newBatchEnv(t, anchorSize(1024))
+	company := uscc(t, "91350100000000600")
+	id := e.submit(t, "samr", "type=business-licence", "text/csv", licenceCSV(2000, company, true))
+	if st := e.wait(t, "samr", id, nil); st.Done != 2000 {
+		t.Fatalf("%+v", st)
+	}
+	ids := idsOf(t, e.results(t, "samr", id))
+	listed := e.registerIDs(t, "samr", url.Values{"holderIdType": {"uscc"}, "holderIdNumber": {company}}, 500)
+	if slices.Sort(listed); !slices.Equal(listed, slices.Sorted(slices.Values(ids))) {
+		t.Fatalf("the register lists %d of the holder's credentials, want the 2000 imported", len(listed))
+	}
+	if n := e.holderCount(t, company); n != 2000 {
+		t.Fatalf("the holder has %d credentials, want 2000", n)
+	}
+}
+
+// TestBatchRegrouped sends a corrected file whose valid rows fall into
+// other batches than the first time: rows imported before answer their
+// credentials, only the corrected row is issued, and a row whose key comes
+// back with other content is refused.
+func TestBatchRegrouped(t *testing.T) {
+	e := newBatchEnv(t, anchorSize(4))
+	company := uscc(t, "91350100000000500")
+	lines := strings.Split(strings.TrimSpace(licenceCSV(10, company, true)), "\n")
+	bad := slices.Clone(lines)
+	bad[4] = strings.Replace(bad[4], ",2034-01-01,", ",2020-01-01,", 1) // row 5 ends before it starts
+	id := e.submit(t, "samr", "type=business-licence", "text/csv", strings.Join(bad, "\n"))
+	if st := e.wait(t, "samr", id, nil); st.Done != 9 || st.Failed != 1 {
+		t.Fatalf("%+v", st)
+	}
+	before := e.l.Stats().Transactions
+	corrected := slices.Clone(lines)
+	corrected[10] = strings.Replace(corrected[10], "导入公司9", "导入公司9改", 1) // row 11's key, other content
+	id2 := e.submit(t, "samr", "type=business-licence", "text/csv", strings.Join(corrected, "\n"))
+	if st := e.wait(t, "samr", id2, nil); st.Done != 9 || st.Failed != 1 || st.Errors[0].Row != 11 || st.Errors[0].Reason != "idempotency_key_reused" {
+		t.Fatalf("%+v", st)
+	}
+	if n := e.l.Stats().Transactions - before; n != 1 {
+		t.Fatalf("%d transactions, want one batch of the corrected row", n)
+	}
+	was, now := e.results(t, "samr", id).Results, e.results(t, "samr", id2).Results
+	for i := range 9 {
+		switch {
+		case i == 3 && (was[i].ID != "" || now[i].ID == ""):
+			t.Fatalf("corrected row: %+v, then %+v", was[i], now[i])
+		case i != 3 && now[i].ID != was[i].ID:
+			t.Fatalf("row %d answered %s, imported as %s", now[i].Row, now[i].ID, was[i].ID)
+		}
 	}
 }
 
 // TestBatchDryRun validates every row, reports each problem by row and
 // column, and writes nothing to the ledger.
 func TestBatchDryRun(t *testing.T) {
-	e := newBatchEnv(t, 0)
+	e := newBatchEnv(t)
 	company := uscc(t, "91350100000000200")
 	lines := strings.Split(licenceCSV(5, company, true), "\n")
 	lines[2] = strings.Replace(lines[2], ",2020-03-15,", ",2020-13-45,", 1) // row 3: establishedOn
@@ -256,7 +396,7 @@ func TestBatchDryRun(t *testing.T) {
 
 // TestBatchRefused covers files refused whole and the route's guards.
 func TestBatchRefused(t *testing.T) {
-	e := newBatchEnv(t, 0)
+	e := newBatchEnv(t)
 	for _, tt := range []struct {
 		name, query, ctype, body, dept, reason string
 		status                                 int
@@ -276,32 +416,70 @@ func TestBatchRefused(t *testing.T) {
 	expectReason(t, e.do(t, "GET", "/api/v1/batches/b_nothing", e.key("samr"), nil), 404, "batch_not_found")
 }
 
-// TestBatchResume stops the gateway in the middle of an import; a new one
-// on the same folder finishes it, without a duplicate.
+// holdingLedger lets pass anchorings through, then records one more on the
+// ledger but holds its answer until the gateway stops: a gateway stopped
+// after the ledger recorded a batch and before it stored the results.
+type holdingLedger struct {
+	credential.Ledger
+	mu   sync.Mutex
+	pass int
+	held chan credential.Anchor
+}
+
+func (l *holdingLedger) AnchorBatch(ctx context.Context, mspID string, req credential.AnchorRequest) (credential.AnchorResult, error) {
+	l.mu.Lock()
+	hold := l.pass == 0
+	l.pass--
+	l.mu.Unlock()
+	res, err := l.Ledger.AnchorBatch(ctx, mspID, req)
+	if !hold || err != nil {
+		return res, err
+	}
+	l.held <- res.Anchor
+	<-ctx.Done()
+	return credential.AnchorResult{}, ctx.Err()
+}
+
+// TestBatchResume stops the gateway in the middle of an import, after the
+// ledger recorded a batch whose results were not stored; a new gateway on
+// the same folder finishes the import, the ledger answering that batch as
+// a replay, without a duplicate.
 func TestBatchResume(t *testing.T) {
-	e := newBatchEnv(t, 2)
+	e := newBatchEnv(t, anchorSize(100))
+	hl := &holdingLedger{Ledger: e.l, pass: 3, held: make(chan credential.Anchor, 1)}
+	e.via = hl
+	e.stop(t)
+	e.start(t)
 	company := uscc(t, "91350100000000300")
+	before := e.l.Stats().Transactions
 	id := e.submit(t, "samr", "type=business-licence", "text/csv", licenceCSV(1000, company, true))
-	st := e.wait(t, "samr", id, func(st batchStatus) bool { return st.Status == "running" && st.Done > 0 })
-	if st.Status != "running" || st.Done >= 1000 {
+	held := <-hl.held
+	st := e.wait(t, "samr", id, func(st batchStatus) bool { return st.Done == 300 })
+	if st.Status != "running" || st.Done != 300 {
 		t.Fatalf("not stopped in the middle: %+v", st)
 	}
 	e.stop(t)
+	e.via = nil
 	e.start(t)
 	st = e.wait(t, "samr", id, nil)
 	if st.Status != "done" || st.Done != 1000 || st.Failed != 0 {
 		t.Fatalf("after the restart: %+v", st)
 	}
-	idsOf(t, e.results(t, "samr", id))
-	if n := e.holderCount(t, company); n != 1000 {
-		t.Fatalf("%d credentials on the ledger, want 1000", n)
+	ids := idsOf(t, e.results(t, "samr", id))
+	for i := range 100 {
+		if ids[300+i] != held.CredentialID(i) {
+			t.Fatalf("row %d: %s, but the batch recorded before the stop holds %s", 302+i, ids[300+i], held.CredentialID(i))
+		}
+	}
+	if n := e.l.Stats().Transactions - before; n != 10 {
+		t.Fatalf("%d transactions, want 10 batches", n)
 	}
 }
 
 // TestBatchClient runs an import as `certledger import` does, over HTTP:
 // progress to the end, a results report with one failed row.
 func TestBatchClient(t *testing.T) {
-	e := newBatchEnv(t, 0)
+	e := newBatchEnv(t)
 	base := e.listen(t)
 	lines := strings.Split(licenceCSV(50, uscc(t, "91350100000000400"), true), "\n")
 	lines[7] = strings.Replace(lines[7], ",2034-01-01,", ",2020-01-01,", 1) // row 8 ends before it starts

@@ -7,16 +7,14 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway/batchfile"
-	"github.com/certledger/certledger/gateway/keystore"
 )
 
-// batchRunner runs imports one after another, each with
-// Config.ImportWorkers issuances at once. Jobs left unfinished by a
-// stop are taken up again when the gateway starts.
+// batchRunner runs imports one after another, each as anchored batches
+// (batchanchor.go). Jobs left unfinished by a stop are taken up again when
+// the gateway starts.
 type batchRunner struct {
 	store  *batchStore
 	mu     sync.Mutex
@@ -28,13 +26,6 @@ type batchRunner struct {
 	done   chan struct{}
 	stop   sync.Once
 }
-
-// batchFlush is how many results are written to the store at once, and
-// batchFlushEvery how long one waits at most.
-const (
-	batchFlush      = 512
-	batchFlushEvery = 250 * time.Millisecond
-)
 
 func (s *Server) startBatches() error {
 	if s.cfg.StateDir == "" || !s.cfg.KEK.Valid() {
@@ -133,16 +124,8 @@ func (s *Server) runBatches() {
 	}
 }
 
-// batchRow is a row ready to issue.
-type batchRow struct {
-	idx int
-	row batchfile.Row
-	in  issueInput
-	req credential.IssueRequest
-}
-
 // runBatch validates the rows without a result, then (unless a dry run)
-// issues the valid ones.
+// issues the valid ones as anchored batches.
 func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Row) error {
 	if job.DryRun && mem == nil {
 		return errors.New("the gateway restarted during the dry run, which keeps its rows in memory only; send it again")
@@ -173,10 +156,10 @@ func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Ro
 	err = each(func(idx []int, rows []batchfile.Row) error {
 		var bad []int
 		var res []batchResult
-		for n, r := range rows {
-			in, p := v.row(r)
+		for n, c := range v.check(rows) {
+			r, p := rows[n], c.problem
 			if p == nil {
-				if first, dup := v.seenBefore(r, in); dup {
+				if first, dup := v.seenBefore(r.Number, c.idem); dup {
 					p = &batchfile.Problem{Row: r.Number, Field: "key", Reason: string(credential.ReasonInvalidField),
 						Detail: fmt.Sprintf("the same issuance as row %d (same key, or same content without a key)", first)}
 				}
@@ -190,7 +173,7 @@ func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Ro
 		if job.DryRun {
 			return nil // counted, not stored: the dry run's status lists them
 		}
-		return s.batches.store.record(job, bad, res)
+		return s.batches.store.record(job, bad, res, nil, nil)
 	})
 	if err != nil {
 		return err
@@ -200,132 +183,23 @@ func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Ro
 		return nil
 	}
 	job.Status = batchRunning
+	if job.AnchorSize == 0 {
+		job.AnchorSize = s.cfg.ImportAnchorSize
+	}
 	if err := s.batches.store.putJob(job); err != nil {
 		return err
+	}
+	t, ok := reg.Type(job.Type)
+	if !ok {
+		return credential.Errorf(credential.ReasonUnknownType, "credential type %s is no longer registered", job.Type)
 	}
 	key, err := s.signingKey(dept)
 	if err != nil {
 		return err
 	}
-	return s.issueBatchRows(ctx, job, dept, key, v, each)
+	imp := s.newAnchorImport(ctx, job, anchorIssuer{dept: dept, typ: t, key: key})
+	return imp.finish(each(func(idx []int, rows []batchfile.Row) error { return imp.take(idx, rows, v.check(rows)) }))
 }
-
-// issueBatchRows issues the rows still without a result through the
-// single issuance path, Config.ImportWorkers at once, and records their
-// results in groups.
-func (s *Server) issueBatchRows(ctx context.Context, job *batchJob, dept credential.Department, key keystore.SigningKey, v *batchValidator,
-	each func(func([]int, []batchfile.Row) error) error) error {
-	work := make(chan batchRow)
-	type outcome struct {
-		idx int
-		res batchResult
-	}
-	outs := make(chan outcome, batchFlush)
-	var workers sync.WaitGroup
-	for range s.cfg.ImportWorkers {
-		workers.Go(func() {
-			for w := range work {
-				id, err := s.issueBatchRow(ctx, dept, key, w)
-				if ctx.Err() != nil {
-					continue // not recorded: the row is issued again, idempotently, on resume
-				}
-				res := batchResult{Row: w.row.Number, Key: w.row.Key, ID: id}
-				if err != nil {
-					res.ID, res.Error = "", rowProblem(job.Format, w.row.Number, err)
-				}
-				outs <- outcome{w.idx, res}
-			}
-		})
-	}
-	flushed := make(chan error, 1)
-	go func() {
-		var idx []int
-		var res []batchResult
-		var ferr error
-		tick := time.NewTicker(batchFlushEvery)
-		defer tick.Stop()
-		flush := func() {
-			if len(idx) == 0 || ferr != nil {
-				return
-			}
-			ferr = s.batches.store.record(job, idx, res)
-			idx, res = idx[:0], res[:0]
-		}
-		for {
-			select {
-			case o, ok := <-outs:
-				if !ok {
-					flush()
-					flushed <- ferr
-					return
-				}
-				idx, res = append(idx, o.idx), append(res, o.res)
-				if o.res.Error != nil {
-					job.Failed++
-					job.addErrors([]batchfile.Problem{*o.res.Error})
-				} else {
-					job.Done++
-				}
-				if len(idx) >= batchFlush {
-					flush()
-				}
-			case <-tick.C:
-				flush()
-			}
-		}
-	}()
-	err := each(func(idx []int, rows []batchfile.Row) error {
-		for n, r := range rows {
-			in, p := v.row(r)
-			if p != nil {
-				continue // recorded by the validation pass
-			}
-			select {
-			case work <- batchRow{idx: idx[n], row: r, in: in, req: v.request(r, in)}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	})
-	close(work)
-	workers.Wait()
-	close(outs)
-	return errors.Join(err, <-flushed)
-}
-
-// issueBatchRow issues one row as POST /api/v1/credentials with an
-// Idempotency-Key would: a row issued before answers its first credential.
-func (s *Server) issueBatchRow(ctx context.Context, dept credential.Department, key keystore.SigningKey, w batchRow) (string, error) {
-	var lastErr error
-	for attempt := range batchRowAttempts {
-		if attempt > 0 {
-			if err := sleepCtx(ctx, time.Duration(attempt)*keyLagWait); err != nil {
-				return "", err
-			}
-		}
-		_, rec, replayed, err := s.issue(ctx, dept, key, w.in, w.req)
-		if err == nil {
-			outcome := "issued"
-			if replayed {
-				outcome = "replayed"
-			}
-			s.metrics.issuances.WithLabelValues(w.in.Type.ID, outcome).Inc()
-			return rec.ID, nil
-		}
-		// A ledger that is busy or briefly away is waited for; anything
-		// else is the row's outcome.
-		if credential.ErrorCode(err) != credential.CodeUnavailable || ctx.Err() != nil {
-			return "", err
-		}
-		lastErr = err
-	}
-	return "", lastErr
-}
-
-// batchRowAttempts bounds the tries of one row while the ledger is
-// unavailable.
-const batchRowAttempts = 5
 
 // batchValidator validates rows as a single issuance is validated, and
 // finds rows that would be the same issuance twice in one file.
@@ -335,6 +209,42 @@ type batchValidator struct {
 	dept credential.Department
 	job  *batchJob
 	seen map[string]int // idempotency key → the row that first had it
+}
+
+// checkedRow is a row after validation: its issuance and identity, or its
+// problem.
+type checkedRow struct {
+	in      issueInput
+	problem *batchfile.Problem
+	// idem is the row's idempotency key: its key column, or without one
+	// its content, hashed with the gateway's key in a namespace of its
+	// own, so a row never collides with an API client's Idempotency-Key.
+	idem string
+	// reqHash is the keyed hash of its content, a single issuance's
+	// request hash: the same key with other content is not a replay.
+	reqHash string
+}
+
+// check validates rows on every core: they are independent until
+// seenBefore, which the caller runs in file order.
+func (v *batchValidator) check(rows []batchfile.Row) []checkedRow {
+	out := make([]checkedRow, len(rows))
+	parallel(len(rows), func(i int) {
+		in, p := v.row(rows[i])
+		if p != nil {
+			out[i].problem = p
+			return
+		}
+		canon := in.canonical()
+		idem := "content:" + string(canon)
+		if rows[i].Key != "" {
+			idem = "key:" + rows[i].Key
+		}
+		out[i] = checkedRow{in: in,
+			idem:    v.s.keyedHash("certledger.import-row.v1", v.dept.ID, []byte(idem)),
+			reqHash: v.s.keyedHash("certledger.issue-request.v1", v.dept.ID, canon)}
+	})
+	return out
 }
 
 // row validates r; the second result is its problem, if any.
@@ -358,31 +268,12 @@ func (v *batchValidator) row(r batchfile.Row) (issueInput, *batchfile.Problem) {
 }
 
 // seenBefore reports the earlier row of the same issuance in this file.
-func (v *batchValidator) seenBefore(r batchfile.Row, in issueInput) (int, bool) {
-	k := v.request(r, in).IdempotencyKey
-	first, ok := v.seen[k]
+func (v *batchValidator) seenBefore(row int, idem string) (int, bool) {
+	first, ok := v.seen[idem]
 	if !ok {
-		v.seen[k] = r.Number
+		v.seen[idem] = row
 	}
-	return first, ok && first != r.Number
-}
-
-// request is the row's issuance request: its idempotency key is the
-// row's key, or without one its content, hashed with the gateway's key in
-// a namespace of its own, so a row never collides with an API client's
-// Idempotency-Key.
-func (v *batchValidator) request(r batchfile.Row, in issueInput) credential.IssueRequest {
-	canon := in.canonical()
-	idem := []byte("content:" + string(canon))
-	if r.Key != "" {
-		idem = []byte("key:" + r.Key)
-	}
-	return credential.IssueRequest{
-		HolderRef:      credential.HolderRef(v.s.secrets.HolderKey, v.dept.ID, in.Holder.IDType, in.Holder.IDNumber),
-		APIKeyID:       v.job.APIKey,
-		IdempotencyKey: v.s.keyedHash("certledger.import-row.v1", v.dept.ID, idem),
-		RequestHash:    v.s.keyedHash("certledger.issue-request.v1", v.dept.ID, canon),
-	}
+	return first, ok && first != row
 }
 
 // rowProblem words an issuance error as the row's problem: its first

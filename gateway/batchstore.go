@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/certledger/certledger/gateway/atrest"
@@ -46,6 +47,9 @@ type batchJob struct {
 	Errors   []batchfile.Problem `json:"errors"`
 	Fatal    string              `json:"fatal,omitempty"` // why the batch as a whole failed
 	Finished time.Time           `json:"finished,omitzero"`
+	// AnchorSize is the rows per anchored batch the import started with,
+	// kept so a resumed import groups its rows into the same batches.
+	AnchorSize int `json:"anchorSize,omitempty"`
 }
 
 // batchResult is one row's outcome: a credential identifier or a problem.
@@ -69,6 +73,10 @@ var (
 	jobKey        = []byte("job")
 	rowsBucket    = []byte("rows")
 	outBucket     = []byte("out")
+	// importedBucket holds, per department, every row this gateway
+	// imported: its idempotency key -> the credential and the row's
+	// request hash, both keyed hashes or identifiers, nothing sealed.
+	importedBucket = []byte("imported")
 )
 
 func openBatchStore(dir string, kek atrest.KEK) (*batchStore, error) {
@@ -78,8 +86,10 @@ func openBatchStore(dir string, kek atrest.KEK) (*batchStore, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(batchesBucket); err != nil {
-			return err
+		for _, b := range [][]byte{batchesBucket, importedBucket} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
 		}
 		return batchesFile.claim(tx, path, kek)
 	}); err != nil {
@@ -99,6 +109,8 @@ var batchesFile = sealedStateFile{name: BatchesFile, purpose: purposeBulkImport,
 func resealBatchValue(path [][]byte, k, v []byte, from, to *atrest.Sealer) ([]byte, error) {
 	var place []string
 	switch {
+	case len(path) == 2 && string(path[0]) == string(importedBucket):
+		return v, nil // keyed hashes and identifiers, not personal data
 	case len(path) == 2 && string(path[0]) == string(batchesBucket) && string(k) == string(jobKey):
 		place = []string{string(path[1]), "job"}
 	case len(path) == 3 && string(path[0]) == string(batchesBucket) && len(k) == 4 &&
@@ -307,19 +319,6 @@ func (b *batchStore) pending(id string, fn func(idx []int, rows []batchfile.Row)
 	}
 }
 
-// record stores results and the job's new counts in one transaction.
-func (b *batchStore) record(job *batchJob, idx []int, res []batchResult) error {
-	return b.db.Update(func(tx *bolt.Tx) error {
-		out := tx.Bucket(batchesBucket).Bucket([]byte(job.ID)).Bucket(outBucket)
-		for n, i := range idx {
-			if err := b.putResult(out, job.ID, i, res[n]); err != nil {
-				return err
-			}
-		}
-		return b.putJobTx(tx, job)
-	})
-}
-
 // results returns every row's result in file order.
 func (b *batchStore) results(id string) ([]batchResult, error) {
 	var rs []batchResult
@@ -340,4 +339,65 @@ func (b *batchStore) results(id string) ([]batchResult, error) {
 	// Rows the file spoiled are stored after the others.
 	slices.SortStableFunc(rs, func(a, b batchResult) int { return cmp.Compare(a.Row, b.Row) })
 	return rs, err
+}
+
+// importedRow is what the store keeps of a row imported before: the
+// credential it became and the row's request hash, so the same key with
+// other content is told apart from a replay.
+type importedRow struct {
+	ID          string
+	RequestHash string
+}
+
+func (r importedRow) encode() []byte { return []byte(r.ID + "\x00" + r.RequestHash) }
+
+func decodeImportedRow(v []byte) importedRow {
+	id, req, _ := strings.Cut(string(v), "\x00")
+	return importedRow{ID: id, RequestHash: req}
+}
+
+// imported looks up rows department dept imported before on this
+// gateway, by idempotency key; found[i] is keys[i]'s, when ok[i].
+func (b *batchStore) imported(dept string, keys []string) (found []importedRow, ok []bool, err error) {
+	found, ok = make([]importedRow, len(keys)), make([]bool, len(keys))
+	err = b.db.View(func(tx *bolt.Tx) error {
+		db := tx.Bucket(importedBucket).Bucket([]byte(dept))
+		if db == nil {
+			return nil
+		}
+		for i, k := range keys {
+			if v := db.Get([]byte(k)); v != nil {
+				found[i], ok[i] = decodeImportedRow(v), true
+			}
+		}
+		return nil
+	})
+	return found, ok, err
+}
+
+// record stores results and the job's new counts, and adds the rows that
+// became credentials (keys, rows) to the department's imported rows, all
+// in one transaction: a row has a result exactly when it is known as
+// imported.
+func (b *batchStore) record(job *batchJob, idx []int, res []batchResult, keys []string, rows []importedRow) error {
+	return b.db.Update(func(tx *bolt.Tx) error {
+		out := tx.Bucket(batchesBucket).Bucket([]byte(job.ID)).Bucket(outBucket)
+		for n, i := range idx {
+			if err := b.putResult(out, job.ID, i, res[n]); err != nil {
+				return err
+			}
+		}
+		if len(keys) > 0 {
+			db, err := tx.Bucket(importedBucket).CreateBucketIfNotExists([]byte(job.Dept))
+			if err != nil {
+				return err
+			}
+			for n, k := range keys {
+				if err := db.Put([]byte(k), rows[n].encode()); err != nil {
+					return err
+				}
+			}
+		}
+		return b.putJobTx(tx, job)
+	})
 }

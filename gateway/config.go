@@ -147,10 +147,14 @@ type Config struct {
 	// ImportRows is the most rows one import file may hold (default
 	// 200,000).
 	ImportRows int
-	// ImportWorkers is how many rows of an import are issued at once
-	// (default 64): enough concurrent issuances for the ledger to group
-	// them into few commits (embedded) or IssueBatch transactions (Fabric).
-	ImportWorkers int
+	// ImportAnchorSize is how many valid rows of an import go into one
+	// anchored batch, one ledger transaction (default 4096, at most
+	// credential.MaxAnchorLeaves; decision 0021).
+	ImportAnchorSize int
+	// ImportAnchorings is how many anchored batches of an import are being
+	// recorded at once while the next is built (default 2): more lets
+	// ordering and commit overlap on Fabric, where each waits for blocks.
+	ImportAnchorings int
 	// Handlers are further HTTP handlers served on the gateway's listener,
 	// each under its path prefix ("/demo-idp"), with the whole request path.
 	Handlers map[string]http.Handler
@@ -212,17 +216,18 @@ const (
 	// DefaultUploadPixels fits any phone screenshot (1440×3200 is 4.6 MP)
 	// and an 8 MP photo, far more than a QR code needs, while one decode
 	// stays near 5 bytes a pixel: 42 MiB as an RGBA PNG, 14 MiB as a JPEG.
-	DefaultUploadPixels   = 8 << 20
-	DefaultBodyMemory     = 16 << 20
-	DefaultImportLimit    = 64 << 20
-	DefaultImportRows     = 200_000
-	DefaultImportWorkers  = 64
-	DefaultRegistryTTL    = 5 * time.Second
-	DefaultAPIKeyTTL      = 2 * time.Second
-	DefaultRequestTimeout = 30 * time.Second
-	DefaultIssueAttempts  = 3
-	DefaultQRSize         = 320
-	DefaultTrustListTTL   = 24 * time.Hour
+	DefaultUploadPixels     = 8 << 20
+	DefaultBodyMemory       = 16 << 20
+	DefaultImportLimit      = 64 << 20
+	DefaultImportRows       = 200_000
+	DefaultImportAnchorSize = 4096
+	DefaultImportAnchorings = 2
+	DefaultRegistryTTL      = 5 * time.Second
+	DefaultAPIKeyTTL        = 2 * time.Second
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultIssueAttempts    = 3
+	DefaultQRSize           = 320
+	DefaultTrustListTTL     = 24 * time.Hour
 	// DefaultCompromiseWindow is Config.CompromiseWindow's default.
 	DefaultCompromiseWindow = 7 * 24 * time.Hour
 	// DefaultTimeZone names Config.TimeZone's default, China Standard Time.
@@ -282,8 +287,12 @@ func (c Config) WithDefaults() Config {
 	if c.ImportRows <= 0 {
 		c.ImportRows = DefaultImportRows
 	}
-	if c.ImportWorkers <= 0 {
-		c.ImportWorkers = DefaultImportWorkers
+	if c.ImportAnchorSize <= 0 {
+		c.ImportAnchorSize = DefaultImportAnchorSize
+	}
+	c.ImportAnchorSize = min(c.ImportAnchorSize, credential.MaxAnchorLeaves)
+	if c.ImportAnchorings <= 0 {
+		c.ImportAnchorings = DefaultImportAnchorings
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = DefaultMaxConns

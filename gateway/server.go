@@ -48,6 +48,9 @@ type Server struct {
 	keyMu       sync.Mutex
 	statusLists statusListCache
 	statusAlloc statusAllocator
+	// anchorStatus is where each department's next anchored batch's status
+	// positions start.
+	anchorStatus anchorCursors
 
 	tls                                     *tls.Config // nil: plain HTTP
 	trustedProxies                          []netip.Prefix

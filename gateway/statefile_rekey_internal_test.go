@@ -110,13 +110,16 @@ var batchFixture = stateFixture{
 			t.Fatal(err)
 		}
 		job.Done = 1
-		if err := b.record(job, []int{0}, []batchResult{{Row: 2, Key: "r1", ID: "cred-1"}}); err != nil {
+		if err := b.record(job, []int{0}, []batchResult{{Row: 2, Key: "r1", ID: "cred-1"}}, []string{"idem-r1"},
+			[]importedRow{{ID: "cred-1", RequestHash: "req-r1"}}); err != nil {
 			t.Fatal(err)
 		}
 		var sealed [][]byte
 		err = b.db.View(func(tx *bolt.Tx) error {
-			return eachValue(tx, func(_ [][]byte, _, v []byte) error {
-				sealed = append(sealed, bytes.Clone(v))
+			return eachValue(tx, func(path [][]byte, _, v []byte) error {
+				if string(path[0]) != string(importedBucket) { // the imported rows are not sealed
+					sealed = append(sealed, bytes.Clone(v))
+				}
 				return nil
 			})
 		})
@@ -146,6 +149,10 @@ var batchFixture = stateFixture{
 		rs, err := b.results("bt_1")
 		if err != nil || len(rs) != 2 || rs[0].ID != "cred-1" || rs[1].Error == nil || rs[1].Error.Detail != "bad row" {
 			t.Fatalf("results: %+v, %v", rs, err)
+		}
+		found, ok, err := b.imported("mca", []string{"idem-r1", "idem-r2"})
+		if err != nil || !ok[0] || ok[1] || found[0] != (importedRow{ID: "cred-1", RequestHash: "req-r1"}) {
+			t.Fatalf("imported rows: %+v %v, %v", found, ok, err)
 		}
 	},
 	open: func(dir string, kek atrest.KEK) error {
