@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
+	"github.com/certledger/certledger/network/nettest/cputime"
 )
 
 // batchEnv is a gateway with a state folder and a KEK, so it takes
@@ -37,7 +39,7 @@ type batchEnv struct {
 }
 
 // newBatchEnv starts the gateway with set applied to its configuration.
-func newBatchEnv(t *testing.T, set ...func(*gateway.Config)) *batchEnv {
+func newBatchEnv(t testing.TB, set ...func(*gateway.Config)) *batchEnv {
 	t.Helper()
 	dir := t.TempDir()
 	kek := atrest.Generate()
@@ -67,7 +69,7 @@ func newBatchEnv(t *testing.T, set ...func(*gateway.Config)) *batchEnv {
 	return e
 }
 
-func (e *batchEnv) start(t *testing.T) {
+func (e *batchEnv) start(t testing.TB) {
 	t.Helper()
 	var l credential.Ledger = e.l
 	if e.via != nil {
@@ -81,7 +83,7 @@ func (e *batchEnv) start(t *testing.T) {
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 }
 
-func (e *batchEnv) stop(t *testing.T) {
+func (e *batchEnv) stop(t testing.TB) {
 	t.Helper()
 	if err := e.srv.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
@@ -120,7 +122,7 @@ type batchResults struct {
 	} `json:"results"`
 }
 
-func (e *batchEnv) submit(t *testing.T, dept, query, contentType, body string) string {
+func (e *batchEnv) submit(t testing.TB, dept, query, contentType, body string) string {
 	t.Helper()
 	r := e.do(t, "POST", "/api/v1/batches?"+query, e.key(dept), body, "Content-Type", contentType)
 	if r.Status != http.StatusAccepted {
@@ -134,7 +136,7 @@ func (e *batchEnv) submit(t *testing.T, dept, query, contentType, body string) s
 	return out.ID
 }
 
-func (e *batchEnv) status(t *testing.T, dept, id string) batchStatus {
+func (e *batchEnv) status(t testing.TB, dept, id string) batchStatus {
 	t.Helper()
 	r := e.do(t, "GET", "/api/v1/batches/"+id, e.key(dept), nil)
 	if r.Status != http.StatusOK {
@@ -146,7 +148,7 @@ func (e *batchEnv) status(t *testing.T, dept, id string) batchStatus {
 }
 
 // wait polls until the batch ends or until stop says to stop waiting.
-func (e *batchEnv) wait(t *testing.T, dept, id string, stop func(batchStatus) bool) batchStatus {
+func (e *batchEnv) wait(t testing.TB, dept, id string, stop func(batchStatus) bool) batchStatus {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -160,7 +162,7 @@ func (e *batchEnv) wait(t *testing.T, dept, id string, stop func(batchStatus) bo
 	return batchStatus{}
 }
 
-func (e *batchEnv) results(t *testing.T, dept, id string) batchResults {
+func (e *batchEnv) results(t testing.TB, dept, id string) batchResults {
 	t.Helper()
 	r := e.do(t, "GET", "/api/v1/batches/"+id+"/results", e.key(dept), nil)
 	if r.Status != http.StatusOK {
@@ -501,4 +503,33 @@ func TestBatchClient(t *testing.T) {
 	if rows := strings.Split(strings.TrimSpace(string(raw)), "\n"); len(rows) != 51 || !strings.HasPrefix(rows[7], "8,row-6,,validUntil,invalid_field,") {
 		t.Fatalf("report:\n%s", raw)
 	}
+}
+
+// BenchmarkBatchImport imports CERTLEDGER_BENCH_ROWS rows (default 20,000)
+// of business licences through the API on the embedded ledger, from
+// sending the file to the batch's end; each round's rows have keys of
+// their own, so none replays.
+func BenchmarkBatchImport(b *testing.B) {
+	n := 20_000
+	if v, err := strconv.Atoi(os.Getenv("CERTLEDGER_BENCH_ROWS")); err == nil && v > 0 {
+		n = v
+	}
+	e := newBatchEnv(b, func(c *gateway.Config) { c.BodyMemory, c.ImportLimit, c.ImportRows = 256<<20, 256<<20, n })
+	file := licenceCSV(n, "91350100M000100Y43", true)
+	round := 0
+	cpu0 := cputime.Process()
+	for b.Loop() {
+		b.StopTimer()
+		round++
+		f := strings.ReplaceAll(file, "\nrow-", "\nround"+strconv.Itoa(round)+"-")
+		b.StartTimer()
+		id := e.submit(b, "samr", "type=business-licence", "text/csv", f)
+		if st := e.wait(b, "samr", id, nil); st.Done != n {
+			b.Fatalf("%+v", st)
+		}
+	}
+	cpu := float64((cputime.Process() - cpu0).Microseconds()) / float64(n*b.N)
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(cpu, "cpu-µs/row")
+	b.ReportMetric(2e6/cpu, "rows/s@2cpu")
 }

@@ -17,8 +17,8 @@ import (
 // An import issues its valid rows as anchored batches
 // (docs/decisions/0021-anchored-batches.md): in file order, up to
 // batchJob.AnchorSize rows a batch, each batch one AnchorBatch transaction.
-// The next batch is built while Config.ImportAnchorings are being recorded,
-// and results are stored in the order the batches were formed, so a
+// Up to Config.ImportAnchorings batches are built and recorded at once
+// while the next rows are read, and results are stored in the order the batches were formed, so a
 // resumed import finds the rows after the last stored batch and forms the
 // same batches again, which the ledger answers as replays.
 
@@ -94,7 +94,6 @@ func (imp *anchorImport) take(idx []int, rows []batchfile.Row, checked []checked
 	for n, c := range checked {
 		r := anchorRow{idx: idx[n], number: rows[n].Number, key: rows[n].Key, checkedRow: c}
 		if c.problem != nil {
-			// Valid when validated, refused now: the registry changed.
 			settled.add(r, batchResult{Row: r.number, Key: r.key, Error: c.problem})
 			continue
 		}
@@ -136,21 +135,17 @@ func (imp *anchorImport) queue(u *importUnit) error {
 	}
 }
 
-// send builds the formed batch and starts its anchoring once a slot is
-// free.
+// send builds and anchors the formed batch once a slot is free, while
+// the next rows are read.
 func (imp *anchorImport) send() error {
 	rows := imp.batch
 	imp.batch = nil
-	u := &importUnit{done: make(chan struct{})}
-	req, rows, dropped := imp.s.buildAnchor(imp.iss, rows, imp.job.APIKey)
-	for _, d := range dropped {
-		u.add(d.row, batchResult{Row: d.row.number, Key: d.row.key, Error: rowProblem(imp.job.Format, d.row.number, d.err)})
-	}
 	select {
 	case imp.slots <- struct{}{}:
 	case <-imp.ctx.Done():
 		return context.Cause(imp.ctx)
 	}
+	u := &importUnit{done: make(chan struct{})}
 	if err := imp.queue(u); err != nil {
 		<-imp.slots
 		return err
@@ -158,6 +153,10 @@ func (imp *anchorImport) send() error {
 	go func() {
 		defer func() { <-imp.slots }()
 		defer close(u.done)
+		req, rows, dropped := imp.s.buildAnchor(imp.iss, rows, imp.job.APIKey)
+		for _, d := range dropped {
+			u.add(d.row, batchResult{Row: d.row.number, Key: d.row.key, Error: rowProblem(imp.job.Format, d.row.number, d.err)})
+		}
 		if len(rows) > 0 {
 			imp.anchor(u, rows, req)
 		}

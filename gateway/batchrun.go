@@ -124,7 +124,7 @@ func (s *Server) runBatches() {
 	}
 }
 
-// runBatch validates the rows without a result, then (unless a dry run)
+// runBatch validates the rows without a result and (unless a dry run)
 // issues the valid ones as anchored batches.
 func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Row) error {
 	if job.DryRun && mem == nil {
@@ -139,49 +139,18 @@ func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Ro
 		return credential.Errorf(credential.ReasonUnknownDepartment, "department %s is no longer registered", job.Dept)
 	}
 	v := &batchValidator{s: s, reg: reg, dept: dept, job: job, seen: map[string]int{}}
-	each := func(fn func(idx []int, rows []batchfile.Row) error) error {
-		if mem == nil {
-			return s.batches.store.pending(job.ID, fn)
-		}
-		idx := make([]int, len(mem))
-		for i := range idx {
-			idx[i] = i
-		}
-		return fn(idx, mem)
-	}
-
-	// Validation first: every row's problems are known before the first
-	// issuance, and a row failing it gets its result now.
-	job.Status = batchValidating
-	err = each(func(idx []int, rows []batchfile.Row) error {
-		var bad []int
-		var res []batchResult
-		for n, c := range v.check(rows) {
-			r, p := rows[n], c.problem
-			if p == nil {
-				if first, dup := v.seenBefore(r.Number, c.idem); dup {
-					p = &batchfile.Problem{Row: r.Number, Field: "key", Reason: string(credential.ReasonInvalidField),
-						Detail: fmt.Sprintf("the same issuance as row %d (same key, or same content without a key)", first)}
-				}
-			}
-			if p != nil {
-				bad, res = append(bad, idx[n]), append(res, batchResult{Row: r.Number, Key: r.Key, Error: p})
-				job.Failed++
-				job.addErrors([]batchfile.Problem{*p})
-			}
-		}
-		if job.DryRun {
-			return nil // counted, not stored: the dry run's status lists them
-		}
-		return s.batches.store.record(job, bad, res, nil, nil)
-	})
-	if err != nil {
-		return err
-	}
 	if job.DryRun {
+		for _, c := range v.checkFile(mem) {
+			if c.problem != nil {
+				job.Failed++
+				job.addErrors([]batchfile.Problem{*c.problem})
+			}
+		}
 		job.Done = job.Total - job.Failed
 		return nil
 	}
+	// One pass in file order: a row is read and validated once, and a row
+	// failing validation gets its result with the rows anchored around it.
 	job.Status = batchRunning
 	if job.AnchorSize == 0 {
 		job.AnchorSize = s.cfg.ImportAnchorSize
@@ -198,7 +167,7 @@ func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Ro
 		return err
 	}
 	imp := s.newAnchorImport(ctx, job, anchorIssuer{dept: dept, typ: t, key: key})
-	return imp.finish(each(func(idx []int, rows []batchfile.Row) error { return imp.take(idx, rows, v.check(rows)) }))
+	return imp.finish(s.batches.store.pending(job.ID, func(idx []int, rows []batchfile.Row) error { return imp.take(idx, rows, v.checkFile(rows)) }))
 }
 
 // batchValidator validates rows as a single issuance is validated, and
@@ -225,8 +194,24 @@ type checkedRow struct {
 	reqHash string
 }
 
+// checkFile validates the next rows of the file: each as a single
+// issuance, and against the rows before it for the same issuance twice.
+func (v *batchValidator) checkFile(rows []batchfile.Row) []checkedRow {
+	out := v.check(rows)
+	for n, r := range rows {
+		if out[n].problem != nil {
+			continue
+		}
+		if first, dup := v.seenBefore(r.Number, out[n].idem); dup {
+			out[n].problem = &batchfile.Problem{Row: r.Number, Field: "key", Reason: string(credential.ReasonInvalidField),
+				Detail: fmt.Sprintf("the same issuance as row %d (same key, or same content without a key)", first)}
+		}
+	}
+	return out
+}
+
 // check validates rows on every core: they are independent until
-// seenBefore, which the caller runs in file order.
+// seenBefore, which checkFile runs in file order.
 func (v *batchValidator) check(rows []batchfile.Row) []checkedRow {
 	out := make([]checkedRow, len(rows))
 	parallel(len(rows), func(i int) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -172,6 +173,11 @@ func (b *batchStore) create(job *batchJob, rows []batchfile.Row, probs []batchfi
 	// in between leaves no job to resume, only a bucket create replaces.
 	const chunk = 20_000
 	for start := 0; start == 0 || start < len(rows); start += chunk {
+		sealed := make([][]byte, min(start+chunk, len(rows))-start)
+		parallel(len(sealed), func(n int) {
+			i := start + n
+			sealed[n] = b.seal.Seal(nil, encodeRow(rows[i]), placeAD([]string{job.ID, "row", strconv.Itoa(i)}))
+		})
 		err := b.db.Update(func(tx *bolt.Tx) error {
 			root := tx.Bucket(batchesBucket)
 			if start == 0 {
@@ -201,12 +207,8 @@ func (b *batchStore) create(job *batchJob, rows []batchfile.Row, probs []batchfi
 			}
 			rb := root.Bucket([]byte(job.ID)).Bucket(rowsBucket)
 			rb.FillPercent = 1
-			for i := start; i < min(start+chunk, len(rows)); i++ {
-				v, err := b.sealJSON(rows[i], job.ID, "row", fmt.Sprint(i))
-				if err != nil {
-					return err
-				}
-				if err := rb.Put(rowKey(i), v); err != nil {
+			for n, v := range sealed {
+				if err := rb.Put(rowKey(start+n), v); err != nil {
 					return err
 				}
 			}
@@ -282,6 +284,9 @@ func (b *batchStore) unfinished() ([]*batchJob, error) {
 	return jobs, err
 }
 
+// pendingChunk is how many rows pending reads at once.
+const pendingChunk = 2048
+
 // pending calls fn with chunks of the rows that have no result yet, in
 // file order, each chunk read in its own transaction.
 func (b *batchStore) pending(id string, fn func(idx []int, rows []batchfile.Row) error) error {
@@ -293,19 +298,27 @@ func (b *batchStore) pending(id string, fn func(idx []int, rows []batchfile.Row)
 			jb := tx.Bucket(batchesBucket).Bucket([]byte(id))
 			out := jb.Bucket(outBucket)
 			c := jb.Bucket(rowsBucket).Cursor()
-			for k, v := c.Seek(rowKey(next)); k != nil && len(rows) < 2000; k, v = c.Next() {
+			var sealed [][]byte // valid until the transaction ends
+			for k, v := c.Seek(rowKey(next)); k != nil && len(idx) < pendingChunk; k, v = c.Next() {
 				i := int(binary.BigEndian.Uint32(k))
 				next = i + 1
 				if out.Get(k) != nil {
 					continue
 				}
-				var r batchfile.Row
-				if err := b.openJSON(v, &r, id, "row", fmt.Sprint(i)); err != nil {
-					return err
-				}
-				idx, rows = append(idx, i), append(rows, r)
+				idx, sealed = append(idx, i), append(sealed, v)
 			}
-			return nil
+			rows = make([]batchfile.Row, len(idx))
+			errs := make([]error, len(idx))
+			parallel(len(idx), func(n int) {
+				plain, err := b.seal.Open(nil, sealed[n], placeAD([]string{id, "row", strconv.Itoa(idx[n])}))
+				if err == nil {
+					rows[n], err = decodeRow(plain)
+				}
+				if err != nil {
+					errs[n] = fmt.Errorf("%s, batch %s, row %d: %w", BatchesFile, id, idx[n], err)
+				}
+			})
+			return errors.Join(errs...)
 		})
 		if err != nil {
 			return err

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway/keystore"
@@ -205,11 +207,13 @@ func activeSigningKey(dept credential.Department, keys Secrets, now time.Time) (
 // purpose and a department, in base64url (what the contract accepts).
 func (s *Server) keyedHash(purpose, deptID string, data []byte) string {
 	m := hmac.New(sha256.New, s.secrets.IdempotencyKey)
+	var n [20]byte
 	for _, part := range [][]byte{[]byte(purpose), []byte(deptID), data} {
-		fmt.Fprintf(m, "%d:", len(part))
+		m.Write(append(strconv.AppendInt(n[:0], int64(len(part)), 10), ':'))
 		m.Write(part)
 	}
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	return base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0]))
 }
 
 // canonical encodes the validated request deterministically (json.Marshal
@@ -344,6 +348,9 @@ func fieldText(raw json.RawMessage) (string, bool, error) {
 	case len(raw) == 0 || string(raw) == "null":
 		return "", false, nil
 	case raw[0] == '"':
+		if s, ok := plainJSONString(raw); ok {
+			return s, true, nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", false, fmt.Errorf("is not a valid JSON string")
@@ -357,6 +364,25 @@ func fieldText(raw json.RawMessage) (string, bool, error) {
 		return n.String(), true, nil
 	}
 	return "", false, fmt.Errorf("must be a string or a number")
+}
+
+// plainJSONString reads a JSON string without escapes, as every cell of a
+// CSV or XLSX import is, without the decoder: the same string it would
+// give, or false to leave the string to it.
+func plainJSONString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false // the decoder replaces invalid bytes
+	}
+	return string(body), true
 }
 
 // parseTime accepts an RFC 3339 time, the instant it names, or a
