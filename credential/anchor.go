@@ -123,6 +123,9 @@ type AnchorProof struct {
 
 // AnchoredSerial is the serial of leaf index of the batch with token.
 func AnchoredSerial(token string, index int) string {
+	if index >= 0 && index < 36*36*36 {
+		return string(append(append([]byte{anchorSerialMark}, token...), alnum36[index/(36*36)], alnum36[index/36%36], alnum36[index%36]))
+	}
 	s := strings.ToUpper(strconv.FormatInt(int64(index), 36))
 	for len(s) < anchorIndexLen {
 		s = "0" + s

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"sync"
 )
 
 // MaxAnchorChunk bounds one chunk of documents, compressed and decompressed:
@@ -16,13 +17,25 @@ const MaxAnchorChunk = 16 << 20
 // a chunk compresses several times over, which is private data the peers of
 // the issuing department store and gossip less of.
 func EncodeAnchorChunk(docs []Document) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err != nil {
-		return nil, err
+	raw := make([]byte, 0, 1536*len(docs))
+	raw = append(raw, '[')
+	for i := range docs {
+		if i > 0 {
+			raw = append(raw, ',')
+		}
+		var err error
+		if raw, err = appendDocumentJSON(raw, &docs[i]); err != nil {
+			return nil, Wrapf(err, ReasonInvalidDocument, "encode a chunk of documents")
+		}
 	}
-	if err := json.NewEncoder(zw).Encode(docs); err != nil {
-		return nil, Wrapf(err, ReasonInvalidDocument, "encode a chunk of documents")
+	raw = append(raw, ']')
+	var buf bytes.Buffer
+	buf.Grow(len(raw) / 4)
+	zw := chunkWriters.Get().(*gzip.Writer)
+	defer chunkWriters.Put(zw)
+	zw.Reset(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
@@ -32,6 +45,13 @@ func EncodeAnchorChunk(docs []Document) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// chunkWriters keeps gzip writers between chunks: each holds the
+// compressor's tables, larger than a chunk's output.
+var chunkWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level
+	return zw
+}}
 
 // DecodeAnchorChunk reads a chunk EncodeAnchorChunk wrote, refusing one that
 // decompresses past MaxAnchorChunk.

@@ -9,21 +9,41 @@ const alnum36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 // Mod3736 computes the ISO/IEC 7064 MOD 37,36 hybrid-system check character
 // over s, which must consist of 0-9 and A-Z. ok is false otherwise.
 func Mod3736(s string) (check byte, ok bool) {
-	const m = 36
-	p := m
-	for i := 0; i < len(s); i++ {
-		v := strings.IndexByte(alnum36, s[i])
-		if v < 0 {
-			return 0, false
-		}
-		s := (p + v) % m
-		if s == 0 {
-			s = m
-		}
-		p = (2 * s) % (m + 1)
+	p, ok := mod3736(36, s)
+	if !ok {
+		return 0, false
 	}
-	return alnum36[(m+1-p)%m], true
+	return mod3736Check(p), true
 }
+
+// mod3736 runs the check character's computation over s from the
+// intermediate value p (36 at the start), so a string given in parts needs
+// no concatenation.
+func mod3736(p int, s string) (int, bool) {
+	const m = 36
+	for i := 0; i < len(s); i++ {
+		var v int
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			v = int(c - '0')
+		case c >= 'A' && c <= 'Z':
+			v = int(c-'A') + 10
+		default:
+			return p, false
+		}
+		// (p+v) mod m, with m for 0: p is 1..m and v 0..m-1.
+		t := p + v
+		if t > m {
+			t -= m
+		}
+		if p = 2 * t; p > m {
+			p -= m + 1
+		}
+	}
+	return p, true
+}
+
+func mod3736Check(p int) byte { return alnum36[(37-p)%36] }
 
 // usccChars is the GB 32100 character set: digits and upper-case letters
 // without I, O, Z, S and V.

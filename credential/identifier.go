@@ -84,8 +84,17 @@ func (id Identifier) body() string {
 
 // String formats id with its check character. It assumes id is valid.
 func (id Identifier) String() string {
-	check, _ := Mod3736(id.body())
-	return IdentifierPrefix + id.TypeCode + "." + id.Issuer + "." + id.Serial + "." + version3(id.Version) + "." + string(rune(check))
+	v := version3(id.Version)
+	p := 36
+	for _, part := range [...]string{id.TypeCode, id.Issuer, id.Serial, v} {
+		p, _ = mod3736(p, part)
+	}
+	b := make([]byte, 0, len(IdentifierPrefix)+len(id.TypeCode)+len(id.Issuer)+len(id.Serial)+len(v)+5)
+	b = append(append(append(b, IdentifierPrefix...), id.TypeCode...), '.')
+	b = append(append(b, id.Issuer...), '.')
+	b = append(append(b, id.Serial...), '.')
+	b = append(append(b, v...), '.', mod3736Check(p))
+	return string(b)
 }
 
 // ParseIdentifier parses and validates an identifier, including its check

@@ -2,7 +2,7 @@ package credential
 
 import (
 	"crypto/ed25519"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,11 +43,10 @@ func NewDocument(p IssueParams) (*Document, error) {
 			return nil, Errorf(ReasonInvalidField, "field %s is not part of type %s", name, p.Type.ID)
 		}
 	}
-	claims := []Claim{
-		{Name: ClaimHolderName, Type: FieldString, Value: holder.Name},
-		{Name: ClaimHolderIDType, Type: FieldString, Value: holder.IDType},
-		{Name: ClaimHolderIDNumber, Type: FieldString, Value: holder.IDNumber},
-	}
+	claims := make([]Claim, 3, 3+len(p.Fields))
+	claims[0] = Claim{Name: ClaimHolderName, Type: FieldString, Value: holder.Name}
+	claims[1] = Claim{Name: ClaimHolderIDType, Type: FieldString, Value: holder.IDType}
+	claims[2] = Claim{Name: ClaimHolderIDNumber, Type: FieldString, Value: holder.IDNumber}
 	for _, f := range p.Type.Fields {
 		raw, ok := p.Fields[f.Name]
 		// Forms send every field; an optional one left blank is absent, not
@@ -75,7 +74,7 @@ func NewDocument(p IssueParams) (*Document, error) {
 		claims[i].Value = v
 		claims[i].Salt = NewSalt()
 	}
-	sort.Slice(claims, func(i, j int) bool { return claims[i].Name < claims[j].Name })
+	slices.SortFunc(claims, func(a, b Claim) int { return strings.Compare(a.Name, b.Name) })
 
 	issued := p.IssuedAt.UTC().Truncate(time.Millisecond)
 	from := p.ValidFrom
