@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway/batchfile"
@@ -30,12 +31,21 @@ type anchorIssuer struct {
 	key  keystore.SigningKey
 }
 
-// anchorRow is a valid row on its way into a batch.
+// anchorRow is a valid row on its way into a batch: what its document and
+// its identity need.
 type anchorRow struct {
-	idx    int // the row's place in the store
-	number int
-	key    string
-	checkedRow
+	idx                   int // the row's place in the store
+	number                int
+	key                   string
+	holder                credential.Holder
+	fields                map[string]string
+	validFrom, validUntil time.Time
+	idem, reqHash         string
+}
+
+func newAnchorRow(idx int, r batchfile.Row, c checkedRow) anchorRow {
+	return anchorRow{idx: idx, number: r.Number, key: r.Key, holder: c.in.Holder, fields: c.in.Fields,
+		validFrom: c.in.ValidFrom, validUntil: c.in.ValidUntil, idem: c.idem, reqHash: c.reqHash}
 }
 
 // importUnit is rows whose results are stored together: an anchored batch,
@@ -43,10 +53,8 @@ type anchorRow struct {
 type importUnit struct {
 	idx []int
 	res []batchResult
-	// keys and imported are the rows that became credentials, for the
-	// department's record of imported rows.
-	keys     []string
-	imported []importedRow
+	// imported are the rows that became credentials.
+	imported []loggedRow
 	replayed int
 	done     chan struct{}
 	// err stops the import with nothing of the unit stored: its rows
@@ -57,7 +65,7 @@ type importUnit struct {
 func (u *importUnit) add(r anchorRow, res batchResult) {
 	u.idx, u.res = append(u.idx, r.idx), append(u.res, res)
 	if res.Error == nil {
-		u.keys, u.imported = append(u.keys, r.idem), append(u.imported, importedRow{ID: res.ID, RequestHash: r.reqHash})
+		u.imported = append(u.imported, loggedRow{r.idx, importedRow{Key: r.idem, ID: res.ID, RequestHash: r.reqHash}})
 	}
 }
 
@@ -92,12 +100,11 @@ func (imp *anchorImport) take(idx []int, rows []batchfile.Row, checked []checked
 	var fresh []anchorRow
 	var keys []string
 	for n, c := range checked {
-		r := anchorRow{idx: idx[n], number: rows[n].Number, key: rows[n].Key, checkedRow: c}
 		if c.problem != nil {
-			settled.add(r, batchResult{Row: r.number, Key: r.key, Error: c.problem})
+			settled.add(anchorRow{idx: idx[n]}, batchResult{Row: rows[n].Number, Key: rows[n].Key, Error: c.problem})
 			continue
 		}
-		fresh, keys = append(fresh, r), append(keys, c.idem)
+		fresh, keys = append(fresh, newAnchorRow(idx[n], rows[n], c)), append(keys, c.idem)
 	}
 	found, ok, err := imp.s.batches.store.imported(imp.job.Dept, keys)
 	if err != nil {
@@ -106,6 +113,9 @@ func (imp *anchorImport) take(idx []int, rows []batchfile.Row, checked []checked
 	for i, r := range fresh {
 		switch {
 		case !ok[i]:
+			if imp.batch == nil {
+				imp.batch = make([]anchorRow, 0, imp.job.AnchorSize)
+			}
 			imp.batch = append(imp.batch, r)
 			if len(imp.batch) >= imp.job.AnchorSize {
 				if err := imp.send(); err != nil {
@@ -214,7 +224,7 @@ func (imp *anchorImport) record() {
 				issued++
 			}
 		}
-		if err := imp.s.batches.store.record(imp.job, u.idx, u.res, u.keys, u.imported); err != nil {
+		if err := imp.s.batches.store.record(imp.job, u.idx, u.res, u.imported); err != nil {
 			failed = err
 			imp.stop(err)
 			continue

@@ -63,8 +63,8 @@ func (s *Server) tryBuildAnchor(iss anchorIssuer, rows []anchorRow, apiKey strin
 	}
 	parallel(n, func(i int) {
 		r := &rows[i]
-		d, err := credential.NewDocument(credential.IssueParams{Type: iss.typ, Issuer: iss.dept, Holder: r.in.Holder, Fields: r.in.Fields,
-			ValidFrom: r.in.ValidFrom, ValidUntil: r.in.ValidUntil, IssuedAt: now, Serial: credential.AnchoredSerial(token, i)})
+		d, err := credential.NewDocument(credential.IssueParams{Type: iss.typ, Issuer: iss.dept, Holder: r.holder, Fields: r.fields,
+			ValidFrom: r.validFrom, ValidUntil: r.validUntil, IssuedAt: now, Serial: credential.AnchoredSerial(token, i)})
 		if err == nil {
 			err = d.Sign(iss.key.KeyID, iss.key.Private)
 		}
@@ -74,7 +74,7 @@ func (s *Server) tryBuildAnchor(iss anchorIssuer, rows []anchorRow, apiKey strin
 		}
 		docs[i] = *d
 		leaves[i] = credential.AnchorLeaf{Digest: d.Proof.Digest, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil,
-			HolderRef: credential.HolderRef(s.secrets.HolderKey, iss.dept.ID, r.in.Holder.IDType, r.in.Holder.IDNumber)}
+			HolderRef: credential.HolderRef(s.secrets.HolderKey, iss.dept.ID, r.holder.IDType, r.holder.IDNumber)}
 	})
 	if errs != nil {
 		return req, errs

@@ -70,7 +70,7 @@ func BenchmarkImportBuild(b *testing.B) {
 	checked := v.check(rows)
 	batch := make([]anchorRow, n)
 	for i, c := range checked {
-		batch[i] = anchorRow{idx: i, number: rows[i].Number, key: rows[i].Key, checkedRow: c}
+		batch[i] = newAnchorRow(i, rows[i], c)
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -118,7 +118,7 @@ func (s *Server) runBatches() {
 				job.Fatal = "the import stopped on an internal error; send the file again to finish it"
 			}
 		}
-		if err := r.store.putJob(job); err != nil {
+		if err := r.store.finish(job); err != nil {
 			s.log.Error("recording an import's end failed", slog.String("batch", job.ID), slog.String("error", err.Error()))
 		}
 	}
@@ -154,6 +154,11 @@ func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Ro
 	job.Status = batchRunning
 	if job.AnchorSize == 0 {
 		job.AnchorSize = s.cfg.ImportAnchorSize
+	}
+	// Rows logged before a stop join the department's record, so the
+	// rows after them find them.
+	if err := s.batches.store.mergeImported(job); err != nil {
+		return err
 	}
 	if err := s.batches.store.putJob(job); err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/certledger/certledger/gateway/atrest"
@@ -74,10 +73,6 @@ var (
 	jobKey        = []byte("job")
 	rowsBucket    = []byte("rows")
 	outBucket     = []byte("out")
-	// importedBucket holds, per department, every row this gateway
-	// imported: its idempotency key -> the credential and the row's
-	// request hash, both keyed hashes or identifiers, nothing sealed.
-	importedBucket = []byte("imported")
 )
 
 func openBatchStore(dir string, kek atrest.KEK) (*batchStore, error) {
@@ -110,7 +105,8 @@ var batchesFile = sealedStateFile{name: BatchesFile, purpose: purposeBulkImport,
 func resealBatchValue(path [][]byte, k, v []byte, from, to *atrest.Sealer) ([]byte, error) {
 	var place []string
 	switch {
-	case len(path) == 2 && string(path[0]) == string(importedBucket):
+	case len(path) == 2 && string(path[0]) == string(importedBucket),
+		len(path) == 3 && string(path[0]) == string(batchesBucket) && string(path[2]) == string(jobImportedBucket):
 		return v, nil // keyed hashes and identifiers, not personal data
 	case len(path) == 2 && string(path[0]) == string(batchesBucket) && string(k) == string(jobKey):
 		place = []string{string(path[1]), "job"}
@@ -354,62 +350,20 @@ func (b *batchStore) results(id string) ([]batchResult, error) {
 	return rs, err
 }
 
-// importedRow is what the store keeps of a row imported before: the
-// credential it became and the row's request hash, so the same key with
-// other content is told apart from a replay.
-type importedRow struct {
-	ID          string
-	RequestHash string
-}
-
-func (r importedRow) encode() []byte { return []byte(r.ID + "\x00" + r.RequestHash) }
-
-func decodeImportedRow(v []byte) importedRow {
-	id, req, _ := strings.Cut(string(v), "\x00")
-	return importedRow{ID: id, RequestHash: req}
-}
-
-// imported looks up rows department dept imported before on this
-// gateway, by idempotency key; found[i] is keys[i]'s, when ok[i].
-func (b *batchStore) imported(dept string, keys []string) (found []importedRow, ok []bool, err error) {
-	found, ok = make([]importedRow, len(keys)), make([]bool, len(keys))
-	err = b.db.View(func(tx *bolt.Tx) error {
-		db := tx.Bucket(importedBucket).Bucket([]byte(dept))
-		if db == nil {
-			return nil
-		}
-		for i, k := range keys {
-			if v := db.Get([]byte(k)); v != nil {
-				found[i], ok[i] = decodeImportedRow(v), true
-			}
-		}
-		return nil
-	})
-	return found, ok, err
-}
-
-// record stores results and the job's new counts, and adds the rows that
-// became credentials (keys, rows) to the department's imported rows, all
-// in one transaction: a row has a result exactly when it is known as
-// imported.
-func (b *batchStore) record(job *batchJob, idx []int, res []batchResult, keys []string, rows []importedRow) error {
+// record stores results and the job's new counts, and logs the rows that
+// became credentials for the department's record of imported rows, all in
+// one transaction: a row has a result exactly when it is logged.
+func (b *batchStore) record(job *batchJob, idx []int, res []batchResult, imported []loggedRow) error {
 	return b.db.Update(func(tx *bolt.Tx) error {
-		out := tx.Bucket(batchesBucket).Bucket([]byte(job.ID)).Bucket(outBucket)
+		jb := tx.Bucket(batchesBucket).Bucket([]byte(job.ID))
+		out := jb.Bucket(outBucket)
 		for n, i := range idx {
 			if err := b.putResult(out, job.ID, i, res[n]); err != nil {
 				return err
 			}
 		}
-		if len(keys) > 0 {
-			db, err := tx.Bucket(importedBucket).CreateBucketIfNotExists([]byte(job.Dept))
-			if err != nil {
-				return err
-			}
-			for n, k := range keys {
-				if err := db.Put([]byte(k), rows[n].encode()); err != nil {
-					return err
-				}
-			}
+		if err := logImported(jb, imported); err != nil {
+			return err
 		}
 		return b.putJobTx(tx, job)
 	})

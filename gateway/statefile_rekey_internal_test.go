@@ -110,14 +110,20 @@ var batchFixture = stateFixture{
 			t.Fatal(err)
 		}
 		job.Done = 1
-		if err := b.record(job, []int{0}, []batchResult{{Row: 2, Key: "r1", ID: "cred-1"}}, []string{"idem-r1"},
-			[]importedRow{{ID: "cred-1", RequestHash: "req-r1"}}); err != nil {
+		if err := b.record(job, []int{0}, []batchResult{{Row: 2, Key: "r1", ID: "cred-1"}},
+			[]loggedRow{{0, importedRow{Key: "idem-r1", ID: "cred-1", RequestHash: "req-r1"}}}); err != nil {
 			t.Fatal(err)
+		}
+		if err := b.mergeImported(job); err != nil { // into the department's record
+			t.Fatal(err)
+		}
+		if err := b.record(job, nil, nil, []loggedRow{{1, importedRow{Key: "idem-r2", ID: "cred-2", RequestHash: "req-r2"}}}); err != nil {
+			t.Fatal(err) // in the job's log only
 		}
 		var sealed [][]byte
 		err = b.db.View(func(tx *bolt.Tx) error {
 			return eachValue(tx, func(path [][]byte, _, v []byte) error {
-				if string(path[0]) != string(importedBucket) { // the imported rows are not sealed
+				if string(path[0]) != string(importedBucket) && string(path[len(path)-1]) != string(jobImportedBucket) { // imported rows are not sealed
 					sealed = append(sealed, bytes.Clone(v))
 				}
 				return nil
@@ -150,8 +156,12 @@ var batchFixture = stateFixture{
 		if err != nil || len(rs) != 2 || rs[0].ID != "cred-1" || rs[1].Error == nil || rs[1].Error.Detail != "bad row" {
 			t.Fatalf("results: %+v, %v", rs, err)
 		}
+		// The job's log (row 2's) goes into the record as the job resumes.
+		if err := b.mergeImported(&batchJob{ID: "bt_1", Dept: "mca"}); err != nil {
+			t.Fatal(err)
+		}
 		found, ok, err := b.imported("mca", []string{"idem-r1", "idem-r2"})
-		if err != nil || !ok[0] || ok[1] || found[0] != (importedRow{ID: "cred-1", RequestHash: "req-r1"}) {
+		if err != nil || !ok[0] || !ok[1] || found[0] != (importedRow{Key: "idem-r1", ID: "cred-1", RequestHash: "req-r1"}) || found[1].ID != "cred-2" {
 			t.Fatalf("imported rows: %+v %v, %v", found, ok, err)
 		}
 	},
