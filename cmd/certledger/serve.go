@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -59,6 +60,9 @@ type serveOptions struct {
 	MemoryLimit   int64
 	MaxConns      int
 	MaxConnsPerIP int
+	// ImportAnchorSize and ImportAnchorings are gateway.Config's; 0
+	// anchorings is the ledger backend's default.
+	ImportAnchorSize, ImportAnchorings int
 	// Rate limits, and the reverse proxies (comma-separated addresses or
 	// CIDR prefixes) whose X-Forwarded-For names the client.
 	PublicLimit, APIKeyLimit, AuthFailureLimit gateway.RateLimit
@@ -94,6 +98,9 @@ const defaultMemoryLimit = 1 << 30
 type ledgerBackend struct {
 	summary string
 	flags   func(fs *flag.FlagSet)
+	// importAnchorings is gateway.Config.ImportAnchorings unless given
+	// (0: the gateway's default).
+	importAnchorings int
 	// open returns the ledger. ks is the gateway keystore in the data
 	// folder: a backend whose departments' signing keys live elsewhere
 	// (the Fabric connection profile) stores them there. kek encrypts what
@@ -132,7 +139,8 @@ func runServe(args []string) error {
 		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
 		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey, TimeZone: o.TimeZone,
 		APIKeyUseFile: filepath.Join(o.Data, apiKeyUseFile), Now: gatewayClock(),
-		OIDC: oidcCfg, SessionIdle: o.SessionIdle, SessionLifetime: o.SessionLifetime, StateDir: o.Data}.WithDefaults()
+		OIDC: oidcCfg, SessionIdle: o.SessionIdle, SessionLifetime: o.SessionLifetime, StateDir: o.Data,
+		ImportAnchorSize: o.ImportAnchorSize, ImportAnchorings: cmp.Or(o.ImportAnchorings, backend.importAnchorings)}.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -281,6 +289,16 @@ func parseServeFlags(args []string) (serveOptions, error) {
 		return o, usageError{err}
 	}
 	fs.IntVar(&o.MaxConnsPerIP, "max-conns-per-ip", o.MaxConnsPerIP, "most connections from one address; -1 for no cap, as behind a reverse proxy (env CERTLEDGER_MAX_CONNS_PER_IP)")
+	if o.ImportAnchorSize, err = envInt("CERTLEDGER_IMPORT_ANCHOR_SIZE", gateway.DefaultImportAnchorSize); err != nil {
+		return o, usageError{err}
+	}
+	fs.IntVar(&o.ImportAnchorSize, "import-anchor-size", o.ImportAnchorSize,
+		fmt.Sprintf("rows of a bulk import per anchored batch, one ledger transaction, 1 to %d (env CERTLEDGER_IMPORT_ANCHOR_SIZE)", credential.MaxAnchorLeaves))
+	if o.ImportAnchorings, err = envInt("CERTLEDGER_IMPORT_ANCHORINGS", 0); err != nil {
+		return o, usageError{err}
+	}
+	fs.IntVar(&o.ImportAnchorings, "import-anchorings", o.ImportAnchorings,
+		fmt.Sprintf("anchored batches of a bulk import built and recorded at once (default %d, 4 with --ledger fabric; env CERTLEDGER_IMPORT_ANCHORINGS)", gateway.DefaultImportAnchorings))
 	for _, l := range []struct {
 		flag, env, what string
 		dst             *gateway.RateLimit
@@ -325,6 +343,10 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	}
 	if o.CompromiseWindow <= 0 {
 		return o, usageError{fmt.Errorf("the compromise window must be positive, got %s", o.CompromiseWindow)}
+	}
+	if o.ImportAnchorSize < 1 || o.ImportAnchorSize > credential.MaxAnchorLeaves || o.ImportAnchorings < 0 {
+		return o, usageError{fmt.Errorf("the import anchor size must be 1 to %d and the anchorings not negative, got %d and %d",
+			credential.MaxAnchorLeaves, o.ImportAnchorSize, o.ImportAnchorings)}
 	}
 	if err := checkCitizenFlags(o); err != nil {
 		return o, usageError{err}

@@ -32,6 +32,9 @@ var fabricTuning struct {
 func init() {
 	ledgerBackends["fabric"] = ledgerBackend{
 		summary: "Hyperledger Fabric channel of a network folder (see certledger network up)",
+		// Each anchoring waits for ordering and a block: more at once
+		// overlap those waits.
+		importAnchorings: 4,
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&fabricNetworkDir, "network", envOr("CERTLEDGER_NETWORK", envOr("CERTLEDGER_NETWORK_DIR", "./certledger-network")),
 				"with --ledger fabric: the network folder holding connection-profile.json (env CERTLEDGER_NETWORK)")
