@@ -17,8 +17,9 @@ const MaxAnchorChunk = 16 << 20
 // a chunk compresses several times over, which is private data the peers of
 // the issuing department store and gossip less of.
 func EncodeAnchorChunk(docs []Document) ([]byte, error) {
-	raw := make([]byte, 0, 1536*len(docs))
-	raw = append(raw, '[')
+	rawp := chunkJSON.Get().(*[]byte)
+	defer chunkJSON.Put(rawp)
+	raw := append((*rawp)[:0], '[')
 	for i := range docs {
 		if i > 0 {
 			raw = append(raw, ',')
@@ -29,6 +30,7 @@ func EncodeAnchorChunk(docs []Document) ([]byte, error) {
 		}
 	}
 	raw = append(raw, ']')
+	*rawp = raw
 	var buf bytes.Buffer
 	buf.Grow(len(raw) / 4)
 	zw := chunkWriters.Get().(*gzip.Writer)
@@ -45,6 +47,10 @@ func EncodeAnchorChunk(docs []Document) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// chunkJSON keeps the buffers a chunk's JSON is built in before it is
+// compressed.
+var chunkJSON = sync.Pool{New: func() any { return new([]byte) }}
 
 // chunkWriters keeps gzip writers between chunks: each holds the
 // compressor's tables, larger than a chunk's output.

@@ -184,7 +184,8 @@ func (d *Document) ComputeDigest() (string, error) {
 // signingInput binds the key ID to the digest so a signature cannot be
 // presented under another key's name.
 func signingInput(keyID, digest string) []byte {
-	buf := appendLP(nil, "certledger.signature.v1")
+	buf := make([]byte, 0, 32+len(keyID)+len(digest))
+	buf = appendLP(buf, "certledger.signature.v1")
 	buf = appendLP(buf, keyID)
 	return appendLP(buf, digest)
 }

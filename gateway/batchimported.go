@@ -14,14 +14,14 @@ import (
 // credential and the row's request hash, keyed hashes and identifiers,
 // nothing sealed. Keyed by the idempotency key, the record is written all
 // over its pages; so a job's batches only append their rows to the job's
-// own log, in row order, and the log goes into the record once per job:
-// when the job ends, and when it resumes, so that rows logged before a stop
-// are known to the rows after them.
+// log, in row order, and the logs go into the record, sorted, once per job:
+// after a job ends, and before one starts or resumes, so that rows logged
+// before a stop are known to the rows after them.
 var (
 	// importedBucket holds the record, one bucket per department.
 	importedBucket = []byte("imported")
-	// jobImportedBucket, in a job's bucket, is its log: row index -> row.
-	jobImportedBucket = []byte("imported")
+	// importLogBucket holds the logs: department -> job -> row index -> row.
+	importLogBucket = []byte("importlog")
 )
 
 // importedRow is a row that became a credential.
@@ -49,12 +49,16 @@ func decodeImported(key string, v []byte) importedRow {
 	return importedRow{Key: key, ID: id, RequestHash: req}
 }
 
-// logImported appends rows to the log of the job whose bucket is jb.
-func logImported(jb *bolt.Bucket, rows []loggedRow) error {
+// logImported appends rows to the job's log.
+func logImported(tx *bolt.Tx, job *batchJob, rows []loggedRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	log, err := jb.CreateBucketIfNotExists(jobImportedBucket)
+	dept, err := tx.Bucket(importLogBucket).CreateBucketIfNotExists([]byte(job.Dept))
+	if err != nil {
+		return err
+	}
+	log, err := dept.CreateBucketIfNotExists([]byte(job.ID))
 	if err != nil {
 		return err
 	}
@@ -86,38 +90,41 @@ func (b *batchStore) imported(dept string, keys []string) (found []importedRow, 
 	return found, ok, err
 }
 
-// mergeImported moves the job's log into its department's record.
-func (b *batchStore) mergeImported(job *batchJob) error {
-	return b.db.Update(func(tx *bolt.Tx) error { return mergeImportedTx(tx, job) })
-}
-
-// finish merges the job's log and stores the job as it ended, in one
-// transaction.
-func (b *batchStore) finish(job *batchJob) error {
+// mergeImported moves every log into its department's record.
+func (b *batchStore) mergeImported() error {
 	return b.db.Update(func(tx *bolt.Tx) error {
-		if err := mergeImportedTx(tx, job); err != nil {
+		logs := tx.Bucket(importLogBucket)
+		var depts [][]byte // a bucket is not changed while it is walked
+		if err := logs.ForEachBucket(func(dept []byte) error { depts = append(depts, bytes.Clone(dept)); return nil }); err != nil {
 			return err
 		}
-		return b.putJobTx(tx, job)
+		for _, dept := range depts {
+			record, err := tx.Bucket(importedBucket).CreateBucketIfNotExists(dept)
+			if err != nil {
+				return err
+			}
+			if err := mergeLogs(logs.Bucket(dept), record); err != nil {
+				return err
+			}
+			if err := logs.DeleteBucket(dept); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
-func mergeImportedTx(tx *bolt.Tx, job *batchJob) error {
-	jb := tx.Bucket(batchesBucket).Bucket([]byte(job.ID))
-	if jb == nil || jb.Bucket(jobImportedBucket) == nil {
-		return nil
-	}
-	record, err := tx.Bucket(importedBucket).CreateBucketIfNotExists([]byte(job.Dept))
-	if err != nil {
-		return err
-	}
-	// In key order: bbolt inserts into a page's node by moving what
-	// follows, so random keys into a growing node cost their square.
+// mergeLogs puts the rows of the department's logs into its record in key
+// order: bbolt inserts into a page's node by moving what follows, so
+// random keys into a growing node cost their square.
+func mergeLogs(logs, record *bolt.Bucket) error {
 	var rows [][2][]byte
-	err = jb.Bucket(jobImportedBucket).ForEach(func(_, v []byte) error {
-		key, rest, _ := bytes.Cut(v, []byte{0})
-		rows = append(rows, [2][]byte{bytes.Clone(key), bytes.Clone(rest)})
-		return nil
+	err := logs.ForEachBucket(func(job []byte) error {
+		return logs.Bucket(job).ForEach(func(_, v []byte) error {
+			key, rest, _ := bytes.Cut(v, []byte{0})
+			rows = append(rows, [2][]byte{bytes.Clone(key), bytes.Clone(rest)})
+			return nil
+		})
 	})
 	if err != nil {
 		return err
@@ -128,5 +135,5 @@ func mergeImportedTx(tx *bolt.Tx, job *batchJob) error {
 			return err
 		}
 	}
-	return jb.DeleteBucket(jobImportedBucket)
+	return nil
 }

@@ -118,8 +118,11 @@ func (s *Server) runBatches() {
 				job.Fatal = "the import stopped on an internal error; send the file again to finish it"
 			}
 		}
-		if err := r.store.finish(job); err != nil {
+		if err := r.store.putJob(job); err != nil {
 			s.log.Error("recording an import's end failed", slog.String("batch", job.ID), slog.String("error", err.Error()))
+		}
+		if err := r.store.mergeImported(); err != nil {
+			s.log.Error("recording an import's rows failed", slog.String("batch", job.ID), slog.String("error", err.Error()))
 		}
 	}
 }
@@ -157,7 +160,7 @@ func (s *Server) runBatch(ctx context.Context, job *batchJob, mem []batchfile.Ro
 	}
 	// Rows logged before a stop join the department's record, so the
 	// rows after them find them.
-	if err := s.batches.store.mergeImported(job); err != nil {
+	if err := s.batches.store.mergeImported(); err != nil {
 		return err
 	}
 	if err := s.batches.store.putJob(job); err != nil {

@@ -77,12 +77,12 @@ var (
 
 func openBatchStore(dir string, kek atrest.KEK) (*batchStore, error) {
 	path := filepath.Join(dir, BatchesFile)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: batchStoreMmap})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{batchesBucket, importedBucket} {
+		for _, b := range [][]byte{batchesBucket, importedBucket, importLogBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -95,6 +95,12 @@ func openBatchStore(dir string, kek atrest.KEK) (*batchStore, error) {
 	return &batchStore{db: db, seal: kek.Sealer(purposeBulkImport)}, nil
 }
 
+// batchStoreMmap is address space, not memory, mapped for imports.db at
+// once: a file growing past its mapping is mapped again, and bbolt then
+// copies every page the writing transaction holds, which for the rows of
+// a large import was a tenth of what it allocated.
+const batchStoreMmap = 1 << 30
+
 // purposeBulkImport derives the key sealing the values of imports.db.
 const purposeBulkImport = "certledger bulk import v1"
 
@@ -106,7 +112,7 @@ func resealBatchValue(path [][]byte, k, v []byte, from, to *atrest.Sealer) ([]by
 	var place []string
 	switch {
 	case len(path) == 2 && string(path[0]) == string(importedBucket),
-		len(path) == 3 && string(path[0]) == string(batchesBucket) && string(path[2]) == string(jobImportedBucket):
+		len(path) == 3 && string(path[0]) == string(importLogBucket):
 		return v, nil // keyed hashes and identifiers, not personal data
 	case len(path) == 2 && string(path[0]) == string(batchesBucket) && string(k) == string(jobKey):
 		place = []string{string(path[1]), "job"}
@@ -336,14 +342,19 @@ func (b *batchStore) results(id string) ([]batchResult, error) {
 		if jb == nil {
 			return errNoBatch
 		}
-		return jb.Bucket(outBucket).ForEach(func(k, v []byte) error {
-			var r batchResult
-			if err := b.openJSON(v, &r, id, "out", fmt.Sprint(binary.BigEndian.Uint32(k))); err != nil {
-				return err
-			}
-			rs = append(rs, r)
+		var keys, sealed [][]byte // valid until the transaction ends
+		if err := jb.Bucket(outBucket).ForEach(func(k, v []byte) error {
+			keys, sealed = append(keys, k), append(sealed, v)
 			return nil
+		}); err != nil {
+			return err
+		}
+		rs = make([]batchResult, len(sealed))
+		errs := make([]error, len(sealed))
+		parallel(len(sealed), func(n int) {
+			errs[n] = b.openJSON(sealed[n], &rs[n], id, "out", strconv.Itoa(int(binary.BigEndian.Uint32(keys[n]))))
 		})
+		return errors.Join(errs...)
 	})
 	// Rows the file spoiled are stored after the others.
 	slices.SortStableFunc(rs, func(a, b batchResult) int { return cmp.Compare(a.Row, b.Row) })
@@ -355,14 +366,13 @@ func (b *batchStore) results(id string) ([]batchResult, error) {
 // one transaction: a row has a result exactly when it is logged.
 func (b *batchStore) record(job *batchJob, idx []int, res []batchResult, imported []loggedRow) error {
 	return b.db.Update(func(tx *bolt.Tx) error {
-		jb := tx.Bucket(batchesBucket).Bucket([]byte(job.ID))
-		out := jb.Bucket(outBucket)
+		out := tx.Bucket(batchesBucket).Bucket([]byte(job.ID)).Bucket(outBucket)
 		for n, i := range idx {
 			if err := b.putResult(out, job.ID, i, res[n]); err != nil {
 				return err
 			}
 		}
-		if err := logImported(jb, imported); err != nil {
+		if err := logImported(tx, job, imported); err != nil {
 			return err
 		}
 		return b.putJobTx(tx, job)

@@ -114,7 +114,7 @@ var batchFixture = stateFixture{
 			[]loggedRow{{0, importedRow{Key: "idem-r1", ID: "cred-1", RequestHash: "req-r1"}}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.mergeImported(job); err != nil { // into the department's record
+		if err := b.mergeImported(); err != nil { // into the department's record
 			t.Fatal(err)
 		}
 		if err := b.record(job, nil, nil, []loggedRow{{1, importedRow{Key: "idem-r2", ID: "cred-2", RequestHash: "req-r2"}}}); err != nil {
@@ -123,7 +123,7 @@ var batchFixture = stateFixture{
 		var sealed [][]byte
 		err = b.db.View(func(tx *bolt.Tx) error {
 			return eachValue(tx, func(path [][]byte, _, v []byte) error {
-				if string(path[0]) != string(importedBucket) && string(path[len(path)-1]) != string(jobImportedBucket) { // imported rows are not sealed
+				if string(path[0]) != string(importedBucket) && string(path[0]) != string(importLogBucket) { // imported rows are not sealed
 					sealed = append(sealed, bytes.Clone(v))
 				}
 				return nil
@@ -157,7 +157,7 @@ var batchFixture = stateFixture{
 			t.Fatalf("results: %+v, %v", rs, err)
 		}
 		// The job's log (row 2's) goes into the record as the job resumes.
-		if err := b.mergeImported(&batchJob{ID: "bt_1", Dept: "mca"}); err != nil {
+		if err := b.mergeImported(); err != nil {
 			t.Fatal(err)
 		}
 		found, ok, err := b.imported("mca", []string{"idem-r1", "idem-r2"})
