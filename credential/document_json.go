@@ -18,13 +18,13 @@ func appendDocumentJSON(b []byte, d *Document) ([]byte, error) {
 		return append(b, raw...), err
 	}
 	b = append(b, `{"format":`...)
-	b = appendJSONString(b, d.Format)
+	b = AppendJSONString(b, d.Format)
 	b = append(b, `,"id":`...)
-	b = appendJSONString(b, d.ID)
+	b = AppendJSONString(b, d.ID)
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, d.Type)
+	b = AppendJSONString(b, d.Type)
 	b = append(b, `,"issuer":`...)
-	b = appendJSONString(b, d.Issuer)
+	b = AppendJSONString(b, d.Issuer)
 	b = append(b, `,"issuedAt":`...)
 	b = appendJSONTime(b, d.IssuedAt)
 	b = append(b, `,"validFrom":`...)
@@ -37,7 +37,7 @@ func appendDocumentJSON(b []byte, d *Document) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(d.Version), 10)
 	if d.Renews != "" {
 		b = append(b, `,"renews":`...)
-		b = appendJSONString(b, d.Renews)
+		b = AppendJSONString(b, d.Renews)
 	}
 	b = append(b, `,"claims":`...)
 	if d.Claims == nil {
@@ -49,13 +49,13 @@ func appendDocumentJSON(b []byte, d *Document) ([]byte, error) {
 				b = append(b, ',')
 			}
 			b = append(b, `{"name":`...)
-			b = appendJSONString(b, c.Name)
+			b = AppendJSONString(b, c.Name)
 			b = append(b, `,"type":`...)
-			b = appendJSONString(b, string(c.Type))
+			b = AppendJSONString(b, string(c.Type))
 			b = append(b, `,"value":`...)
-			b = appendJSONString(b, c.Value)
+			b = AppendJSONString(b, c.Value)
 			b = append(b, `,"salt":`...)
-			b = appendJSONString(b, c.Salt)
+			b = AppendJSONString(b, c.Salt)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -66,24 +66,24 @@ func appendDocumentJSON(b []byte, d *Document) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, h)
+			b = AppendJSONString(b, h)
 		}
 		b = append(b, ']')
 	}
 	b = append(b, `,"proof":{"alg":`...)
-	b = appendJSONString(b, d.Proof.Algorithm)
+	b = AppendJSONString(b, d.Proof.Algorithm)
 	b = append(b, `,"kid":`...)
-	b = appendJSONString(b, d.Proof.KeyID)
+	b = AppendJSONString(b, d.Proof.KeyID)
 	b = append(b, `,"digest":`...)
-	b = appendJSONString(b, d.Proof.Digest)
+	b = AppendJSONString(b, d.Proof.Digest)
 	b = append(b, `,"signature":`...)
-	b = appendJSONString(b, d.Proof.Signature)
+	b = AppendJSONString(b, d.Proof.Signature)
 	return append(b, "}}"...), nil
 }
 
-// appendJSONString appends s quoted; a string json.Marshal would escape
-// anything in goes through it.
-func appendJSONString(b []byte, s string) []byte {
+// AppendJSONString appends s as json.Marshal encodes it, byte for byte;
+// only a string json.Marshal escapes anything in goes through it.
+func AppendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		// encoding/json escapes controls, quotes and backslashes, the
 		// HTML-sensitive <, > and &, and U+2028/U+2029 (0xE2 ...).

@@ -60,3 +60,13 @@ func BenchmarkEncodeAnchorChunk(b *testing.B) {
 		}
 	}
 }
+
+// TestAppendJSONString writes what json.Marshal writes.
+func TestAppendJSONString(t *testing.T) {
+	for _, v := range []string{"", "福州市鼓楼区五四路1号", `a"b`, `a\b`, "a\nb", "<&>", "a\u2028b", "—", "\xff", "plain"} {
+		want, _ := json.Marshal(v)
+		if got := AppendJSONString([]byte("x"), v); !bytes.Equal(got, append([]byte("x"), want...)) {
+			t.Errorf("%q: %s, want %s", v, got, want)
+		}
+	}
+}

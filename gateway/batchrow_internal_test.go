@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway/batchfile"
@@ -45,6 +47,30 @@ func TestPlainJSONString(t *testing.T) {
 			t.Errorf("%q: %q, the decoder %q %v", raw, s, want, err)
 		case !ok && raw == `"福州市鼓楼区"`:
 			t.Errorf("%q: left to the decoder", raw)
+		}
+	}
+}
+
+// TestCanonical writes the canonical request byte for byte as json.Marshal
+// did, which request hashes on the ledger depend on.
+func TestCanonical(t *testing.T) {
+	at := time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC)
+	for _, in := range []issueInput{
+		{Type: credential.CredentialType{ID: "business-licence"}, Holder: credential.Holder{Name: "福州数字未来科技有限公司", IDType: "uscc", IDNumber: "91350100M000100Y43"},
+			Fields: map[string]string{"registeredCapital": "100", "address": "福州市鼓楼区五四路1号", "companyName": "x"}, ValidFrom: at, ValidUntil: at.AddDate(10, 0, 0)},
+		{Type: credential.CredentialType{ID: "diploma"}, Holder: credential.Holder{Name: `O'Brien "Jr" <a&b>`}, Fields: map[string]string{"note": "line\nbreak\u2028"}},
+		{Type: credential.CredentialType{ID: "x"}, Fields: map[string]string{}},
+		{},
+	} {
+		want, _ := json.Marshal(struct {
+			Type       string            `json:"type"`
+			Holder     credential.Holder `json:"holder"`
+			Fields     map[string]string `json:"fields"`
+			ValidFrom  string            `json:"validFrom"`
+			ValidUntil string            `json:"validUntil"`
+		}{in.Type.ID, in.Holder, in.Fields, formatOptTime(in.ValidFrom), formatOptTime(in.ValidUntil)})
+		if got := in.canonical(); !bytes.Equal(got, want) {
+			t.Errorf("\n%s\nwant\n%s", got, want)
 		}
 	}
 }

@@ -174,12 +174,22 @@ func (b *batchStore) create(job *batchJob, rows []batchfile.Row, probs []batchfi
 	// huge transaction in memory; the job record comes last, so a crash
 	// in between leaves no job to resume, only a bucket create replaces.
 	const chunk = 20_000
-	for start := 0; start == 0 || start < len(rows); start += chunk {
+	seal := func(start int) [][]byte {
 		sealed := make([][]byte, min(start+chunk, len(rows))-start)
 		parallel(len(sealed), func(n int) {
 			i := start + n
 			sealed[n] = b.seal.Seal(nil, encodeRow(rows[i]), placeAD([]string{job.ID, "row", strconv.Itoa(i)}))
 		})
+		return sealed
+	}
+	// The next chunk is sealed while this one is written.
+	next := make(chan [][]byte, 1)
+	next <- seal(0)
+	for start := 0; start == 0 || start < len(rows); start += chunk {
+		sealed := <-next
+		if start+chunk < len(rows) {
+			go func() { next <- seal(start + chunk) }()
+		}
 		err := b.db.Update(func(tx *bolt.Tx) error {
 			root := tx.Bucket(batchesBucket)
 			if start == 0 {

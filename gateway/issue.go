@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -206,7 +208,7 @@ func activeSigningKey(dept credential.Department, keys Secrets, now time.Time) (
 // keyedHash is an HMAC under the gateway's idempotency key, scoped to a
 // purpose and a department, in base64url (what the contract accepts).
 func (s *Server) keyedHash(purpose, deptID string, data []byte) string {
-	m := hmac.New(sha256.New, s.secrets.IdempotencyKey)
+	m := s.idempotencyMAC()
 	var n [20]byte
 	for _, part := range [][]byte{[]byte(purpose), []byte(deptID), data} {
 		m.Write(append(strconv.AppendInt(n[:0], int64(len(part)), 10), ':'))
@@ -216,18 +218,57 @@ func (s *Server) keyedHash(purpose, deptID string, data []byte) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0]))
 }
 
+// idempotencyMAC is a fresh HMAC under the gateway's idempotency key,
+// cloned from one keyed at start when it can be: keying hashes a block.
+func (s *Server) idempotencyMAC() hash.Hash {
+	if c, ok := s.idemMAC.(hash.Cloner); ok {
+		if m, err := c.Clone(); err == nil {
+			return m
+		}
+	}
+	return hmac.New(sha256.New, s.secrets.IdempotencyKey)
+}
+
 // canonical encodes the validated request deterministically (json.Marshal
 // sorts map keys), so a retry with the same content hashes the same
-// however the client ordered or formatted its JSON.
+// however the client ordered or formatted its JSON. It is written without
+// the reflecting encoder, byte for byte what json.Marshal writes: an
+// import computes it for every row.
 func (in issueInput) canonical() []byte {
-	b, _ := json.Marshal(struct {
-		Type       string            `json:"type"`
-		Holder     credential.Holder `json:"holder"`
-		Fields     map[string]string `json:"fields"`
-		ValidFrom  string            `json:"validFrom"`
-		ValidUntil string            `json:"validUntil"`
-	}{in.Type.ID, in.Holder, in.Fields, formatOptTime(in.ValidFrom), formatOptTime(in.ValidUntil)})
-	return b
+	b := make([]byte, 0, 512)
+	b = append(b, `{"type":`...)
+	b = credential.AppendJSONString(b, in.Type.ID)
+	b = append(b, `,"holder":{"name":`...)
+	b = credential.AppendJSONString(b, in.Holder.Name)
+	b = append(b, `,"idType":`...)
+	b = credential.AppendJSONString(b, in.Holder.IDType)
+	b = append(b, `,"idNumber":`...)
+	b = credential.AppendJSONString(b, in.Holder.IDNumber)
+	b = append(b, `},"fields":`...)
+	if in.Fields == nil {
+		b = append(b, "null"...)
+	} else {
+		names := make([]string, 0, len(in.Fields))
+		for name := range in.Fields {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		b = append(b, '{')
+		for i, name := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = credential.AppendJSONString(b, name)
+			b = append(b, ':')
+			b = credential.AppendJSONString(b, in.Fields[name])
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"validFrom":`...)
+	b = credential.AppendJSONString(b, formatOptTime(in.ValidFrom))
+	b = append(b, `,"validUntil":`...)
+	b = credential.AppendJSONString(b, formatOptTime(in.ValidUntil))
+	return append(b, '}')
 }
 
 func formatOptTime(t time.Time) string {

@@ -6,9 +6,12 @@ package gateway
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -34,10 +37,13 @@ type Secrets interface {
 
 // Server is one gateway: a Fiber app bound to a ledger and a keystore.
 type Server struct {
-	cfg      Config
-	ledger   credential.Ledger
-	keys     Secrets
-	secrets  keystore.Secrets
+	cfg     Config
+	ledger  credential.Ledger
+	keys    Secrets
+	secrets keystore.Secrets
+	// idemMAC is an HMAC keyed with secrets.IdempotencyKey, never
+	// written: keyedHash clones it.
+	idemMAC  hash.Hash
 	app      *fiber.App
 	log      *slog.Logger
 	metrics  *metrics
@@ -85,6 +91,7 @@ func New(cfg Config, ledger credential.Ledger, keys Secrets) (*Server, error) {
 		ledger:  ledger,
 		keys:    keys,
 		secrets: sec,
+		idemMAC: hmac.New(sha256.New, sec.IdempotencyKey),
 		log:     cfg.Logger,
 		metrics: newMetrics(ledger),
 	}

@@ -111,8 +111,7 @@ func (t *table) add(n int, rec []string) error {
 			r.Body.ValidUntil = v
 		default:
 			if v != "" {
-				raw, _ := json.Marshal(v) // a string always encodes
-				r.Body.Fields[h] = raw
+				r.Body.Fields[h] = credential.AppendJSONString(make([]byte, 0, len(v)+2), v)
 			}
 		}
 	}
