@@ -16,7 +16,7 @@ import (
 //	anchor/<issuer USCC>/<type code>/<token>             -> credential.Anchor
 //	anchorleaf/<issuer USCC>/<type code>/<token>/<chunk> -> []credential.AnchorLeaf
 //	anchordoc/<issuer USCC>/<type code>/<token>/<chunk>  -> EncodeAnchorChunk blob (private)
-//	anchorstatus/<issuer>/<first sequence, 20 digits>    -> anchorStatusEntry
+//	anchorstatus/<issuer>/<last sequence, 20 digits>     -> anchorStatusEntry
 //
 // A batch is named as its credentials' identifiers name it (the issuer's
 // USCC), so an identifier leads to its batch without the registry.
@@ -43,8 +43,8 @@ func anchorDocKey(a credential.Anchor, chunk int) string {
 	return fmt.Sprintf("%s%s/%04d", prefixAnchorDoc, anchorName(a.USCC, a.Type, a.Token), chunk)
 }
 func anchorStatusPrefix(dept string) string { return prefixAnchorStatus + dept + "/" }
-func anchorStatusKey(dept string, from uint64) string {
-	return fmt.Sprintf("%s%020d", anchorStatusPrefix(dept), from)
+func anchorStatusKey(dept string, last uint64) string {
+	return fmt.Sprintf("%s%020d", anchorStatusPrefix(dept), last)
 }
 
 // anchorStatusEntry is a batch's run of status positions.
@@ -138,7 +138,7 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 			return credential.AnchorResult{}, ledgerErr("set documents policy", err)
 		}
 	}
-	if err := putRestricted(tx, anchorStatusKey(a.Issuer, a.StatusFrom), anchorStatusEntry{Token: a.Token, Type: a.Type, Count: a.Count}, caller.MSPID); err != nil {
+	if err := putRestricted(tx, anchorStatusKey(a.Issuer, a.StatusFrom+uint64(a.Count)-1), anchorStatusEntry{Token: a.Token, Type: a.Type, Count: a.Count}, caller.MSPID); err != nil {
 		return credential.AnchorResult{}, err
 	}
 	if err := indexAnchorHolders(tx, a, req.Leaves, caller.MSPID); err != nil {
@@ -253,19 +253,19 @@ func checkAnchorSerialsFree(tx Tx, uscc string, req credential.AnchorRequest) er
 }
 
 // checkAnchorStatusFree refuses a run of status positions that meets
-// another batch's: any batch starting less than MaxAnchorLeaves before the
-// run's end may reach into it.
+// another batch's. Runs are keyed by their last position: a run that meets
+// [from, from+n) ends at or after from and, holding at most
+// MaxAnchorLeaves, before from+n+MaxAnchorLeaves-1. The batch anchored just
+// before, which ends at from-1, is outside the scan, so batches anchored
+// one after the other do not conflict over it.
 func checkAnchorStatusFree(tx Tx, dept string, from uint64, n int) error {
-	start := credential.AnchorStatusBase
-	if from > start+credential.MaxAnchorLeaves {
-		start = from - credential.MaxAnchorLeaves
-	}
-	kvs, err := tx.StateRange(anchorStatusKey(dept, start), anchorStatusKey(dept, from+uint64(n)))
+	end := from + uint64(n)
+	kvs, err := tx.StateRange(anchorStatusKey(dept, from), anchorStatusKey(dept, end+credential.MaxAnchorLeaves-1))
 	if err != nil {
 		return ledgerErr("scan "+anchorStatusPrefix(dept), err)
 	}
 	for _, kv := range kvs {
-		other, err := strconv.ParseUint(kv.Key[len(anchorStatusPrefix(dept)):], 10, 64)
+		last, err := strconv.ParseUint(kv.Key[len(anchorStatusPrefix(dept)):], 10, 64)
 		if err != nil {
 			return ledgerErr("parse "+kv.Key, err)
 		}
@@ -273,7 +273,7 @@ func checkAnchorStatusFree(tx Tx, dept string, from uint64, n int) error {
 		if err := json.Unmarshal(kv.Value, &e); err != nil {
 			return ledgerErr("decode "+kv.Key, err)
 		}
-		if other+uint64(e.Count) > from {
+		if last+1 < uint64(e.Count)+end { // its first position, last+1-count, is before end
 			return credential.StatusSequenceTaken(dept, from)
 		}
 	}
@@ -286,8 +286,8 @@ func checkAnchorStatusFree(tx Tx, dept string, from uint64, n int) error {
 func GetAnchorStatusNext(tx Tx, dept string) (uint64, error) {
 	p := anchorStatusPrefix(dept)
 	next := credential.AnchorStatusBase
-	// Runs are keyed by their first sequence; without a reverse scan, the
-	// last is found by halving the key space, each step one bounded scan.
+	// Runs are keyed by their last sequence; without a reverse scan, the
+	// highest is found by halving the key space, each step one bounded scan.
 	lo, hi := credential.AnchorStatusBase, uint64(credential.MaxStatusSequence)
 	for lo < hi {
 		mid := lo + (hi-lo)/2
@@ -300,16 +300,12 @@ func GetAnchorStatusNext(tx Tx, dept string) (uint64, error) {
 			continue
 		}
 		if len(kvs) <= 64 {
-			last := kvs[len(kvs)-1]
-			from, err := strconv.ParseUint(last.Key[len(p):], 10, 64)
+			k := kvs[len(kvs)-1].Key
+			last, err := strconv.ParseUint(k[len(p):], 10, 64)
 			if err != nil {
-				return 0, ledgerErr("parse "+last.Key, err)
+				return 0, ledgerErr("parse "+k, err)
 			}
-			var e anchorStatusEntry
-			if err := json.Unmarshal(last.Value, &e); err != nil {
-				return 0, ledgerErr("decode "+last.Key, err)
-			}
-			return from + uint64(e.Count), nil
+			return last + 1, nil
 		}
 		lo = mid
 	}
