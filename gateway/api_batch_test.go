@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -335,6 +336,47 @@ func TestBatchImportListed(t *testing.T) {
 	}
 	if n := e.holderCount(t, company); n != 2000 {
 		t.Fatalf("the holder has %d credentials, want 2000", n)
+	}
+}
+
+// TestBatchTwoGateways runs imports of one department on two gateways at
+// once, each with two batches under way: both start their batches' status
+// positions where the ledger's runs end, the ledger refuses the second run
+// at a place, and that gateway takes the next one.
+func TestBatchTwoGateways(t *testing.T) {
+	e := newBatchEnv(t, anchorSize(100), func(c *gateway.Config) { c.ImportAnchorings = 2 })
+	other := &batchEnv{apiEnv: &apiEnv{ledger: e.l, ks: e.ks, keys: e.keys, logs: e.logs}, l: e.l, config: e.config}
+	other.config.StateDir = t.TempDir()
+	other.start(t)
+	ids := make([]string, 2)
+	for i, g := range []*batchEnv{e, other} {
+		ids[i] = g.submit(t, "samr", "type=business-licence", "text/csv", licenceCSV(500, uscc(t, fmt.Sprintf("9135010000000070%d", i)), false))
+	}
+	seen := map[string]bool{}
+	for i, g := range []*batchEnv{e, other} {
+		if st := g.wait(t, "samr", ids[i], nil); st.Done != 500 || st.Failed != 0 {
+			t.Fatalf("gateway %d: %+v", i, st)
+		}
+		for _, id := range idsOf(t, g.results(t, "samr", ids[i])) {
+			if seen[id] {
+				t.Fatalf("%s issued twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	if n := anchoredIDs(t, slices.Collect(maps.Keys(seen))); n != 10 {
+		t.Fatalf("%d batches, want 10", n)
+	}
+	sequences := map[uint64]string{}
+	for id := range seen {
+		rec, err := e.l.Record(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev, dup := sequences[rec.StatusSequence]; dup || rec.StatusSequence < credential.AnchorStatusBase {
+			t.Fatalf("%s has status position %d (also %s)", id, rec.StatusSequence, prev)
+		}
+		sequences[rec.StatusSequence] = id
 	}
 }
 
