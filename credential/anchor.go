@@ -32,7 +32,7 @@ const (
 	// AnchorStatusListBase is the first status list of anchored batches:
 	// a batch takes a contiguous run of sequence numbers, which must not
 	// meet the random positions single issuances draw in the lists below.
-	AnchorStatusListBase = 1 << 22
+	AnchorStatusListBase = 3 << 21
 	// statusListSize mirrors vc.StatusListSize (the W3C Bitstring Status
 	// List's 131,072 entries), which this package cannot import.
 	statusListSize = 131072
