@@ -361,10 +361,14 @@ type historyAnswer struct {
 	History []credential.Change `json:"history"`
 }
 
-func (s *suite) historyOf(t testing.TB) []credential.Change {
-	r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/history", s.samr, nil)
+func (s *suite) historyOf(t testing.TB) []credential.Change { return s.historyFor(t, s.lic.ID) }
+
+// historyFor is the history of samr's credential id.
+func (s *suite) historyFor(t testing.TB, id string) []credential.Change {
+	t.Helper()
+	r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(id)+"/history", s.samr, nil)
 	if r.Status != http.StatusOK {
-		t.Fatalf("history: %d %s", r.Status, r.Body)
+		t.Fatalf("history of %s: %d %s", id, r.Status, r.Body)
 	}
 	var h historyAnswer
 	r.JSON(t, &h)
