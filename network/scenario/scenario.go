@@ -54,6 +54,7 @@ type suite struct {
 	pres    issued // a credential presented partially and as a compact QR
 	compact string // its compact QR payload
 	holder  holderState
+	imp     importState
 }
 
 func businessLicence(name string) map[string]any {
