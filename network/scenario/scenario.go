@@ -127,6 +127,12 @@ func Run(t *testing.T, target Target) {
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 		{"staff sign in: a clerk issues, an approver suspends, history names both", s.staffRoles},
 		{"a department imports a file of credentials, twice without duplicates", s.bulkImport},
+		{"imported credentials verify online, on their page and offline", s.importedVerify},
+		{"imported credentials are in the register and their VC export has status entries", s.importedRegister},
+		{"the holder of an imported credential finds it", s.importedHolder},
+		{"imported credentials are suspended, reinstated and revoked one at a time", s.importedLifecycle},
+		{"an imported credential is renewed and verifies superseded", s.importedRenewal},
+		{"imported credentials' documents carry an anchor proof to their batch root", s.importedAnchor},
 	}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {
