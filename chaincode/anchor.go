@@ -11,12 +11,14 @@ import (
 )
 
 // Anchored batches (docs/decisions/0021-anchored-batches.md): one
-// transaction records a batch of credentials under a Merkle root. Keys:
+// transaction records a batch of credentials under a Merkle root. A batch's
+// own keys name the issuer by its code (USCC), as its identifiers do, so an
+// identifier leads to its batch; its status runs, by department ID. Keys:
 //
-//	anchor/<issuer>/<type code>/<token>                 -> credential.Anchor
-//	anchorleaf/<issuer>/<type code>/<token>/<chunk>     -> []credential.AnchorLeaf
-//	anchordoc/<issuer>/<type code>/<token>/<chunk>      -> EncodeAnchorChunk blob (private)
-//	anchorstatus/<issuer>/<first sequence, 20 digits>   -> anchorStatusEntry
+//	anchor/<issuer code>/<type code>/<token>               -> credential.Anchor
+//	anchorleaf/<issuer code>/<type code>/<token>/<chunk>   -> []credential.AnchorLeaf
+//	anchordoc/<issuer code>/<type code>/<token>/<chunk>    -> EncodeAnchorChunk blob (private)
+//	anchorstatus/<department>/<first sequence, 20 digits> -> anchorStatusEntry
 const (
 	prefixAnchor       = "anchor/"
 	prefixAnchorLeaf   = "anchorleaf/"
@@ -27,17 +29,18 @@ const (
 	MaxAnchorRequestSize = 4 << 20
 )
 
-func anchorName(issuer, typeCode, token string) string {
-	return issuer + "/" + typeCode + "/" + token
+func anchorName(issuerCode, typeCode, token string) string {
+	return issuerCode + "/" + typeCode + "/" + token
 }
-func anchorKey(issuer, typeCode, token string) string {
-	return prefixAnchor + anchorName(issuer, typeCode, token)
+func anchorNameOf(a credential.Anchor) string { return anchorName(a.IssuerCode, a.Type, a.Token) }
+func anchorKey(issuerCode, typeCode, token string) string {
+	return prefixAnchor + anchorName(issuerCode, typeCode, token)
 }
 func anchorLeafKey(a credential.Anchor, chunk int) string {
-	return fmt.Sprintf("%s%s/%04d", prefixAnchorLeaf, anchorName(a.Issuer, a.Type, a.Token), chunk)
+	return fmt.Sprintf("%s%s/%04d", prefixAnchorLeaf, anchorNameOf(a), chunk)
 }
 func anchorDocKey(a credential.Anchor, chunk int) string {
-	return fmt.Sprintf("%s%s/%04d", prefixAnchorDoc, anchorName(a.Issuer, a.Type, a.Token), chunk)
+	return fmt.Sprintf("%s%s/%04d", prefixAnchorDoc, anchorNameOf(a), chunk)
 }
 func anchorStatusPrefix(dept string) string { return prefixAnchorStatus + dept + "/" }
 func anchorStatusKey(dept string, from uint64) string {
@@ -90,7 +93,7 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 	// The token is the batch's idempotency key: documents signed again
 	// have new salts and a new root, so the rows' hash decides a replay.
 	var prev credential.Anchor
-	found, err := getJSON(tx, anchorKey(caller.ID, req.Type, req.Token), &prev)
+	found, err := getJSON(tx, anchorKey(caller.USCC, req.Type, req.Token), &prev)
 	if err != nil {
 		return credential.AnchorResult{}, err
 	}
@@ -100,25 +103,25 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 		}
 		return credential.AnchorResult{}, credential.Errorf(credential.ReasonIdempotencyKeyReused, "batch %s of %s was already anchored with other rows", req.Token, req.Type)
 	}
-	root, chunkRoots := credential.AnchorRoots(req.Type, caller.ID, req.Token, req.Leaves)
+	root, chunkRoots := credential.AnchorRoots(req.Type, caller.USCC, req.Token, req.Leaves)
 	if hex.EncodeToString(root[:]) != req.Root {
 		return credential.AnchorResult{}, credential.Errorf(credential.ReasonInvalidField, "root does not match the leaves: the leaves give %x", root)
 	}
-	if err := checkAnchorSerialsFree(tx, caller.ID, req); err != nil {
+	if err := checkAnchorSerialsFree(tx, caller.USCC, req); err != nil {
 		return credential.AnchorResult{}, err
 	}
 	if err := checkAnchorStatusFree(tx, caller.ID, req.StatusFrom, len(req.Leaves)); err != nil {
 		return credential.AnchorResult{}, err
 	}
 	a := credential.Anchor{
-		Token: req.Token, Type: req.Type, Issuer: caller.ID, KeyID: req.KeyID, IssuedAt: req.IssuedAt.UTC(),
+		Token: req.Token, Type: req.Type, Issuer: caller.ID, IssuerCode: caller.USCC, KeyID: req.KeyID, IssuedAt: req.IssuedAt.UTC(),
 		Count: len(req.Leaves), Root: req.Root, StatusFrom: req.StatusFrom, RequestHash: req.RequestHash,
 		APIKeyID: req.APIKeyID, Staff: req.Staff, MSPID: caller.MSPID, TxID: tx.TxID(), Time: now,
 	}
 	for _, c := range chunkRoots {
 		a.ChunkRoots = append(a.ChunkRoots, hex.EncodeToString(c[:]))
 	}
-	if err := putRestricted(tx, anchorKey(a.Issuer, a.Type, a.Token), a, caller.MSPID); err != nil {
+	if err := putRestricted(tx, anchorKey(a.IssuerCode, a.Type, a.Token), a, caller.MSPID); err != nil {
 		return credential.AnchorResult{}, err
 	}
 	coll := DocumentCollection(caller.MSPID)
@@ -236,8 +239,8 @@ func checkAnchorAuthority(tx Tx, caller credential.Department, req credential.An
 
 // checkAnchorSerialsFree refuses a batch whose serials a singly issued
 // record already holds: one range scan of the batch's identifier prefix.
-func checkAnchorSerialsFree(tx Tx, issuer string, req credential.AnchorRequest) error {
-	p := recordKey(credential.IdentifierPrefix + req.Type + "." + issuer + "." + credential.AnchoredSerialPrefix(req.Token))
+func checkAnchorSerialsFree(tx Tx, issuerCode string, req credential.AnchorRequest) error {
+	p := recordKey(credential.IdentifierPrefix + req.Type + "." + issuerCode + "." + credential.AnchoredSerialPrefix(req.Token))
 	// Serial characters are 0-9 and A-Z, all below '['.
 	kvs, err := tx.StateRange(p, p+"[")
 	if err != nil {

@@ -53,12 +53,15 @@ type AnchorLeaf struct {
 
 // Anchor is an anchored batch as the ledger keeps it, public data only.
 type Anchor struct {
-	Token    string    `json:"token"`
-	Type     string    `json:"type"` // credential type code
-	Issuer   string    `json:"issuer"`
-	KeyID    string    `json:"kid"`
-	IssuedAt time.Time `json:"issuedAt"`
-	Count    int       `json:"count"`
+	Token  string `json:"token"`
+	Type   string `json:"type"`   // credential type code
+	Issuer string `json:"issuer"` // department ID, as records name it
+	// IssuerCode is the issuer's unified social credit code, as the
+	// batch's identifiers (and its ledger keys) spell the issuer.
+	IssuerCode string    `json:"issuerCode"`
+	KeyID      string    `json:"kid"`
+	IssuedAt   time.Time `json:"issuedAt"`
+	Count      int       `json:"count"`
 	// Root is the hex Merkle root over the chunk roots; ChunkRoots are the
 	// roots over each chunk's leaves (MerkleRoot of AnchorLeafHash).
 	Root       string   `json:"root"`
@@ -172,7 +175,7 @@ func ValidAnchorToken(s string) bool {
 
 // CredentialID is the identifier of leaf i of the anchor.
 func (a Anchor) CredentialID(i int) string {
-	return Identifier{TypeCode: a.Type, Issuer: a.Issuer, Serial: AnchoredSerial(a.Token, i), Version: 1}.String()
+	return Identifier{TypeCode: a.Type, Issuer: a.IssuerCode, Serial: AnchoredSerial(a.Token, i), Version: 1}.String()
 }
 
 // Chunks is how many chunks the anchor's leaves fill.
