@@ -337,6 +337,13 @@ func IndexHolders(tx Tx, after string) (IndexProgress, error) {
 		if !newest {
 			continue
 		}
+		// A changed credential of a batch has a record of its own but is
+		// listed by its batch's entries; one of its own would list it twice.
+		if _, _, inBatch, err := anchorOf(tx, rec.ID); err != nil {
+			return p, err
+		} else if inBatch {
+			continue
+		}
 		holderMissing, err := absent(tx, holderIndexKeyOf(rec))
 		if err != nil {
 			return p, err
