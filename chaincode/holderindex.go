@@ -92,9 +92,10 @@ func boundedRanger(tx Tx) (BoundedRanger, error) {
 //
 // Bounds: at most q.Limit+2 single index entries (one more tells whether
 // another page follows, and one is the cursor's own) in one range scan per
-// reference, and q.Limit records, as before; besides, at most
-// maxHolderShards holder shards, one per batch of every department whose
-// leaves include a reference of the group. A page that reaches that bound
+// reference, and q.Limit records, as before (an anchored credential's
+// versions 1 and 2, and its batch and chunk of leaves once a page); besides,
+// at most maxHolderShards holder shards, one per batch of every department
+// whose leaves include a reference of the group. A page that reaches that bound
 // comes back short, even empty, with a cursor. An entry whose record does
 // not carry the reference it is listed under is left out: the index only
 // points, the record decides.
