@@ -165,9 +165,10 @@ func (l *importLoad) follow(ctx context.Context, f *importFileRun, id string) (b
 	}
 }
 
-// underWay starts a file and returns once its batch issues rows: running
-// with rows done, or running for a second (an import may count its rows
-// in large steps); or once the file is over. It says which.
+// underWay starts a file and returns once its batch is well into issuing
+// rows: running with a quarter of them done, or running for 2 s (an import
+// may count its rows in large steps); or once the file is over. It says
+// which.
 func (l *importLoad) underWay(ctx context.Context, name string) (*importFileRun, string, error) {
 	f := l.start(ctx, name)
 	var running time.Time
@@ -181,7 +182,7 @@ func (l *importLoad) underWay(ctx context.Context, name string) (*importFileRun,
 		if b.Status == "running" && running.IsZero() {
 			running = time.Now()
 		}
-		if b.Status == "running" && (b.Done+b.Failed > 0 || time.Since(running) >= time.Second) {
+		if b.Status == "running" && (4*(b.Done+b.Failed) >= b.Total || time.Since(running) >= 2*time.Second) {
 			return f, fmt.Sprintf("batch %s running, %s of %s rows done", b.ID, thousands(b.Done+b.Failed), thousands(b.Total)), nil
 		}
 		if err := sleepCtx(ctx, importPoll); err != nil {

@@ -266,3 +266,43 @@ func TestFabricImportReport(t *testing.T) {
 		t.Fatalf("a stray register entry passed: %v", b.Failures())
 	}
 }
+
+// The chaos run's import load, without faults, on a gateway the tool
+// starts: a file is under way when underWay returns, finishes on its first
+// send, and every identifier it answered reads back.
+func TestImportLoadSelfHosted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a gateway")
+	}
+	ctx := context.Background()
+	sh, err := startSelfHostedWith(ctx, "", io.Discard, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sh.cleanup()
+	defer sh.stop()
+	typ, err := demoTypeOf(chaosDept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := newImportAPI(sh.URL, sh.Keys[chaosDept].APIKey, 8)
+	defer api.close()
+	l := &importLoad{api: api, cfg: ChaosConfig{ImportRows: 400}, typ: typ, run: "t", ids: newIdentities()}
+	f, state, err := l.underWay(ctx, "no fault")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(state, "running") && !strings.Contains(state, "over before the fault") {
+		t.Fatalf("state %q", state)
+	}
+	if err := l.finish(ctx, f, func() {}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if !f.finished || len(f.sends) != 1 || f.upFails+f.pollFails != 0 || l.acknowledged() != 400 || len(l.ids.byID) != 400 {
+		t.Fatalf("file finished %v after %d sends (%d, %d failures), %d acknowledged, %d identifiers: %s", f.finished, len(f.sends), f.upFails, f.pollFails,
+			l.acknowledged(), len(l.ids.byID), l.describe(f))
+	}
+	if n, firstErr := readBack(ctx, api, l.ids.ids(), 8, false); n != 400 {
+		t.Fatalf("%d of 400 read back: %s", n, firstErr)
+	}
+}
