@@ -149,9 +149,13 @@ func (r ImportReport) Markdown() string {
 
 func (r ImportReport) notes() []string {
 	run := r.Run
+	own := ""
+	if !run.End.Created.IsZero() && !run.End.Finished.IsZero() {
+		own = fmt.Sprintf(", the batch's own times (created to finished) span %.2f s", run.End.Finished.Sub(run.End.Created).Seconds())
+	}
 	out := []string{
-		fmt.Sprintf("%s rows of the demo type %s as its first issuer; the gateway ran with `BodyMemory` and `ImportLimit` at %d MiB (their defaults, 16 and 64 MiB, refuse a file over 16 MiB); the 202 came %.2f s after the upload began, the batch's own times (created to finished) span %.2f s",
-			thousands(run.Rows), r.Type, ImportBodyMemory>>20, run.Accepted.Seconds(), run.End.Finished.Sub(run.End.Created).Seconds()),
+		fmt.Sprintf("%s rows of the demo type %s as its first issuer; the gateway ran with `BodyMemory` and `ImportLimit` at %d MiB (their defaults, 16 and 64 MiB, refuse a file over 16 MiB); the 202 came %.2f s after the upload began%s",
+			thousands(run.Rows), r.Type, ImportBodyMemory>>20, run.Accepted.Seconds(), own),
 		fmt.Sprintf("results (GET /api/v1/batches/{id}/results): %d of %d rows with an identifier, %d distinct identifiers", run.Check.Issued, run.Rows, len(r.ids.byID)),
 		fmt.Sprintf("%d of %d identifiers sampled evenly over the file read back (GET /api/v1/credentials/{id}) and verified (POST /api/v1/verify)", run.Verified, run.Sampled),
 		r.Register.describe(len(r.ids.byID)),
