@@ -11,15 +11,14 @@ import (
 )
 
 // Anchored batches (docs/decisions/0021-anchored-batches.md): one
-// transaction records a batch of credentials under a Merkle root. Keys:
+// transaction records a batch of credentials under a Merkle root. A batch's
+// own keys name the issuer by its code (USCC), as its identifiers do, so an
+// identifier leads to its batch; its status runs, by department ID. Keys:
 //
-//	anchor/<issuer USCC>/<type code>/<token>             -> credential.Anchor
-//	anchorleaf/<issuer USCC>/<type code>/<token>/<chunk> -> []credential.AnchorLeaf
-//	anchordoc/<issuer USCC>/<type code>/<token>/<chunk>  -> EncodeAnchorChunk blob (private)
-//	anchorstatus/<issuer>/<last sequence, 20 digits>     -> anchorStatusEntry
-//
-// A batch is named as its credentials' identifiers name it (the issuer's
-// USCC), so an identifier leads to its batch without the registry.
+//	anchor/<issuer code>/<type code>/<token>               -> credential.Anchor
+//	anchorleaf/<issuer code>/<type code>/<token>/<chunk>   -> []credential.AnchorLeaf
+//	anchordoc/<issuer code>/<type code>/<token>/<chunk>    -> EncodeAnchorChunk blob (private)
+//	anchorstatus/<department>/<last sequence, 20 digits>  -> anchorStatusEntry
 const (
 	prefixAnchor       = "anchor/"
 	prefixAnchorLeaf   = "anchorleaf/"
@@ -30,17 +29,18 @@ const (
 	MaxAnchorRequestSize = 4 << 20
 )
 
-func anchorName(uscc, typeCode, token string) string {
-	return uscc + "/" + typeCode + "/" + token
+func anchorName(issuerCode, typeCode, token string) string {
+	return issuerCode + "/" + typeCode + "/" + token
 }
-func anchorKey(uscc, typeCode, token string) string {
-	return prefixAnchor + anchorName(uscc, typeCode, token)
+func anchorNameOf(a credential.Anchor) string { return anchorName(a.IssuerCode, a.Type, a.Token) }
+func anchorKey(issuerCode, typeCode, token string) string {
+	return prefixAnchor + anchorName(issuerCode, typeCode, token)
 }
 func anchorLeafKey(a credential.Anchor, chunk int) string {
-	return fmt.Sprintf("%s%s/%04d", prefixAnchorLeaf, anchorName(a.USCC, a.Type, a.Token), chunk)
+	return fmt.Sprintf("%s%s/%04d", prefixAnchorLeaf, anchorNameOf(a), chunk)
 }
 func anchorDocKey(a credential.Anchor, chunk int) string {
-	return fmt.Sprintf("%s%s/%04d", prefixAnchorDoc, anchorName(a.USCC, a.Type, a.Token), chunk)
+	return fmt.Sprintf("%s%s/%04d", prefixAnchorDoc, anchorNameOf(a), chunk)
 }
 func anchorStatusPrefix(dept string) string { return prefixAnchorStatus + dept + "/" }
 func anchorStatusKey(dept string, last uint64) string {
@@ -114,14 +114,14 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 		return credential.AnchorResult{}, err
 	}
 	a := credential.Anchor{
-		Token: req.Token, Type: req.Type, Issuer: caller.ID, USCC: caller.USCC, KeyID: req.KeyID, IssuedAt: req.IssuedAt.UTC(),
+		Token: req.Token, Type: req.Type, Issuer: caller.ID, IssuerCode: caller.USCC, KeyID: req.KeyID, IssuedAt: req.IssuedAt.UTC(),
 		Count: len(req.Leaves), Root: req.Root, StatusFrom: req.StatusFrom, RequestHash: req.RequestHash,
 		APIKeyID: req.APIKeyID, Staff: req.Staff, MSPID: caller.MSPID, TxID: tx.TxID(), Time: now,
 	}
 	for _, c := range chunkRoots {
 		a.ChunkRoots = append(a.ChunkRoots, hex.EncodeToString(c[:]))
 	}
-	if err := putRestricted(tx, anchorKey(a.USCC, a.Type, a.Token), a, caller.MSPID); err != nil {
+	if err := putRestricted(tx, anchorKey(a.IssuerCode, a.Type, a.Token), a, caller.MSPID); err != nil {
 		return credential.AnchorResult{}, err
 	}
 	coll := DocumentCollection(caller.MSPID)
@@ -239,8 +239,8 @@ func checkAnchorAuthority(tx Tx, caller credential.Department, req credential.An
 
 // checkAnchorSerialsFree refuses a batch whose serials a singly issued
 // record already holds: one range scan of the batch's identifier prefix.
-func checkAnchorSerialsFree(tx Tx, uscc string, req credential.AnchorRequest) error {
-	p := recordKey(credential.IdentifierPrefix + req.Type + "." + uscc + "." + credential.AnchoredSerialPrefix(req.Token))
+func checkAnchorSerialsFree(tx Tx, issuerCode string, req credential.AnchorRequest) error {
+	p := recordKey(credential.IdentifierPrefix + req.Type + "." + issuerCode + "." + credential.AnchoredSerialPrefix(req.Token))
 	// Serial characters are 0-9 and A-Z, all below '['.
 	kvs, err := tx.StateRange(p, p+"[")
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 // shard, never once per credential (docs/decisions/0021-anchored-batches.md):
 //
 //	deptidx/<issuer>/<inverted issuance time>/~<type code>/<token> -> anchorIndexEntry
-//	anchorholder/<first 2 hex of holder ref>/<issuer USCC>/<type code>/<token> -> []anchorHolderEntry
+//	anchorholder/<first 2 hex of holder ref>/<issuer code>/<type code>/<token> -> []anchorHolderEntry
 const (
 	prefixAnchorHolder = "anchorholder/"
 	// anchorIndexMark starts the department index entry of a batch; an
@@ -30,7 +30,7 @@ type anchorHolderEntry struct {
 }
 
 func anchorHolderKey(shard string, a credential.Anchor) string {
-	return prefixAnchorHolder + shard + "/" + anchorName(a.USCC, a.Type, a.Token)
+	return prefixAnchorHolder + shard + "/" + anchorNameOf(a)
 }
 
 func anchorDeptIndexKey(a credential.Anchor) string {
@@ -60,5 +60,5 @@ func indexAnchorHolders(tx Tx, a credential.Anchor, leaves []credential.AnchorLe
 
 // indexAnchorDepartment lists the batch in its department's index.
 func indexAnchorDepartment(tx Tx, a credential.Anchor, mspID string) error {
-	return putRestricted(tx, anchorDeptIndexKey(a), anchorIndexEntry{Anchor: anchorName(a.USCC, a.Type, a.Token)}, mspID)
+	return putRestricted(tx, anchorDeptIndexKey(a), anchorIndexEntry{Anchor: anchorNameOf(a)}, mspID)
 }

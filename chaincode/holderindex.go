@@ -77,12 +77,28 @@ func boundedRanger(tx Tx) (BoundedRanger, error) {
 }
 
 // GetCredentialsByHolder returns one page of the records the holder index
-// lists under q.Refs, in index key order, and the cursor of the next page.
-// It reads at most q.Limit+2 index entries (one more tells whether another
-// page follows, and one is the cursor's own) and q.Limit records, in one
-// range scan per reference. An entry whose record does not carry the
-// reference it is listed under is left out: the index only points, the
-// record decides.
+// lists under q.Refs, and the cursor of the next page. A single issuance is
+// listed by its index entry; an anchored credential by its batch's holder
+// shard (holderindex_anchor.go), both current versions only.
+//
+// Order and cursor: the references are taken in groups sharing their first
+// two hex digits (the shard the anchored batches list them in), in order;
+// within a group, first each reference's single issuances in index key order
+// (cursor <reference>/<type code>.<issuer>.<serial>, as ever), then the
+// anchored credentials of all the group's references in shard key and leaf
+// order (cursor <reference>/~<issuer code>/<type code>/<token>/<leaf>, or
+// <reference>/~ for the start of the group's shards). A cursor names the
+// last position the previous page looked at; a page resumes after it.
+//
+// Bounds: at most q.Limit+2 single index entries (one more tells whether
+// another page follows, and one is the cursor's own) in one range scan per
+// reference, and q.Limit records, as before (an anchored credential's
+// versions 1 and 2, and its batch and chunk of leaves once a page); besides,
+// at most maxHolderShards holder shards, one per batch of every department
+// whose leaves include a reference of the group. A page that reaches that bound
+// comes back short, even empty, with a cursor. An entry whose record does
+// not carry the reference it is listed under is left out: the index only
+// points, the record decides.
 func GetCredentialsByHolder(tx Tx, q credential.HolderQuery) (credential.HolderPage, error) {
 	page := credential.HolderPage{Records: []credential.Record{}}
 	refs, err := holderRefs(q.Refs)
@@ -96,7 +112,7 @@ func GetCredentialsByHolder(tx Tx, q credential.HolderQuery) (credential.HolderP
 	if limit < 0 || limit > credential.MaxHolderPage {
 		return page, credential.Errorf(credential.ReasonInvalidRequest, "limit must be 1 to %d, not %d", credential.MaxHolderPage, q.Limit)
 	}
-	afterRef, afterKey, err := holderCursor(q.After)
+	after, err := holderCursor(q.After)
 	if err != nil {
 		return page, err
 	}
@@ -104,60 +120,93 @@ func GetCredentialsByHolder(tx Tx, q credential.HolderQuery) (credential.HolderP
 	if err != nil {
 		return page, err
 	}
-	entries := make([]KV, 0, limit+2)
-	for _, ref := range refs {
-		if ref < afterRef {
+	s := holderScan{br: br, want: limit + 1, shards: maxHolderShards, cands: make([]holderCand, 0, limit+1)}
+	for _, g := range holderGroups(refs) {
+		if after.ref != "" && g.shard < after.ref[:2] {
 			continue
 		}
-		prefix := holderIndexPrefix(ref)
-		start, n := prefix, limit+1-len(entries)
-		if ref == afterRef {
-			// The cursor names the last entry of the previous page.
-			start, n = afterKey, n+1
+		var from *holderPos
+		if after.ref != "" && g.shard == after.ref[:2] {
+			from = &after
 		}
-		kvs, err := br.StateRangeN(start, prefixEnd(prefix), n)
-		if err != nil {
-			return page, ledgerErr("scan "+start, err)
-		}
-		for _, kv := range kvs {
-			if kv.Key != afterKey {
-				entries = append(entries, kv)
+		if from == nil || !from.anchored {
+			if err := s.singles(g, from); err != nil {
+				return page, err
+			}
+			if s.full() {
+				break
+			}
+			if from != nil {
+				from = nil // the group's shards are read from their start
 			}
 		}
-		if len(entries) > limit {
+		if err := s.anchored(g, from); err != nil {
+			return page, err
+		}
+		if s.full() || s.stop != "" {
 			break
 		}
 	}
-	if len(entries) > limit {
-		entries = entries[:limit]
-		page.Next = strings.TrimPrefix(entries[limit-1].Key, prefixHolderIndex)
+	cands := s.cands
+	if len(cands) > limit {
+		cands = cands[:limit]
+		page.Next = cands[limit-1].pos
+	} else {
+		page.Next = s.stop
 	}
-	ids := make([]string, len(entries))
-	for i, kv := range entries {
-		var e holderIndexEntry
-		if err := decodeListed(kv.Value, &e); err != nil {
-			return page, ledgerErr("decode "+kv.Key, err)
-		}
-		ids[i] = e.ID
-	}
-	values, err := readRecords(tx, ids)
+	recs, err := holderRecords(tx, cands)
 	if err != nil {
 		return page, err
 	}
-	page.Records = make([]credential.Record, 0, len(values))
-	for i, b := range values {
-		if b == nil {
+	page.Records = recs
+	return page, nil
+}
+
+// holderRecords reads the records of a page's candidates, in order, and
+// keeps those that carry the reference they are listed under.
+func holderRecords(tx Tx, cands []holderCand) ([]credential.Record, error) {
+	var ids []string
+	var leaves []leafRef
+	for _, c := range cands {
+		if c.leaf != nil {
+			leaves = append(leaves, *c.leaf)
 			continue
 		}
-		var rec credential.Record
-		if err := decodeListed(b, &rec); err != nil {
-			return page, ledgerErr("decode "+recordKey(ids[i]), err)
+		var e holderIndexEntry
+		if err := decodeListed(c.kv.Value, &e); err != nil {
+			return nil, ledgerErr("decode "+c.kv.Key, err)
 		}
-		if strings.HasPrefix(entries[i].Key, holderIndexPrefix(rec.HolderRef)) {
-			page.Records = append(page.Records, rec)
+		ids = append(ids, e.ID)
+	}
+	values, err := readRecords(tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	anchored, err := newAnchorReader(tx).current(leaves)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]credential.Record, 0, len(cands))
+	var single, leaf int
+	for _, c := range cands {
+		var rec *credential.Record
+		if c.leaf != nil {
+			rec, leaf = anchored[leaf], leaf+1
+		} else {
+			b := values[single]
+			if b != nil {
+				rec = new(credential.Record)
+				if err := decodeListed(b, rec); err != nil {
+					return nil, ledgerErr("decode "+recordKey(ids[single]), err)
+				}
+			}
+			single++
+		}
+		if rec != nil && rec.HolderRef == c.ref {
+			out = append(out, *rec)
 		}
 	}
-	return page, nil
+	return out, nil
 }
 
 // decodeListed decodes a value the holder query reads, up to a page of
@@ -180,20 +229,6 @@ func holderRefs(refs []string) ([]string, error) {
 	out := slices.Clone(refs)
 	slices.Sort(out)
 	return slices.Compact(out), nil
-}
-
-// holderCursor parses a page cursor, <reference>/<type code>.<issuer>.<serial>:
-// the reference to resume in and the index key to resume after. An empty
-// cursor starts before every reference.
-func holderCursor(after string) (ref, key string, err error) {
-	if after == "" {
-		return "", "", nil
-	}
-	ref, rest, ok := strings.Cut(after, "/")
-	if !ok || !validHex(ref, 64) || !validLineage(rest) {
-		return "", "", credential.Errorf(credential.ReasonInvalidRequest, "the page cursor %q is not one this ledger returned", truncated(after))
-	}
-	return ref, prefixHolderIndex + after, nil
 }
 
 // validLineage accepts <type code>.<issuer>.<serial> as identifiers spell
@@ -301,6 +336,13 @@ func IndexHolders(tx Tx, after string) (IndexProgress, error) {
 			return p, err
 		}
 		if !newest {
+			continue
+		}
+		// A changed credential of a batch has a record of its own but is
+		// listed by its batch's entries; one of its own would list it twice.
+		if _, _, inBatch, err := anchorOf(tx, rec.ID); err != nil {
+			return p, err
+		} else if inBatch {
 			continue
 		}
 		holderMissing, err := absent(tx, holderIndexKeyOf(rec))

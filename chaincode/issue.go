@@ -79,10 +79,10 @@ func Issue(tx Tx) (credential.IssueResult, error) {
 		return credential.IssueResult{}, ledgerErr("read "+recordKey(doc.ID), err)
 	}
 	if existing == nil {
-		// An anchored batch may hold the identifier without a record key.
-		if _, _, ok, err := anchorOf(tx, doc.ID); err != nil {
+		// An anchored batch owns every serial of its token, held or not.
+		if held, err := batchOwnsSerial(tx, doc.ID); err != nil {
 			return credential.IssueResult{}, err
-		} else if ok {
+		} else if held {
 			existing = []byte{}
 		}
 	}
@@ -324,4 +324,23 @@ func validToken(s string, max int) bool {
 		}
 	}
 	return true
+}
+
+// batchOwnsSerial reports whether id is a version-1 identifier of anchored
+// shape whose batch is on the ledger, whatever its leaf index: a single
+// issuance never takes a serial of a batch's token.
+func batchOwnsSerial(tx Tx, id string) (bool, error) {
+	p, err := credential.ParseIdentifier(id)
+	if err != nil || p.Version != 1 {
+		return false, nil
+	}
+	token, _, ok := credential.IsAnchoredSerial(p.Serial)
+	if !ok {
+		return false, nil
+	}
+	b, err := tx.GetState(anchorKey(p.Issuer, p.TypeCode, token))
+	if err != nil {
+		return false, ledgerErr("read "+anchorKey(p.Issuer, p.TypeCode, token), err)
+	}
+	return b != nil, nil
 }

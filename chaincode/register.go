@@ -71,10 +71,11 @@ func replacesVersion(rec credential.Record, renews bool) bool {
 }
 
 // GetCredentialsByDepartment returns one page of q.Dept's register: the
-// records its index lists, newest first, that pass the query's filters. It
-// scans at most credential.MaxRegisterScan index entries and reads at most
-// as many records; the page's Next resumes after the last entry it looked
-// at, so a selective filter yields short pages rather than long scans.
+// records its index lists, newest first, that pass the query's filters; a
+// batch's entry lists its leaves (register_anchor.go). It scans at most
+// credential.MaxRegisterScan index entries and leaves and reads at most as
+// many records; the page's Next resumes after the last entry or leaf it
+// looked at, so a selective filter yields short pages rather than long scans.
 // Only the department itself may ask, as its own identity.
 func GetCredentialsByDepartment(tx Tx, q credential.RegisterQuery) (credential.RegisterPage, error) {
 	page := credential.RegisterPage{Records: []credential.Record{}}
@@ -113,7 +114,7 @@ func GetCredentialsByDepartment(tx Tx, q credential.RegisterQuery) (credential.R
 		}
 	}
 	if len(q.HolderRefs) > 0 {
-		return holderRegister(tx, br, f, after, limit)
+		return holderRegister(tx, br, f, caller.USCC, after, limit)
 	}
 	prefix := deptIndexPrefix(q.Dept)
 	start, end := prefix, prefixEnd(prefix)
@@ -123,17 +124,20 @@ func GetCredentialsByDepartment(tx Tx, q credential.RegisterQuery) (credential.R
 	if !q.IssuedFrom.IsZero() {
 		end = min(end, prefix+invertedTime(q.IssuedFrom)+"0")
 	}
-	if after != "" {
-		start = max(start, prefix+after+"\x00")
+	w := &registerWalk{tx: tx, br: br, f: f, prefix: prefix, limit: limit, page: &page, anchors: newAnchorReader(tx), last: after.pos}
+	switch {
+	case after.batch != "":
+		// Resume inside the batch: its entry is read again.
+		start = max(start, prefix+after.batch)
+		w.resumeKey, w.resumeLeaf = prefix+after.batch, after.leaf+1
+	case after.pos != "":
+		start = max(start, prefix+after.pos+"\x00")
 	}
-	// keys[i] is the index key of page.Records[i]; one more record than the
-	// page holds tells that another page follows.
-	var keys []string
-	last := ""
-	for page.Scanned < credential.MaxRegisterScan && len(keys) <= limit && start < end {
+	more := true
+	for page.Scanned < credential.MaxRegisterScan && !w.full() && !w.stopped && start < end {
 		// The first read is the page itself, as when nothing is filtered
 		// out; later ones are larger.
-		n := limit + 1 - len(keys)
+		n := limit + 1 - len(w.keys)
 		if page.Scanned > 0 {
 			n = max(n, registerChunk)
 		}
@@ -143,29 +147,24 @@ func GetCredentialsByDepartment(tx Tx, q credential.RegisterQuery) (credential.R
 			return page, ledgerErr("scan "+start, err)
 		}
 		page.Scanned += len(kvs)
-		recs, err := f.records(tx, kvs)
-		if err != nil {
+		if err := w.entries(kvs); err != nil {
 			return page, err
 		}
-		for i, rec := range recs {
-			if rec != nil && len(keys) <= limit {
-				keys = append(keys, kvs[i].Key)
-				page.Records = append(page.Records, *rec)
-			}
-		}
-		if len(kvs) < n {
-			last = ""
+		if w.full() || w.stopped {
 			break
 		}
-		last = kvs[len(kvs)-1].Key
-		start = last + "\x00"
+		if len(kvs) < n {
+			more = false
+			break
+		}
+		start = kvs[len(kvs)-1].Key + "\x00"
 	}
 	switch {
-	case len(keys) > limit:
-		page.Records, page.Next = page.Records[:limit], strings.TrimPrefix(keys[limit-1], prefix)
-	case last != "":
+	case len(w.keys) > limit:
+		page.Records, page.Next = page.Records[:limit], w.keys[limit-1]
+	case more && w.last != after.pos:
 		// The scan bound stopped the scan before the index's end.
-		page.Next = strings.TrimPrefix(last, prefix)
+		page.Next = w.last
 	}
 	return page, nil
 }
@@ -230,9 +229,11 @@ func (f registerFilter) keep(rec credential.Record) bool {
 
 // holderRegister answers a register query with holder references from the
 // holder index: a holder has few credentials, so it reads every entry under
-// the references (up to the scan bound), keeps the department's, and pages
-// through them in the register's order.
-func holderRegister(tx Tx, br BoundedRanger, f registerFilter, after string, limit int) (credential.RegisterPage, error) {
+// the references, and the department's holder shards of each (one per batch
+// listing a reference of the same first two hex digits), up to the scan
+// bound, keeps the department's, and pages through them in the register's
+// order, with the register's cursors.
+func holderRegister(tx Tx, br BoundedRanger, f registerFilter, issuerCode string, after registerPos, limit int) (credential.RegisterPage, error) {
 	page := credential.RegisterPage{Records: []credential.Record{}}
 	refs, err := holderRefs(f.q.HolderRefs)
 	if err != nil {
@@ -250,7 +251,11 @@ func holderRegister(tx Tx, br BoundedRanger, f registerFilter, after string, lim
 		}
 		kvs = append(kvs, got...)
 	}
-	page.Scanned = len(kvs)
+	leaves, leafRefs, shards, err := holderRegisterLeaves(br, refs, issuerCode, credential.MaxRegisterScan-len(kvs))
+	if err != nil {
+		return page, err
+	}
+	page.Scanned = len(kvs) + shards
 	ids := make([]KV, len(kvs))
 	for i, kv := range kvs {
 		var e holderIndexEntry
@@ -274,8 +279,20 @@ func holderRegister(tx Tx, br BoundedRanger, f registerFilter, after string, lim
 		if rec == nil || !strings.HasPrefix(kvs[i].Key, holderIndexPrefix(rec.HolderRef)) {
 			continue
 		}
-		k := invertedTime(rec.IssuedAt) + "/" + rec.ID
-		if k > after {
+		if k := invertedTime(rec.IssuedAt) + "/" + rec.ID; k > after.pos {
+			sel = append(sel, keyed{k, *rec})
+		}
+	}
+	anchored, err := newAnchorReader(tx).current(leaves)
+	if err != nil {
+		return page, err
+	}
+	for i, rec := range anchored {
+		if rec == nil || rec.HolderRef != leafRefs[i] || !f.keep(*rec) {
+			continue
+		}
+		_, rest, _ := strings.Cut(leaves[i].name, "/")
+		if k := invertedTime(rec.IssuedAt) + "/" + anchorIndexMark + batchPos(rest, leaves[i].index); k > after.pos {
 			sel = append(sel, keyed{k, *rec})
 		}
 	}
@@ -287,18 +304,4 @@ func holderRegister(tx Tx, br BoundedRanger, f registerFilter, after string, lim
 		page.Records = append(page.Records, s.rec)
 	}
 	return page, nil
-}
-
-// registerCursor checks a page cursor, <inverted time>/<identifier>, as
-// the register returns them.
-func registerCursor(after string) (string, error) {
-	if after == "" {
-		return "", nil
-	}
-	inv, id, ok := strings.Cut(after, "/")
-	_, idErr := credential.ParseIdentifier(id)
-	if !ok || len(inv) != 19 || strings.Trim(inv, "0123456789") != "" || idErr != nil {
-		return "", credential.Errorf(credential.ReasonInvalidRequest, "the page cursor %q is not one this ledger returned", truncated(after))
-	}
-	return after, nil
 }

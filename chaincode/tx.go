@@ -59,6 +59,7 @@ const (
 	FnChangeStatus      = "ChangeStatus"
 	FnAnchorBatch       = "AnchorBatch"
 	FnGetAnchorStatus   = "GetAnchorStatusNext"
+	FnGetAnchorLeaves   = "GetAnchorLeaves"
 	FnRotateToken       = "RotateToken"
 	FnGetRecord         = "GetRecord"
 	FnGetDocument       = "GetDocument"

@@ -32,7 +32,7 @@ const (
 	// AnchorStatusListBase is the first status list of anchored batches:
 	// a batch takes a contiguous run of sequence numbers, which must not
 	// meet the random positions single issuances draw in the lists below.
-	AnchorStatusListBase = 1 << 22
+	AnchorStatusListBase = 3 << 21
 	// statusListSize mirrors vc.StatusListSize (the W3C Bitstring Status
 	// List's 131,072 entries), which this package cannot import.
 	statusListSize = 131072
@@ -55,12 +55,13 @@ type AnchorLeaf struct {
 type Anchor struct {
 	Token  string `json:"token"`
 	Type   string `json:"type"`   // credential type code
-	Issuer string `json:"issuer"` // department ID, as in its records
-	// USCC is the issuer's code in its credentials' identifiers.
-	USCC     string    `json:"uscc"`
-	KeyID    string    `json:"kid"`
-	IssuedAt time.Time `json:"issuedAt"`
-	Count    int       `json:"count"`
+	Issuer string `json:"issuer"` // department ID, as records name it
+	// IssuerCode is the issuer's unified social credit code, as the
+	// batch's identifiers (and its ledger keys) spell the issuer.
+	IssuerCode string    `json:"issuerCode"`
+	KeyID      string    `json:"kid"`
+	IssuedAt   time.Time `json:"issuedAt"`
+	Count      int       `json:"count"`
 	// Root is the hex Merkle root over the chunk roots; ChunkRoots are the
 	// roots over each chunk's leaves (MerkleRoot of AnchorLeafHash).
 	Root       string   `json:"root"`
@@ -177,7 +178,7 @@ func ValidAnchorToken(s string) bool {
 
 // CredentialID is the identifier of leaf i of the anchor.
 func (a Anchor) CredentialID(i int) string {
-	return Identifier{TypeCode: a.Type, Issuer: a.USCC, Serial: AnchoredSerial(a.Token, i), Version: 1}.String()
+	return Identifier{TypeCode: a.Type, Issuer: a.IssuerCode, Serial: AnchoredSerial(a.Token, i), Version: 1}.String()
 }
 
 // Chunks is how many chunks the anchor's leaves fill.

@@ -110,9 +110,10 @@ func merkleClimb(r [32]byte, m, n int, path [][32]byte) ([32]byte, bool) {
 
 // AnchorRoots computes a batch's chunk roots and root from its leaves, as
 // the contract recomputes them: leaf i is the credential
-// AnchoredSerial(token, i) of typeCode and the issuer whose USCC is uscc.
-func AnchorRoots(typeCode, uscc, token string, leaves []AnchorLeaf) (root [32]byte, chunkRoots [][32]byte) {
-	a := Anchor{Type: typeCode, USCC: uscc, Token: token}
+// AnchoredSerial(token, i) of typeCode and the issuer whose unified social
+// credit code is issuerCode.
+func AnchorRoots(typeCode, issuerCode, token string, leaves []AnchorLeaf) (root [32]byte, chunkRoots [][32]byte) {
+	a := Anchor{Type: typeCode, IssuerCode: issuerCode, Token: token}
 	hashes := make([][32]byte, len(leaves))
 	for i, l := range leaves {
 		hashes[i] = AnchorLeafHash(a.CredentialID(i), l)

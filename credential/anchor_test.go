@@ -30,7 +30,7 @@ func anchorLeaves(n int) []credential.AnchorLeaf {
 func anchorOf(t *testing.T, token string, leaves []credential.AnchorLeaf) credential.Anchor {
 	t.Helper()
 	root, chunks := credential.AnchorRoots(anchorType, anchorIssuer, token, leaves)
-	a := credential.Anchor{Token: token, Type: anchorType, USCC: anchorIssuer, Count: len(leaves), Root: hex.EncodeToString(root[:])}
+	a := credential.Anchor{Token: token, Type: anchorType, Issuer: "dept", IssuerCode: anchorIssuer, Count: len(leaves), Root: hex.EncodeToString(root[:])}
 	for _, c := range chunks {
 		a.ChunkRoots = append(a.ChunkRoots, hex.EncodeToString(c[:]))
 	}

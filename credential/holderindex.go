@@ -3,7 +3,8 @@ package credential
 // Bounds of one holder index query (Ledger.CredentialsByHolder). A query
 // reads at most MaxHolderPage+1 index entries and MaxHolderPage records,
 // and one range scan per reference, however many credentials the holder has:
-// a holder with thousands of credentials is read page by page.
+// a holder with thousands of credentials is read page by page. Anchored
+// batches' holder shards are read besides, up to a bound of the contract's.
 const (
 	// MaxHolderRefs bounds the references of one query: one per department
 	// of the registry, plus the legacy reference (docs/decisions/0010).
@@ -27,11 +28,16 @@ type HolderQuery struct {
 }
 
 // HolderPage is one page of a HolderQuery's answer: records in the index's
-// order (by reference, then by type code, issuer and serial), each carrying
-// one of the query's references. Records have no BlockNumber.
+// order (by reference, then by type code, issuer and serial; the credentials
+// of anchored batches after the single issuances of the references sharing
+// their first two hex digits), each carrying one of the query's references.
+// Records have no BlockNumber.
 type HolderPage struct {
 	Records []Record `json:"records"`
-	// Next is the cursor of the following page; empty on the last page.
+	// Next is the cursor of the following page, <reference>/<position>;
+	// empty on the last page. A page may hold fewer than Limit records, even
+	// none, and still have a Next: the scan bound of anchored batches was
+	// reached.
 	Next string `json:"next,omitempty"`
 }
 

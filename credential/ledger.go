@@ -176,7 +176,8 @@ type Ledger interface {
 // ChangeNotifier is implemented by ledgers that learn of record changes made
 // by any client, not only through this process (the Fabric backend, from the
 // channel's events). The gateway registers one function, called with each
-// changed record; it must not block.
+// changed record; it must not block. An anchored batch's issuances are not
+// reported: they change no status list, and the change feed has them.
 type ChangeNotifier interface {
 	NotifyChanges(fn func(Record))
 }

@@ -18,3 +18,10 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface) (str
 func (c *Contract) GetAnchorStatusNext(ctx contractapi.TransactionContextInterface, dept string) (string, error) {
 	return asJSON(chaincode.GetAnchorStatusNext(fabricTx{ctx}, dept))
 }
+
+// GetAnchorLeaves returns the leaves of the chunk of an anchored batch
+// that holds credential id: public data, which the gateway's change feed
+// reads to expand an anchoring into its credentials.
+func (c *Contract) GetAnchorLeaves(ctx contractapi.TransactionContextInterface, id string) (string, error) {
+	return asJSON(chaincode.GetAnchorLeaves(fabricTx{ctx}, id))
+}

@@ -50,7 +50,7 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 // GetEvaluateTransactions marks the read-only transactions in the metadata.
 func (c *Contract) GetEvaluateTransactions() []string {
 	return append([]string{chaincode.FnGetRegistry, chaincode.FnGetRecord, chaincode.FnGetDocument, chaincode.FnGetHistory, chaincode.FnGetStatusEntries, chaincode.FnGetAPIKeys, chaincode.FnGetCredentialsByHolder,
-		chaincode.FnGetServices, chaincode.FnGetShare, chaincode.FnGetSharesByHolder, chaincode.FnGetCredentialsByDepartment, chaincode.FnGetAnchorStatus,
+		chaincode.FnGetServices, chaincode.FnGetShare, chaincode.FnGetSharesByHolder, chaincode.FnGetCredentialsByDepartment, chaincode.FnGetAnchorStatus, chaincode.FnGetAnchorLeaves,
 	}, requestEvaluateTransactions...)
 }
 

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
+	"github.com/certledger/certledger/gateway"
 )
 
 func init() {
@@ -33,7 +34,7 @@ func runBench(args []string) error {
 	fs.StringVar(&write, "write", "", "update the results section of this Markdown file (e.g. docs/benchmarks.md)")
 	wallet := fs.Bool("wallet", false, fmt.Sprintf("instead of the phases, measure GET /api/v1/me/credentials for a demo citizen signed in through the demo identity provider, after issuing them %d credentials", loadtest.WalletCredentials))
 	consent := fs.Bool("consent", false, fmt.Sprintf("instead of the phases, measure consent flows (request, approval by a signed-in holder, proof read) for %d holders", loadtest.ConsentHolders))
-	importRows := fs.Int("import", 0, "instead of the phases, import a CSV file of this many rows through POST /api/v1/batches on a self-hosted gateway and report rows/s and CPU per row")
+	importRows := fs.Int("import", 0, fmt.Sprintf("instead of the phases, import a CSV file of this many rows (at most %d) of --type through POST /api/v1/batches on a self-hosted gateway, report rows/s and CPU per row, and check every row's identifier", gateway.DefaultImportRows))
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (client and self-hosted gateway) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: certledger bench [flags]\n\nDrives a gateway on this machine and prints throughput and latency percentiles.\n\nflags:")
@@ -69,7 +70,10 @@ func runBench(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	if *importRows > 0 {
-		return benchImport(ctx, cfg.Type, *importRows, write, args)
+		if *importRows > gateway.DefaultImportRows || cfg.URL != "" {
+			return benchUsageError{fmt.Errorf("--import takes at most %d rows, on a gateway the tool starts (no --url)", gateway.DefaultImportRows)}
+		}
+		return benchImport(ctx, loadtest.ImportConfig{Rows: *importRows, Type: cfg.Type, Concurrency: cfg.Concurrency}, write, args)
 	}
 	run, begin, end, markdown := loadtest.Run, loadtest.SectionBegin, loadtest.SectionEnd, (*loadtest.Report).Markdown
 	if *wallet {
@@ -121,9 +125,10 @@ type benchUsageError struct{ err error }
 func (e benchUsageError) Error() string { return e.err.Error() }
 func (e benchUsageError) ExitCode() int { return 2 }
 
-// benchImport is `bench --import N`.
-func benchImport(ctx context.Context, typ string, n int, write string, args []string) error {
-	rep, err := loadtest.RunImport(ctx, typ, n, os.Stderr)
+// benchImport is `bench --import N`: it exits 1 when a row was lost or
+// doubled, or the rate missed its target.
+func benchImport(ctx context.Context, cfg loadtest.ImportConfig, write string, args []string) error {
+	rep, err := loadtest.RunImport(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -134,6 +139,12 @@ func benchImport(ctx context.Context, typ string, n int, write string, args []st
 			return fmt.Errorf("write %s: %w", write, err)
 		}
 		fmt.Fprintf(os.Stderr, "results written to %s\n", write)
+	}
+	if f := rep.Failures(); len(f) > 0 {
+		return fmt.Errorf("import: %s", strings.Join(f, "; "))
+	}
+	if !rep.Passed() {
+		return fmt.Errorf("the import ran at %.0f rows/s, below the target of %d", rep.RowsPerSecond(), loadtest.TargetImport)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/certledger/certledger/cmd/certledger/internal/loadtest"
+	"github.com/certledger/certledger/gateway"
 )
 
 func init() {
@@ -34,9 +35,10 @@ func runBenchFabric(args []string) error {
 	consent := fs.Bool("consent", false, "instead of the comparison, measure consent flows through the gateway against three raw kv puts one after another per operation")
 	chaos := fs.Bool("chaos", false, "instead of the comparison, issue under load while killing the Raft leader, a peer and the gateway and restarting the network; check every acknowledged credential is on the ledger once")
 	outage := fs.Duration("outage", loadtest.DefaultChaosOutage, "with --chaos: how long the killed orderer and peer, and the stopped network, stay down")
-	drain := fs.Duration("drain", loadtest.DefaultChaosDrain, "with --chaos: how long clients keep retrying their last issuance after the load ends")
+	drain := fs.Duration("drain", loadtest.DefaultChaosDrain, "with --chaos: how long clients keep retrying their last issuance after the load ends (with --import: how long a file has after its fault's recovery to have every row issued)")
+	importRows := fs.Int("import", 0, fmt.Sprintf("instead of the comparison, measure raw kv put, then an import of this many rows (at most %d) through POST /api/v1/batches, in each round; with --chaos, the load is files of this many rows, one running at each fault", gateway.DefaultImportRows))
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: certledger bench-fabric [flags]\n\nBrings up a Fabric network, starts `certledger serve --ledger fabric --demo` on it, and measures\nissuance against raw kv put and POST /api/v1/verify against raw kv get, with the same client loop\nand concurrency, then reports the ratios, bring-up time and every process's peak memory.\n\nWith --chaos it runs the issuance load through faults instead (--duration of load before the\nfirst fault and after each recovery) and reports what clients saw and what the ledger holds.\n\nflags:")
+		fmt.Fprintln(fs.Output(), "usage: certledger bench-fabric [flags]\n\nBrings up a Fabric network, starts `certledger serve --ledger fabric --demo` on it, and measures\nissuance against raw kv put and POST /api/v1/verify against raw kv get, with the same client loop\nand concurrency, then reports the ratios, bring-up time and every process's peak memory.\n\nWith --chaos it runs the issuance load through faults instead (--duration of load before the\nfirst fault and after each recovery) and reports what clients saw and what the ledger holds.\n\nWith --import N it compares an import of N rows through POST /api/v1/batches with raw kv put;\nwith --chaos --import N the faults strike while imports of N rows run.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -49,16 +51,25 @@ func runBenchFabric(args []string) error {
 	cfg.Exe, cfg.Progress = exe, os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *importRows < 0 || *importRows > gateway.DefaultImportRows || *importRows > 0 && *consent {
+		return benchUsageError{fmt.Errorf("--import takes 1 to %d rows, and not with --consent", gateway.DefaultImportRows)}
+	}
 	if *chaos {
 		cc := loadtest.ChaosConfig{Dir: cfg.Dir, BasePort: cfg.BasePort, BatchTimeout: cfg.BatchTimeout, Concurrency: cfg.Concurrency,
-			Settle: cfg.Duration, Outage: *outage, Drain: *drain, Keep: cfg.Keep, Exe: exe, Progress: os.Stderr}
+			Settle: cfg.Duration, Outage: *outage, Drain: *drain, ImportRows: *importRows, Keep: cfg.Keep, Exe: exe, Progress: os.Stderr}
 		if fs.NArg() > 0 || cc.Validate() != nil {
 			return benchUsageError{fmt.Errorf("bad arguments %q", args)}
+		}
+		if cc.ImportRows > 0 {
+			return runChaosImport(ctx, cc, write, args)
 		}
 		return runChaos(ctx, cc, write, args)
 	}
 	if fs.NArg() > 0 || cfg.Validate() != nil {
 		return benchUsageError{fmt.Errorf("bad arguments %q", args)}
+	}
+	if *importRows > 0 {
+		return runFabricImport(ctx, cfg, *importRows, write, args)
 	}
 	if *consent {
 		rep, err := loadtest.RunFabricConsent(ctx, cfg)
@@ -105,6 +116,50 @@ func runChaos(ctx context.Context, cfg loadtest.ChaosConfig, write string, args 
 	r.WriteTable(os.Stdout)
 	if write != "" {
 		if err := loadtest.UpdateMarkdownSection(write, loadtest.ChaosSectionBegin, loadtest.ChaosSectionEnd, r.Markdown(commandLine("certledger bench-fabric", args))); err != nil {
+			return fmt.Errorf("write %s: %w", write, err)
+		}
+		fmt.Fprintf(os.Stderr, "results written to %s\n", write)
+	}
+	if f := r.Failures(); len(f) > 0 {
+		return fmt.Errorf("chaos: %s", strings.Join(f, "; "))
+	}
+	return nil
+}
+
+// runFabricImport is `bench-fabric --import N`: it exits 1 when a row was
+// lost or doubled, or the import missed its target.
+func runFabricImport(ctx context.Context, cfg loadtest.FabricConfig, rows int, write string, args []string) error {
+	r, err := loadtest.RunFabricImport(ctx, cfg, rows)
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	r.WriteTable(os.Stdout)
+	if write != "" {
+		if err := loadtest.UpdateMarkdownSection(write, loadtest.FabricImportSectionBegin, loadtest.FabricImportSectionEnd, r.Markdown(commandLine("certledger bench-fabric", args))); err != nil {
+			return fmt.Errorf("write %s: %w", write, err)
+		}
+		fmt.Fprintf(os.Stderr, "results written to %s\n", write)
+	}
+	if f := r.Failures(); len(f) > 0 {
+		return fmt.Errorf("import: %s", strings.Join(f, "; "))
+	}
+	if !r.Passed() {
+		return fmt.Errorf("the import ran at %.0f rows/s, below the target of %d", r.ImportRate(), loadtest.TargetFabricImport)
+	}
+	return nil
+}
+
+// runChaosImport is `bench-fabric --chaos --import N`.
+func runChaosImport(ctx context.Context, cfg loadtest.ChaosConfig, write string, args []string) error {
+	r, err := loadtest.RunChaosImport(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	r.WriteTable(os.Stdout)
+	if write != "" {
+		if err := loadtest.UpdateMarkdownSection(write, loadtest.ChaosImportSectionBegin, loadtest.ChaosImportSectionEnd, r.Markdown(commandLine("certledger bench-fabric", args))); err != nil {
 			return fmt.Errorf("write %s: %w", write, err)
 		}
 		fmt.Fprintf(os.Stderr, "results written to %s\n", write)

@@ -57,9 +57,12 @@ type serveOptions struct {
 	// CompromiseWindow is gateway.Config.CompromiseWindow.
 	CompromiseWindow time.Duration
 	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: none).
-	MemoryLimit   int64
-	MaxConns      int
-	MaxConnsPerIP int
+	MemoryLimit int64
+	MaxConns    int
+	// BodyMemory and ImportLimit are gateway.Config's, in bytes (0: its
+	// defaults): an import file larger than 16 MiB needs both raised.
+	BodyMemory, ImportLimit int64
+	MaxConnsPerIP           int
 	// ImportAnchorSize and ImportAnchorings are gateway.Config's; 0
 	// anchorings is the ledger backend's default.
 	ImportAnchorSize, ImportAnchorings int
@@ -135,7 +138,7 @@ func runServe(args []string) error {
 		return usageError{err}
 	}
 	cfg := gateway.Config{Addr: o.Addr, PublicURL: o.PublicURL, GatewayURLs: splitList(o.GatewayURLs), DepartmentGateways: deptGateways, Logger: log,
-		CompromiseWindow: o.CompromiseWindow, MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP,
+		CompromiseWindow: o.CompromiseWindow, MaxConns: o.MaxConns, MaxConnsPerIP: o.MaxConnsPerIP, BodyMemory: o.BodyMemory, ImportLimit: int(o.ImportLimit),
 		PublicLimit: o.PublicLimit, APIKeyLimit: o.APIKeyLimit, AuthFailureLimit: o.AuthFailureLimit,
 		TrustedProxies: splitList(o.TrustedProxies), TLSCert: o.TLSCert, TLSKey: o.TLSKey, TimeZone: o.TimeZone,
 		APIKeyUseFile: filepath.Join(o.Data, apiKeyUseFile), Now: gatewayClock(),
@@ -281,6 +284,23 @@ func parseServeFlags(args []string) (serveOptions, error) {
 		o.MemoryLimit, err = parseSize(v)
 		return err
 	})
+	for _, l := range []struct {
+		flag, env, what string
+		dst             *int64
+	}{
+		{"body-memory", "CERTLEDGER_BODY_MEMORY", fmt.Sprintf("bytes of request bodies over 64 KiB held at once (default %dMiB)", gateway.DefaultBodyMemory>>20), &o.BodyMemory},
+		{"import-limit", "CERTLEDGER_IMPORT_LIMIT", fmt.Sprintf("largest import file, at most --body-memory (default %dMiB)", gateway.DefaultImportLimit>>20), &o.ImportLimit},
+	} {
+		if v := os.Getenv(l.env); v != "" {
+			if *l.dst, err = parseSize(v); err != nil {
+				return o, usageError{fmt.Errorf("%s: %w", l.env, err)}
+			}
+		}
+		fs.Func(l.flag, l.what+", bytes or with KiB, MiB, GiB (env "+l.env+")", func(v string) (err error) {
+			*l.dst, err = parseSize(v)
+			return err
+		})
+	}
 	if o.MaxConns, err = envInt("CERTLEDGER_MAX_CONNS", gateway.DefaultMaxConns); err != nil {
 		return o, usageError{err}
 	}

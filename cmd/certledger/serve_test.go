@@ -22,7 +22,7 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 		{"environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DATA": "/srv/cl", "CERTLEDGER_LEDGER": "fabric",
 			"CERTLEDGER_DEMO": "true", "CERTLEDGER_PUBLIC_URL": "https://v.example", "CERTLEDGER_LOG_FORMAT": "json",
 			"CERTLEDGER_COMPROMISE_WINDOW": "72h", "CERTLEDGER_GATEWAY_URLS": "https://a.example,https://b.example",
-			"CERTLEDGER_MEMORY_LIMIT": "512MiB", "CERTLEDGER_MAX_CONNS": "100", "CERTLEDGER_MAX_CONNS_PER_IP": "-1",
+			"CERTLEDGER_MEMORY_LIMIT": "512MiB", "CERTLEDGER_BODY_MEMORY": "64MiB", "CERTLEDGER_MAX_CONNS": "100", "CERTLEDGER_MAX_CONNS_PER_IP": "-1",
 			"CERTLEDGER_IMPORT_ANCHOR_SIZE": "1024", "CERTLEDGER_IMPORT_ANCHORINGS": "4",
 			"CERTLEDGER_RATE_PUBLIC": "5,10", "CERTLEDGER_RATE_API_KEY": "off", "CERTLEDGER_RATE_AUTH_FAILURE": "0.5,3", "CERTLEDGER_TRUSTED_PROXIES": "10.0.0.0/8",
 			"CERTLEDGER_TLS_CERT": "/etc/cl/cert.pem", "CERTLEDGER_TLS_KEY": "/etc/cl/key.pem",
@@ -30,15 +30,16 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 			serveOptions{Addr: ":9000", Data: "/srv/cl", Ledger: "fabric", Demo: true, KEK: kekSource{File: "/etc/cl/kek.b64", Text: "text"},
 				PublicURL: "https://v.example", LogFormat: "json",
 				GatewayURLs: "https://a.example,https://b.example", CompromiseWindow: 72 * time.Hour,
-				MemoryLimit: 512 << 20, MaxConns: 100, MaxConnsPerIP: -1, ImportAnchorSize: 1024, ImportAnchorings: 4,
+				MemoryLimit: 512 << 20, BodyMemory: 64 << 20, MaxConns: 100, MaxConnsPerIP: -1, ImportAnchorSize: 1024, ImportAnchorings: 4,
 				PublicLimit: gateway.RateLimit{Rate: 5, Burst: 10}, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.RateLimit{Rate: 0.5, Burst: 3}, TrustedProxies: "10.0.0.0/8",
 				TLSCert: "/etc/cl/cert.pem", TLSKey: "/etc/cl/key.pem"}},
 		{"flags win over environment", map[string]string{"CERTLEDGER_ADDR": ":9000", "CERTLEDGER_DEMO": "1", "CERTLEDGER_COMPROMISE_WINDOW": "72h", "CERTLEDGER_KEK_FILE": "/etc/cl/kek.b64"},
 			[]string{"--addr", "127.0.0.1:1", "--demo=false", "--data", "d", "--kek-file", "k.b64", "--public-url", "http://x", "--compromise-window", "36h",
-				"--memory-limit", "0", "--max-conns", "10", "--max-conns-per-ip", "5", "--import-anchor-size", "8192", "--import-anchorings", "1",
+				"--memory-limit", "0", "--body-memory", "128MiB", "--import-limit", "100MiB", "--max-conns", "10", "--max-conns-per-ip", "5",
+				"--import-anchor-size", "8192", "--import-anchorings", "1",
 				"--rate-public", "off", "--rate-api-key", "1,2", "--rate-auth-failure", "off", "--trusted-proxies", "127.0.0.1", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
 			serveOptions{Addr: "127.0.0.1:1", Data: "d", Ledger: "embedded", KEK: kekSource{File: "k.b64"}, PublicURL: "http://x", LogFormat: "text", CompromiseWindow: 36 * time.Hour,
-				MaxConns: 10, MaxConnsPerIP: 5, ImportAnchorSize: 8192, ImportAnchorings: 1,
+				BodyMemory: 128 << 20, ImportLimit: 100 << 20, MaxConns: 10, MaxConnsPerIP: 5, ImportAnchorSize: 8192, ImportAnchorings: 1,
 				PublicLimit: gateway.Off, APIKeyLimit: gateway.RateLimit{Rate: 1, Burst: 2}, AuthFailureLimit: gateway.Off, TrustedProxies: "127.0.0.1", TLSCert: "c.pem", TLSKey: "k.pem"}},
 	}
 	cases = append(cases, struct {
@@ -58,7 +59,8 @@ func TestServeFlagsFromEnvAndFlags(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, k := range []string{"CERTLEDGER_ADDR", "CERTLEDGER_DATA", "CERTLEDGER_LEDGER", "CERTLEDGER_DEMO", "CERTLEDGER_PUBLIC_URL", "CERTLEDGER_LOG_FORMAT",
 				"CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_GATEWAY_URLS",
-				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP", "CERTLEDGER_IMPORT_ANCHOR_SIZE", "CERTLEDGER_IMPORT_ANCHORINGS",
+				"CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_BODY_MEMORY", "CERTLEDGER_IMPORT_LIMIT", "CERTLEDGER_MAX_CONNS", "CERTLEDGER_MAX_CONNS_PER_IP",
+				"CERTLEDGER_IMPORT_ANCHOR_SIZE", "CERTLEDGER_IMPORT_ANCHORINGS",
 				"CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_RATE_API_KEY", "CERTLEDGER_RATE_AUTH_FAILURE", "CERTLEDGER_TRUSTED_PROXIES",
 				"CERTLEDGER_TLS_CERT", "CERTLEDGER_TLS_KEY", "CERTLEDGER_TIME_ZONE", "CERTLEDGER_KEK_FILE", "CERTLEDGER_KEK"} {
 				t.Setenv(k, tc.env[k])
@@ -171,6 +173,8 @@ func TestServeRejectsBadInput(t *testing.T) {
 		{"bad department gateway URL", nil, []string{"--department-gateways", "edu=ftp://b", "--data", "DATA"}, "of department edu"},
 		{"bad department ID", nil, []string{"--department-gateways", "Edu Bureau=https://b.example", "--data", "DATA"}, "not a department ID"},
 		{"bad memory limit in env", map[string]string{"CERTLEDGER_MEMORY_LIMIT": "lots"}, nil, "CERTLEDGER_MEMORY_LIMIT"},
+		{"bad body memory in env", map[string]string{"CERTLEDGER_BODY_MEMORY": "much"}, nil, "CERTLEDGER_BODY_MEMORY"},
+		{"bad import limit in env", map[string]string{"CERTLEDGER_IMPORT_LIMIT": "-1"}, nil, "CERTLEDGER_IMPORT_LIMIT"},
 		{"bad rate limit in env", map[string]string{"CERTLEDGER_RATE_PUBLIC": "fast"}, nil, "CERTLEDGER_RATE_PUBLIC"},
 		{"anchored batch too large", nil, []string{"--import-anchor-size", "8193", "--data", "DATA"}, "import anchor size"},
 		{"unknown time zone in env", map[string]string{"CERTLEDGER_TIME_ZONE": "Mars/Olympus"}, nil, "CERTLEDGER_TIME_ZONE"},
@@ -188,7 +192,7 @@ func TestServeRejectsBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range append([]string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_TIME_ZONE", "CERTLEDGER_KEK", "CERTLEDGER_KEK_FILE"}, citizenEnv...) {
+			for _, k := range append([]string{"CERTLEDGER_DEMO", "CERTLEDGER_COMPROMISE_WINDOW", "CERTLEDGER_MEMORY_LIMIT", "CERTLEDGER_BODY_MEMORY", "CERTLEDGER_IMPORT_LIMIT", "CERTLEDGER_RATE_PUBLIC", "CERTLEDGER_TIME_ZONE", "CERTLEDGER_KEK", "CERTLEDGER_KEK_FILE"}, citizenEnv...) {
 				t.Setenv(k, tc.env[k])
 			}
 			args := append([]string(nil), tc.args...)

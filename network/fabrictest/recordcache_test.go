@@ -52,6 +52,19 @@ func issueUntracked(t *testing.T) issued {
 	return out
 }
 
+// waitStreamPeerHas waits until the governance peer, whose events l's record
+// cache follows and on which it fills a miss, has committed block. The serve
+// process's commit status comes from the issuer's peer: until governance has
+// the block too, a fill finds nothing and l reads the issuer's peers uncached.
+func waitStreamPeerHas(t *testing.T, l *fabricledger.Ledger, block uint64) {
+	t.Helper()
+	took := waitFor(t, "the governance peer to commit the issuance's block", func() bool {
+		tip, err := l.FeedTip(context.Background()) // asks governance first, as the cache does
+		return err == nil && tip.Block > block
+	})
+	t.Logf("the governance peer had block %d after %s", block, took.Round(time.Millisecond))
+}
+
 func recordOf(t *testing.T, l *fabricledger.Ledger, id string) credential.Record {
 	t.Helper()
 	r, err := l.Record(context.Background(), id)
@@ -71,6 +84,7 @@ func TestRecordCacheFollowsOtherGateway(t *testing.T) {
 	x := issueUntracked(t)
 	a, b := openLedger(t), openLedger(t)
 	samr, _ := profile.Department("samr")
+	waitStreamPeerHas(t, a, x.Record.BlockNumber)
 
 	if r := recordOf(t, a, x.ID); r.Status != credential.StatusValid || r.BlockNumber != x.Record.BlockNumber || r.Revision != 1 {
 		t.Fatalf("A reads %+v, issued in block %d", r, x.Record.BlockNumber)
@@ -125,6 +139,7 @@ func TestRecordCacheStreamPeerKilled(t *testing.T) {
 			gov = d.Peers[0].Name
 		}
 	}
+	waitStreamPeerHas(t, a, x.Record.BlockNumber)
 	recordOf(t, a, x.ID)
 	if recordOf(t, a, x.ID); a.RecordCacheStats().Hits == 0 {
 		t.Fatalf("not cached: %+v", a.RecordCacheStats())

@@ -54,6 +54,7 @@ type suite struct {
 	pres    issued // a credential presented partially and as a compact QR
 	compact string // its compact QR payload
 	holder  holderState
+	imp     importState
 }
 
 func businessLicence(name string) map[string]any {
@@ -126,6 +127,12 @@ func Run(t *testing.T, target Target) {
 		{"tampered, foreign-origin and signed-out sessions are refused", s.holderSessionEnds},
 		{"staff sign in: a clerk issues, an approver suspends, history names both", s.staffRoles},
 		{"a department imports a file of credentials, twice without duplicates", s.bulkImport},
+		{"imported credentials verify online, on their page and offline", s.importedVerify},
+		{"imported credentials are in the register and their VC export has status entries", s.importedRegister},
+		{"the holder of an imported credential finds it", s.importedHolder},
+		{"imported credentials are suspended, reinstated and revoked one at a time", s.importedLifecycle},
+		{"an imported credential is renewed and verifies superseded", s.importedRenewal},
+		{"imported credentials' documents carry an anchor proof to their batch root", s.importedAnchor},
 	}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {
@@ -361,10 +368,14 @@ type historyAnswer struct {
 	History []credential.Change `json:"history"`
 }
 
-func (s *suite) historyOf(t testing.TB) []credential.Change {
-	r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/history", s.samr, nil)
+func (s *suite) historyOf(t testing.TB) []credential.Change { return s.historyFor(t, s.lic.ID) }
+
+// historyFor is the history of samr's credential id.
+func (s *suite) historyFor(t testing.TB, id string) []credential.Change {
+	t.Helper()
+	r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(id)+"/history", s.samr, nil)
 	if r.Status != http.StatusOK {
-		t.Fatalf("history: %d %s", r.Status, r.Body)
+		t.Fatalf("history of %s: %d %s", id, r.Status, r.Body)
 	}
 	var h historyAnswer
 	r.JSON(t, &h)

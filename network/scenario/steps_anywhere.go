@@ -116,6 +116,24 @@ func (s *suite) registry(t testing.TB) credential.Registry {
 // payload against it with no further help from the gateway: the answer is
 // authentic but "status unknown" until checked online.
 func (s *suite) trustListOffline(t *testing.T) {
+	_, v, err := s.trustList(t).VerifyCompact(s.compact, time.Now(), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Valid || v.Status != credential.StatusUnknown {
+		t.Fatalf("offline answer: valid %v status %q, want status unknown", v.Valid, v.Status)
+	}
+	for _, c := range v.Checks {
+		if (c.Name == credential.CheckIntegrity || c.Name == credential.CheckSignature) && !c.OK {
+			t.Fatalf("offline check %s failed: %s", c.Name, c.Detail)
+		}
+	}
+}
+
+// trustList fetches the signed trust list and checks it with the
+// governance keys of the public registry, as an offline verifier caches it.
+func (s *suite) trustList(t testing.TB) *credential.TrustList {
+	t.Helper()
 	r := s.c.Request(t, "GET", "/api/v1/trust-list", "", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("trust list: %d %s", r.Status, r.Body)
@@ -128,18 +146,7 @@ func (s *suite) trustListOffline(t *testing.T) {
 	if err != nil {
 		t.Fatalf("trust list does not verify with the governance keys: %v", err)
 	}
-	_, v, err := tl.VerifyCompact(s.compact, time.Now(), time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.Valid || v.Status != credential.StatusUnknown {
-		t.Fatalf("offline answer: valid %v status %q, want status unknown", v.Valid, v.Status)
-	}
-	for _, c := range v.Checks {
-		if (c.Name == credential.CheckIntegrity || c.Name == credential.CheckSignature) && !c.OK {
-			t.Fatalf("offline check %s failed: %s", c.Name, c.Detail)
-		}
-	}
+	return tl
 }
 
 type keyAnswer struct {
@@ -200,16 +207,30 @@ func (s *suite) keyRotation(t *testing.T) {
 // proof from the gateway's public registry, and finds it revoked in its
 // Bitstring Status List.
 func (s *suite) verifiableCredential(t *testing.T) {
-	r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(s.lic.ID)+"/vc", s.samr, nil)
+	for purpose, set := range s.statusBits(t, s.lic.ID) {
+		if want := purpose == vc.PurposeRevocation; set != want {
+			t.Errorf("%s bit is %v, want %v for a revoked credential", purpose, set, want)
+		}
+	}
+}
+
+// statusBits exports credential id as a W3C VC, verifies its proof from the
+// gateway's public registry, and reads each of its status entries in its
+// Bitstring Status List: whether the bit is set, by purpose. It fails
+// without a revocation and a suspension entry.
+func (s *suite) statusBits(t testing.TB, id string) map[string]bool {
+	t.Helper()
+	r := s.c.Request(t, "GET", "/api/v1/credentials/"+url.PathEscape(id)+"/vc", s.samr, nil)
 	if r.Status != http.StatusOK {
-		t.Fatalf("VC export: %d %s", r.Status, r.Body)
+		t.Fatalf("VC export of %s: %d %s", id, r.Status, r.Body)
 	}
 	reg := s.registry(t)
 	cred, err := vc.VerifyCredential(r.Body, s.target.URL(), reg)
 	if err != nil {
-		t.Fatalf("exported VC does not verify: %v", err)
+		t.Fatalf("exported VC of %s does not verify: %v", id, err)
 	}
 	resolve := vc.RegistryResolver(s.target.URL(), reg)
+	bits := map[string]bool{}
 	for _, e := range cred.CredentialStatus {
 		u, err := url.Parse(e.StatusListCredential)
 		if err != nil {
@@ -223,11 +244,13 @@ func (s *suite) verifiableCredential(t *testing.T) {
 		if err != nil {
 			t.Fatalf("status list %s: %v", u, err)
 		}
-		if want := e.StatusPurpose == "revocation"; set != want {
-			t.Errorf("%s bit is %v, want %v for a revoked credential", e.StatusPurpose, set, want)
-		}
+		bits[e.StatusPurpose] = set
 	}
-	if len(cred.CredentialStatus) == 0 {
-		t.Fatal("exported VC has no credentialStatus")
+	if _, ok := bits[vc.PurposeRevocation]; !ok {
+		t.Fatalf("exported VC of %s has no revocation entry in its credentialStatus: %s", id, r.Body)
 	}
+	if _, ok := bits[vc.PurposeSuspension]; !ok {
+		t.Fatalf("exported VC of %s has no suspension entry in its credentialStatus: %s", id, r.Body)
+	}
+	return bits
 }

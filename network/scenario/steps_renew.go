@@ -24,23 +24,9 @@ func (s *suite) renewAndChange(t *testing.T) {
 	if r.Status != http.StatusCreated {
 		t.Fatalf("issue: %d %s", r.Status, r.Body)
 	}
-	next := func(id, action string, body any) newVersionAnswer {
-		t.Helper()
-		r := s.c.Request(t, "POST", "/api/v1/credentials/"+url.PathEscape(id)+"/"+action, s.samr, body)
-		if r.Status != http.StatusCreated {
-			t.Fatalf("%s %s: %d %s", action, id, r.Status, r.Body)
-		}
-		var a newVersionAnswer
-		r.JSON(t, &a.issued)
-		r.JSON(t, &a)
-		if a.Document.Renews != id || a.Superseded == nil || a.Superseded.SupersededBy != a.ID {
-			t.Fatalf("%s of %s: renews %q, superseded %+v", action, id, a.Document.Renews, a.Superseded)
-		}
-		return a
-	}
 	expectProblem(t, s.c.Request(t, "POST", "/api/v1/credentials/"+url.PathEscape(v1.ID)+"/renew", s.edu, map[string]any{"validUntil": "2044-01-01"}),
 		http.StatusForbidden, "not_issuer")
-	v2 := next(v1.ID, "renew", map[string]any{"validUntil": "2044-01-01", "reason": "场景测试：延续"})
+	v2 := s.newVersion(t, v1.ID, "renew", map[string]any{"validUntil": "2044-01-01", "reason": "场景测试：延续"})
 	if v := s.verify(t, map[string]any{"document": v1.Document}); v.Valid || v.Status != string(credential.StatusSuperseded) {
 		t.Fatalf("the renewed version verifies as %+v", v)
 	}
@@ -50,7 +36,7 @@ func (s *suite) renewAndChange(t *testing.T) {
 	expectProblem(t, s.c.Request(t, "POST", "/api/v1/credentials/"+url.PathEscape(v1.ID)+"/renew", s.samr, map[string]any{"validUntil": "2050-01-01"}),
 		http.StatusConflict, "not_newest_version")
 
-	v3 := next(v2.ID, "change", map[string]any{"fields": map[string]any{"address": "福建省福州市台江区新路1号"}, "reason": "场景测试：住所变更"})
+	v3 := s.newVersion(t, v2.ID, "change", map[string]any{"fields": map[string]any{"address": "福建省福州市台江区新路1号"}, "reason": "场景测试：住所变更"})
 	if v3.Document.Version != 3 || v3.Document.Holder().IDNumber != v1.Document.Holder().IDNumber {
 		t.Fatalf("change: version %d, holder %+v", v3.Document.Version, v3.Document.Holder())
 	}
@@ -77,4 +63,21 @@ func (s *suite) renewAndChange(t *testing.T) {
 			t.Errorf("history of %s has no %s linked to %s: %+v", tt.id, tt.action, tt.link, h.History)
 		}
 	}
+}
+
+// newVersion renews or changes (action) credential id as samr and checks
+// that the answer's new version links the one it superseded both ways.
+func (s *suite) newVersion(t testing.TB, id, action string, body any) newVersionAnswer {
+	t.Helper()
+	r := s.c.Request(t, "POST", "/api/v1/credentials/"+url.PathEscape(id)+"/"+action, s.samr, body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("%s %s: %d %s", action, id, r.Status, r.Body)
+	}
+	var a newVersionAnswer
+	r.JSON(t, &a.issued)
+	r.JSON(t, &a)
+	if a.Document.Renews != id || a.Superseded == nil || a.Superseded.SupersededBy != a.ID {
+		t.Fatalf("%s of %s: renews %q, superseded %+v", action, id, a.Document.Renews, a.Superseded)
+	}
+	return a
 }

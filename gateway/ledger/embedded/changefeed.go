@@ -94,17 +94,23 @@ func (l *Ledger) isClosed() bool {
 	return l.closed
 }
 
+// feedRecords bounds the records one read gathers: an anchoring expands
+// into up to MaxAnchorLeaves records, so a page of anchorings ends early
+// rather than hold hundreds of batches in memory at once.
+const feedRecords = credential.MaxAnchorLeaves
+
 // ChangesAfter reads up to limit log entries from sequence from on and
 // returns the ones that changed credential records, and the sequence to
-// read next.
+// read next. An anchoring is one transaction whose records are every
+// credential of its batch as issued, in leaf order.
 func (l *Ledger) ChangesAfter(from uint64, limit int) ([]credential.FeedTx, uint64, error) {
 	prefix := chaincode.RecordKey("")
 	next := max(from, 1)
 	var out []credential.FeedTx
 	err := l.db.View(func(btx *bolt.Tx) error {
 		c, hist := btx.Bucket(bucketLog).Cursor(), btx.Bucket(bucketHistory)
-		n := 0
-		for k, v := c.Seek(seqKey(next)); k != nil && n < limit; k, v = c.Next() {
+		n, gathered := 0, 0
+		for k, v := c.Seek(seqKey(next)); k != nil && n < limit && gathered < feedRecords; k, v = c.Next() {
 			n++
 			e, err := decodeEntry(k, v)
 			if err != nil {
@@ -113,7 +119,11 @@ func (l *Ledger) ChangesAfter(from uint64, limit int) ([]credential.FeedTx, uint
 			next = e.Seq + 1
 			var recs []credential.Record
 			for _, w := range e.Writes {
-				if w.Namespace != NSState || w.Delete || !strings.HasPrefix(w.Key, prefix) {
+				if w.Namespace != NSState || w.Delete {
+					continue
+				}
+				isRecord := strings.HasPrefix(w.Key, prefix)
+				if !isRecord && !chaincode.IsAnchorKey(w.Key) {
 					continue
 				}
 				hv := hist.Get(historyKey(w.Key, e.Seq))
@@ -124,18 +134,52 @@ func (l *Ledger) ChangesAfter(from uint64, limit int) ([]credential.FeedTx, uint
 				if err != nil {
 					return err
 				}
+				if !isRecord {
+					anchored, err := l.anchoredRecords(btx, km.Value, e.Seq)
+					if err != nil {
+						return fmt.Errorf("embedded: anchoring %s at %d: %w", w.Key, e.Seq, err)
+					}
+					recs = append(recs, anchored...)
+					continue
+				}
 				var rec credential.Record
 				if err := json.Unmarshal(km.Value, &rec); err != nil {
 					return fmt.Errorf("embedded: record %s at %d: %w", w.Key, e.Seq, err)
 				}
-				rec.BlockNumber = firstVersion(btx, w.Key)
+				rec.BlockNumber = blockOf(btx, rec.ID)
 				recs = append(recs, rec)
 			}
 			if len(recs) > 0 {
+				gathered += len(recs)
 				out = append(out, credential.FeedTx{Position: credential.FeedPosition{Block: e.Seq, TxID: e.TxID}, Records: recs})
 			}
 		}
 		return nil
 	})
 	return out, next, err
+}
+
+// anchoredRecords are the records, as issued, of the batch an anchoring
+// wrote (raw, its credential.Anchor) in log entry seq. Leaves are written
+// once with their anchor and never again, so the current state holds the
+// ones the entry wrote; the contract reads them as it does for Record.
+func (l *Ledger) anchoredRecords(btx *bolt.Tx, raw []byte, seq uint64) ([]credential.Record, error) {
+	var a credential.Anchor
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, err
+	}
+	tx := l.newSimTx(btx, "", a.Time, "", nil, true)
+	recs := make([]credential.Record, 0, a.Count)
+	for first := 0; first < a.Count; first += credential.AnchorChunkSize {
+		leaves, err := chaincode.GetAnchorLeaves(tx, a.CredentialID(first))
+		if err != nil {
+			return nil, err
+		}
+		for j, leaf := range leaves {
+			rec := a.Record(first+j, leaf)
+			rec.BlockNumber = seq
+			recs = append(recs, rec)
+		}
+	}
+	return recs, nil
 }

@@ -48,26 +48,55 @@ func (l *Ledger) unsubscribe(s *subscription) {
 	}
 }
 
-// publish delivers a committed transaction's event to subscribers.
+// publish delivers a committed transaction's events to subscribers: one
+// for a change, and one per credential for an anchoring, whose change (the
+// issuance) the anchor alone tells. A subscriber whose buffer is smaller
+// than a batch is closed by it, and re-reads what it needs.
 func (l *Ledger) publish(r *request) {
-	if r.err != nil || r.seq == 0 || r.event == nil || r.event.name != chaincode.EventName {
+	if r.err != nil || r.seq == 0 || r.event == nil {
 		return
 	}
-	var ce chaincode.ChangeEvent
-	if err := json.Unmarshal(r.event.payload, &ce); err != nil {
+	var evs []Event
+	switch r.event.name {
+	case chaincode.EventName:
+		var ce chaincode.ChangeEvent
+		if err := json.Unmarshal(r.event.payload, &ce); err != nil {
+			return
+		}
+		evs = []Event{{BlockNumber: r.seq, TxID: r.txID, ID: ce.ID, Change: ce.Change}}
+	case chaincode.EventAnchorName:
+		var a credential.Anchor
+		if err := json.Unmarshal(r.event.payload, &a); err != nil {
+			return
+		}
+		issued := a.Record(0, credential.AnchorLeaf{}).LastChange
+		evs = make([]Event, a.Count)
+		for i := range evs {
+			evs[i] = Event{BlockNumber: r.seq, TxID: r.txID, ID: a.CredentialID(i), Change: issued}
+		}
+	default:
 		return
 	}
-	ev := Event{BlockNumber: r.seq, TxID: r.txID, ID: ce.ID, Change: ce.Change}
 	l.subMu.Lock()
 	defer l.subMu.Unlock()
 	for s := range l.subs {
-		select {
-		case s.ch <- ev:
-		default:
+		if !offer(s.ch, evs) {
 			delete(l.subs, s)
 			close(s.ch)
 		}
 	}
+}
+
+// offer hands evs to ch without blocking, reporting whether all fit.
+func offer(ch chan Event, evs []Event) bool {
+	for _, ev := range evs {
+		select {
+		case ch <- ev:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (l *Ledger) closeSubscriptions() {

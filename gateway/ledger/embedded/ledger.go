@@ -342,8 +342,16 @@ func (l *Ledger) view(mspID string, fn func(tx chaincode.Tx, btx *bolt.Tx) error
 }
 
 // blockOf returns the log sequence of the transaction that issued the
-// credential: the first version of its record key.
+// credential: the first version of its record key, or for a credential of
+// an anchored batch, whose record key is written only at its first change,
+// the first version of its batch.
 func blockOf(btx *bolt.Tx, id string) uint64 {
+	if k, i, ok := chaincode.AnchorKeyOf(id); ok {
+		var a credential.Anchor
+		if v := btx.Bucket(bucketState).Get([]byte(k)); v != nil && json.Unmarshal(v, &a) == nil && i < a.Count {
+			return firstVersion(btx, k)
+		}
+	}
 	return firstVersion(btx, chaincode.RecordKey(id))
 }
 

@@ -86,13 +86,19 @@ func TestStatusSequenceAllocation(t *testing.T) {
 	})
 
 	t.Run("bounds", func(t *testing.T) {
-		_, err := f.issueAt("越界公司", chaincode.MaxStatusSequence)
-		wantCode(t, err, credential.CodeInvalid)
-		last, err := f.issueAt("末号公司", chaincode.MaxStatusSequence-1)
+		// Single issuances draw below the lists of anchored batches.
+		for _, seq := range []uint64{credential.AnchorStatusBase, chaincode.MaxStatusSequence - 1, chaincode.MaxStatusSequence} {
+			_, err := f.issueAt("越界公司", seq)
+			wantCode(t, err, credential.CodeInvalid)
+		}
+		last, err := f.issueAt("末号公司", credential.AnchorStatusBase-1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if es := f.entries(demo.Market, chaincode.MaxStatusList); len(es) != 1 || es[0].ID != last.ID {
+		if es := f.entries(demo.Market, credential.AnchorStatusListBase-1); len(es) != 1 || es[0].ID != last.ID {
+			t.Fatalf("last list of single issuances: %+v", es)
+		}
+		if es := f.entries(demo.Market, chaincode.MaxStatusList); len(es) != 0 {
 			t.Fatalf("last list: %+v", es)
 		}
 		_, err = f.ledger.StatusEntries(ctx, demo.Market, chaincode.MaxStatusList+1)

@@ -78,7 +78,7 @@ func (l *Ledger) FollowChanges(ctx context.Context, pos credential.FeedPosition,
 	pause := 250 * time.Millisecond
 	for i := 0; ; i++ {
 		src := srcs[i%len(srcs)]
-		took, err := followOn(ctx, src, &pos, fn)
+		took, err := followOn(ctx, src, &pos, fn, l.opts.EvaluateTimeout)
 		if ce, ok := errors.AsType[consumerError](err); ok {
 			return ce.err
 		}
@@ -98,8 +98,9 @@ func (l *Ledger) FollowChanges(ctx context.Context, pos credential.FeedPosition,
 }
 
 // followOn runs one stream until it ends; took reports whether any event
-// was handed over.
-func followOn(ctx context.Context, src eventSource, pos *credential.FeedPosition, fn func(credential.FeedTx) error) (took bool, err error) {
+// was handed over. An anchoring whose leaves src does not give ends the
+// stream before its position, so the next peer delivers it again.
+func followOn(ctx context.Context, src eventSource, pos *credential.FeedPosition, fn func(credential.FeedTx) error, timeout time.Duration) (took bool, err error) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ch, err := src.events(sctx, pos.Block, feedCheckpoint(*pos))
@@ -112,9 +113,12 @@ func followOn(ctx context.Context, src eventSource, pos *credential.FeedPosition
 		}
 	}()
 	for ev := range ch {
-		recs, ok := feedRecords(ev)
+		recs, err := eventRecords(ctx, src, ev, timeout)
+		if err != nil {
+			return took, err
+		}
 		next := credential.FeedPosition{Block: ev.BlockNumber, TxID: ev.TransactionID}
-		if ok && len(recs) > 0 {
+		if len(recs) > 0 {
 			if err := fn(credential.FeedTx{Position: next, Records: recs}); err != nil {
 				return took, consumerError{err}
 			}
@@ -125,23 +129,36 @@ func followOn(ctx context.Context, src eventSource, pos *credential.FeedPosition
 	return took, errStreamEnded
 }
 
-// feedRecords are the records an event reports; ok is false for events
-// that are no record change.
-func feedRecords(ev *client.ChaincodeEvent) ([]credential.Record, bool) {
+// eventRecords are the records an event reports, none for events that are
+// no record change; an anchoring's are read on src.
+func eventRecords(ctx context.Context, src eventSource, ev *client.ChaincodeEvent, timeout time.Duration) ([]credential.Record, error) {
+	if ev.EventName == chaincode.EventAnchorName {
+		a, ok := decodeAnchorEvent(ev.Payload)
+		if !ok {
+			return nil, nil
+		}
+		return anchorRecords(ctx, src, a, ev.BlockNumber, timeout)
+	}
+	return changeRecords(ev), nil
+}
+
+// changeRecords are the records a change event reports, none for other
+// events.
+func changeRecords(ev *client.ChaincodeEvent) []credential.Record {
 	var changes []chaincode.ChangeEvent
 	switch ev.EventName {
 	case chaincode.EventName:
 		var ce chaincode.ChangeEvent
 		if json.Unmarshal(ev.Payload, &ce) != nil {
-			return nil, false
+			return nil
 		}
 		changes = append(changes, ce)
 	case chaincode.EventBatchName:
 		if json.Unmarshal(ev.Payload, &changes) != nil {
-			return nil, false
+			return nil
 		}
 	default:
-		return nil, false
+		return nil
 	}
 	recs := make([]credential.Record, 0, len(changes))
 	for _, ce := range changes {
@@ -156,5 +173,5 @@ func feedRecords(ev *client.ChaincodeEvent) ([]credential.Record, bool) {
 		// An older contract's event carries the change only.
 		recs = append(recs, credential.Record{ID: ce.ID, Status: ce.Change.Status, LastChange: ce.Change})
 	}
-	return recs, true
+	return recs
 }

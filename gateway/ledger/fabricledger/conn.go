@@ -41,6 +41,11 @@ var reconnectBackoff = grpc.ConnectParams{
 	MinConnectTimeout: 2 * time.Second,
 }
 
+// maxMessage is the largest answer taken from a peer. gRPC's default of
+// 4 MiB is below a block holding anchored batches (about 1.5 MB each, with
+// the orderer cutting blocks at up to 10 MB), which the block reads fetch.
+const maxMessage = 64 << 20
+
 // connect opens one connection per peer of d, all signing as d's client
 // identity. Nothing is dialed yet: gRPC connects on first use.
 func connect(p *profile.Profile, d *profile.Department, chaincode string) (*dept, error) {
@@ -50,7 +55,7 @@ func connect(p *profile.Profile, d *profile.Department, chaincode string) (*dept
 	}
 	out := &dept{id: d.ID, mspID: d.MSPID}
 	for _, e := range d.Peers {
-		conn, err := e.Dial(grpc.WithConnectParams(reconnectBackoff))
+		conn, err := e.Dial(grpc.WithConnectParams(reconnectBackoff), grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage)))
 		if err != nil {
 			out.close()
 			return nil, fmt.Errorf("peer %s: %w", e.Name, err)

@@ -29,6 +29,9 @@ type eventSource interface {
 	height(ctx context.Context) (uint64, error)
 	// record reads a public record on the peer.
 	record(ctx context.Context, id string) ([]byte, error)
+	// anchorLeaves reads, on the peer, the leaves of the chunk of an
+	// anchored batch that holds credential id (anchorfeed.go).
+	anchorLeaves(ctx context.Context, id string) ([]byte, error)
 }
 
 // peerSource is an eventSource on one of the profile's peers.
@@ -243,6 +246,12 @@ func (ln *listener) apply(ev *client.ChaincodeEvent) {
 			return
 		}
 		ln.apiKeys.call(k)
+		return
+	case chaincode.EventAnchorName:
+		// Its credentials are new, so no copy is held: misses fill them, and
+		// their changes come as change events. Issuances change no status
+		// list, so NotifyChanges is not told; the block dates their records.
+		ln.blocks.put(ev.TransactionID, ev.BlockNumber)
 		return
 	default:
 		return

@@ -29,9 +29,13 @@ type fakeSource struct {
 	h       uint64
 	down    bool
 	records map[string]credential.Record
-	opened  []opened
-	stream  chan *client.ChaincodeEvent // the open stream's feed
-	cutting chan struct{}
+	// leaves are the anchored leaves by the identifier of their chunk's
+	// first credential; leavesErr, when set, is the answer instead.
+	leaves    map[string][]credential.AnchorLeaf
+	leavesErr error
+	opened    []opened
+	stream    chan *client.ChaincodeEvent // the open stream's feed
+	cutting   chan struct{}
 }
 
 type opened struct {
@@ -97,6 +101,20 @@ func (f *fakeSource) record(ctx context.Context, id string) ([]byte, error) {
 	return json.Marshal(r)
 }
 
+func (f *fakeSource) anchorLeaves(ctx context.Context, id string) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.leavesErr != nil {
+		return nil, f.leavesErr
+	}
+	l, ok := f.leaves[id]
+	if !ok {
+		return nil, status.Error(codes.Unknown, "evaluate call to endorser returned error: "+
+			chaincodeResponse(chaincode.EncodeError(credential.Errorf(credential.ReasonCredentialNotFound, "%s is not a credential of an anchored batch on the ledger", id))))
+	}
+	return json.Marshal(l)
+}
+
 func (f *fakeSource) set(fn func(f *fakeSource)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -109,11 +127,17 @@ func (f *fakeSource) push(t *testing.T, block uint64, name string, payload any) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.send(t, &client.ChaincodeEvent{BlockNumber: block, TransactionID: "tx" + name + string(b[:8]), EventName: name, Payload: b})
+}
+
+// send delivers ev on the open stream.
+func (f *fakeSource) send(t *testing.T, ev *client.ChaincodeEvent) {
+	t.Helper()
 	f.mu.Lock()
 	feed := f.stream
 	f.mu.Unlock()
 	select {
-	case feed <- &client.ChaincodeEvent{BlockNumber: block, TransactionID: "tx" + name + string(b[:8]), EventName: name, Payload: b}:
+	case feed <- ev:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the listener did not take the event")
 	}

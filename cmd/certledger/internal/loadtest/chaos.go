@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/certledger/certledger/gateway/provision"
 )
 
 // Markers of the section `certledger bench-fabric --chaos --write` owns in
@@ -41,6 +43,10 @@ type ChaosConfig struct {
 	// Drain bounds how long, after the load ends, clients keep retrying the
 	// issuance they were making (default DefaultChaosDrain).
 	Drain time.Duration
+	// ImportRows, when set, makes the load bulk imports instead of single
+	// issuances: files of this many rows, one under way at each fault
+	// (RunChaosImport).
+	ImportRows int
 	// Keep leaves the network, the gateway and the folder.
 	Keep bool
 	// Exe is the certledger binary whose `serve` runs the gateway.
@@ -80,17 +86,8 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (*ChaosReport, error) {
 		cfg.Progress = os.Stderr
 	}
 	r := &ChaosReport{cfg: cfg, start: time.Now().UTC(), machine: ThisMachine()}
-	e := &fabricEnv{dir: cfg.Dir, keep: cfg.Keep}
+	e, keys, err := setUpChaos(ctx, cfg, &r.up)
 	defer e.close()
-	var err error
-	if _, r.up, err = e.upNetwork(ctx, FabricConfig{Dir: cfg.Dir, BasePort: cfg.BasePort, BatchTimeout: cfg.BatchTimeout, Progress: cfg.Progress}); err != nil {
-		return nil, err
-	}
-	if e.gw, err = startGatewayProcess(ctx, cfg.Exe, e.dir, "chaos-gateway"); err != nil {
-		return nil, err
-	}
-	e.undoUnlessKept(func() { e.gw.stop() })
-	keys, err := readKeys(filepath.Join(e.gw.data, "demo-keys.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +97,12 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (*ChaosReport, error) {
 	}
 	progress(cfg.Progress, "chaos: %d clients issue as %s through %s; faults every %s, killed nodes down %s", cfg.Concurrency, chaosDept, e.gw.url, cfg.Settle, cfg.Outage)
 	load.start(ctx)
-	r.faults, err = injectFaults(ctx, e, cfg, load)
+	settle := func() error { return sleepCtx(ctx, cfg.Settle) }
+	r.faults, err = injectFaults(ctx, e, cfg, faultHooks{
+		before: func(string) (string, error) { return "", settle() },
+		end:    settle,
+		count:  load.acknowledged,
+	})
 	load.stop()
 	r.load = load.result()
 	if err != nil {
@@ -114,6 +116,33 @@ func RunChaos(ctx context.Context, cfg ChaosConfig) (*ChaosReport, error) {
 		return nil, fmt.Errorf("reading the ledger back: %w", err)
 	}
 	return r, nil
+}
+
+// setUpChaos brings up a network and starts the chaos gateway on it, with
+// args besides the benchmark's own; up is set to the network's bring-up
+// time. What it set up is undone by the env's close, even after an error.
+func setUpChaos(ctx context.Context, cfg ChaosConfig, up *time.Duration, args ...string) (*fabricEnv, map[string]provision.DemoKey, error) {
+	e := &fabricEnv{dir: cfg.Dir, keep: cfg.Keep}
+	var err error
+	if _, *up, err = e.upNetwork(ctx, FabricConfig{Dir: cfg.Dir, BasePort: cfg.BasePort, BatchTimeout: cfg.BatchTimeout, Progress: cfg.Progress}); err != nil {
+		return e, nil, err
+	}
+	if e.gw, err = startGatewayProcess(ctx, cfg.Exe, e.dir, "chaos-gateway", args...); err != nil {
+		return e, nil, err
+	}
+	e.undoUnlessKept(func() { e.gw.stop() })
+	keys, err := readKeys(filepath.Join(e.gw.data, "demo-keys.json"))
+	return e, keys, err
+}
+
+// sleepCtx waits d, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // progress writes one time-stamped progress line.

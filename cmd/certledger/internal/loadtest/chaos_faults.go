@@ -15,16 +15,27 @@ type fault struct {
 	at       time.Time     // injected
 	restored time.Time     // the node, gateway or network was back (healthy)
 	restart  time.Duration // of that: the time starting it again took
+	load     string        // what the load was doing when it was injected
 }
 
-// injectFaults runs the faults in order under the load, each after
-// cfg.Settle of load, and waits cfg.Settle after the last one's recovery:
-// kill -9 of the Raft leader, then of the issuing department's first peer
-// (each down for cfg.Outage, then started again), kill -9 of the gateway
-// (started again at once on the same data folder and address), and the
-// whole network stopped gracefully, down for cfg.Outage, and brought up
-// again on its folder.
-func injectFaults(ctx context.Context, e *fabricEnv, cfg ChaosConfig, load *chaosLoad) ([]fault, error) {
+// faultHooks fit the faults to a load. before returns when the fault named
+// may be injected, with what the load is doing then; after runs once the
+// fault is recovered from; end after the last one. count is the load's
+// acknowledgments so far, for progress lines. A nil hook does nothing.
+type faultHooks struct {
+	before func(name string) (string, error)
+	after  func() error
+	end    func() error
+	count  func() int
+}
+
+// injectFaults runs the faults in order under the load, each when
+// hooks.before lets it: kill -9 of the Raft leader, then of the issuing
+// department's first peer (each down for cfg.Outage, then started again),
+// kill -9 of the gateway (started again at once on the same data folder
+// and address), and the whole network stopped gracefully, down for
+// cfg.Outage, and brought up again on its folder.
+func injectFaults(ctx context.Context, e *fabricEnv, cfg ChaosConfig, hooks faultHooks) ([]fault, error) {
 	var faults []fault
 	wait := func(d time.Duration) error {
 		select {
@@ -35,11 +46,15 @@ func injectFaults(ctx context.Context, e *fabricEnv, cfg ChaosConfig, load *chao
 		}
 	}
 	run := func(name string, inject, restore func() error) error {
-		if err := wait(cfg.Settle); err != nil {
-			return err
+		var state string
+		if hooks.before != nil {
+			var err error
+			if state, err = hooks.before(name); err != nil {
+				return err
+			}
 		}
-		f := fault{name: name, at: time.Now()}
-		progress(cfg.Progress, "chaos: %s (%d acknowledged so far)", name, load.acknowledged())
+		f := fault{name: name, at: time.Now(), load: state}
+		progress(cfg.Progress, "chaos: %s (%d acknowledged so far)", name, hooks.count())
 		if err := inject(); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -50,6 +65,9 @@ func injectFaults(ctx context.Context, e *fabricEnv, cfg ChaosConfig, load *chao
 		f.restored, f.restart = time.Now(), time.Since(t)
 		progress(cfg.Progress, "chaos: back after %s", f.restored.Sub(f.at).Round(100*time.Millisecond))
 		faults = append(faults, f)
+		if hooks.after != nil {
+			return hooks.after()
+		}
 		return nil
 	}
 	killNode := func(name string) (func() error, func() error) {
@@ -98,7 +116,10 @@ func injectFaults(ctx context.Context, e *fabricEnv, cfg ChaosConfig, load *chao
 		}); err != nil {
 		return faults, err
 	}
-	return faults, wait(cfg.Settle)
+	if hooks.end != nil {
+		return faults, hooks.end()
+	}
+	return faults, nil
 }
 
 // raftLeader waits for an orderer to report leading the channel.

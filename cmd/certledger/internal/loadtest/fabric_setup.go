@@ -164,7 +164,9 @@ func benchProcesses(ctx context.Context, dir string, gatewayPID int) (map[string
 	return out, nil
 }
 
-// memory is every process's resident memory at the end of the run.
+// memory is every process's resident memory at the end of the run: the
+// nodes', the gateways' (the reference one when there is one) and this
+// process's.
 func (e *fabricEnv) memory(ctx context.Context) ([]memoryRow, error) {
 	nodes, err := network.Status(ctx, e.dir)
 	if err != nil {
@@ -174,14 +176,16 @@ func (e *fabricEnv) memory(ctx context.Context) ([]memoryRow, error) {
 	for _, n := range nodes {
 		rows = append(rows, memoryRow{name: n.Name, rss: n.RSSKB, peak: n.PeakRSSKB, processPID: n.PID})
 	}
-	for _, p := range []struct {
+	type proc struct {
 		name string
 		pid  int
-	}{
-		{"certledger serve (gateway)", e.gw.cmd.Process.Pid},
-		{"certledger serve " + strings.Join(plainGatewayArgs, " ") + " (reference gateway)", e.plain.cmd.Process.Pid},
-		{"certledger bench-fabric (clients)", os.Getpid()},
-	} {
+	}
+	procs := []proc{{"certledger serve (gateway)", e.gw.cmd.Process.Pid}}
+	if e.plain != nil {
+		procs = append(procs, proc{"certledger serve " + strings.Join(plainGatewayArgs, " ") + " (reference gateway)", e.plain.cmd.Process.Pid})
+	}
+	procs = append(procs, proc{"certledger bench-fabric (clients)", os.Getpid()})
+	for _, p := range procs {
 		rss, peak := procMemory(p.pid)
 		rows = append(rows, memoryRow{name: p.name, rss: rss, peak: peak, processPID: p.pid})
 	}

@@ -40,12 +40,13 @@ type selfHosted struct {
 // cleanup removes. logw empty: the access log goes to gateway.log in the
 // folder, so the load test pays for logging as a real server does.
 func startSelfHosted(ctx context.Context, dir string, logw io.Writer) (*selfHosted, error) {
-	return startSelfHostedWith(ctx, dir, logw, nil)
+	return startSelfHostedWith(ctx, dir, logw, nil, nil)
 }
 
 // startSelfHostedWith is startSelfHosted with extra accounts at the demo
-// identity provider, besides the demo citizens.
-func startSelfHostedWith(ctx context.Context, dir string, logw io.Writer, extra []provision.DemoCitizen) (*selfHosted, error) {
+// identity provider, besides the demo citizens, and tune, when not nil,
+// changing the gateway's configuration before it starts.
+func startSelfHostedWith(ctx context.Context, dir string, logw io.Writer, extra []provision.DemoCitizen, tune func(*gateway.Config)) (*selfHosted, error) {
 	s := &selfHosted{Dir: dir}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "certledger-bench-")
@@ -100,6 +101,9 @@ func startSelfHostedWith(ctx context.Context, dir string, logw io.Writer, extra 
 	cfg := gateway.Config{Addr: ln.Addr().String(), PublicURL: "http://" + ln.Addr().String(), Logger: slog.New(slog.NewTextHandler(logw, nil)),
 		MaxConns: -1, MaxConnsPerIP: -1, PublicLimit: gateway.Off, APIKeyLimit: gateway.Off, AuthFailureLimit: gateway.Off, StateDir: s.Dir, KEK: s.kek}
 	// Citizens sign in at the demo identity provider as with `serve --demo`.
+	if tune != nil {
+		tune(&cfg)
+	}
 	if err := demosignin.Wire(&cfg, demo); err != nil {
 		ln.Close()
 		return nil, err
@@ -180,7 +184,7 @@ func citizenTarget(ctx context.Context, cfg Config, rep *Report, extra []provisi
 		return cfg.URL, keys, citizens, stop, err
 	}
 	fmt.Fprintln(cfg.Progress, "starting a gateway on the embedded ledger with the demo registry and identity provider...")
-	h, err := startSelfHostedWith(ctx, "", cfg.Log, extra)
+	h, err := startSelfHostedWith(ctx, "", cfg.Log, extra, nil)
 	if err != nil {
 		return "", nil, nil, stop, fmt.Errorf("start a gateway: %w", err)
 	}
