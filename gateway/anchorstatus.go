@@ -74,12 +74,12 @@ func (s *Server) ledgerAnchor(ctx context.Context, dept credential.Department, r
 	cur := s.anchorStatus.department(dept.ID)
 	taken, waits := 0, 0
 	for {
+		var res credential.AnchorResult
 		from, err := cur.take(ctx, s.ledger, dept.ID, len(req.Leaves), taken > 0)
-		if err != nil {
-			return credential.AnchorResult{}, err
+		if err == nil {
+			req.StatusFrom = from
+			res, err = s.ledger.AnchorBatch(ctx, dept.MSPID, req)
 		}
-		req.StatusFrom = from
-		res, err := s.ledger.AnchorBatch(ctx, dept.MSPID, req)
 		switch {
 		case err == nil:
 			return res, nil
