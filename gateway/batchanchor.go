@@ -19,9 +19,10 @@ import (
 // (docs/decisions/0021-anchored-batches.md): in file order, up to
 // batchJob.AnchorSize rows a batch, each batch one AnchorBatch transaction.
 // Up to Config.ImportAnchorings batches are built and recorded at once
-// while the next rows are read, and results are stored in the order the batches were formed, so a
-// resumed import finds the rows after the last stored batch and forms the
-// same batches again, which the ledger answers as replays.
+// while the next rows are read, and results are stored in the order the
+// batches were formed, so a resumed import finds the rows after the last
+// stored batch and forms the same batches again, which the ledger answers
+// as replays.
 
 // anchorIssuer is who issues an import's batches: the department, the
 // type, and the key single issuances of the department sign with now.
