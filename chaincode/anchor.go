@@ -64,7 +64,7 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 	if err != nil {
 		return credential.AnchorResult{}, err
 	}
-	req, err := readAnchorRequest(tx)
+	req, rawLeaves, err := readAnchorRequest(tx)
 	if err != nil {
 		return credential.AnchorResult{}, err
 	}
@@ -126,8 +126,12 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 	}
 	coll := DocumentCollection(caller.MSPID)
 	for c := range chunks {
-		leaves := req.Leaves[c*credential.AnchorChunkSize : min((c+1)*credential.AnchorChunkSize, a.Count)]
-		if err := putRestricted(tx, anchorLeafKey(a, c), leaves, caller.MSPID); err != nil {
+		// The leaves are stored as they came, in their binary form.
+		lk := anchorLeafKey(a, c)
+		if err := tx.PutState(lk, rawLeaves[c*credential.AnchorChunkSize*credential.AnchorLeafSize:min((c+1)*credential.AnchorChunkSize, a.Count)*credential.AnchorLeafSize]); err != nil {
+			return credential.AnchorResult{}, ledgerErr("write "+lk, err)
+		}
+		if err := restrictTo(tx, lk, caller.MSPID); err != nil {
 			return credential.AnchorResult{}, err
 		}
 		k := anchorDocKey(a, c)
@@ -164,22 +168,34 @@ func putRestricted(tx Tx, key string, v any, mspID string) error {
 	return restrictTo(tx, key, mspID)
 }
 
-func readAnchorRequest(tx Tx) (credential.AnchorRequest, error) {
+// readAnchorRequest reads the request and its leaves, which it also
+// answers in their binary form, to be stored as they are.
+func readAnchorRequest(tx Tx) (credential.AnchorRequest, []byte, error) {
 	var req credential.AnchorRequest
 	raw, err := tx.Transient(TransientAnchor)
 	if err != nil {
-		return req, ledgerErr("read transient data", err)
+		return req, nil, ledgerErr("read transient data", err)
 	}
 	if raw == nil {
-		return req, credential.Errorf(credential.ReasonInvalidRequest, "the anchor request must be passed as transient data under %q", TransientAnchor)
+		return req, nil, credential.Errorf(credential.ReasonInvalidRequest, "the anchor request must be passed as transient data under %q", TransientAnchor)
 	}
 	if len(raw) > MaxAnchorRequestSize {
-		return req, credential.Errorf(credential.ReasonInvalidRequest, "the anchor request is larger than %d bytes", MaxAnchorRequestSize)
+		return req, nil, credential.Errorf(credential.ReasonInvalidRequest, "the anchor request is larger than %d bytes", MaxAnchorRequestSize)
 	}
 	if err := json.Unmarshal(raw, &req); err != nil {
-		return req, credential.Wrapf(err, credential.ReasonInvalidRequest, "the anchor request is not valid JSON")
+		return req, nil, credential.Wrapf(err, credential.ReasonInvalidRequest, "the anchor request is not valid JSON")
 	}
-	return req, nil
+	leaves, err := tx.Transient(TransientAnchorLeaves)
+	if err != nil {
+		return req, nil, ledgerErr("read transient data", err)
+	}
+	if len(leaves) > credential.MaxAnchorLeaves*credential.AnchorLeafSize {
+		return req, nil, credential.Errorf(credential.ReasonInvalidRequest, "the leaves are larger than %d bytes", credential.MaxAnchorLeaves*credential.AnchorLeafSize)
+	}
+	if req.Leaves, err = credential.DecodeAnchorLeaves(leaves); err != nil {
+		return req, nil, err
+	}
+	return req, leaves, nil
 }
 
 // readAnchorChunks reads the document chunks of n leaves, exactly
@@ -346,13 +362,16 @@ func anchorOf(tx Tx, id string) (a credential.Anchor, index int, ok bool, err er
 
 // anchorLeaves reads chunk c of a batch's leaves.
 func anchorLeaves(tx Tx, a credential.Anchor, c int) ([]credential.AnchorLeaf, error) {
-	var leaves []credential.AnchorLeaf
 	k := anchorLeafKey(a, c)
-	found, err := getJSON(tx, k, &leaves)
+	b, err := tx.GetState(k)
 	if err != nil {
-		return nil, err
+		return nil, ledgerErr("read "+k, err)
 	}
-	if !found || len(leaves) != min(credential.AnchorChunkSize, a.Count-c*credential.AnchorChunkSize) {
+	leaves, err := credential.DecodeAnchorLeaves(b)
+	if err != nil {
+		return nil, ledgerErr("decode "+k, err)
+	}
+	if b == nil || len(leaves) != min(credential.AnchorChunkSize, a.Count-c*credential.AnchorChunkSize) {
 		return nil, ledgerErr("read "+k, errMissingRecord)
 	}
 	return leaves, nil

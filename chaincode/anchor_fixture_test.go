@@ -103,7 +103,11 @@ func (f *anchorFixture) transient(req credential.AnchorRequest) map[string][]byt
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	m := map[string][]byte{TransientAnchor: raw}
+	leaves, err := credential.EncodeAnchorLeaves(req.Leaves)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	m := map[string][]byte{TransientAnchor: raw, TransientAnchorLeaves: leaves}
 	for i, c := range req.Chunks {
 		m[TransientAnchorChunk(i)] = c
 	}

@@ -1,6 +1,9 @@
 package chaincode
 
 import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
 	"slices"
 
 	"github.com/certledger/certledger/credential"
@@ -51,11 +54,58 @@ func indexAnchorHolders(tx Tx, a credential.Anchor, leaves []credential.AnchorLe
 	}
 	slices.Sort(names)
 	for _, s := range names {
-		if err := putRestricted(tx, anchorHolderKey(s, a), shards[s], mspID); err != nil {
+		k := anchorHolderKey(s, a)
+		b, err := encodeHolderShard(shards[s])
+		if err != nil {
+			return err
+		}
+		if err := tx.PutState(k, b); err != nil {
+			return ledgerErr("write "+k, err)
+		}
+		if err := restrictTo(tx, k, mspID); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// holderEntrySize is a shard entry's stored size: the leaf index, then the
+// holder reference's 32 bytes. Shards hold a copy of every holder reference
+// of a batch, so they are binary like the leaves.
+const holderEntrySize = 2 + 32
+
+func encodeHolderShard(entries []anchorHolderEntry) ([]byte, error) {
+	out := make([]byte, len(entries)*holderEntrySize)
+	for i, e := range entries {
+		b := out[i*holderEntrySize:]
+		binary.BigEndian.PutUint16(b, uint16(e.Index))
+		if n, err := hex.Decode(b[2:holderEntrySize], []byte(e.HolderRef)); err != nil || n != 32 {
+			return nil, credential.Errorf(credential.ReasonInvalidField, "holderRef must be 64 hex characters")
+		}
+	}
+	return out, nil
+}
+
+func decodeHolderShard(b []byte) ([]anchorHolderEntry, error) {
+	if len(b)%holderEntrySize != 0 {
+		return nil, fmt.Errorf("a holder shard of %d bytes is not a multiple of %d", len(b), holderEntrySize)
+	}
+	out := make([]anchorHolderEntry, len(b)/holderEntrySize)
+	for i := range out {
+		p := b[i*holderEntrySize:]
+		out[i] = anchorHolderEntry{Index: int(binary.BigEndian.Uint16(p)), HolderRef: hex.EncodeToString(p[2:holderEntrySize])}
+	}
+	return out, nil
+}
+
+// refBytes is a holder reference as shards store it; nil for one that is
+// not hex, which no shard can hold.
+func refBytes(ref string) []byte {
+	b, err := hex.DecodeString(ref)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // indexAnchorDepartment lists the batch in its department's index.

@@ -177,7 +177,7 @@ func (s *holderScan) anchored(g holderGroup, from *holderPos) error {
 	}
 	refs := make([][]byte, len(g.refs))
 	for i, r := range g.refs {
-		refs[i] = []byte(r)
+		refs[i] = refBytes(r)
 	}
 	last := ""
 	for s.shards > 0 {
@@ -192,8 +192,8 @@ func (s *holderScan) anchored(g holderGroup, from *holderPos) error {
 			if !mentionsAny(kv.Value, refs) {
 				continue
 			}
-			var entries []anchorHolderEntry
-			if err := decodeListed(kv.Value, &entries); err != nil {
+			entries, err := decodeHolderShard(kv.Value)
+			if err != nil {
 				return ledgerErr("decode "+kv.Key, err)
 			}
 			name := kv.Key[len(p):]

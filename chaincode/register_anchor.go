@@ -201,11 +201,11 @@ func holderRegisterLeaves(br BoundedRanger, refs []string, issuerCode string, bu
 		}
 		read += len(kvs)
 		for _, kv := range kvs {
-			if !bytes.Contains(kv.Value, []byte(ref)) {
+			if !bytes.Contains(kv.Value, refBytes(ref)) {
 				continue
 			}
-			var entries []anchorHolderEntry
-			if err := decodeListed(kv.Value, &entries); err != nil {
+			entries, err := decodeHolderShard(kv.Value)
+			if err != nil {
 				return nil, nil, 0, ledgerErr("decode "+kv.Key, err)
 			}
 			name := kv.Key[len(prefixAnchorHolder)+3:]

@@ -35,6 +35,9 @@ const (
 	// credential.AnchorRequest; TransientAnchorChunk(i) carries its chunk i
 	// of documents.
 	TransientAnchor = "anchor"
+	// TransientAnchorLeaves carries the request's leaves, in the stored
+	// binary form (credential.EncodeAnchorLeaves).
+	TransientAnchorLeaves = "anchorleaves"
 	// TransientRequest is the transient map key carrying the IssueRequest.
 	TransientRequest = "request"
 	// TransientRequests is the transient map key carrying IssueBatch's

@@ -2,7 +2,6 @@ package credential
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -94,7 +93,9 @@ type AnchorRequest struct {
 	// of their issuances): the token names the batch, and this tells a
 	// replay (same rows, new salts and signatures) from a reuse.
 	RequestHash string       `json:"requestHash"`
-	Leaves      []AnchorLeaf `json:"leaves"`
+	// Leaves travel beside the request as EncodeAnchorLeaves bytes (the
+	// transient TransientAnchorLeaves), not in its JSON.
+	Leaves []AnchorLeaf `json:"-"`
 	APIKeyID    string       `json:"apiKeyId,omitempty"`
 	Staff       string       `json:"staff,omitempty"`
 	// Chunks are the documents, one blob per AnchorChunkSize leaves. They
@@ -284,10 +285,16 @@ func (l AnchorLeaf) validate() error {
 	return nil
 }
 
+// isHex reports whether s is n lower-case hex digits: the one spelling, so
+// the hash of a leaf and of its stored binary form agree.
 func isHex(s string, n int) bool {
 	if len(s) != n {
 		return false
 	}
-	_, err := hex.DecodeString(s)
-	return err == nil
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -156,3 +156,32 @@ func TestAnchorChunkRoundTrip(t *testing.T) {
 		t.Error("garbage decoded")
 	}
 }
+
+func TestAnchorLeavesRoundTrip(t *testing.T) {
+	leaves := anchorLeaves(3)
+	leaves[1].ValidUntil = time.Time{}
+	leaves[2].ValidFrom = time.Date(2026, 3, 4, 5, 6, 7, 8, time.FixedZone("CST", 8*3600))
+	b, err := credential.EncodeAnchorLeaves(leaves)
+	if err != nil || len(b) != 3*credential.AnchorLeafSize {
+		t.Fatalf("%d bytes, %v", len(b), err)
+	}
+	got, err := credential.DecodeAnchorLeaves(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range leaves {
+		// The leaf hash is what must survive storage: same instant, same text.
+		if credential.AnchorLeafHash("x", got[i]) != credential.AnchorLeafHash("x", leaves[i]) || !got[i].ValidUntil.Equal(leaves[i].ValidUntil) {
+			t.Errorf("leaf %d: %+v became %+v", i, leaves[i], got[i])
+		}
+	}
+	if _, err := credential.DecodeAnchorLeaves(b[:len(b)-1]); err == nil {
+		t.Error("a cut leaf decoded")
+	}
+	leaves[0].Digest = strings.ToUpper(leaves[0].Digest)
+	r := credential.AnchorRequest{Token: credential.AnchorToken(sha256.Sum256([]byte("u"))), Type: anchorType, KeyID: "k", IssuedAt: time.Now(),
+		StatusFrom: credential.AnchorStatusBase, RequestHash: "r", Leaves: leaves}
+	if r.Validate() == nil {
+		t.Error("an upper-case digest was accepted: its stored form would hash differently")
+	}
+}

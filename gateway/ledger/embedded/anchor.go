@@ -12,13 +12,16 @@ import (
 
 // AnchorBatch records an anchored batch as mspID: the request and its
 // chunks of documents go in as transient data, as on Fabric.
-func (l *Ledger) AnchorBatch(ctx context.Context, mspID string, req credential.AnchorRequest) (credential.AnchorResult, error) {
+func (l *Ledger) AnchorBatch(ctx context.Context, mspID string, req credential.AnchorRequest) (res credential.AnchorResult, err error) {
 	raw, err := json.Marshal(req)
 	if err != nil {
 		return credential.AnchorResult{}, credential.Wrapf(err, credential.ReasonInvalidRequest, "the anchor request cannot be encoded")
 	}
-	transient := make(map[string][]byte, len(req.Chunks)+1)
+	transient := make(map[string][]byte, len(req.Chunks)+2)
 	transient[chaincode.TransientAnchor] = raw
+	if transient[chaincode.TransientAnchorLeaves], err = credential.EncodeAnchorLeaves(req.Leaves); err != nil {
+		return res, err
+	}
 	for i, c := range req.Chunks {
 		transient[chaincode.TransientAnchorChunk(i)] = c
 	}

@@ -24,8 +24,11 @@ func (l *Ledger) AnchorBatch(ctx context.Context, mspID string, req credential.A
 	if len(raw) > chaincode.MaxAnchorRequestSize {
 		return res, credential.Errorf(credential.ReasonInvalidRequest, "the anchor request is larger than %d bytes", chaincode.MaxAnchorRequestSize)
 	}
-	transient := make(map[string][]byte, len(req.Chunks)+1)
+	transient := make(map[string][]byte, len(req.Chunks)+2)
 	transient[chaincode.TransientAnchor] = raw
+	if transient[chaincode.TransientAnchorLeaves], err = credential.EncodeAnchorLeaves(req.Leaves); err != nil {
+		return res, err
+	}
 	for i, c := range req.Chunks {
 		transient[chaincode.TransientAnchorChunk(i)] = c
 	}
