@@ -92,12 +92,12 @@ type AnchorRequest struct {
 	// RequestHash is a keyed hash of the rows' contents (the request hashes
 	// of their issuances): the token names the batch, and this tells a
 	// replay (same rows, new salts and signatures) from a reuse.
-	RequestHash string       `json:"requestHash"`
+	RequestHash string `json:"requestHash"`
 	// Leaves travel beside the request as EncodeAnchorLeaves bytes (the
 	// transient TransientAnchorLeaves), not in its JSON.
-	Leaves []AnchorLeaf `json:"-"`
-	APIKeyID    string       `json:"apiKeyId,omitempty"`
-	Staff       string       `json:"staff,omitempty"`
+	Leaves   []AnchorLeaf `json:"-"`
+	APIKeyID string       `json:"apiKeyId,omitempty"`
+	Staff    string       `json:"staff,omitempty"`
 	// Chunks are the documents, one blob per AnchorChunkSize leaves. They
 	// never go into the request's JSON: backends carry them as separate
 	// transient values.
