@@ -148,7 +148,7 @@ type Config struct {
 	// 200,000).
 	ImportRows int
 	// ImportAnchorSize is how many valid rows of an import go into one
-	// anchored batch, one ledger transaction (default 4096, at most
+	// anchored batch, one ledger transaction (default 8192, at most
 	// credential.MaxAnchorLeaves; decision 0021).
 	ImportAnchorSize int
 	// ImportAnchorings is how many anchored batches of an import are being
@@ -220,7 +220,7 @@ const (
 	DefaultBodyMemory       = 16 << 20
 	DefaultImportLimit      = 64 << 20
 	DefaultImportRows       = 200_000
-	DefaultImportAnchorSize = 4096
+	DefaultImportAnchorSize = 8192
 	DefaultImportAnchorings = 2
 	DefaultRegistryTTL      = 5 * time.Second
 	DefaultAPIKeyTTL        = 2 * time.Second
