@@ -2,8 +2,8 @@ package credential
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"sync"
 )
