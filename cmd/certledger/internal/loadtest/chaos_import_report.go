@@ -59,9 +59,6 @@ func (r *ChaosImportReport) Failures() []string {
 	return out
 }
 
-// Passed reports whether the run kept every promise (see Failures).
-func (r *ChaosImportReport) Passed() bool { return len(r.Failures()) == 0 }
-
 // faultOf is the fault file i ran under; nil for the steady file, or for
 // one whose fault did not recover.
 func (r *ChaosImportReport) faultOf(i int) *fault {
