@@ -388,13 +388,13 @@ func anchoredDocument(tx Tx, a credential.Anchor, i int, mspID string) (credenti
 	if b == nil {
 		return credential.Document{}, credential.Errorf(credential.ReasonDocumentNotFound, "no documents of batch %s in the private data collection", a.Token)
 	}
-	docs, err := credential.DecodeAnchorChunk(b)
+	j := i % credential.AnchorChunkSize
+	id := a.CredentialID(i)
+	doc, err := credential.DecodeAnchorChunkAt(b, j)
 	if err != nil {
 		return credential.Document{}, ledgerErr("decode private documents of batch "+a.Token, err)
 	}
-	j := i % credential.AnchorChunkSize
-	id := a.CredentialID(i)
-	if j >= len(docs) || docs[j].ID != id {
+	if doc.ID != id {
 		return credential.Document{}, credential.Errorf(credential.ReasonDocumentNotFound, "the documents of batch %s do not hold %s in its place", a.Token, id)
 	}
 	leaves, err := anchorLeaves(tx, a, c)
@@ -405,7 +405,6 @@ func anchoredDocument(tx Tx, a credential.Anchor, i int, mspID string) (credenti
 	if err != nil {
 		return credential.Document{}, ledgerErr("prove "+id, err)
 	}
-	doc := docs[j]
 	doc.Proof.Anchor = &p
 	return doc, nil
 }

@@ -1,35 +1,39 @@
 package credential
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // MaxAnchorChunk bounds one chunk of documents, compressed and decompressed:
 // 256 documents of the largest schema fit well inside it.
 const MaxAnchorChunk = 16 << 20
 
-// EncodeAnchorChunk is the stored form of one chunk's documents: their JSON
-// array, gzip-compressed. Documents of one batch share most of their text, so
-// a chunk compresses several times over, which is private data the peers of
-// the issuing department store and gossip less of.
+// EncodeAnchorChunk is the stored form of one chunk's documents: each one's
+// JSON behind its length (a uvarint), all gzip-compressed. Documents of one
+// batch share most of their text, so a chunk compresses several times over,
+// which is private data the peers of the issuing department store and gossip
+// less of; the lengths let a reader of one document skip the others
+// undecoded (DecodeAnchorChunkAt).
 func EncodeAnchorChunk(docs []Document) ([]byte, error) {
 	rawp := chunkJSON.Get().(*[]byte)
 	defer chunkJSON.Put(rawp)
-	raw := append((*rawp)[:0], '[')
+	raw := (*rawp)[:0]
+	var doc []byte
 	for i := range docs {
-		if i > 0 {
-			raw = append(raw, ',')
-		}
 		var err error
-		if raw, err = appendDocumentJSON(raw, &docs[i]); err != nil {
+		if doc, err = appendDocumentJSON(doc[:0], &docs[i]); err != nil {
 			return nil, Wrapf(err, ReasonInvalidDocument, "encode a chunk of documents")
 		}
+		raw = binary.AppendUvarint(raw, uint64(len(doc)))
+		raw = append(raw, doc...)
 	}
-	raw = append(raw, ']')
 	*rawp = raw
 	var buf bytes.Buffer
 	buf.Grow(len(raw) / 4)
@@ -59,23 +63,94 @@ var chunkWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-// DecodeAnchorChunk reads a chunk EncodeAnchorChunk wrote, refusing one that
-// decompresses past MaxAnchorChunk.
+// DecodeAnchorChunk reads every document of a chunk EncodeAnchorChunk
+// wrote, refusing one that decompresses past MaxAnchorChunk.
 func DecodeAnchorChunk(b []byte) ([]Document, error) {
+	r, err := openAnchorChunk(b)
+	if err != nil {
+		return nil, err
+	}
+	var docs []Document
+	for {
+		raw, err := r.next(true)
+		if err == io.EOF {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var d Document
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, Wrapf(err, ReasonInvalidDocument, "document %d of a chunk is not a JSON document", len(docs))
+		}
+		docs = append(docs, d)
+	}
+}
+
+// DecodeAnchorChunkAt reads document i of a chunk, decompressing the ones
+// before it but decoding none of them: what a verification of one anchored
+// credential costs.
+func DecodeAnchorChunkAt(b []byte, i int) (Document, error) {
+	var d Document
+	r, err := openAnchorChunk(b)
+	if err != nil {
+		return d, err
+	}
+	for k := 0; ; k++ {
+		raw, err := r.next(k == i)
+		if err == io.EOF {
+			return d, Errorf(ReasonDocumentNotFound, "a chunk of %d documents has no document %d", k, i)
+		}
+		if err != nil {
+			return d, err
+		}
+		if k == i {
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return d, Wrapf(err, ReasonInvalidDocument, "document %d of a chunk is not a JSON document", i)
+			}
+			return d, nil
+		}
+	}
+}
+
+// chunkReader walks the length-prefixed documents of a decompressed chunk,
+// counting what it has read against MaxAnchorChunk.
+type chunkReader struct {
+	br   *bufio.Reader
+	read int
+	buf  []byte
+}
+
+func openAnchorChunk(b []byte) (*chunkReader, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, Wrapf(err, ReasonInvalidDocument, "a chunk of documents is not gzip")
 	}
-	raw, err := io.ReadAll(io.LimitReader(zr, MaxAnchorChunk+1))
+	return &chunkReader{br: bufio.NewReaderSize(zr, 32<<10)}, nil
+}
+
+// next returns the next document's JSON, or only skips it when keep is
+// false; io.EOF after the last.
+func (r *chunkReader) next(keep bool) ([]byte, error) {
+	n, err := binary.ReadUvarint(r.br)
+	if err == io.EOF {
+		return nil, io.EOF
+	}
 	if err != nil {
 		return nil, Wrapf(err, ReasonInvalidDocument, "a chunk of documents is damaged")
 	}
-	if len(raw) > MaxAnchorChunk {
+	if r.read += int(min(n, MaxAnchorChunk+1)); r.read > MaxAnchorChunk {
 		return nil, Errorf(ReasonInvalidDocument, "a chunk of documents decompresses past %d bytes", MaxAnchorChunk)
 	}
-	var docs []Document
-	if err := json.Unmarshal(raw, &docs); err != nil {
-		return nil, Wrapf(err, ReasonInvalidDocument, "a chunk of documents is not a JSON array of documents")
+	if !keep {
+		if _, err := r.br.Discard(int(n)); err != nil {
+			return nil, Wrapf(err, ReasonInvalidDocument, "a chunk of documents is cut short")
+		}
+		return nil, nil
 	}
-	return docs, nil
+	r.buf = append(r.buf[:0], make([]byte, n)...)
+	if _, err := io.ReadFull(r.br, r.buf); err != nil {
+		return nil, Wrapf(err, ReasonInvalidDocument, "a chunk of documents is cut short")
+	}
+	return r.buf, nil
 }

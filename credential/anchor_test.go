@@ -185,3 +185,26 @@ func TestAnchorLeavesRoundTrip(t *testing.T) {
 		t.Error("an upper-case digest was accepted: its stored form would hash differently")
 	}
 }
+
+func TestAnchorChunkAt(t *testing.T) {
+	docs := make([]credential.Document, 5)
+	for i := range docs {
+		docs[i] = credential.Document{Format: credential.Format, ID: fmt.Sprint("doc-", i), Claims: []credential.Claim{{Name: "n", Value: strings.Repeat("x", i*100)}}}
+	}
+	b, err := credential.EncodeAnchorChunk(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range docs {
+		d, err := credential.DecodeAnchorChunkAt(b, i)
+		if err != nil || d.ID != docs[i].ID || d.Claims[0].Value != docs[i].Claims[0].Value {
+			t.Errorf("document %d: %+v, %v", i, d, err)
+		}
+	}
+	if _, err := credential.DecodeAnchorChunkAt(b, len(docs)); err == nil {
+		t.Error("a document past the chunk's end decoded")
+	}
+	if _, err := credential.DecodeAnchorChunkAt(b[:len(b)/2], 4); err == nil {
+		t.Error("a cut chunk decoded")
+	}
+}

@@ -45,6 +45,46 @@ func TestAppendDocumentJSON(t *testing.T) {
 
 // BenchmarkEncodeAnchorChunk encodes a chunk of documents.
 func BenchmarkEncodeAnchorChunk(b *testing.B) {
+	docs := benchChunkDocs()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeAnchorChunk(docs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeAnchorChunkAt reads the middle document of a chunk, as a
+// verification of one anchored credential does; BenchmarkDecodeAnchorChunk
+// decodes the whole chunk, as reading it did before the documents carried
+// their lengths.
+func BenchmarkDecodeAnchorChunkAt(b *testing.B) {
+	raw, err := EncodeAnchorChunk(benchChunkDocs())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeAnchorChunkAt(raw, AnchorChunkSize/2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeAnchorChunk(b *testing.B) {
+	raw, err := EncodeAnchorChunk(benchChunkDocs())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeAnchorChunk(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchChunkDocs() []Document {
 	docs := make([]Document, AnchorChunkSize)
 	for i := range docs {
 		docs[i] = Document{Format: Format, ID: "CL.11100000MB02000124001.11100000MB02000124.0ABCDEFGHJKL000.001.X", Type: "11100000MB02000124001",
@@ -53,12 +93,7 @@ func BenchmarkEncodeAnchorChunk(b *testing.B) {
 				{Name: "address", Type: FieldString, Value: "福州市鼓楼区五四路1号", Salt: NewSalt()}},
 			Proof: Proof{Algorithm: "Ed25519", KeyID: "samr-2026", Digest: "ab12", Signature: "c2ln"}}
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := EncodeAnchorChunk(docs); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return docs
 }
 
 // TestAppendJSONString writes what json.Marshal writes.
