@@ -77,7 +77,7 @@ func (s *Server) handleCreateBatch(c *fiber.Ctx) error {
 		return credential.Errorf(credential.ReasonInvalidBatchFile, "the file has a header but no rows")
 	}
 	dryRun := c.QueryBool("dryRun")
-	job := &batchJob{ID: newBatchID(), Dept: dept.ID, Type: t.ID, Format: format, DryRun: dryRun, APIKey: actingKey(c),
+	job := &batchJob{ID: newBatchID(), Dept: dept.ID, Type: t.ID, Format: format, DryRun: dryRun, APIKey: actingKey(c), Staff: actingStaff(c),
 		Created: s.now(), Status: batchValidating, Total: len(rows) + len(probs), Failed: len(probs), Errors: []batchfile.Problem{}}
 	job.addErrors(probs)
 	stored := rows

@@ -164,7 +164,7 @@ func (imp *anchorImport) send() error {
 	go func() {
 		defer func() { <-imp.slots }()
 		defer close(u.done)
-		req, rows, dropped := imp.s.buildAnchor(imp.iss, rows, imp.job.APIKey)
+		req, rows, dropped := imp.s.buildAnchor(imp.iss, rows, imp.job.APIKey, imp.job.Staff)
 		for _, d := range dropped {
 			u.add(d.row, batchResult{Row: d.row.number, Key: d.row.key, Error: rowProblem(imp.job.Format, d.row.number, d.err)})
 		}

@@ -21,10 +21,10 @@ type droppedRow struct {
 // buildAnchor builds the anchored batch of rows. A row whose document
 // cannot be built (it was validated, so only a registry changed since can
 // do that) is dropped and the batch formed again without it.
-func (s *Server) buildAnchor(iss anchorIssuer, rows []anchorRow, apiKey string) (credential.AnchorRequest, []anchorRow, []droppedRow) {
+func (s *Server) buildAnchor(iss anchorIssuer, rows []anchorRow, apiKey, staff string) (credential.AnchorRequest, []anchorRow, []droppedRow) {
 	var dropped []droppedRow
 	for len(rows) > 0 {
-		req, errs := s.tryBuildAnchor(iss, rows, apiKey)
+		req, errs := s.tryBuildAnchor(iss, rows, apiKey, staff)
 		if errs == nil {
 			return req, rows, dropped
 		}
@@ -46,7 +46,7 @@ func (s *Server) buildAnchor(iss anchorIssuer, rows []anchorRow, apiKey string) 
 // department's signing key) but with the batch's serial and issuance time,
 // on every core, and the request with their leaves, root and chunks. errs
 // is nil, or holds the error of each row that failed.
-func (s *Server) tryBuildAnchor(iss anchorIssuer, rows []anchorRow, apiKey string) (req credential.AnchorRequest, errs []error) {
+func (s *Server) tryBuildAnchor(iss anchorIssuer, rows []anchorRow, apiKey, staff string) (req credential.AnchorRequest, errs []error) {
 	n := len(rows)
 	token := anchorToken(iss.dept.ID, iss.typ.Code, rows)
 	now := s.now().UTC().Truncate(time.Millisecond)
@@ -96,7 +96,7 @@ func (s *Server) tryBuildAnchor(iss anchorIssuer, rows []anchorRow, apiKey strin
 	root, _ := credential.AnchorRoots(iss.typ.Code, iss.dept.USCC, token, leaves)
 	return credential.AnchorRequest{
 		Token: token, Type: iss.typ.Code, KeyID: iss.key.KeyID, IssuedAt: now, Root: hex.EncodeToString(root[:]),
-		RequestHash: s.anchorRequestHash(iss.dept.ID, rows), Leaves: leaves, APIKeyID: apiKey, Chunks: chunks,
+		RequestHash: s.anchorRequestHash(iss.dept.ID, rows), Leaves: leaves, APIKeyID: apiKey, Staff: staff, Chunks: chunks,
 	}, nil
 }
 

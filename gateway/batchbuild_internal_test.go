@@ -74,7 +74,7 @@ func BenchmarkImportBuild(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		req, kept, dropped := s.buildAnchor(iss, batch, "")
+		req, kept, dropped := s.buildAnchor(iss, batch, "", "")
 		if len(dropped) > 0 || len(kept) != n || len(req.Chunks) != credential.AnchorChunks(n) {
 			b.Fatal(dropped)
 		}

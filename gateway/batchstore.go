@@ -39,6 +39,7 @@ type batchJob struct {
 	Format   batchfile.Format    `json:"format"`
 	DryRun   bool                `json:"dryRun,omitempty"`
 	APIKey   string              `json:"apiKey,omitempty"` // the acting API key's ID, recorded with each issuance
+	Staff    string              `json:"staff,omitempty"`  // the acting member of staff's subject, likewise
 	Created  time.Time           `json:"created"`
 	Status   string              `json:"status"`
 	Total    int                 `json:"total"`

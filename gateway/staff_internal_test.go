@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/credential/demo"
@@ -106,6 +107,7 @@ func TestStaffRolesPerEndpoint(t *testing.T) {
 		need         credential.StaffRole
 	}{
 		{"POST", "/api/v1/credentials", credential.StaffClerk},
+		{"POST", "/api/v1/batches", credential.StaffClerk},
 		{"POST", someID + "/renew", credential.StaffClerk},
 		{"POST", someID + "/change", credential.StaffClerk},
 		{"POST", someID + "/reissue", credential.StaffClerk},
@@ -200,6 +202,60 @@ func TestStaffChangeNamesTheSubject(t *testing.T) {
 		if strings.Contains(string(h.body), secret) {
 			t.Fatal("the history holds a password")
 		}
+	}
+}
+
+// TestStaffImportNamesTheSubject: a clerk signed in at the console imports
+// a file; each imported credential's issuance names the clerk's subject and
+// no API key, as a single issuance by staff does.
+func TestStaffImportNamesTheSubject(t *testing.T) {
+	e := newCitizenEnv(t, citizenOption{config: func(c *Config) { c.KEK = signinKEK }})
+	clerk := e.staffCookie(t, samrClerk)
+	csv := "key,holder.name,holder.idType,holder.idNumber,validFrom,validUntil,companyName,entityType,legalRepresentative,establishedOn,address\n" +
+		"staff-1,福州数字未来科技有限公司,uscc,91350100M000100Y43,2020-03-15,,福州数字未来科技有限公司,有限责任公司,张三,2020-03-15,福州市鼓楼区五四路100号\n"
+	req := httptest.NewRequest("POST", "/api/v1/batches?type=business-licence", strings.NewReader(csv))
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Origin", e.base)
+	req.AddCookie(&http.Cookie{Name: e.srv.sessions.staffName, Value: clerk})
+	r := e.do(t, req)
+	if r.status != http.StatusAccepted {
+		t.Fatalf("import as clerk: %d %s", r.status, r.body)
+	}
+	var job struct{ ID string }
+	if err := json.Unmarshal(r.body, &job); err != nil || job.ID == "" {
+		t.Fatalf("import answer %s: %v", r.body, err)
+	}
+	var res struct {
+		Results []struct{ ID string } `json:"results"`
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st := e.staffCall(t, "GET", "/api/v1/batches/"+job.ID, clerk, nil)
+		var s struct{ Status string }
+		if err := json.Unmarshal(st.body, &s); err != nil {
+			t.Fatalf("batch status %d %s", st.status, st.body)
+		}
+		if s.Status == "done" {
+			break
+		}
+		if s.Status == "failed" || time.Now().After(deadline) {
+			t.Fatalf("batch: %s", st.body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	rr := e.staffCall(t, "GET", "/api/v1/batches/"+job.ID+"/results", clerk, nil)
+	if err := json.Unmarshal(rr.body, &res); err != nil || len(res.Results) != 1 || res.Results[0].ID == "" {
+		t.Fatalf("results %d %s: %v", rr.status, rr.body, err)
+	}
+	h := e.staffCall(t, "GET", "/api/v1/credentials/"+res.Results[0].ID+"/history", clerk, nil)
+	var hist struct {
+		History []credential.Change `json:"history"`
+	}
+	if err := json.Unmarshal(h.body, &hist); err != nil || len(hist.History) != 1 {
+		t.Fatalf("history %d %s: %v", h.status, h.body, err)
+	}
+	if ch := hist.History[0]; ch.Staff != "demo:samr-clerk" || ch.APIKeyID != "" || ch.Actor != demo.Market {
+		t.Errorf("the import's issuance names staff %q key %q actor %q", ch.Staff, ch.APIKeyID, ch.Actor)
 	}
 }
 

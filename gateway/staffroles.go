@@ -15,6 +15,7 @@ var endpointRoles = map[string]credential.StaffRole{
 	// Clerk: what makes or remakes a credential, and the requests and
 	// presentations of the department's daily work.
 	"POST /api/v1/credentials":                                    credential.StaffClerk,
+	"POST /api/v1/batches":                                        credential.StaffClerk,
 	"POST /api/v1/credentials/:id/renew":                          credential.StaffClerk,
 	"POST /api/v1/credentials/:id/change":                         credential.StaffClerk,
 	"POST /api/v1/credentials/:id/reissue":                        credential.StaffClerk,
