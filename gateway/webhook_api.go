@@ -148,7 +148,7 @@ func (s *Server) handleCreateSubscription(c *fiber.Ctx) error {
 	sub := webhookSub{ID: "sub_" + hex.EncodeToString(id), Dept: dept.ID, All: dept.HasRole(credential.RoleGovernance), URL: u.String(),
 		Events: events, Types: types, Created: s.now()}
 	secret := newWebhookSecret()
-	if err := w.store.create(sub, secret); err != nil {
+	if err := w.subscribed(ctx, sub, secret); err != nil {
 		return err
 	}
 	s.log.Info("webhook subscription created", slog.String("id", sub.ID), slog.String("dept", dept.ID), slog.String("url", sub.URL),

@@ -30,8 +30,13 @@ type webhooks struct {
 	client  *http.Client
 	log     *slog.Logger
 
-	kickc    chan struct{}
-	sem      chan struct{}
+	kickc chan struct{}
+	sem   chan struct{}
+	// subc wakes the feed follower when a subscription is created;
+	// feedMu orders the follower's "no subscription, forget the position"
+	// against a creation's "take the tip, then subscribe".
+	subc     chan struct{}
+	feedMu   sync.Mutex
 	mu       sync.Mutex
 	inflight map[string]bool
 
@@ -58,6 +63,7 @@ func newWebhooks(cfg Config, ledger credential.Ledger) (*webhooks, error) {
 	w := &webhooks{store: store, feed: feed, cfg: wc, log: cfg.Logger,
 		targets:  webhookTargets{allowHTTP: wc.AllowHTTP, allowLoopback: wc.AllowLoopback, allowPrivate: wc.AllowPrivate},
 		kickc:    make(chan struct{}, 1),
+		subc:     make(chan struct{}, 1),
 		sem:      make(chan struct{}, wc.Concurrency),
 		inflight: map[string]bool{}, resolve: resolveHost}
 	dialer := &net.Dialer{Timeout: wc.Timeout, Control: w.targets.dialControl}
@@ -105,6 +111,9 @@ func (w *webhooks) kick() {
 func (w *webhooks) followFeed(ctx context.Context) {
 	pause := feedRetry
 	for {
+		if !w.awaitSubscription(ctx) {
+			return
+		}
 		err := w.followOnce(ctx)
 		if ctx.Err() != nil {
 			return
@@ -117,6 +126,64 @@ func (w *webhooks) followFeed(ctx context.Context) {
 		}
 		pause = min(2*pause, time.Minute)
 	}
+}
+
+// awaitSubscription returns once a subscription exists (false when ctx
+// ended first). A gateway without one does not follow the feed at all, which
+// on Fabric would read every anchored batch's leaves for nothing; it forgets
+// its position instead, so the first subscription starts from the tip it
+// took when created (subscribed), not from events that came before it.
+func (w *webhooks) awaitSubscription(ctx context.Context) bool {
+	for {
+		w.feedMu.Lock()
+		subs, err := w.store.subs()
+		if err == nil && len(subs) == 0 {
+			err = w.store.clearPosition()
+		}
+		w.feedMu.Unlock()
+		wait := feedRetry
+		switch {
+		case err != nil:
+			w.log.Warn("webhooks: cannot read the subscriptions", slog.String("error", err.Error()))
+		case len(subs) > 0:
+			return true
+		default:
+			wait = time.Hour
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-w.subc:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// subscribed stores a new subscription, first setting the feed position to
+// the ledger's tip when there is none, so the follower, woken after, takes
+// every change committed from the subscription's creation on.
+func (w *webhooks) subscribed(ctx context.Context, sub webhookSub, secret string) error {
+	w.feedMu.Lock()
+	defer w.feedMu.Unlock()
+	if _, ok, err := w.store.position(); err != nil {
+		return err
+	} else if !ok {
+		pos, err := w.feed.FeedTip(ctx)
+		if err != nil {
+			return err
+		}
+		if err := w.store.setPosition(pos); err != nil {
+			return err
+		}
+	}
+	if err := w.store.create(sub, secret); err != nil {
+		return err
+	}
+	select {
+	case w.subc <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 func (w *webhooks) followOnce(ctx context.Context) error {

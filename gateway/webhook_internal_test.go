@@ -349,3 +349,48 @@ func TestWebhooksRenewedAndChanged(t *testing.T) {
 		t.Fatalf("events %v; want renewed on %s, changed on %s, none on %s", got, v2, v3, v1)
 	}
 }
+
+// TestWebhooksFollowOnlyWithASubscription: without a subscription the
+// follower does not follow the feed and forgets its position; a first
+// subscription takes the ledger's tip as the position before it is stored,
+// so nothing committed before it is delivered and nothing after it is lost.
+func TestWebhooksFollowOnlyWithASubscription(t *testing.T) {
+	e := newWebhookEnv(t)
+	store, err := openWebhookStore(e.state, e.kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.close()
+	w := &webhooks{store: store, feed: e.ledger, subc: make(chan struct{}, 1), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := store.setPosition(credential.FeedPosition{Block: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// A context already ended: awaitSubscription makes its check once.
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if w.awaitSubscription(done) {
+		t.Fatal("the follower would follow without a subscription")
+	}
+	if _, ok, err := store.position(); ok || err != nil {
+		t.Fatalf("the position of a gateway without subscriptions was kept (%v)", err)
+	}
+	tip, err := e.ledger.FeedTip(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := webhookSub{ID: "sub_1", Dept: "samr", URL: "https://example.org/hook", Events: []string{"issued"}}
+	if err := w.subscribed(context.Background(), sub, newWebhookSecret()); err != nil {
+		t.Fatal(err)
+	}
+	if pos, ok, err := store.position(); !ok || err != nil || pos != tip {
+		t.Fatalf("position %+v %v %v after the first subscription, want the tip %+v", pos, ok, err, tip)
+	}
+	select {
+	case <-w.subc:
+	default:
+		t.Fatal("the follower was not woken")
+	}
+	if !w.awaitSubscription(done) {
+		t.Fatal("the follower would not follow with a subscription")
+	}
+}

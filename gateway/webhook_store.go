@@ -247,6 +247,11 @@ func putPosition(tx *bolt.Tx, pos credential.FeedPosition) error {
 	return tx.Bucket(bucketFeed).Put(keyPosition, b)
 }
 
+// clearPosition forgets the feed position.
+func (w *webhookStore) clearPosition() error {
+	return w.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketFeed).Delete(keyPosition) })
+}
+
 func (w *webhookStore) setPosition(pos credential.FeedPosition) error {
 	return w.db.Update(func(tx *bolt.Tx) error { return putPosition(tx, pos) })
 }
