@@ -13,7 +13,7 @@ import (
 // shard, never once per credential (docs/decisions/0021-anchored-batches.md):
 //
 //	deptidx/<issuer>/<inverted issuance time>/~<type code>/<token> -> anchorIndexEntry
-//	anchorholder/<first 2 hex of holder ref>/<issuer code>/<type code>/<token> -> []anchorHolderEntry
+//	anchorholder/<first hex digit of holder ref>/<issuer code>/<type code>/<token> -> []anchorHolderEntry
 const (
 	prefixAnchorHolder = "anchorholder/"
 	// anchorIndexMark starts the department index entry of a batch; an
@@ -32,6 +32,12 @@ type anchorHolderEntry struct {
 	Index     int    `json:"i"`
 }
 
+// holderShard is the shard of a holder reference: its first hex digit.
+// Sixteen shards a batch keep a batch's keys (each with a key-level policy
+// every peer checks) few, while a holder lookup still reads a sixteenth of
+// each batch's references.
+func holderShard(ref string) string { return ref[:1] }
+
 func anchorHolderKey(shard string, a credential.Anchor) string {
 	return prefixAnchorHolder + shard + "/" + anchorNameOf(a)
 }
@@ -41,11 +47,11 @@ func anchorDeptIndexKey(a credential.Anchor) string {
 }
 
 // indexAnchorHolders writes the batch's holder shards: each holds the
-// leaves whose holder reference starts with the shard's two hex digits.
+// leaves whose holder reference starts with the shard's hex digit.
 func indexAnchorHolders(tx Tx, a credential.Anchor, leaves []credential.AnchorLeaf, mspID string) error {
 	shards := map[string][]anchorHolderEntry{}
 	for i, l := range leaves {
-		s := l.HolderRef[:2]
+		s := holderShard(l.HolderRef)
 		shards[s] = append(shards[s], anchorHolderEntry{HolderRef: l.HolderRef, Index: i})
 	}
 	names := make([]string, 0, len(shards))

@@ -117,7 +117,7 @@ func TestAnchorBatch(t *testing.T) {
 				"private " + DocumentCollection("SamrMSP") + "/" + prefixAnchorDoc + name + "/0001=",
 				"private-policy " + DocumentCollection("SamrMSP") + "/" + prefixAnchorDoc + name + "/0001=SamrMSP",
 				"policy " + anchorStatusKey("samr", credential.AnchorStatusBase+uint64(spec.n)-1) + "=SamrMSP",
-				"policy " + prefixAnchorHolder + "ab/" + name + "=SamrMSP",
+				"policy " + prefixAnchorHolder + "a/" + name + "=SamrMSP",
 				"policy " + anchorDeptIndexKey(a) + "=SamrMSP",
 				"event " + EventAnchorName + "=",
 			} {

@@ -82,7 +82,7 @@ func boundedRanger(tx Tx) (BoundedRanger, error) {
 // shard (holderindex_anchor.go), both current versions only.
 //
 // Order and cursor: the references are taken in groups sharing their first
-// two hex digits (the shard the anchored batches list them in), in order;
+// hex digit (holderShard: the shard the anchored batches list them in), in order;
 // within a group, first each reference's single issuances in index key order
 // (cursor <reference>/<type code>.<issuer>.<serial>, as ever), then the
 // anchored credentials of all the group's references in shard key and leaf
@@ -122,11 +122,11 @@ func GetCredentialsByHolder(tx Tx, q credential.HolderQuery) (credential.HolderP
 	}
 	s := holderScan{br: br, want: limit + 1, shards: maxHolderShards, cands: make([]holderCand, 0, limit+1)}
 	for _, g := range holderGroups(refs) {
-		if after.ref != "" && g.shard < after.ref[:2] {
+		if after.ref != "" && g.shard < holderShard(after.ref) {
 			continue
 		}
 		var from *holderPos
-		if after.ref != "" && g.shard == after.ref[:2] {
+		if after.ref != "" && g.shard == holderShard(after.ref) {
 			from = &after
 		}
 		if from == nil || !from.anchored {

@@ -24,7 +24,7 @@ const afterShard = credential.MaxAnchorLeaves - 1
 
 // holderGroup is the query's references that share a holder shard.
 type holderGroup struct {
-	shard string // the references' first two hex digits
+	shard string // holderShard of the references
 	refs  []string
 }
 
@@ -41,11 +41,11 @@ func (g holderGroup) has(ref string) bool {
 func holderGroups(refs []string) []holderGroup {
 	var out []holderGroup
 	for _, r := range refs {
-		if n := len(out); n > 0 && out[n-1].shard == r[:2] {
+		if n := len(out); n > 0 && out[n-1].shard == holderShard(r) {
 			out[n-1].refs = append(out[n-1].refs, r)
 			continue
 		}
-		out = append(out, holderGroup{shard: r[:2], refs: []string{r}})
+		out = append(out, holderGroup{shard: holderShard(r), refs: []string{r}})
 	}
 	return out
 }
@@ -89,7 +89,7 @@ func holderCursor(after string) (holderPos, error) {
 	if !ok {
 		return holderPos{}, bad
 	}
-	p.shard, p.index = prefixAnchorHolder+ref[:2]+"/"+name, index
+	p.shard, p.index = prefixAnchorHolder+holderShard(ref)+"/"+name, index
 	return p, nil
 }
 

@@ -177,7 +177,7 @@ func TestCredentialsByHolderTrustsLeavesOnly(t *testing.T) {
 	f := newAnchorFixture(t)
 	a, _ := f.anchor(batchSpec{seed: "trust", n: 3, holder: func(int) string { return ref("c") }})
 	tx := f.next(t0, "SamrMSP", nil)
-	putJSON(tx, anchorHolderKey("aa", a), []anchorHolderEntry{{HolderRef: ref("a"), Index: 1}, {HolderRef: ref("a"), Index: 7}})
+	putShard(t, tx, anchorHolderKey(holderShard(ref("a")), a), []anchorHolderEntry{{HolderRef: ref("a"), Index: 1}, {HolderRef: ref("a"), Index: 7}})
 	tx.commit()
 	page, err := GetCredentialsByHolder(f.read(""), credential.HolderQuery{Refs: []string{ref("a")}})
 	if err != nil || len(page.Records) != 0 {
@@ -195,7 +195,7 @@ func TestCredentialsByHolderShardScanIsBounded(t *testing.T) {
 	tx := f.next(t0, "SamrMSP", nil)
 	for i := range maxHolderShards + 10 {
 		fake := credential.Anchor{IssuerCode: f.samr.USCC, Type: f.licence.Code, Token: fmt.Sprintf("00000000%04d", i)}
-		putJSON(tx, anchorHolderKey("aa", fake), []anchorHolderEntry{{HolderRef: other, Index: 0}})
+		putShard(t, tx, anchorHolderKey(holderShard(other), fake), []anchorHolderEntry{{HolderRef: other, Index: 0}})
 	}
 	tx.commit()
 	if anchorNameOf(a) < anchorName(f.samr.USCC, f.licence.Code, "000000009999") {
@@ -261,5 +261,17 @@ func TestIndexHoldersLeavesBatchesAlone(t *testing.T) {
 	got := holderAll(t, f.l, credential.HolderQuery{Refs: []string{ref("ab")}})
 	if want := []string{a.CredentialID(0), id, a.CredentialID(2)}; !slices.Equal(got, want) {
 		t.Fatalf("holder lists %v, want %v", got, want)
+	}
+}
+
+// putShard writes a holder shard as indexAnchorHolders stores one.
+func putShard(t *testing.T, tx Tx, key string, entries []anchorHolderEntry) {
+	t.Helper()
+	b, err := encodeHolderShard(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.PutState(key, b); err != nil {
+		t.Fatal(err)
 	}
 }

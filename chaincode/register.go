@@ -230,7 +230,7 @@ func (f registerFilter) keep(rec credential.Record) bool {
 // holderRegister answers a register query with holder references from the
 // holder index: a holder has few credentials, so it reads every entry under
 // the references, and the department's holder shards of each (one per batch
-// listing a reference of the same first two hex digits), up to the scan
+// listing a reference of the same first hex digit), up to the scan
 // bound, keeps the department's, and pages through them in the register's
 // order, with the register's cursors.
 func holderRegister(tx Tx, br BoundedRanger, f registerFilter, issuerCode string, after registerPos, limit int) (credential.RegisterPage, error) {

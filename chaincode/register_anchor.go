@@ -194,7 +194,7 @@ func (w *registerWalk) batch(kv KV) error {
 // reference leaves[i] is listed under.
 func holderRegisterLeaves(br BoundedRanger, refs []string, issuerCode string, budget int) (leaves []leafRef, listed []string, read int, err error) {
 	for _, ref := range refs {
-		p := prefixAnchorHolder + ref[:2] + "/" + issuerCode + "/"
+		p := prefixAnchorHolder + holderShard(ref) + "/" + issuerCode + "/"
 		kvs, err := br.StateRangeN(p, prefixEnd(p), budget-read)
 		if err != nil {
 			return nil, nil, 0, ledgerErr("scan "+p, err)
@@ -208,7 +208,7 @@ func holderRegisterLeaves(br BoundedRanger, refs []string, issuerCode string, bu
 			if err != nil {
 				return nil, nil, 0, ledgerErr("decode "+kv.Key, err)
 			}
-			name := kv.Key[len(prefixAnchorHolder)+3:]
+			name := kv.Key[len(prefixAnchorHolder)+len(holderShard(ref))+1:]
 			for _, e := range entries {
 				if e.HolderRef == ref {
 					leaves, listed = append(leaves, leafRef{name: name, index: e.Index}), append(listed, ref)
