@@ -127,11 +127,8 @@ func AnchorBatch(tx Tx) (credential.AnchorResult, error) {
 	coll := DocumentCollection(caller.MSPID)
 	for c := range chunks {
 		// The leaves are stored as they came, in their binary form.
-		lk := anchorLeafKey(a, c)
-		if err := tx.PutState(lk, rawLeaves[c*credential.AnchorChunkSize*credential.AnchorLeafSize:min((c+1)*credential.AnchorChunkSize, a.Count)*credential.AnchorLeafSize]); err != nil {
-			return credential.AnchorResult{}, ledgerErr("write "+lk, err)
-		}
-		if err := restrictTo(tx, lk, caller.MSPID); err != nil {
+		chunk := rawLeaves[c*credential.AnchorChunkSize*credential.AnchorLeafSize : min((c+1)*credential.AnchorChunkSize, a.Count)*credential.AnchorLeafSize]
+		if err := putRawRestricted(tx, anchorLeafKey(a, c), chunk, caller.MSPID); err != nil {
 			return credential.AnchorResult{}, err
 		}
 		k := anchorDocKey(a, c)
@@ -166,6 +163,37 @@ func putRestricted(tx Tx, key string, v any, mspID string) error {
 		return err
 	}
 	return restrictTo(tx, key, mspID)
+}
+
+// putRawRestricted is putRestricted for a value already encoded.
+func putRawRestricted(tx Tx, key string, b []byte, mspID string) error {
+	if err := tx.PutState(key, b); err != nil {
+		return ledgerErr("write "+key, err)
+	}
+	return restrictTo(tx, key, mspID)
+}
+
+// AnchorTransient is the transient data of an AnchorBatch call for req:
+// the request's JSON, its leaves in their stored binary form, and each
+// chunk of documents. Both backends send it as it is.
+func AnchorTransient(req credential.AnchorRequest) (map[string][]byte, error) {
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, credential.Wrapf(err, credential.ReasonInvalidRequest, "the anchor request cannot be encoded")
+	}
+	if len(raw) > MaxAnchorRequestSize {
+		return nil, credential.Errorf(credential.ReasonInvalidRequest, "the anchor request is larger than %d bytes", MaxAnchorRequestSize)
+	}
+	leaves, err := credential.EncodeAnchorLeaves(req.Leaves)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string][]byte, len(req.Chunks)+2)
+	m[TransientAnchor], m[TransientAnchorLeaves] = raw, leaves
+	for i, c := range req.Chunks {
+		m[TransientAnchorChunk(i)] = c
+	}
+	return m, nil
 }
 
 // readAnchorRequest reads the request and its leaves, which it also

@@ -65,10 +65,7 @@ func indexAnchorHolders(tx Tx, a credential.Anchor, leaves []credential.AnchorLe
 		if err != nil {
 			return err
 		}
-		if err := tx.PutState(k, b); err != nil {
-			return ledgerErr("write "+k, err)
-		}
-		if err := restrictTo(tx, k, mspID); err != nil {
+		if err := putRawRestricted(tx, k, b, mspID); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"context"
-	"encoding/json"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -12,18 +11,10 @@ import (
 
 // AnchorBatch records an anchored batch as mspID: the request and its
 // chunks of documents go in as transient data, as on Fabric.
-func (l *Ledger) AnchorBatch(ctx context.Context, mspID string, req credential.AnchorRequest) (res credential.AnchorResult, err error) {
-	raw, err := json.Marshal(req)
+func (l *Ledger) AnchorBatch(ctx context.Context, mspID string, req credential.AnchorRequest) (credential.AnchorResult, error) {
+	transient, err := chaincode.AnchorTransient(req)
 	if err != nil {
-		return credential.AnchorResult{}, credential.Wrapf(err, credential.ReasonInvalidRequest, "the anchor request cannot be encoded")
-	}
-	transient := make(map[string][]byte, len(req.Chunks)+2)
-	transient[chaincode.TransientAnchor] = raw
-	if transient[chaincode.TransientAnchorLeaves], err = credential.EncodeAnchorLeaves(req.Leaves); err != nil {
-		return res, err
-	}
-	for i, c := range req.Chunks {
-		transient[chaincode.TransientAnchorChunk(i)] = c
+		return credential.AnchorResult{}, err
 	}
 	r, err := l.submit(ctx, mspID, chaincode.FnAnchorBatch, transient, func(tx chaincode.Tx) (any, error) {
 		return chaincode.AnchorBatch(tx)

@@ -17,20 +17,9 @@ func (l *Ledger) AnchorBatch(ctx context.Context, mspID string, req credential.A
 	if err != nil {
 		return res, err
 	}
-	raw, err := json.Marshal(req)
+	transient, err := chaincode.AnchorTransient(req)
 	if err != nil {
-		return res, credential.Wrapf(err, credential.ReasonInvalidRequest, "the anchor request cannot be encoded")
-	}
-	if len(raw) > chaincode.MaxAnchorRequestSize {
-		return res, credential.Errorf(credential.ReasonInvalidRequest, "the anchor request is larger than %d bytes", chaincode.MaxAnchorRequestSize)
-	}
-	transient := make(map[string][]byte, len(req.Chunks)+2)
-	transient[chaincode.TransientAnchor] = raw
-	if transient[chaincode.TransientAnchorLeaves], err = credential.EncodeAnchorLeaves(req.Leaves); err != nil {
 		return res, err
-	}
-	for i, c := range req.Chunks {
-		transient[chaincode.TransientAnchorChunk(i)] = c
 	}
 	out, err := l.submit(ctx, d, submitCall{fn: chaincode.FnAnchorBatch, transient: transient,
 		readOnly: func(result []byte) bool {
@@ -46,13 +35,7 @@ func (l *Ledger) AnchorBatch(ctx context.Context, mspID string, req credential.A
 // AnchorStatusNext returns where department deptID's next anchored batch's
 // status positions may start, read on its own peers.
 func (l *Ledger) AnchorStatusNext(ctx context.Context, deptID string) (uint64, error) {
-	first := l.gov
-	for _, d := range l.depts {
-		if d.id == deptID {
-			first = d
-		}
-	}
-	raw, err := l.evaluate(ctx, l.publicPeers(first), false, chaincode.FnGetAnchorStatus, deptID)
+	raw, err := l.evaluate(ctx, l.deptReadPeers(deptID), false, chaincode.FnGetAnchorStatus, deptID)
 	if err != nil {
 		return 0, err
 	}

@@ -25,16 +25,22 @@ func (l *Ledger) StatusSequence(ctx context.Context, id string) (uint64, error) 
 // that department's peers first (they committed its issuances and
 // changes, so a list reflects the department's own latest writes).
 func (l *Ledger) StatusEntries(ctx context.Context, deptID string, list uint64) ([]credential.StatusEntry, error) {
+	raw, err := l.evaluate(ctx, l.deptReadPeers(deptID), false, chaincode.FnGetStatusEntries, deptID, strconv.FormatUint(list, 10))
+	if err != nil {
+		return nil, err
+	}
+	var out []credential.StatusEntry
+	return out, decode(raw, &out, "status list")
+}
+
+// deptReadPeers are the peers a public read about department deptID goes to
+// first: its own when this gateway connects to it, else governance's.
+func (l *Ledger) deptReadPeers(deptID string) func() []*peer {
 	first := l.gov
 	for _, d := range l.depts {
 		if d.id == deptID {
 			first = d
 		}
 	}
-	raw, err := l.evaluate(ctx, l.publicPeers(first), false, chaincode.FnGetStatusEntries, deptID, strconv.FormatUint(list, 10))
-	if err != nil {
-		return nil, err
-	}
-	var out []credential.StatusEntry
-	return out, decode(raw, &out, "status list")
+	return l.publicPeers(first)
 }
