@@ -20,9 +20,7 @@ import (
 	"github.com/certledger/certledger/gateway/apiclient"
 	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/batchfile"
-	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
-	"github.com/certledger/certledger/gateway/provision"
 	"github.com/certledger/certledger/network/nettest/cputime"
 )
 
@@ -42,24 +40,8 @@ type batchEnv struct {
 // newBatchEnv starts the gateway with set applied to its configuration.
 func newBatchEnv(t testing.TB, set ...func(*gateway.Config)) *batchEnv {
 	t.Helper()
-	dir := t.TempDir()
-	kek := atrest.Generate()
-	l, err := embedded.Open(dir, kek, embedded.WithNoSync())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	ks, err := keystore.Open(dir, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provision.Demo(context.Background(), l, ks, dir, time.Now().UTC()); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := provision.ReadDemoKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := gateway.NewDemoFolder(t)
+	dir, kek, l, ks, keys := f.Dir, f.KEK, f.Ledger, f.Keystore, f.Keys
 	logs := &syncBuffer{}
 	cfg := gateway.Config{PublicURL: publicURL, Logger: slog.New(slog.NewJSONHandler(logs, nil)), StateDir: dir, KEK: kek}
 	for _, f := range set {

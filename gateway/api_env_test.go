@@ -17,9 +17,7 @@ import (
 
 	"github.com/certledger/certledger/credential"
 	"github.com/certledger/certledger/gateway"
-	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
-	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
 )
 
@@ -65,24 +63,8 @@ type ledgerWrap struct {
 
 func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	t.Helper()
-	dir := t.TempDir()
-	kek := atrest.Generate()
-	l, err := embedded.Open(dir, kek, embedded.WithNoSync())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	ks, err := keystore.Open(dir, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provision.Demo(context.Background(), l, ks, dir, time.Now().UTC()); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := provision.ReadDemoKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := gateway.NewDemoFolder(t)
+	l, ks, keys := f.Ledger, f.Keystore, f.Keys
 	logs := &syncBuffer{}
 	cfg := gateway.Config{PublicURL: publicURL, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
 	lw := &ledgerWrap{}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/certledger/certledger/credential"
-	"github.com/certledger/certledger/gateway/atrest"
 	"github.com/certledger/certledger/gateway/keystore"
 	"github.com/certledger/certledger/gateway/ledger/embedded"
 	"github.com/certledger/certledger/gateway/provision"
@@ -36,25 +35,9 @@ type walletEnv struct {
 
 func newWalletEnv(t testing.TB, cfg Config, wrap func(credential.Ledger) credential.Ledger) *walletEnv {
 	t.Helper()
-	dir := t.TempDir()
-	kek := atrest.Generate()
-	l, err := embedded.Open(dir, kek, embedded.WithNoSync())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	ks, err := keystore.Open(dir, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provision.Demo(context.Background(), l, ks, dir, time.Now().UTC()); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := provision.ReadDemoKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &walletEnv{t: t, ledger: l, ks: ks, keys: keys, logs: &bytes.Buffer{}, now: time.Now().UTC()}
+	f := NewDemoFolder(t)
+	l, ks := f.Ledger, f.Keystore
+	e := &walletEnv{t: t, ledger: l, ks: ks, keys: f.Keys, logs: &bytes.Buffer{}, now: time.Now().UTC()}
 	cfg.PublicURL = "https://verify.example.test"
 	cfg.Now = func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
 	if cfg.RegistryTTL == 0 {
@@ -65,6 +48,7 @@ func newWalletEnv(t testing.TB, cfg Config, wrap func(credential.Ledger) credent
 	if wrap != nil {
 		ledger = wrap(l)
 	}
+	var err error
 	if e.srv, err = New(cfg, ledger, ks); err != nil {
 		t.Fatal(err)
 	}

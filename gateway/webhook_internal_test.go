@@ -74,26 +74,9 @@ type webhookEnv struct {
 }
 
 func newWebhookEnv(t *testing.T) *webhookEnv {
-	dir := t.TempDir()
-	kek := atrest.Generate()
-	clock := &testClock{t: time.Now().UTC()}
-	l, err := embedded.Open(dir, kek, embedded.WithNoSync())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	ks, err := keystore.Open(dir, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provision.Demo(context.Background(), l, ks, dir, time.Now().UTC()); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := provision.ReadDemoKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &webhookEnv{t: t, ledger: l, ks: ks, keys: keys, kek: kek, clock: clock, state: t.TempDir()}
+	f := NewDemoFolder(t)
+	return &webhookEnv{t: t, ledger: f.Ledger, ks: f.Keystore, keys: f.Keys, kek: f.KEK,
+		clock: &testClock{t: time.Now().UTC()}, state: t.TempDir()}
 }
 
 // gateway starts a gateway on the env's ledger; with webhooks, on the
